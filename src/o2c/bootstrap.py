@@ -1,0 +1,109 @@
+"""The composition root: validated settings in, a wired runtime out.
+
+Nothing here runs at import time; callers build what they need.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from o2c.adapters.canonical import translate
+from o2c.adapters.runtime_parts import SystemClock, UuidIds
+from o2c.engine.bus import MessageBus
+from o2c.engine.ports import Clock, Ids, UnitOfWork
+from o2c.engine.runtime import Runtime
+from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
+
+
+class Store(Protocol):
+    def unit_of_work(self) -> UnitOfWork: ...
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message says which and why."""
+
+
+def load_policy_file(path: Path | None = None) -> Policy:
+    """Read and validate a policy YAML file (the shipped default if ``path`` is None)."""
+    if path is None:
+        text = resources.files("o2c.policy").joinpath("defaults/default.yaml").read_text("utf-8")
+        where = "the default policy"
+    else:
+        try:
+            text = path.read_text("utf-8")
+        except OSError as e:
+            raise SettingsError(f"cannot read policy file {path}: {e.strerror}") from None
+        where = str(path)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise SettingsError(f"{where} is not valid YAML: {e}") from None
+    try:
+        return parse_policy(raw)
+    except PolicyError as e:
+        raise SettingsError(f"{where}: {e}") from None
+
+
+def resolve_db_url(db: str | None) -> str:
+    """``--db`` or ``O2C_DB``: a SQLAlchemy URL, a file path, or ``memory``;
+    the default is a SQLite file under the user's data directory."""
+    db = db or os.environ.get("O2C_DB")
+    if not db:
+        from o2c.store.database import default_sqlite_url
+
+        return default_sqlite_url()
+    if db == "memory" or "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def open_store(url: str) -> Any:
+    if url == "memory":
+        from o2c.store.memory import MemoryStore
+
+        return MemoryStore()
+    from o2c.store.sql import SqlStore
+
+    try:
+        return SqlStore(url)
+    except Exception as e:  # driver and connection errors come in many types
+        raise SettingsError(f"cannot open the database {url!r}: {type(e).__name__}: {e}") from None
+
+
+@dataclass
+class App:
+    store: Any
+    runtime: Runtime
+    bus: MessageBus
+    clock: Clock
+    ids: Ids
+    policies: PolicyRegistry
+    url: str
+
+    def close(self) -> None:
+        dispose = getattr(self.store, "dispose", None)
+        if dispose is not None:
+            dispose()
+
+
+def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | None = None,
+              policies: Sequence[Policy] | None = None,
+              recorded_clock: Callable[[], datetime] | None = None,
+              store: Any = None) -> App:
+    url = resolve_db_url(db) if store is None else "given"
+    clock = clock or SystemClock()
+    ids = ids or UuidIds()
+    registry = PolicyRegistry(list(policies) if policies else [load_policy_file()])
+    store = store if store is not None else open_store(url)
+    bus = MessageBus(clock=clock, ids=ids, policies=registry,
+                     recorded_clock=recorded_clock or SystemClock().now)
+    runtime = Runtime(uow_factory=store.unit_of_work, bus=bus, translate=translate, ids=ids)
+    return App(store=store, runtime=runtime, bus=bus, clock=clock, ids=ids, policies=registry, url=url)

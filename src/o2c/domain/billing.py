@@ -1,0 +1,82 @@
+"""Invoices and credit memos.
+
+Invariants: an invoice's total = Σ line amounts + tax, each rounded to the
+currency; open amount = total − applied cash − discounts taken − credit
+memos, and never below zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from o2c.domain import events as ev
+from o2c.domain.money import Money, quantum
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    CREDITED = "credited"
+
+
+@dataclass(slots=True, kw_only=True)
+class Invoice:
+    invoice_id: str
+    order_id: str
+    customer_id: str
+    legal_entity_id: str
+    currency: str
+    invoice_date: date
+    due_date: date
+    discount_date: date | None
+    discount: Decimal
+    total: Decimal
+    applied: Decimal = Decimal(0)
+    discount_taken: Decimal = Decimal(0)
+    credited: Decimal = Decimal(0)
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    credit_memo_ids: list[str] = field(default_factory=list)
+    version: int = 0
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.total - self.applied - self.discount_taken - self.credited
+
+    @staticmethod
+    def start(e: ev.InvoiceIssued) -> Invoice:
+        return Invoice(
+            invoice_id=e.invoice_id, order_id=e.order_id, customer_id=e.customer_id,
+            legal_entity_id=e.legal_entity_id, currency=e.total.currency,
+            invoice_date=e.invoice_date, due_date=e.due_date, discount_date=e.discount_date,
+            discount=e.discount.amount, total=e.total.amount, version=1,
+        )
+
+    def apply(self, e: ev.Event) -> None:
+        match e:
+            case ev.PaymentApplied():
+                self.applied += e.amount.amount
+                self.discount_taken += e.discount.amount
+            case ev.CreditMemoIssued():
+                self.credited += e.amount.amount
+                self.credit_memo_ids.append(e.credit_memo_id)
+                if self.open_amount <= 0 and self.applied == 0:
+                    self.status = InvoiceStatus.CREDITED
+            case ev.InvoicePaid():
+                self.status = InvoiceStatus.PAID
+            case _:
+                return
+        if self.open_amount < 0:
+            raise ValueError(f"invoice {self.invoice_id} would be over-applied by {-self.open_amount}")
+        self.version += 1
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
+    return (quantity * unit_price).quantize(quantum(currency), ROUND_HALF_UP)
+
+
+def tax_on(subtotal: Money, rate: Decimal) -> Money:
+    """Tax on the invoice subtotal, rounded half up once (not per line)."""
+    return (subtotal * rate).round()

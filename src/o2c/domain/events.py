@@ -1,0 +1,404 @@
+"""Domain events: facts in the past tense, each with a typed payload.
+
+The envelope fields (event id, times, correlation, causation, source) live in
+:class:`Envelope`; an event class carries only its business payload. Every
+automated decision carries a :class:`Decision` naming the policy id, version
+and rule that made it, and the inputs it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from o2c.domain.holds import HoldCode
+from o2c.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """Why an automated step decided what it did."""
+
+    policy_id: str
+    version: str
+    rule: str
+    outcome: str
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+class Event:
+    """Base of all events. ``entity_type`` names the aggregate the event belongs to."""
+
+    __slots__ = ()
+    entity_type: ClassVar[str] = ""
+
+    @property
+    def entity_id(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Envelope:
+    """An event as stored in the append-only log."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    correlation_id: str
+    causation_id: str | None
+    source: str
+    entity_type: str
+    entity_id: str
+    payload: Event
+
+
+# ---------------------------------------------------------------- orders
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLineData:
+    line_no: int
+    product_id: str
+    quantity: Decimal
+    uom: str
+    unit_price: Decimal | None = None
+    customer_item: str | None = None
+
+
+class OrderEvent(Event):
+    __slots__ = ()
+    entity_type: ClassVar[str] = "order"
+
+    @property
+    def entity_id(self) -> str:
+        return self.order_id  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReceived(OrderEvent):
+    order_id: str
+    legal_entity_id: str
+    customer_id: str
+    ship_to_id: str
+    po_number: str
+    channel: str
+    currency: str
+    order_date: date
+    requested_date: date | None
+    payment_terms: str | None
+    lines: tuple[OrderLineData, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldPlaced(OrderEvent):
+    order_id: str
+    hold_id: str
+    code: HoldCode
+    reason: str
+    sla_due_at: datetime | None
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldReleased(OrderEvent):
+    order_id: str
+    hold_id: str
+    code: HoldCode
+    action: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PricedLine:
+    line_no: int
+    base_quantity: Decimal
+    base_uom: str
+    unit_price: Decimal
+    price_source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderValidated(OrderEvent):
+    """Master data and prices checked; lines converted to base units and priced."""
+
+    order_id: str
+    lines: tuple[PricedLine, ...]
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditApproved(OrderEvent):
+    order_id: str
+    exposure: Money
+    limit: Money
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationLine:
+    line_no: int
+    product_id: str
+    warehouse_id: str
+    lot_id: str
+    quantity: Decimal
+    expiry: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StockAllocated(OrderEvent):
+    order_id: str
+    allocations: tuple[AllocationLine, ...]
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackorderLine:
+    line_no: int
+    product_id: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderBackordered(OrderEvent):
+    order_id: str
+    lines: tuple[BackorderLine, ...]
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReleased(OrderEvent):
+    """Released to the warehouse(s): holds cleared, stock allocated."""
+
+    order_id: str
+    customer_id: str
+    warehouses: tuple[str, ...]
+    value: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationCancelled(OrderEvent):
+    """Reserved stock given back (short shipment, cancellation)."""
+
+    order_id: str
+    customer_id: str
+    allocations: tuple[AllocationLine, ...]
+    value: Money
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRejected(OrderEvent):
+    order_id: str
+    customer_id: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderClosed(OrderEvent):
+    order_id: str
+
+
+# ---------------------------------------------------------------- fulfilment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShippedLine:
+    line_no: int
+    product_id: str
+    warehouse_id: str
+    lot_id: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShipmentConfirmed(OrderEvent):
+    order_id: str
+    shipment_id: str
+    warehouse_id: str
+    carrier: str
+    tracking_no: str
+    lines: tuple[ShippedLine, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProofOfDeliveryReceived(OrderEvent):
+    order_id: str
+    shipment_id: str
+    delivered_at: datetime
+    signed_by: str
+
+
+# ---------------------------------------------------------------- billing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceLine:
+    line_no: int
+    product_id: str
+    quantity: Decimal
+    uom: str
+    unit_price: Decimal
+    amount: Decimal
+
+
+class InvoiceEvent(Event):
+    __slots__ = ()
+    entity_type: ClassVar[str] = "invoice"
+
+    @property
+    def entity_id(self) -> str:
+        return self.invoice_id  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceIssued(InvoiceEvent):
+    invoice_id: str
+    order_id: str
+    customer_id: str
+    legal_entity_id: str
+    shipment_ids: tuple[str, ...]
+    lines: tuple[InvoiceLine, ...]
+    subtotal: Money
+    tax: Money
+    total: Money
+    invoice_date: date
+    due_date: date
+    discount_date: date | None
+    discount: Money
+    trigger: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditMemoIssued(InvoiceEvent):
+    credit_memo_id: str
+    invoice_id: str
+    order_id: str
+    customer_id: str
+    amount: Money
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoicePaid(InvoiceEvent):
+    invoice_id: str
+    order_id: str
+    customer_id: str
+
+
+# ---------------------------------------------------------------- receivables
+
+
+class AccountEvent(Event):
+    __slots__ = ()
+    entity_type: ClassVar[str] = "account"
+
+    @property
+    def entity_id(self) -> str:
+        return self.customer_id  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemittanceLine:
+    invoice_id: str
+    amount: Decimal
+    discount: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentReceived(AccountEvent):
+    payment_id: str
+    customer_id: str
+    amount: Money
+    method: str
+    references: tuple[RemittanceLine, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentApplied(AccountEvent):
+    payment_id: str
+    customer_id: str
+    invoice_id: str
+    order_id: str
+    amount: Money
+    discount: Money
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CashUnapplied(AccountEvent):
+    """Cash kept on account: no matching open invoice for (part of) a payment."""
+
+    payment_id: str
+    customer_id: str
+    amount: Money
+    reason: str
+
+
+# ---------------------------------------------------------------- inventory
+
+
+class StockEvent(Event):
+    __slots__ = ()
+    entity_type: ClassVar[str] = "stock"
+
+    @property
+    def entity_id(self) -> str:
+        return f"{self.warehouse_id}/{self.product_id}"  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StockReceived(StockEvent):
+    warehouse_id: str
+    product_id: str
+    lot_id: str
+    expiry: date | None
+    quantity: Decimal
+    reference: str
+
+
+# ---------------------------------------------------------------- disputes
+
+
+class DisputeEvent(Event):
+    __slots__ = ()
+    entity_type: ClassVar[str] = "dispute"
+
+    @property
+    def entity_id(self) -> str:
+        return self.dispute_id  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeOpened(DisputeEvent):
+    dispute_id: str
+    invoice_id: str
+    customer_id: str
+    reason_code: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeResolved(DisputeEvent):
+    dispute_id: str
+    invoice_id: str
+    customer_id: str
+    outcome: str
+    credit_memo_id: str | None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        OrderReceived, HoldPlaced, HoldReleased, OrderValidated, CreditApproved,
+        StockAllocated, OrderBackordered, OrderReleased, AllocationCancelled,
+        OrderRejected, OrderClosed, ShipmentConfirmed, ProofOfDeliveryReceived,
+        InvoiceIssued, CreditMemoIssued, InvoicePaid, PaymentReceived, PaymentApplied,
+        CashUnapplied, StockReceived, DisputeOpened, DisputeResolved,
+    )
+}

@@ -1,0 +1,163 @@
+"""The exception (hold) taxonomy: one vocabulary for every stage.
+
+A hold has a code from this fixed list, an owner role, a stage and the actions
+a person may take. SLAs are policy, not code (see ``o2c.policy``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER_SERVICE = "customer_service"
+    SALES_OPS = "sales_ops"
+    PRICING = "pricing"
+    CREDIT_ANALYST = "credit_analyst"
+    CREDIT_MANAGER = "credit_manager"
+    WAREHOUSE_OPS = "warehouse_ops"
+    BILLING = "billing"
+    CASH_APP = "cash_app"
+    COLLECTIONS = "collections"
+    AR_MANAGER = "ar_manager"
+    CONTROLLER = "controller"
+    INTEGRATION = "integration"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Stage(StrEnum):
+    CAPTURE = "capture"
+    CREDIT = "credit"
+    ALLOCATION = "allocation"
+    FULFILMENT = "fulfilment"
+    BILLING = "billing"
+    CASH = "cash"
+    INTEGRATION = "integration"
+
+
+class HoldAction(StrEnum):
+    RELEASE = "release"
+    REJECT = "reject"
+    EDIT_AND_RETRY = "edit_and_retry"
+    OVERRIDE = "override"
+
+
+class HoldCode(StrEnum):
+    VAL_CUSTOMER_UNKNOWN = "VAL-CUSTOMER-UNKNOWN"
+    VAL_SHIPTO_UNKNOWN = "VAL-SHIPTO-UNKNOWN"
+    VAL_ITEM_UNKNOWN = "VAL-ITEM-UNKNOWN"
+    VAL_UOM_INVALID = "VAL-UOM-INVALID"
+    VAL_DUPLICATE_PO = "VAL-DUPLICATE-PO"
+    VAL_MISSING_FIELD = "VAL-MISSING-FIELD"
+    PRC_CONTRACT_MISMATCH = "PRC-CONTRACT-MISMATCH"
+    PRC_BELOW_FLOOR = "PRC-BELOW-FLOOR"
+    TRM_NONSTANDARD = "TRM-NONSTANDARD"
+    CRD_OVER_LIMIT = "CRD-OVER-LIMIT"
+    CRD_PAST_DUE = "CRD-PAST-DUE"
+    CRD_ACCOUNT_BLOCKED = "CRD-ACCOUNT-BLOCKED"
+    INV_SHORT = "INV-SHORT"
+    INV_LOT_UNAVAILABLE = "INV-LOT-UNAVAILABLE"
+    FUL_QTY_MISMATCH = "FUL-QTY-MISMATCH"
+    FUL_LATE_SHIP = "FUL-LATE-SHIP"
+    BIL_POD_OVERDUE = "BIL-POD-OVERDUE"
+    BIL_TAX_UNRESOLVED = "BIL-TAX-UNRESOLVED"
+    CSH_UNAPPLIED = "CSH-UNAPPLIED"
+    CSH_SHORT_PAY = "CSH-SHORT-PAY"
+    INT_PARSE_ERROR = "INT-PARSE-ERROR"
+    INT_OUT_OF_ORDER = "INT-OUT-OF-ORDER"
+    INT_UNKNOWN_REFERENCE = "INT-UNKNOWN-REFERENCE"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldKind:
+    code: HoldCode
+    stage: Stage
+    owner: Role
+    actions: tuple[HoldAction, ...]
+    title: str
+
+
+_R, _J, _E, _O = HoldAction.RELEASE, HoldAction.REJECT, HoldAction.EDIT_AND_RETRY, HoldAction.OVERRIDE
+_C = HoldCode
+
+TAXONOMY: dict[HoldCode, HoldKind] = {
+    k.code: k
+    for k in (
+        HoldKind(code=_C.VAL_CUSTOMER_UNKNOWN, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_E, _J), title="Customer not in master data"),
+        HoldKind(code=_C.VAL_SHIPTO_UNKNOWN, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_E, _J), title="Ship-to not on the customer's account"),
+        HoldKind(code=_C.VAL_ITEM_UNKNOWN, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_E, _J), title="Item not in master data"),
+        HoldKind(code=_C.VAL_UOM_INVALID, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_E, _J), title="Unit of measure not valid for the item"),
+        HoldKind(code=_C.VAL_DUPLICATE_PO, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_O, _J), title="Same customer PO number already received"),
+        HoldKind(code=_C.VAL_MISSING_FIELD, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_E, _J), title="Required field missing"),
+        HoldKind(code=_C.PRC_CONTRACT_MISMATCH, stage=Stage.CAPTURE, owner=Role.PRICING,
+                 actions=(_O, _E, _J), title="Price outside the contract's tolerance"),
+        HoldKind(code=_C.PRC_BELOW_FLOOR, stage=Stage.CAPTURE, owner=Role.PRICING,
+                 actions=(_O, _J), title="Price below the margin floor"),
+        HoldKind(code=_C.TRM_NONSTANDARD, stage=Stage.CAPTURE, owner=Role.SALES_OPS,
+                 actions=(_O, _E, _J), title="Payment terms differ from the account's"),
+        HoldKind(code=_C.CRD_OVER_LIMIT, stage=Stage.CREDIT, owner=Role.CREDIT_ANALYST,
+                 actions=(_R, _J), title="Exposure over credit limit"),
+        HoldKind(code=_C.CRD_PAST_DUE, stage=Stage.CREDIT, owner=Role.CREDIT_ANALYST,
+                 actions=(_R, _J), title="Account has past-due balance"),
+        HoldKind(code=_C.CRD_ACCOUNT_BLOCKED, stage=Stage.CREDIT, owner=Role.CREDIT_MANAGER,
+                 actions=(_R, _J), title="Account blocked"),
+        HoldKind(code=_C.INV_SHORT, stage=Stage.ALLOCATION, owner=Role.SALES_OPS,
+                 actions=(_R, _J), title="Not enough stock: backordered"),
+        HoldKind(code=_C.INV_LOT_UNAVAILABLE, stage=Stage.ALLOCATION, owner=Role.WAREHOUSE_OPS,
+                 actions=(_R, _J), title="No lot with enough shelf life"),
+        HoldKind(code=_C.FUL_QTY_MISMATCH, stage=Stage.FULFILMENT, owner=Role.WAREHOUSE_OPS,
+                 actions=(_R, _O), title="Shipped quantity differs from allocated"),
+        HoldKind(code=_C.FUL_LATE_SHIP, stage=Stage.FULFILMENT, owner=Role.WAREHOUSE_OPS,
+                 actions=(_R,), title="Shipment late against requested date"),
+        HoldKind(code=_C.BIL_POD_OVERDUE, stage=Stage.BILLING, owner=Role.BILLING,
+                 actions=(_O, _R), title="Proof of delivery overdue"),
+        HoldKind(code=_C.BIL_TAX_UNRESOLVED, stage=Stage.BILLING, owner=Role.BILLING,
+                 actions=(_E, _R), title="Tax could not be determined"),
+        HoldKind(code=_C.CSH_UNAPPLIED, stage=Stage.CASH, owner=Role.CASH_APP,
+                 actions=(_E, _R), title="Cash received but not applied"),
+        HoldKind(code=_C.CSH_SHORT_PAY, stage=Stage.CASH, owner=Role.CASH_APP,
+                 actions=(_O, _R), title="Customer paid less than invoiced"),
+        HoldKind(code=_C.INT_PARSE_ERROR, stage=Stage.INTEGRATION, owner=Role.INTEGRATION,
+                 actions=(_E,), title="Inbound message could not be read"),
+        HoldKind(code=_C.INT_OUT_OF_ORDER, stage=Stage.INTEGRATION, owner=Role.INTEGRATION,
+                 actions=(_E,), title="Event arrived before its prerequisite"),
+        HoldKind(code=_C.INT_UNKNOWN_REFERENCE, stage=Stage.INTEGRATION, owner=Role.INTEGRATION,
+                 actions=(_E,), title="Message refers to something unknown"),
+    )
+}
+
+assert set(TAXONOMY) == set(HoldCode), "every hold code has a taxonomy entry"
+
+
+class HoldStatus(StrEnum):
+    OPEN = "open"
+    RELEASED = "released"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True, kw_only=True)
+class Hold:
+    """A reason an order waits. Its open time is what KPIs measure."""
+
+    hold_id: str
+    code: HoldCode
+    reason: str
+    placed_at: datetime
+    sla_due_at: datetime | None
+    status: HoldStatus = HoldStatus.OPEN
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+
+    @property
+    def kind(self) -> HoldKind:
+        return TAXONOMY[self.code]

@@ -1,0 +1,322 @@
+"""The order aggregate: state folded from its events, and its state machine.
+
+Invariants (checked on every apply):
+- allocated ≤ ordered, shipped ≤ allocated, invoiced ≤ shipped, per line;
+- status changes only along :data:`TRANSITIONS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from o2c.domain import events as ev
+from o2c.domain.holds import Hold, HoldStatus
+from o2c.domain.money import Money
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    CREDIT_APPROVED = "credit_approved"
+    BACKORDERED = "backordered"
+    RELEASED = "released"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    INVOICED = "invoiced"
+    PAID = "paid"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+S = OrderStatus
+_FULFIL = {S.RELEASED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.INVOICED, S.PAID}
+
+#: Allowed status changes. Staying in the same status is always allowed.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.RECEIVED: frozenset({S.VALIDATED, S.REJECTED}),
+    S.VALIDATED: frozenset({S.CREDIT_APPROVED, S.REJECTED}),
+    S.CREDIT_APPROVED: frozenset({S.BACKORDERED, S.RELEASED, S.REJECTED}),
+    S.BACKORDERED: frozenset({S.RELEASED, S.SHIPPED, S.INVOICED, S.REJECTED}),
+    # Shipping, delivery and invoicing can interleave (invoice on ship before
+    # delivery, a second shipment after the first invoice), hence the fan-out.
+    S.RELEASED: frozenset(_FULFIL | {S.BACKORDERED, S.REJECTED}),
+    S.PARTIALLY_SHIPPED: frozenset(_FULFIL),
+    S.SHIPPED: frozenset(_FULFIL),
+    S.DELIVERED: frozenset(_FULFIL),
+    S.INVOICED: frozenset(_FULFIL | {S.CLOSED}),
+    S.PAID: frozenset(_FULFIL | {S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A bug: an event would move an order along a transition the table forbids."""
+
+
+class InvariantViolated(RuntimeError):
+    """A bug: an event would break a quantity invariant of the order."""
+
+
+@dataclass(slots=True, kw_only=True)
+class OrderLine:
+    line_no: int
+    product_id: str
+    quantity: Decimal
+    uom: str
+    requested_price: Decimal | None
+    base_quantity: Decimal = Decimal(0)
+    base_uom: str = ""
+    unit_price: Decimal = Decimal(0)
+    price_source: str = ""
+    allocated: Decimal = Decimal(0)
+    backordered: Decimal = Decimal(0)
+    shipped: Decimal = Decimal(0)
+    invoiced: Decimal = Decimal(0)
+    closed_short: Decimal = Decimal(0)
+
+    @property
+    def reserved(self) -> Decimal:
+        """Allocated and not yet shipped."""
+        return self.allocated - self.shipped - self.closed_short
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.base_quantity - self.allocated
+
+    @property
+    def complete(self) -> bool:
+        return self.shipped + self.closed_short >= self.base_quantity
+
+
+@dataclass(slots=True, kw_only=True)
+class ShipmentState:
+    shipment_id: str
+    warehouse_id: str
+    shipped_at: datetime
+    lines: tuple[ev.ShippedLine, ...]
+    delivered_at: datetime | None = None
+    invoice_id: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Allocation:
+    line_no: int
+    product_id: str
+    warehouse_id: str
+    lot_id: str
+    quantity: Decimal
+    expiry: date | None
+    shipped: Decimal = Decimal(0)
+
+
+@dataclass(slots=True, kw_only=True)
+class Order:
+    order_id: str
+    legal_entity_id: str
+    customer_id: str
+    ship_to_id: str
+    po_number: str
+    channel: str
+    currency: str
+    order_date: date
+    requested_date: date | None
+    payment_terms: str | None
+    received_at: datetime
+    lines: list[OrderLine]
+    status: OrderStatus = OrderStatus.RECEIVED
+    holds: list[Hold] = field(default_factory=list)
+    allocations: list[Allocation] = field(default_factory=list)
+    shipments: list[ShipmentState] = field(default_factory=list)
+    invoices: dict[str, bool] = field(default_factory=dict)  # invoice id -> paid
+    released_value: Decimal = Decimal(0)
+    version: int = 0
+
+    # ------------------------------------------------------------ queries
+
+    def line(self, line_no: int) -> OrderLine:
+        for ln in self.lines:
+            if ln.line_no == line_no:
+                return ln
+        raise KeyError(f"order {self.order_id} has no line {line_no}")
+
+    def shipment(self, shipment_id: str) -> ShipmentState | None:
+        for s in self.shipments:
+            if s.shipment_id == shipment_id:
+                return s
+        return None
+
+    @property
+    def open_holds(self) -> list[Hold]:
+        return [h for h in self.holds if h.status is HoldStatus.OPEN]
+
+    @property
+    def on_hold(self) -> bool:
+        return any(h.status is HoldStatus.OPEN for h in self.holds)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in (OrderStatus.CLOSED, OrderStatus.REJECTED)
+
+    @property
+    def validated(self) -> bool:
+        return self.status is not OrderStatus.RECEIVED and self.status is not OrderStatus.REJECTED
+
+    def value_of(self, line_no: int, base_qty: Decimal) -> Decimal:
+        return self.line(line_no).unit_price * base_qty
+
+    def money(self, amount: Decimal) -> Money:
+        return Money(amount, self.currency).round()
+
+    @property
+    def open_value(self) -> Decimal:
+        """Value of what is ordered and not yet invoiced (credit exposure of this order)."""
+        return sum(
+            (ln.unit_price * (ln.base_quantity - ln.invoiced - ln.closed_short) for ln in self.lines),
+            Decimal(0),
+        )
+
+    # ------------------------------------------------------------ folding
+
+    @staticmethod
+    def start(e: ev.OrderReceived, at: datetime) -> Order:
+        return Order(
+            order_id=e.order_id, legal_entity_id=e.legal_entity_id, customer_id=e.customer_id,
+            ship_to_id=e.ship_to_id, po_number=e.po_number, channel=e.channel,
+            currency=e.currency, order_date=e.order_date, requested_date=e.requested_date,
+            payment_terms=e.payment_terms, received_at=at,
+            lines=[
+                OrderLine(line_no=ln.line_no, product_id=ln.product_id, quantity=ln.quantity,
+                          uom=ln.uom, requested_price=ln.unit_price)
+                for ln in e.lines
+            ],
+            version=1,
+        )
+
+    def apply(self, e: ev.Event, at: datetime) -> None:
+        """Fold one event into the state; ``at`` is the event's business time."""
+        match e:
+            case ev.HoldPlaced():
+                self.holds.append(Hold(hold_id=e.hold_id, code=e.code, reason=e.reason,
+                                       placed_at=at, sla_due_at=e.sla_due_at))
+            case ev.HoldReleased():
+                for h in self.holds:
+                    if h.hold_id == e.hold_id:
+                        h.status = HoldStatus.REJECTED if e.action == "reject" else HoldStatus.RELEASED
+                        h.resolved_at, h.resolved_by, h.resolution = at, e.by, e.action
+            case ev.OrderValidated():
+                for p in e.lines:
+                    ln = self.line(p.line_no)
+                    ln.base_quantity, ln.base_uom = p.base_quantity, p.base_uom
+                    ln.unit_price, ln.price_source = p.unit_price, p.price_source
+            case ev.StockAllocated():
+                for a in e.allocations:
+                    ln = self.line(a.line_no)
+                    ln.allocated += a.quantity
+                    ln.backordered = max(Decimal(0), ln.base_quantity - ln.allocated)
+                    self.allocations.append(Allocation(
+                        line_no=a.line_no, product_id=a.product_id, warehouse_id=a.warehouse_id,
+                        lot_id=a.lot_id, quantity=a.quantity, expiry=a.expiry))
+            case ev.OrderBackordered():
+                for b in e.lines:
+                    self.line(b.line_no).backordered = b.quantity
+            case ev.OrderReleased():
+                self.released_value += e.value.amount
+            case ev.AllocationCancelled():
+                for a in e.allocations:
+                    ln = self.line(a.line_no)
+                    ln.closed_short += a.quantity
+                    ln.backordered = max(Decimal(0), ln.backordered - a.quantity)
+                    for al in self.allocations:
+                        if (al.line_no, al.warehouse_id, al.lot_id) == (a.line_no, a.warehouse_id, a.lot_id):
+                            al.quantity -= a.quantity
+                            break
+                self.released_value -= e.value.amount
+            case ev.ShipmentConfirmed():
+                for s in e.lines:
+                    self.line(s.line_no).shipped += s.quantity
+                    for al in self.allocations:
+                        if (al.line_no, al.warehouse_id, al.lot_id) == (s.line_no, s.warehouse_id, s.lot_id):
+                            al.shipped += s.quantity
+                            break
+                self.shipments.append(ShipmentState(shipment_id=e.shipment_id,
+                                                    warehouse_id=e.warehouse_id,
+                                                    shipped_at=at, lines=e.lines))
+            case ev.ProofOfDeliveryReceived():
+                sh = self.shipment(e.shipment_id)
+                if sh is not None:
+                    sh.delivered_at = e.delivered_at
+            case ev.InvoiceIssued():
+                for il in e.lines:
+                    self.line(il.line_no).invoiced += il.quantity
+                for sid in e.shipment_ids:
+                    sh = self.shipment(sid)
+                    if sh is not None:
+                        sh.invoice_id = e.invoice_id
+                self.invoices[e.invoice_id] = False
+            case ev.InvoicePaid():
+                self.invoices[e.invoice_id] = True
+            case ev.OrderRejected():
+                self._move(OrderStatus.REJECTED)
+            case ev.OrderClosed():
+                self._move(OrderStatus.CLOSED)
+            case _:
+                pass
+        if not isinstance(e, ev.OrderRejected | ev.OrderClosed):
+            self._move(self._derive_status(e))
+        self._check()
+        self.version += 1
+
+    # ------------------------------------------------------------ state machine
+
+    def _derive_status(self, e: ev.Event) -> OrderStatus:
+        st = self.status
+        if st in (OrderStatus.CLOSED, OrderStatus.REJECTED):
+            return st
+        if isinstance(e, ev.OrderValidated):
+            return OrderStatus.VALIDATED
+        if isinstance(e, ev.CreditApproved):
+            return OrderStatus.CREDIT_APPROVED
+        if st in (OrderStatus.RECEIVED, OrderStatus.VALIDATED):
+            return st
+        if isinstance(e, ev.OrderBackordered) and not any(ln.allocated for ln in self.lines):
+            return OrderStatus.BACKORDERED
+        if not self.shipments:
+            released = any(ln.allocated for ln in self.lines)
+            if released:
+                return OrderStatus.RELEASED
+            if all(ln.complete for ln in self.lines):  # everything closed short
+                return OrderStatus.SHIPPED
+            return st
+        if not all(ln.complete for ln in self.lines):
+            return OrderStatus.PARTIALLY_SHIPPED
+        if self.invoices and all(ln.invoiced >= ln.shipped for ln in self.lines):
+            return OrderStatus.PAID if all(self.invoices.values()) else OrderStatus.INVOICED
+        if all(s.delivered_at is not None for s in self.shipments):
+            return OrderStatus.DELIVERED
+        return OrderStatus.SHIPPED
+
+    def _move(self, new: OrderStatus) -> None:
+        if new is not self.status and new not in TRANSITIONS[self.status]:
+            raise IllegalTransition(f"order {self.order_id}: {self.status} -> {new} is not allowed")
+        self.status = new
+
+    def _check(self) -> None:
+        for ln in self.lines:
+            if ln.base_quantity and ln.allocated > ln.base_quantity:
+                raise InvariantViolated(f"order {self.order_id} line {ln.line_no}: allocated "
+                                        f"{ln.allocated} > ordered {ln.base_quantity}")
+            if ln.shipped > ln.allocated:
+                raise InvariantViolated(f"order {self.order_id} line {ln.line_no}: shipped "
+                                        f"{ln.shipped} > allocated {ln.allocated}")
+            if ln.invoiced > ln.shipped:
+                raise InvariantViolated(f"order {self.order_id} line {ln.line_no}: invoiced "
+                                        f"{ln.invoiced} > shipped {ln.shipped}")
+
+    @property
+    def fully_paid(self) -> bool:
+        return self.status is OrderStatus.PAID

@@ -1,0 +1,81 @@
+"""Customer accounts: open AR, credit exposure, cash on account.
+
+Invariant: open AR = invoiced − credit memos − applied cash − discounts taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from o2c.domain import events as ev
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenItem:
+    invoice_id: str
+    order_id: str
+    due_date: date
+    open_amount: Decimal
+
+
+@dataclass(slots=True, kw_only=True)
+class Account:
+    customer_id: str
+    currency: str
+    invoiced: Decimal = Decimal(0)
+    credited: Decimal = Decimal(0)
+    applied: Decimal = Decimal(0)
+    discounts: Decimal = Decimal(0)
+    uninvoiced_released: Decimal = Decimal(0)
+    unapplied_cash: Decimal = Decimal(0)
+    open_items: dict[str, OpenItem] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def open_ar(self) -> Decimal:
+        return self.invoiced - self.credited - self.applied - self.discounts
+
+    def past_due(self, today: date, grace_days: int) -> tuple[Decimal, int]:
+        """Amount past due beyond ``grace_days``, and the oldest item's days past due."""
+        amount, oldest = Decimal(0), 0
+        for item in self.open_items.values():
+            late = (today - item.due_date).days
+            if late > grace_days and item.open_amount > 0:
+                amount += item.open_amount
+                oldest = max(oldest, late)
+        return amount, oldest
+
+    def apply(self, e: ev.Event) -> None:
+        match e:
+            case ev.OrderReleased():
+                self.uninvoiced_released += e.value.amount
+            case ev.AllocationCancelled():
+                self.uninvoiced_released -= e.value.amount
+            case ev.InvoiceIssued():
+                self.invoiced += e.total.amount
+                self.uninvoiced_released -= e.subtotal.amount
+                self.open_items[e.invoice_id] = OpenItem(
+                    invoice_id=e.invoice_id, order_id=e.order_id, due_date=e.due_date,
+                    open_amount=e.total.amount)
+            case ev.CreditMemoIssued():
+                self.credited += e.amount.amount
+                self._reduce(e.invoice_id, e.amount.amount)
+            case ev.PaymentApplied():
+                self.applied += e.amount.amount
+                self.discounts += e.discount.amount
+                self._reduce(e.invoice_id, e.amount.amount + e.discount.amount)
+            case ev.CashUnapplied():
+                self.unapplied_cash += e.amount.amount
+            case _:
+                return
+        self.version += 1
+
+    def _reduce(self, invoice_id: str, amount: Decimal) -> None:
+        item = self.open_items.get(invoice_id)
+        if item is None:
+            return
+        item.open_amount -= amount
+        if item.open_amount <= 0:
+            del self.open_items[invoice_id]

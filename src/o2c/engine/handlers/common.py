@@ -1,0 +1,45 @@
+"""Helpers shared by the handlers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from o2c.domain import events as ev
+from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
+from o2c.domain.orders import Order
+from o2c.engine.context import Context
+from o2c.engine.errors import Rejected
+
+
+def load_order(ctx: Context, order_id: str, what: str) -> Order:
+    order = ctx.uow.orders.get(order_id)
+    if order is None:
+        raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
+                       f"{what} refers to order {order_id!r}, which o2c does not know")
+    return order
+
+
+def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object]) -> ev.Decision:
+    p = ctx.policy()
+    return ev.Decision(policy_id=p.policy_id, version=p.version, rule=rule, outcome=outcome,
+                       inputs={k: str(v) for k, v in inputs.items()})
+
+
+def place_hold(ctx: Context, order: Order, code: HoldCode, reason: str, d: ev.Decision,
+               seq: int = 0) -> ev.HoldPlaced:
+    sla = ctx.section(order.legal_entity_id).sla_for(code)
+    return ev.HoldPlaced(
+        order_id=order.order_id, hold_id=f"{order.order_id}-H{len(order.holds) + seq + 1}",
+        code=code, reason=reason, sla_due_at=ctx.now() + timedelta(hours=sla), decision=d,
+    )
+
+
+def released_by_person(order: Order, code: HoldCode) -> str | None:
+    """Who released (or overrode) an earlier hold with this code, if anyone did:
+    the order must not be stopped again for what a person already accepted."""
+    if not {HoldAction.RELEASE, HoldAction.OVERRIDE} & set(TAXONOMY[code].actions):
+        return None  # e.g. an unknown item: a release cannot make it known; check again
+    for h in order.holds:
+        if h.code is code and h.resolution in ("release", "override") and h.resolved_by:
+            return h.resolved_by
+    return None

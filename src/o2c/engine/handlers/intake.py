@@ -1,0 +1,134 @@
+"""Order capture and validation against master data and contract prices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from o2c.domain import events as ev
+from o2c.domain.holds import HoldCode
+from o2c.domain.master import Customer, PaymentTerms
+from o2c.domain.orders import Order, OrderStatus
+from o2c.engine import commands as cmd
+from o2c.engine.context import Context
+from o2c.engine.handlers.common import decision, load_order, place_hold, released_by_person
+
+C = HoldCode
+
+
+def receive_order(c: cmd.ReceiveOrder, ctx: Context) -> list[ev.Event]:
+    order_id = f"SO-{ctx.uow.sequences.next('order'):08d}"
+    return [ev.OrderReceived(
+        order_id=order_id, legal_entity_id=c.legal_entity_id, customer_id=c.customer_id,
+        ship_to_id=c.ship_to_id, po_number=c.po_number, channel=c.channel, currency=c.currency,
+        order_date=c.order_date, requested_date=c.requested_date, payment_terms=c.payment_terms,
+        lines=c.lines,
+    )]
+
+
+def _issues(order: Order, customer: Customer | None, ctx: Context,
+            priced: list[ev.PricedLine]) -> dict[HoldCode, list[str]]:
+    """Everything wrong with the order, by hold code, in words a person can act on."""
+    found: dict[HoldCode, list[str]] = {}
+
+    def add(code: HoldCode, text: str) -> None:
+        found.setdefault(code, []).append(text)
+
+    master = ctx.uow.master
+    if not order.po_number.strip():
+        add(C.VAL_MISSING_FIELD, "the purchase order number is missing")
+    if not order.lines:
+        add(C.VAL_MISSING_FIELD, "the order has no lines")
+    if customer is None:
+        add(C.VAL_CUSTOMER_UNKNOWN, f"customer {order.customer_id!r} is not in master data; "
+                                    "create the account or correct the customer id")
+        return found
+    if customer.legal_entity_id != order.legal_entity_id:
+        add(C.VAL_CUSTOMER_UNKNOWN, f"customer {customer.customer_id} belongs to legal entity "
+                                    f"{customer.legal_entity_id}, not {order.legal_entity_id}")
+    if customer.ship_to(order.ship_to_id) is None:
+        known = ", ".join(s.ship_to_id for s in customer.ship_tos)
+        add(C.VAL_SHIPTO_UNKNOWN, f"ship-to {order.ship_to_id!r} is not on account "
+                                  f"{customer.customer_id} (known: {known})")
+    dup = ctx.uow.orders.find_by_po(order.customer_id, order.po_number)
+    if dup is not None and dup != order.order_id:
+        add(C.VAL_DUPLICATE_PO, f"PO {order.po_number} from {customer.customer_id} was already "
+                                f"received as order {dup}")
+    section = ctx.section(order.legal_entity_id)
+    if order.payment_terms:
+        try:
+            terms = PaymentTerms.parse(order.payment_terms).code
+        except ValueError as e:
+            terms = None
+            add(C.TRM_NONSTANDARD, str(e))
+        account_terms = PaymentTerms.parse(customer.payment_terms).code
+        if terms is not None and terms != account_terms:
+            add(C.TRM_NONSTANDARD, f"the PO asks for '{terms}' but the account's terms are "
+                                   f"'{account_terms}'")
+    tol = section.price_tolerance_percent / 100
+    for ln in order.lines:
+        product = master.product(ln.product_id)
+        if product is None:
+            add(C.VAL_ITEM_UNKNOWN, f"line {ln.line_no}: item {ln.product_id!r} is not in master data")
+            continue
+        factor = product.factor(ln.uom)
+        if factor is None:
+            valid = ", ".join([product.base_uom, *product.uom_factors])
+            add(C.VAL_UOM_INVALID, f"line {ln.line_no}: unit {ln.uom!r} is not valid for "
+                                   f"{product.product_id} (valid: {valid})")
+            continue
+        if ln.quantity <= 0:
+            add(C.VAL_MISSING_FIELD, f"line {ln.line_no}: quantity must be positive")
+            continue
+        base_qty = ln.quantity * factor
+        agreement = master.price_agreement(customer.customer_id, product.product_id, order.order_date)
+        list_price = product.list_prices.get(order.currency)
+        if agreement is not None:
+            price, source = agreement.price.amount, f"contract:{agreement.agreement_id}"
+        elif list_price is not None:
+            price, source = list_price, "list"
+        else:
+            add(C.VAL_ITEM_UNKNOWN, f"line {ln.line_no}: {product.product_id} has no price in "
+                                    f"{order.currency} (no contract, no list price)")
+            continue
+        if ln.requested_price is not None:
+            asked = ln.requested_price / factor
+            if agreement is not None and abs(asked - price) > price * tol:
+                if released_by_person(order, C.PRC_CONTRACT_MISMATCH):
+                    price, source = asked, "po-price-accepted"
+                else:
+                    add(C.PRC_CONTRACT_MISMATCH,
+                        f"line {ln.line_no}: PO price {ln.requested_price} per {ln.uom} differs "
+                        f"from contract {agreement.agreement_id} price {price * factor} by more "
+                        f"than {section.price_tolerance_percent}%")
+        floor = product.floor_prices.get(order.currency)
+        if section.enforce_floor and floor is not None and price < floor:
+            add(C.PRC_BELOW_FLOOR, f"line {ln.line_no}: price {price} per {product.base_uom} is "
+                                   f"below the floor {floor}")
+        priced.append(ev.PricedLine(line_no=ln.line_no, base_quantity=base_qty,
+                                    base_uom=product.base_uom, unit_price=price,
+                                    price_source=source))
+    return found
+
+
+def validate_order(c: cmd.ValidateOrder, ctx: Context) -> list[ev.Event]:
+    order = load_order(ctx, c.order_id, "validation")
+    if order.status is not OrderStatus.RECEIVED or order.on_hold:
+        return []
+    customer = ctx.uow.master.customer(order.customer_id)
+    priced: list[ev.PricedLine] = []
+    issues = {code: texts for code, texts in _issues(order, customer, ctx, priced).items()
+              if not released_by_person(order, code)}
+    inputs: dict[str, object] = {"customer_id": order.customer_id, "lines": len(order.lines),
+                                 "tolerance_percent": ctx.section(order.legal_entity_id)
+                                 .price_tolerance_percent}
+    if issues:
+        return [
+            place_hold(ctx, order, code, "; ".join(texts),
+                       decision(ctx, f"validation/{code.value}", code.value, inputs), seq=i)
+            for i, (code, texts) in enumerate(issues.items())
+        ]
+    return [ev.OrderValidated(order_id=order.order_id, lines=tuple(priced),
+                              decision=decision(ctx, "validation/all-checks-passed", "valid", inputs))]
+
+
+ZERO = Decimal(0)

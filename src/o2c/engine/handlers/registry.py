@@ -1,0 +1,29 @@
+"""Which handler handles which command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from o2c.domain.events import Event
+from o2c.engine import commands as cmd
+from o2c.engine.context import Context
+from o2c.engine.handlers import allocation, billing, cash, credit, fulfilment, intake, orders
+
+Handler = Callable[[Any, Context], list[Event]]
+
+HANDLERS: dict[type[cmd.Command], Handler] = {
+    cmd.ReceiveOrder: intake.receive_order,
+    cmd.ValidateOrder: intake.validate_order,
+    cmd.CheckCredit: credit.check_credit,
+    cmd.AllocateOrder: allocation.allocate_order,
+    cmd.ReleaseHold: orders.release_hold,
+    cmd.RejectOrder: orders.reject_order,
+    cmd.CloseOrder: orders.close_order,
+    cmd.ReceiveStock: orders.receive_stock,
+    cmd.ConfirmShipment: fulfilment.confirm_shipment,
+    cmd.RecordDelivery: fulfilment.record_delivery,
+    cmd.InvoiceShipment: billing.invoice_shipment,
+    cmd.IssueCreditMemo: billing.issue_credit_memo,
+    cmd.ReceivePayment: cash.receive_payment,
+}

@@ -1,0 +1,190 @@
+"""Ports: what the engine needs from the outside world, as Protocols.
+
+Every adapter (memory, SQLite, PostgreSQL) passes the same contract suite in
+``tests/contract``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from o2c.domain.billing import Invoice
+from o2c.domain.events import Envelope
+from o2c.domain.inventory import StockPosition
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.orders import Order
+from o2c.domain.receivables import Account
+
+
+class Clock(Protocol):
+    """Business time. The core never reads the wall clock itself."""
+
+    def now(self) -> datetime: ...
+
+
+class Ids(Protocol):
+    """Unique identifiers (event ids, hold ids). Deterministic in simulations."""
+
+    def new(self, prefix: str) -> str: ...
+
+
+class MasterData(Protocol):
+    """Read access to master data. Writers are the store's own."""
+
+    def legal_entity(self, entity_id: str) -> LegalEntity | None: ...
+    def customer(self, customer_id: str) -> Customer | None: ...
+    def product(self, product_id: str) -> Product | None: ...
+    def warehouses(self, legal_entity_id: str) -> list[Warehouse]: ...
+    def price_agreement(self, customer_id: str, product_id: str, day: date) -> PriceAgreement | None: ...
+
+    def add_legal_entity(self, e: LegalEntity) -> None: ...
+    def add_warehouse(self, w: Warehouse) -> None: ...
+    def add_customer(self, c: Customer) -> None: ...
+    def add_product(self, p: Product) -> None: ...
+    def add_price_agreement(self, a: PriceAgreement) -> None: ...
+
+
+class OrderRepository(Protocol):
+    """Current state of orders (a read model folded from the event log).
+
+    ``get`` returns the live object of this unit of work; changes to it are
+    saved at commit. ``find_by_po`` and ``backordered`` see orders added or
+    changed earlier in the same unit of work.
+    """
+
+    def get(self, order_id: str) -> Order | None: ...
+    def add(self, order: Order) -> None: ...
+    def find_by_po(self, customer_id: str, po_number: str) -> str | None: ...
+    def backordered(self, product_id: str) -> list[str]: ...
+    def held(self, limit: int = 1000) -> list[str]:
+        """Ids of orders with an open hold (committed state), oldest first."""
+        ...
+
+
+class InvoiceRepository(Protocol):
+    def get(self, invoice_id: str) -> Invoice | None: ...
+    def add(self, invoice: Invoice) -> None: ...
+
+
+class AccountRepository(Protocol):
+    def get(self, customer_id: str) -> Account | None: ...
+    def add(self, account: Account) -> None: ...
+
+
+class InsufficientStock(Exception):
+    """A conditional reservation lost: another order took the stock first."""
+
+
+class StockRepository(Protocol):
+    """Stock per (warehouse, product, lot). ``reserve`` is an atomic
+    conditional update (never read-then-write), so concurrent workers cannot
+    oversell; it returns False and changes nothing when ATP is short."""
+
+    def positions(self, product_ids: Iterable[str]) -> list[StockPosition]: ...
+    def reserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> bool: ...
+    def unreserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None: ...
+    def receive(self, warehouse_id: str, product_id: str, lot_id: str,
+                expiry: date | None, qty: Decimal) -> None: ...
+    def ship(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None: ...
+
+
+class EventLog(Protocol):
+    """The append-only log: the audit trail, the trace and the replay source."""
+
+    def append(self, envelopes: Sequence[Envelope]) -> None: ...
+    def for_correlation(self, correlation_id: str) -> list[Envelope]: ...
+    def all(self, batch_size: int = 5000) -> Iterable[Envelope]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundMessage:
+    """A message from a channel or source system, as received (before parsing)."""
+
+    source: str
+    source_message_id: str
+    kind: str
+    received_at: datetime
+    body: str
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadLetter:
+    dead_letter_id: str
+    source: str
+    source_message_id: str
+    kind: str
+    code: str
+    reason: str
+    failed_at: datetime
+    body: str
+    status: str = "open"
+
+
+class Inbox(Protocol):
+    """Every inbound message is stored here before it is processed;
+    ``(source, source_message_id)`` is unique."""
+
+    def seen(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]: ...
+    def add(self, message: InboundMessage, correlation_id: str | None) -> None: ...
+    def mark(self, source: str, source_message_id: str, status: str,
+             correlation_id: str | None) -> None: ...
+
+
+class DeadLetters(Protocol):
+    """Messages that could not be applied, whole, with a reason a person can act on."""
+
+    def add(self, letter: DeadLetter) -> None: ...
+    def get(self, dead_letter_id: str) -> DeadLetter | None: ...
+    def open(self) -> list[DeadLetter]: ...
+    def close(self, dead_letter_id: str, status: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboundMessage:
+    outbox_id: int
+    kind: str
+    destination: str
+    correlation_id: str
+    payload: dict[str, Any]
+
+
+class Outbox(Protocol):
+    """Outbound messages, written in the same transaction as the state change
+    and sent after commit by a relay that reads ``pending`` and marks them sent
+    (at least once: receivers deduplicate by ``outbox_id``)."""
+
+    def put(self, kind: str, destination: str, correlation_id: str, payload: dict[str, Any]) -> None: ...
+    def pending(self, limit: int = 1000) -> list[OutboundMessage]: ...
+    def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None: ...
+
+
+class Sequences(Protocol):
+    """Gapless counters (invoice numbers per legal entity): a number is taken
+    inside the transaction and is lost only if the transaction rolls back."""
+
+    def next(self, name: str) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic transaction over every port."""
+
+    master: MasterData
+    orders: OrderRepository
+    invoices: InvoiceRepository
+    accounts: AccountRepository
+    stock: StockRepository
+    events: EventLog
+    inbox: Inbox
+    dead_letters: DeadLetters
+    outbox: Outbox
+    sequences: Sequences
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

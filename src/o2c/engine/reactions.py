@@ -1,0 +1,79 @@
+"""What happens next: the process manager that turns events into commands,
+and the outbound messages events cause (written to the outbox)."""
+
+from __future__ import annotations
+
+from o2c.domain import events as ev
+from o2c.domain.orders import OrderStatus
+from o2c.engine import commands as cmd
+from o2c.engine.ports import UnitOfWork
+
+
+def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
+    match e:
+        case ev.OrderReceived():
+            return [cmd.ValidateOrder(order_id=e.order_id)]
+        case ev.OrderValidated():
+            return [cmd.CheckCredit(order_id=e.order_id)]
+        case ev.CreditApproved():
+            return [cmd.AllocateOrder(order_id=e.order_id)]
+        case ev.HoldReleased():
+            return _resume(e.order_id, uow)
+        case ev.StockReceived():
+            return [cmd.AllocateOrder(order_id=o) for o in uow.orders.backordered(e.product_id)]
+        case ev.ShipmentConfirmed():
+            return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=e.shipment_id,
+                                        trigger="shipment_confirmed")]
+        case ev.ProofOfDeliveryReceived():
+            return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=e.shipment_id,
+                                        trigger="pod_received")]
+        case ev.InvoicePaid():
+            return [cmd.CloseOrder(order_id=e.order_id)]
+        case _:
+            return []
+
+
+def _resume(order_id: str, uow: UnitOfWork) -> list[cmd.Command]:
+    """After a hold is released, pick the order up where it waited."""
+    order = uow.orders.get(order_id)
+    if order is None or order.on_hold or order.terminal:
+        return []
+    match order.status:
+        case OrderStatus.RECEIVED:
+            return [cmd.ValidateOrder(order_id=order_id)]
+        case OrderStatus.VALIDATED:
+            return [cmd.CheckCredit(order_id=order_id)]
+        case OrderStatus.CREDIT_APPROVED:
+            return [cmd.AllocateOrder(order_id=order_id)]
+        case _:
+            return []
+
+
+def outbound(env: ev.Envelope, uow: UnitOfWork) -> None:
+    """Messages to the outside world caused by an event, staged in the outbox."""
+    e = env.payload
+    match e:
+        case ev.StockAllocated():
+            by_wh: dict[str, list[dict[str, str]]] = {}
+            for a in e.allocations:
+                by_wh.setdefault(a.warehouse_id, []).append(
+                    {"line_no": str(a.line_no), "product_id": a.product_id, "lot_id": a.lot_id,
+                     "quantity": str(a.quantity)})
+            for wh, lines in by_wh.items():
+                uow.outbox.put("warehouse_release", wh, env.correlation_id,
+                               {"order_id": e.order_id, "event_id": env.event_id, "lines": lines})
+        case ev.InvoiceIssued():
+            uow.outbox.put("invoice", f"customer:{e.customer_id}", env.correlation_id,
+                           {"invoice_id": e.invoice_id, "order_id": e.order_id,
+                            "total": str(e.total.amount), "currency": e.total.currency,
+                            "invoice_date": e.invoice_date.isoformat(),
+                            "due_date": e.due_date.isoformat(),
+                            "discount": str(e.discount.amount),
+                            "discount_date": e.discount_date.isoformat() if e.discount_date
+                            else None})
+        case ev.OrderValidated() | ev.OrderRejected():
+            status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
+            uow.outbox.put("order_ack", f"order:{e.order_id}", env.correlation_id,
+                           {"order_id": e.order_id, "status": status})
+        case _:
+            pass

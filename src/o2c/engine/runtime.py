@@ -1,0 +1,136 @@
+"""The runtime loop: inbox first, then the bus, dead letters for what fails.
+
+Messages are processed in batches, one transaction per batch, because a
+commit is the expensive part. Each message is still atomic: a handler that
+fails changes nothing, and a failure that may have half-applied state rolls
+the batch back and reprocesses it one message per transaction, so that only
+the bad message is dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from o2c.engine import commands as cmd
+from o2c.engine.bus import ENGINE_SOURCE, MessageBus, decode_command, describe_failure
+from o2c.engine.errors import InvalidMessage, ProjectionFailed
+from o2c.engine.ports import DeadLetter, Ids, InboundMessage, UnitOfWork
+
+Translator = Callable[[InboundMessage], cmd.Command]
+
+
+class Status(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    source: str
+    source_message_id: str
+    status: Status
+    correlation_id: str | None = None
+    dead_letter_id: str | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+class Runtime:
+    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], bus: MessageBus,
+                 translate: Translator, ids: Ids) -> None:
+        self.uow_factory = uow_factory
+        self.bus = bus
+        self.translate = translate
+        self.ids = ids
+
+    def submit(self, messages: Sequence[InboundMessage]) -> list[Outcome]:
+        """Store, deduplicate and apply a batch of inbound messages."""
+        try:
+            with self.uow_factory() as uow:
+                seen = self._seen(uow, messages)
+                out = [self._one(uow, m, seen) for m in messages]
+                uow.commit()
+                return out
+        except ProjectionFailed:
+            pass
+        results = []
+        for m in messages:
+            try:
+                with self.uow_factory() as uow:
+                    results.append(self._one(uow, m, self._seen(uow, [m])))
+                    uow.commit()
+            except ProjectionFailed as exc:
+                with self.uow_factory() as uow:
+                    uow.inbox.add(m, None)
+                    results.append(self._park(uow, m, exc))
+                    uow.commit()
+        return results
+
+    @staticmethod
+    def _seen(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> set[tuple[str, str]]:
+        return uow.inbox.seen((m.source, m.source_message_id) for m in messages)
+
+    def _one(self, uow: UnitOfWork, m: InboundMessage, seen: set[tuple[str, str]]) -> Outcome:
+        key = (m.source, m.source_message_id)
+        if key in seen:
+            return Outcome(source=m.source, source_message_id=m.source_message_id,
+                           status=Status.DUPLICATE)
+        seen.add(key)
+        uow.inbox.add(m, None)
+        return self._apply(uow, m)
+
+    def _apply(self, uow: UnitOfWork, m: InboundMessage) -> Outcome:
+        try:
+            command = self.translate(m)
+            done = self.bus.dispatch(uow, command, source=m.source,
+                                     causation_id=f"{m.source}:{m.source_message_id}")
+        except ProjectionFailed:
+            raise
+        except Exception as exc:
+            return self._park(uow, m, exc)
+        uow.inbox.mark(m.source, m.source_message_id, Status.APPLIED.value, done.correlation_id)
+        return Outcome(source=m.source, source_message_id=m.source_message_id,
+                       status=Status.APPLIED, correlation_id=done.correlation_id)
+
+    def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException) -> Outcome:
+        code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) \
+            else describe_failure(exc)
+        dl_id = self.ids.new("DL")
+        uow.dead_letters.add(DeadLetter(
+            dead_letter_id=dl_id, source=m.source, source_message_id=m.source_message_id,
+            kind=m.kind, code=code, reason=reason, failed_at=m.received_at, body=m.body))
+        uow.inbox.mark(m.source, m.source_message_id, Status.DEAD_LETTERED.value, None)
+        return Outcome(source=m.source, source_message_id=m.source_message_id,
+                       status=Status.DEAD_LETTERED, dead_letter_id=dl_id, code=code, reason=reason)
+
+    def replay(self, dead_letter_id: str, body: str | None = None) -> Outcome:
+        """Apply a dead letter again (after master data was fixed, or with a
+        corrected ``body``). A new failure parks it again under a new id."""
+        with self.uow_factory() as uow:
+            dl = uow.dead_letters.get(dead_letter_id)
+            if dl is None or dl.status != "open":
+                raise KeyError(f"no open dead letter {dead_letter_id}")
+            uow.dead_letters.close(dead_letter_id, "replayed")
+            if dl.source == ENGINE_SOURCE:
+                c = decode_command(dl.kind, body or dl.body)
+                try:
+                    done = self.bus.dispatch(uow, c, source=ENGINE_SOURCE, causation_id=dl.source_message_id)
+                    outcome = Outcome(source=dl.source, source_message_id=dl.source_message_id,
+                                      status=Status.APPLIED, correlation_id=done.correlation_id)
+                except ProjectionFailed:
+                    raise
+                except Exception as exc:
+                    code, reason = describe_failure(exc)
+                    new_id = self.bus.dead_letter(uow, c, dl.source_message_id, exc)
+                    outcome = Outcome(source=dl.source, source_message_id=dl.source_message_id,
+                                      status=Status.DEAD_LETTERED, dead_letter_id=new_id,
+                                      code=code, reason=reason)
+            else:
+                m = InboundMessage(source=dl.source, source_message_id=dl.source_message_id,
+                                   kind=dl.kind, received_at=dl.failed_at, body=body or dl.body)
+                outcome = self._apply(uow, m)
+            uow.commit()
+            return outcome

@@ -1,0 +1,164 @@
+"""The policy document: schema, validation and typed access.
+
+A document is versioned (``policy_id`` + ``version``), takes effect at
+``effective_from``, and may carry per-legal-entity overrides that are merged
+over the base sections. Validation errors name the path of the bad field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from o2c.domain.holds import HoldCode
+from o2c.domain.master import BillingTrigger
+from o2c.policy.table import DecisionTable, TableError
+
+SECTIONS = ("credit", "pricing", "allocation", "billing", "holds")
+
+
+class PolicyError(ValueError):
+    """A policy document that does not follow the schema; the message names the path."""
+
+
+def _dec(path: str, v: object) -> Decimal:
+    if isinstance(v, bool | float):
+        raise PolicyError(f"{path}: write decimals as quoted strings (got {v!r})")
+    try:
+        return Decimal(str(v))
+    except InvalidOperation:
+        raise PolicyError(f"{path}: expected a number, got {v!r}") from None
+
+
+def _int(path: str, v: object) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise PolicyError(f"{path}: expected a whole number ≥ 0, got {v!r}")
+    return v
+
+
+def _map(path: str, v: object) -> Mapping[str, Any]:
+    if not isinstance(v, Mapping):
+        raise PolicyError(f"{path}: expected a mapping, got {type(v).__name__}")
+    return v
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """The resolved settings for one legal entity."""
+
+    credit_table: DecisionTable
+    price_tolerance_percent: Decimal
+    enforce_floor: bool
+    allocation_strategy: str
+    min_shelf_life_days: int
+    warehouse_preference: tuple[str, ...]
+    billing_table: DecisionTable
+    pod_timeout_days: int
+    sla_hours: Mapping[str, int]
+    standard_terms: tuple[str, ...]
+
+    def sla_for(self, code: HoldCode) -> int:
+        return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    policy_id: str
+    version: str
+    effective_from: datetime
+    raw: Mapping[str, Any]
+    base: Section
+    by_entity: Mapping[str, Section]
+
+    def for_entity(self, legal_entity_id: str) -> Section:
+        return self.by_entity.get(legal_entity_id, self.base)
+
+
+def _section(path: str, raw: Mapping[str, Any]) -> Section:
+    for name in SECTIONS:
+        if name not in raw:
+            raise PolicyError(f"{path}.{name}: section missing")
+    credit = _map(f"{path}.credit", raw["credit"])
+    pricing = _map(f"{path}.pricing", raw["pricing"])
+    alloc = _map(f"{path}.allocation", raw["allocation"])
+    billing = _map(f"{path}.billing", raw["billing"])
+    holds = _map(f"{path}.holds", raw["holds"])
+    try:
+        credit_table = DecisionTable.parse("credit", credit.get("rules"))
+        billing_table = DecisionTable.parse("billing", billing.get("rules"))
+    except TableError as e:
+        raise PolicyError(f"{path}: {e}") from None
+    for r in credit_table.rules:
+        out = r.then.get("outcome")
+        if out != "approve" and out not in {h.value for h in HoldCode}:
+            raise PolicyError(f"{path}.credit.rules[{r.rule_id}].then.outcome: expected 'approve' "
+                              f"or a hold code, got {out!r}")
+    for r in billing_table.rules:
+        trig = r.then.get("trigger")
+        if trig not in {t.value for t in BillingTrigger}:
+            raise PolicyError(f"{path}.billing.rules[{r.rule_id}].then.trigger: expected one of "
+                              f"{[t.value for t in BillingTrigger]}, got {trig!r}")
+    strategy = str(alloc.get("strategy", ""))
+    if strategy != "home_complete_then_split":
+        raise PolicyError(f"{path}.allocation.strategy: unknown strategy {strategy!r} "
+                          "(known: home_complete_then_split)")
+    sla = _map(f"{path}.holds.sla_hours", holds.get("sla_hours", {}))
+    for code in sla:
+        if code != "default" and code not in {h.value for h in HoldCode}:
+            raise PolicyError(f"{path}.holds.sla_hours.{code}: not a hold code")
+    terms = pricing.get("standard_terms", [])
+    if not isinstance(terms, list):
+        raise PolicyError(f"{path}.pricing.standard_terms: expected a list")
+    pref = alloc.get("warehouse_preference", [])
+    if not isinstance(pref, list):
+        raise PolicyError(f"{path}.allocation.warehouse_preference: expected a list")
+    return Section(
+        credit_table=credit_table,
+        price_tolerance_percent=_dec(f"{path}.pricing.tolerance_percent",
+                                     pricing.get("tolerance_percent", "0")),
+        enforce_floor=bool(pricing.get("enforce_floor", True)),
+        allocation_strategy=strategy,
+        min_shelf_life_days=_int(f"{path}.allocation.min_shelf_life_days",
+                                 alloc.get("min_shelf_life_days", 0)),
+        warehouse_preference=tuple(str(w) for w in pref),
+        billing_table=billing_table,
+        pod_timeout_days=_int(f"{path}.billing.pod_timeout_days", billing.get("pod_timeout_days", 7)),
+        sla_hours={str(k): _int(f"{path}.holds.sla_hours.{k}", v) for k, v in sla.items()},
+        standard_terms=tuple(str(t) for t in terms),
+    )
+
+
+def parse_policy(raw: object) -> Policy:
+    """Validate a policy document (a mapping, as read from YAML)."""
+    doc = _map("policy", raw)
+    for key in ("policy_id", "version", "effective_from"):
+        if key not in doc:
+            raise PolicyError(f"policy.{key}: missing")
+    eff = doc["effective_from"]
+    if isinstance(eff, datetime):
+        effective = eff
+    elif isinstance(eff, date):
+        effective = datetime(eff.year, eff.month, eff.day)
+    else:
+        try:
+            effective = datetime.fromisoformat(str(eff))
+        except ValueError:
+            raise PolicyError(f"policy.effective_from: expected an ISO date, got {eff!r}") from None
+    base_raw = {k: doc[k] for k in SECTIONS if k in doc}
+    base = _section("policy", base_raw)
+    by_entity: dict[str, Section] = {}
+    for entity, over in _map("policy.entities", doc.get("entities", {})).items():
+        by_entity[str(entity)] = _section(f"policy.entities.{entity}",
+                                          _merge(base_raw, _map(f"policy.entities.{entity}", over)))
+    return Policy(policy_id=str(doc["policy_id"]), version=str(doc["version"]),
+                  effective_from=effective, raw=doc, base=base, by_entity=by_entity)

@@ -1,0 +1,385 @@
+"""The simulation loop: a discrete-event schedule of what the outside world
+sends, processed in ten-minute ticks through the real runtime.
+
+Only open work is kept in memory (scheduled messages, holds under review,
+pending replenishments), so memory does not grow with simulated history.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o2c.adapters.runtime_parts import SimClock
+from o2c.bootstrap import App
+from o2c.domain.holds import HoldCode
+from o2c.engine.ports import InboundMessage
+from o2c.engine.runtime import Status
+from o2c.sim.world import WAREHOUSES, SimCustomer, World
+
+TICK = timedelta(minutes=10)
+#: weekday demand factors, Monday first: distributors' orders peak early in the week
+WEEKDAY = (1.25, 1.15, 1.05, 1.0, 0.85, 0.12, 0.05)
+
+#: how people resolve holds in the simulation: (action, probability, hours min, hours max)
+PEOPLE: dict[HoldCode, tuple[str, float, float, float]] = {
+    HoldCode.VAL_CUSTOMER_UNKNOWN: ("reject", 1.0, 2, 10),
+    HoldCode.VAL_SHIPTO_UNKNOWN: ("reject", 1.0, 1, 8),
+    HoldCode.VAL_ITEM_UNKNOWN: ("reject", 1.0, 2, 12),
+    HoldCode.VAL_UOM_INVALID: ("reject", 1.0, 1, 8),
+    HoldCode.VAL_MISSING_FIELD: ("reject", 1.0, 1, 6),
+    HoldCode.VAL_DUPLICATE_PO: ("reject", 0.95, 1, 6),
+    HoldCode.PRC_CONTRACT_MISMATCH: ("override", 0.75, 3, 30),
+    HoldCode.PRC_BELOW_FLOOR: ("override", 0.8, 4, 24),
+    HoldCode.TRM_NONSTANDARD: ("override", 0.9, 2, 12),
+    HoldCode.CRD_OVER_LIMIT: ("release", 0.85, 1, 28),
+    HoldCode.CRD_PAST_DUE: ("release", 0.7, 4, 48),
+    HoldCode.CRD_ACCOUNT_BLOCKED: ("reject", 1.0, 4, 24),
+}
+BACKORDER_PATIENCE = timedelta(days=10)
+
+
+@dataclass(slots=True)
+class SimStats:
+    days: int = 0
+    messages: int = 0
+    orders_sent: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    shipments: int = 0
+    payments: int = 0
+    decisions: int = 0
+    receipts: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    k, p, limit = 0, 1.0, math.exp(-lam)
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+class Simulation:
+    def __init__(self, app: App, clock: SimClock, world: World, *, seed: int, start: date) -> None:
+        self.app, self.clock, self.world = app, clock, world
+        self.rng = random.Random(seed * 7919 + 1)
+        self.start = datetime.combine(start, time(0), tzinfo=UTC)
+        self.heap: list[tuple[datetime, int, str, Any]] = []
+        self._seq = 0
+        self.stats = SimStats()
+        self.reviewing: set[str] = set()
+        self.replenishing: set[tuple[str, str]] = set()
+        self.customers = {c.customer.customer_id: c for c in world.customers}
+        self.agreed: dict[str, list[tuple[str, Decimal]]] = {}
+        for a in world.agreements:
+            self.agreed.setdefault(a.customer_id, []).append((a.product_id, a.price.amount))
+        self.products = {p.product_id: p for p in world.products}
+        self.product_ids = sorted(self.products)
+        self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
+                                                   if w.legal_entity_id == le.entity_id)
+                              for le in world.entities}
+
+    # ------------------------------------------------------------ scheduling
+
+    def at(self, when: datetime, kind: str, data: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self.heap, (when, self._seq, kind, data))
+
+    def message(self, when: datetime, source: str, msg_id: str, kind: str, body: Any) -> None:
+        self.at(when, "msg", (source, msg_id, kind, body if isinstance(body, str)
+                              else json.dumps(body, default=str)))
+
+    # ------------------------------------------------------------ setup
+
+    def setup(self) -> None:
+        """Master data, and opening stock received the day before the first day."""
+        with self.app.store.unit_of_work() as uow:
+            m = uow.master
+            for e in self.world.entities:
+                m.add_legal_entity(e)
+            for w in self.world.warehouses:
+                m.add_warehouse(w)
+            for p in self.world.products:
+                m.add_product(p)
+            for c in self.world.customers:
+                m.add_customer(c.customer)
+            for a in self.world.agreements:
+                m.add_price_agreement(a)
+            uow.commit()
+        opening = self.start - timedelta(hours=12)
+        for wh in WAREHOUSES:
+            for pid in self.product_ids:
+                self._receipt(opening, wh, pid, Decimal(self.rng.randint(20, 60)) * 10)
+        for d in range(400):
+            self.at(self.start + timedelta(days=d), "day", d)
+
+    def _receipt(self, when: datetime, wh: str, pid: str, qty: Decimal) -> None:
+        p = self.products[pid]
+        lot, expiry = "-", None
+        if p.lot_controlled:
+            expiry = (when + timedelta(days=self.rng.randint(90, 540))).date()
+            lot = f"L{when:%y%m%d}{self.rng.randint(100, 999)}"
+        self.stats.receipts += 1
+        self.message(when, "erp", f"rcpt-{wh}-{pid}-{when:%Y%m%d%H%M}", "stock_receipt",
+                     {"warehouse_id": wh, "product_id": pid, "lot_id": lot, "expiry": expiry,
+                      "quantity": str(qty), "reference": f"PO-{wh}-{when:%Y%m%d}-{pid}"})
+
+    # ------------------------------------------------------------ the world acting
+
+    def _day(self, d: int) -> None:
+        day = self.start + timedelta(days=d)
+        factor = WEEKDAY[day.weekday()] * (1 + 0.15 * math.sin(2 * math.pi * d / 365))
+        for sc in self.world.customers:
+            for _ in range(_poisson(self.rng, sc.traits.orders_per_week / 5 * factor)):
+                self._order(day, sc)
+        self.at(day + timedelta(hours=5), "replenish", None)
+        if day.weekday() < 5:
+            for h in range(8, 18):
+                self.at(day + timedelta(hours=h), "review", None)
+
+    def _order(self, day: datetime, sc: SimCustomer) -> None:
+        c, t, rng = sc.customer, sc.traits, self.rng
+        if t.channel == "csv":
+            when = day + timedelta(hours=17, minutes=30)  # field sales upload once a day
+        elif t.channel == "edi":
+            when = day + timedelta(minutes=rng.randint(0, 24 * 60 - 1))
+        else:
+            when = day + timedelta(minutes=rng.randint(7 * 60, 19 * 60))
+        self.stats.orders_sent += 1
+        po = f"{c.customer_id}-{day:%y%m%d}-{rng.randint(1000, 9999)}"
+        agreed = self.agreed.get(c.customer_id, [])
+        lines = []
+        for i in range(1 + _poisson(rng, t.lines_mean - 1)):
+            if agreed and rng.random() < 0.75:
+                pid, price = agreed[rng.randrange(len(agreed))]
+            else:
+                pid = self.product_ids[rng.randrange(len(self.product_ids))]
+                price = self.products[pid].list_prices[self._currency(c.legal_entity_id)]
+            p = self.products[pid]
+            uom, factor = ("CS", p.uom_factors["CS"]) if rng.random() < 0.4 else (p.base_uom, Decimal(1))
+            qty = rng.randint(1, 4) if uom == "CS" else rng.randint(5, 60)
+            unit_price = price * factor
+            if rng.random() < t.price_drift:
+                unit_price = (unit_price * Decimal("1.09")).quantize(Decimal("0.01"))
+            lines.append({"line_no": i + 1, "product_id": pid, "quantity": str(qty), "uom": uom,
+                          "unit_price": str(unit_price.quantize(Decimal("0.0001")))})
+        body: dict[str, Any] = {
+            "legal_entity_id": c.legal_entity_id, "customer_id": c.customer_id,
+            "ship_to_id": rng.choice(c.ship_tos).ship_to_id, "po_number": po, "channel": t.channel,
+            "currency": self._currency(c.legal_entity_id), "order_date": when.date().isoformat(),
+            "requested_date": (when + timedelta(days=rng.randint(2, 7))).date().isoformat(),
+            "lines": lines,
+        }
+        if rng.random() < t.data_quality:
+            self._spoil(body)
+        source = {"edi": "edi-van", "portal": "portal", "csv": "csv-upload"}[t.channel]
+        msg_id = f"{source}-{po}"
+        self.message(when, source, msg_id, "order", body)
+        roll = rng.random()
+        if roll < 0.008:  # the VAN delivers the same interchange twice
+            self.message(when + timedelta(minutes=20), source, msg_id, "order", body)
+        elif roll < 0.02:  # the buyer also emails it and customer service keys it in again
+            self.message(when + timedelta(hours=rng.randint(1, 6)), "portal",
+                         f"portal-rekey-{po}", "order", {**body, "channel": "portal"})
+        elif roll < 0.023:  # a broken message from the channel
+            self.message(when, source, f"{msg_id}-bad", "order",
+                         json.dumps({k: v for k, v in body.items() if k != "currency"}))
+
+    def _spoil(self, body: dict[str, Any]) -> None:
+        rng = self.rng
+        what = rng.choice(("item", "uom", "shipto", "customer", "terms", "po"))
+        line = body["lines"][0]
+        if what == "item":
+            line["product_id"] = line["product_id"].replace("-", "") + "X"
+        elif what == "uom":
+            line["uom"] = "PL"
+        elif what == "shipto":
+            body["ship_to_id"] = "ST99"
+        elif what == "customer":
+            body["customer_id"] = "C" + str(rng.randint(90000, 99999))
+        elif what == "terms":
+            body["payment_terms"] = "net 90"
+        else:
+            body["po_number"] = ""
+
+    def _currency(self, entity_id: str) -> str:
+        return next(e.currency for e in self.world.entities if e.entity_id == entity_id)
+
+    def _outbound(self, now: datetime) -> None:
+        with self.app.store.unit_of_work() as uow:
+            pending = uow.outbox.pending(100_000)
+            uow.outbox.mark_sent([m.outbox_id for m in pending], now)
+            uow.commit()
+        for m in pending:
+            if m.kind == "warehouse_release":
+                self._ship(now, m.destination, m.payload)
+            elif m.kind == "invoice":
+                self._pay(now, m.destination.removeprefix("customer:"), m.payload)
+
+    def _ship(self, now: datetime, wh: str, release: dict[str, Any]) -> None:
+        rng = self.rng
+        lo, hi, nightly = WAREHOUSES[wh][2][0], WAREHOUSES[wh][2][1], WAREHOUSES[wh][3]
+        shipped = now + timedelta(hours=rng.uniform(lo, hi))
+        confirmed = shipped
+        if nightly:  # this WMS confirms shipments in a nightly batch file
+            confirmed = datetime.combine(shipped.date(), time(23, 30), tzinfo=UTC)
+            if confirmed < shipped:
+                confirmed += timedelta(days=1)
+        order_id = release["order_id"]
+        sid = f"SH-{wh[3:6]}-{release['event_id'][-10:]}"
+        self.stats.shipments += 1
+        self.message(confirmed, f"wms-{wh.lower()}", sid, "shipment", {
+            "shipment_id": sid, "order_id": order_id, "warehouse_id": wh,
+            "carrier": rng.choice(("UPS", "FedEx Freight", "Estes", "Purolator")),
+            "tracking_no": f"TRK{rng.randrange(10**9, 10**10)}",
+            "lines": [{"line_no": int(ln["line_no"]), "product_id": ln["product_id"],
+                       "lot_id": ln["lot_id"], "quantity": ln["quantity"]}
+                      for ln in release["lines"]]})
+        delivered = shipped + timedelta(hours=rng.uniform(18, 96))
+        roll = rng.random()
+        if roll < 0.04:
+            return  # proof of delivery never reaches billing
+        lag = timedelta(0) if roll < 0.75 else timedelta(hours=rng.uniform(24, 120))
+        self.message(max(delivered, confirmed) + lag, "carrier-feed", f"pod-{sid}", "delivery",
+                     {"shipment_id": sid, "order_id": order_id,
+                      "delivered_at": delivered.isoformat(), "signed_by": "RECEIVING"})
+
+    def _pay(self, now: datetime, customer_id: str, inv: dict[str, Any]) -> None:
+        sc = self.customers.get(customer_id)
+        if sc is None:
+            return
+        t, rng = sc.traits, self.rng
+        total, discount = Decimal(inv["total"]), Decimal(inv["discount"])
+        if inv.get("discount_date") and rng.random() < t.takes_discount:
+            pay_day = date.fromisoformat(inv["discount_date"]) - timedelta(days=rng.randint(0, 3))
+            amount, taken = total - discount, discount
+        else:
+            late = rng.gauss(t.pay_delay_days, t.pay_spread_days)
+            pay_day = date.fromisoformat(inv["due_date"]) + timedelta(days=round(late))
+            amount, taken = total, Decimal(0)
+            if rng.random() < t.short_pay:
+                amount = (total * Decimal("0.9")).quantize(Decimal("0.01"))
+        when = max(now + timedelta(hours=2), datetime.combine(pay_day, time(10), tzinfo=UTC))
+        self.stats.payments += 1
+        pid = f"PMT-{inv['invoice_id']}"
+        self.message(when, "bank-lockbox", pid, "payment", {
+            "payment_id": pid, "customer_id": customer_id, "amount": str(amount),
+            "currency": inv["currency"], "method": "ach",
+            "references": [{"invoice_id": inv["invoice_id"], "amount": str(amount),
+                            "discount": str(taken)}]})
+
+    def _review(self, now: datetime) -> None:
+        """The back office works its queues in business hours."""
+        with self.app.store.unit_of_work() as uow:
+            held = [uow.orders.get(oid) for oid in uow.orders.held(5000)]
+        for order in held:
+            if order is None:
+                continue
+            for hold in order.open_holds[:1]:  # one hold at a time: the next after this one
+                if hold.hold_id in self.reviewing:
+                    continue
+                rule = PEOPLE.get(hold.code)
+                if rule is None:
+                    if hold.code is HoldCode.INV_SHORT and now - hold.placed_at > BACKORDER_PATIENCE:
+                        self._decide(now, order.order_id, hold.hold_id, hold.code, "reject",
+                                     "sales_ops", "customer cancelled the backorder")
+                    continue
+                action, p, lo, hi = rule
+                if self.rng.random() > p:
+                    action = "reject"
+                self._decide(now + timedelta(hours=self.rng.uniform(lo, hi)), order.order_id,
+                             hold.hold_id, hold.code, action, hold.kind.owner.value,
+                             f"reviewed by {hold.kind.owner.value}")
+
+    def _decide(self, when: datetime, order_id: str, hold_id: str, code: HoldCode, action: str,
+                role: str, reason: str) -> None:
+        self.reviewing.add(hold_id)
+        self.stats.decisions += 1
+        self.message(when, "ui", f"decision-{hold_id}", "hold_decision",
+                     {"order_id": order_id, "code": code.value, "by": f"user:{role}",
+                      "reason": reason, "action": action})
+
+    def _replenish(self, now: datetime) -> None:
+        with self.app.store.unit_of_work() as uow:
+            positions = uow.stock.positions(self.product_ids)
+            short = set()
+            for pid in self.product_ids:
+                if uow.orders.backordered(pid):
+                    short.add(pid)
+        atp: dict[tuple[str, str], Decimal] = {}
+        for p in positions:
+            atp[(p.warehouse_id, p.product_id)] = atp.get((p.warehouse_id, p.product_id), Decimal(0)) + p.atp
+        for wh in WAREHOUSES:
+            for pid in self.product_ids:
+                key = (wh, pid)
+                if key in self.replenishing:
+                    continue
+                if atp.get(key, Decimal(0)) < 150 or (pid in short and self.rng.random() < 0.5):
+                    self.replenishing.add(key)
+                    self.at(now + timedelta(days=self.rng.randint(2, 6)), "receive", key)
+
+    # ------------------------------------------------------------ the loop
+
+    def run(self, days: int, progress: Callable[[int, SimStats], None] | None = None) -> SimStats:
+        """Simulate ``days`` days; ``progress(day, stats)`` is called as each day starts."""
+        end = self.start + timedelta(days=days)
+        while self.heap and self.heap[0][0] < end:
+            first = self.heap[0][0]
+            tick_end = min(end, first - (first - self.start) % TICK + TICK)
+            batch: list[InboundMessage] = []
+            while self.heap and self.heap[0][0] < tick_end:
+                when, _, kind, data = heapq.heappop(self.heap)
+                if kind == "msg":
+                    source, msg_id, mkind, body = data
+                    if mkind == "hold_decision":
+                        self.reviewing.discard(msg_id.removeprefix("decision-"))
+                    batch.append(InboundMessage(source=source, source_message_id=msg_id,
+                                                kind=mkind, received_at=when, body=body))
+                elif kind == "day":
+                    if progress and data:
+                        progress(data, self.stats)
+                    self._day(data)
+                elif kind == "review":
+                    self._flush(batch)
+                    batch = []
+                    self._review(when)
+                elif kind == "replenish":
+                    self._replenish(when)
+                elif kind == "receive":
+                    self.replenishing.discard(data)
+                    self._receipt(when, data[0], data[1], Decimal(self.rng.randint(40, 90)) * 10)
+            self._flush(batch)
+        self.stats.days = days
+        if progress:
+            progress(days, self.stats)
+        return self.stats
+
+    def _flush(self, batch: list[InboundMessage]) -> None:
+        if not batch:
+            return
+        latest = max(m.received_at for m in batch)
+        if latest > self.clock.now():
+            self.clock.set(latest)
+        for i in range(0, len(batch), 2000):
+            for out in self.app.runtime.submit(batch[i:i + 2000]):
+                self.stats.messages += 1
+                if out.status is Status.APPLIED:
+                    self.stats.applied += 1
+                elif out.status is Status.DUPLICATE:
+                    self.stats.duplicates += 1
+                else:
+                    self.stats.dead_lettered += 1
+        self._outbound(self.clock.now())

@@ -1,0 +1,161 @@
+"""The distributor's world: legal entities, warehouses, customers with latent
+traits, products and contracts, generated from a seed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from o2c.domain.master import (
+    BillingTrigger,
+    Customer,
+    LegalEntity,
+    PriceAgreement,
+    Product,
+    ShipTo,
+    Warehouse,
+)
+from o2c.domain.money import money
+
+ENTITIES = (
+    LegalEntity(entity_id="US01", name="Northwind Supply Inc.", currency="USD",
+                tax_jurisdiction="US-OH", tax_rate=Decimal("0.0725"), invoice_prefix="US01",
+                timezone="America/New_York"),
+    LegalEntity(entity_id="CA01", name="Northwind Supply Canada Ltd.", currency="CAD",
+                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"), invoice_prefix="CA01",
+                timezone="America/Toronto"),
+)
+
+#: warehouse id -> (legal entity, region, hours from release to shipment (min, max),
+#: confirms shipments only in a nightly batch?)
+WAREHOUSES: dict[str, tuple[str, str, tuple[int, int], bool]] = {
+    "WH-COLUMBUS": ("US01", "OH", (3, 20), False),
+    "WH-DALLAS": ("US01", "TX", (4, 30), True),
+    "WH-RENO": ("US01", "NV", (6, 40), False),
+    "WH-TORONTO": ("CA01", "ON", (4, 26), True),
+}
+
+CATEGORIES = (
+    ("GLV", "Nitrile gloves", "BX", {"CS": 10}, (8, 18), False),
+    ("SAL", "Saline solution", "EA", {"CS": 24}, (2, 6), True),
+    ("BND", "Adhesive bandages", "BX", {"CS": 36}, (3, 9), False),
+    ("MSK", "Surgical masks", "BX", {"CS": 20}, (5, 14), False),
+    ("SYR", "Syringes 5ml", "BX", {"CS": 12}, (12, 30), True),
+    ("WIP", "Disinfecting wipes", "EA", {"CS": 12}, (4, 10), True),
+    ("GZE", "Gauze pads", "PK", {"CS": 48}, (2, 7), False),
+    ("TAP", "Medical tape", "RL", {"CS": 24}, (1, 4), False),
+    ("THM", "Thermometer covers", "BX", {"CS": 25}, (6, 15), False),
+    ("CUP", "Specimen cups", "BX", {"CS": 8}, (10, 25), False),
+)
+
+CITIES = {
+    "US01": (("Columbus", "OH", "43215"), ("Dayton", "OH", "45402"), ("Austin", "TX", "78701"),
+             ("Houston", "TX", "77002"), ("Reno", "NV", "89501"), ("Denver", "CO", "80202"),
+             ("Phoenix", "AZ", "85004"), ("Chicago", "IL", "60601")),
+    "CA01": (("Toronto", "ON", "M5H 2N2"), ("Ottawa", "ON", "K1P 1J1"),
+             ("Hamilton", "ON", "L8P 4R5"), ("Montreal", "QC", "H2Y 1C6")),
+}
+
+TERMS = ("net 30", "2/10 net 30", "net 45", "1/10 net 30", "net 60")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traits:
+    """What the engine cannot see but the customer's behaviour shows."""
+
+    orders_per_week: float
+    lines_mean: float
+    channel: str                 # edi | portal | csv
+    pay_delay_days: float        # mean days paid after the due date (negative: early)
+    pay_spread_days: float
+    takes_discount: float        # probability of paying within the discount window
+    short_pay: float             # probability of paying less than invoiced
+    dispute_propensity: float
+    data_quality: float          # probability that an order has something wrong in it
+    price_drift: float           # probability that a PO carries an off-contract price
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimCustomer:
+    customer: Customer
+    traits: Traits
+
+
+@dataclass(slots=True)
+class World:
+    entities: tuple[LegalEntity, ...]
+    warehouses: tuple[Warehouse, ...]
+    customers: list[SimCustomer]
+    products: list[Product]
+    agreements: list[PriceAgreement]
+    by_entity_products: dict[str, list[Product]]
+
+
+def generate(seed: int, *, customers: int = 220, products: int = 1100,
+             start: date = date(2026, 1, 5)) -> World:
+    rng = random.Random(seed)
+    warehouses = tuple(Warehouse(warehouse_id=w, legal_entity_id=le, name=w.title(), region=r)
+                       for w, (le, r, _, _) in WAREHOUSES.items())
+    prods: list[Product] = []
+    for i in range(products):
+        code, name, uom, factors, (lo, hi), lots = CATEGORIES[i % len(CATEGORIES)]
+        usd = Decimal(rng.randint(lo * 100, hi * 100)) / 100
+        cad = (usd * Decimal("1.36")).quantize(Decimal("0.01"))
+        prods.append(Product(
+            product_id=f"{code}-{10000 + i}", description=f"{name} #{i}", base_uom=uom,
+            uom_factors={k: Decimal(v) for k, v in factors.items()}, lot_controlled=lots,
+            list_prices={"USD": usd, "CAD": cad},
+            floor_prices={"USD": (usd * Decimal("0.70")).quantize(Decimal("0.01")),
+                          "CAD": (cad * Decimal("0.70")).quantize(Decimal("0.01"))},
+            gtin=f"00{rng.randrange(10**11, 10**12)}",
+        ))
+    custs: list[SimCustomer] = []
+    agreements: list[PriceAgreement] = []
+    for i in range(customers):
+        le = ENTITIES[0] if i % 5 else ENTITIES[1]
+        size = rng.choice((1, 1, 1, 2, 2, 4, 8))
+        whs = [w for w in warehouses if w.legal_entity_id == le.entity_id]
+        cities = CITIES[le.entity_id]
+        ship_tos = tuple(
+            ShipTo(ship_to_id=f"ST{j + 1}", name=f"Dock {j + 1}", city=c, region=r,
+                   postal_code=z, country="US" if le.entity_id == "US01" else "CA")
+            for j, (c, r, z) in enumerate(rng.sample(cities, k=min(len(cities), 1 + size // 3)))
+        )
+        pod = rng.random() < 0.25
+        limit = Decimal(rng.choice((5, 10, 20, 40, 80))) * 1000 * size
+        cust = Customer(
+            customer_id=f"C{1000 + i}", legal_entity_id=le.entity_id,
+            name=f"{rng.choice(('Mercy', 'Valley', 'Lakeside', 'Summit', 'Riverside', 'Oak'))} "
+                 f"{rng.choice(('Clinic', 'Health', 'Care', 'Medical', 'Pharmacy'))} {i}",
+            ship_tos=ship_tos, payment_terms=rng.choice(TERMS),
+            credit_limit=money(limit, le.currency),
+            billing_trigger=BillingTrigger.ON_POD if pod else BillingTrigger.ON_SHIP,
+            accepts_partial=rng.random() < 0.6, home_warehouse_id=rng.choice(whs).warehouse_id,
+            blocked=rng.random() < 0.01, edi_id=f"EDI{1000 + i:06d}",
+        )
+        habit = rng.random()
+        traits = Traits(
+            orders_per_week=size * rng.uniform(0.8, 2.6),
+            lines_mean=rng.uniform(2.0, 6.0),
+            channel="edi" if size >= 4 or rng.random() < 0.3 else rng.choice(("portal", "csv")),
+            pay_delay_days=-5 if habit < 0.3 else (2 if habit < 0.75 else rng.uniform(10, 45)),
+            pay_spread_days=rng.uniform(1, 6),
+            takes_discount=0.8 if habit < 0.3 else 0.1,
+            short_pay=rng.uniform(0.0, 0.06),
+            dispute_propensity=rng.uniform(0.0, 0.05),
+            data_quality=rng.uniform(0.005, 0.06),
+            price_drift=rng.uniform(0.0, 0.05),
+        )
+        custs.append(SimCustomer(customer=cust, traits=traits))
+        for p in rng.sample(prods, k=rng.randint(10, 40)):
+            lst = p.list_prices[le.currency]
+            agreements.append(PriceAgreement(
+                agreement_id=f"PA-{cust.customer_id}-{p.product_id}", customer_id=cust.customer_id,
+                product_id=p.product_id,
+                price=money(lst * Decimal(rng.randint(82, 97)) / 100, le.currency),
+                valid_from=date(start.year - 1, 1, 1), valid_to=date(start.year + 1, 12, 31)))
+    return World(entities=ENTITIES, warehouses=warehouses, customers=custs, products=prods,
+                 agreements=agreements,
+                 by_entity_products={le.entity_id: prods for le in ENTITIES})

@@ -1,0 +1,357 @@
+"""The in-memory store: every port in plain dicts.
+
+Used by unit tests of the engine and as the reference implementation in the
+contract suite. A unit of work stages its changes on copies and publishes
+them to the store only at commit, so rollback discards everything, as in SQL.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from o2c.domain.billing import Invoice
+from o2c.domain.events import Envelope
+from o2c.domain.inventory import StockPosition
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.orders import Order
+from o2c.domain.receivables import Account
+from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
+
+_StockKey = tuple[str, str, str]
+
+
+@dataclass
+class MemoryStore:
+    """All state of one in-memory o2c installation."""
+
+    legal_entities: dict[str, LegalEntity] = field(default_factory=dict)
+    warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    agreements: dict[str, PriceAgreement] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    stock: dict[_StockKey, StockPosition] = field(default_factory=dict)
+    events: list[Envelope] = field(default_factory=list)
+    inbox: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    dead_letters: dict[str, DeadLetter] = field(default_factory=dict)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    sequences: dict[str, int] = field(default_factory=dict)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+
+class _Master:
+    def __init__(self, s: MemoryStore) -> None:
+        self.s = s
+
+    def legal_entity(self, entity_id: str) -> LegalEntity | None:
+        return self.s.legal_entities.get(entity_id)
+
+    def customer(self, customer_id: str) -> Customer | None:
+        return self.s.customers.get(customer_id)
+
+    def product(self, product_id: str) -> Product | None:
+        return self.s.products.get(product_id)
+
+    def warehouses(self, legal_entity_id: str) -> list[Warehouse]:
+        return sorted((w for w in self.s.warehouses.values() if w.legal_entity_id == legal_entity_id),
+                      key=lambda w: w.warehouse_id)
+
+    def price_agreement(self, customer_id: str, product_id: str, day: date) -> PriceAgreement | None:
+        best = None
+        for a in self.s.agreements.values():
+            if a.customer_id == customer_id and a.product_id == product_id and a.valid_on(day) and (
+                best is None or a.valid_from > best.valid_from
+            ):
+                best = a
+        return best
+
+    def add_legal_entity(self, e: LegalEntity) -> None:
+        self.s.legal_entities[e.entity_id] = e
+
+    def add_warehouse(self, w: Warehouse) -> None:
+        self.s.warehouses[w.warehouse_id] = w
+
+    def add_customer(self, c: Customer) -> None:
+        self.s.customers[c.customer_id] = c
+
+    def add_product(self, p: Product) -> None:
+        self.s.products[p.product_id] = p
+
+    def add_price_agreement(self, a: PriceAgreement) -> None:
+        self.s.agreements[a.agreement_id] = a
+
+
+class _Aggregates:
+    """Identity map over one dict of the store, copy-on-read, published at commit."""
+
+    def __init__(self, committed: dict[str, Any]) -> None:
+        self.committed = committed
+        self.live: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        if key in self.live:
+            return self.live[key]
+        obj = self.committed.get(key)
+        if obj is None:
+            return None
+        obj = copy.deepcopy(obj)
+        self.live[key] = obj
+        return obj
+
+    def add(self, key: str, obj: Any) -> None:
+        self.live[key] = obj
+
+    def publish(self) -> None:
+        self.committed.update(self.live)
+
+
+class _Orders(_Aggregates):
+    def get(self, order_id: str) -> Order | None:
+        return super().get(order_id)  # type: ignore[no-any-return]
+
+    def add(self, order: Order) -> None:  # type: ignore[override]
+        super().add(order.order_id, order)
+
+    def _all(self) -> Iterable[Order]:
+        merged = dict(self.committed)
+        merged.update(self.live)
+        return merged.values()
+
+    def find_by_po(self, customer_id: str, po_number: str) -> str | None:
+        found = [o for o in self._all() if o.customer_id == customer_id and o.po_number == po_number]
+        return min(found, key=lambda o: o.order_id).order_id if found else None
+
+    def held(self, limit: int = 1000) -> list[str]:
+        return sorted(o.order_id for o in self.committed.values() if o.on_hold)[:limit]
+
+    def backordered(self, product_id: str) -> list[str]:
+        return sorted(
+            o.order_id for o in self._all()
+            if not o.terminal and any(ln.backordered > 0 and ln.product_id == product_id for ln in o.lines)
+        )
+
+
+class _Invoices(_Aggregates):
+    def get(self, invoice_id: str) -> Invoice | None:
+        return super().get(invoice_id)  # type: ignore[no-any-return]
+
+    def add(self, invoice: Invoice) -> None:  # type: ignore[override]
+        super().add(invoice.invoice_id, invoice)
+
+
+class _Accounts(_Aggregates):
+    def get(self, customer_id: str) -> Account | None:
+        return super().get(customer_id)  # type: ignore[no-any-return]
+
+    def add(self, account: Account) -> None:  # type: ignore[override]
+        super().add(account.customer_id, account)
+
+
+class _Stock:
+    def __init__(self, committed: dict[_StockKey, StockPosition]) -> None:
+        self.committed = committed
+        self.live: dict[_StockKey, StockPosition] = {}
+
+    def _get(self, key: _StockKey) -> StockPosition | None:
+        if key not in self.live:
+            base = self.committed.get(key)
+            if base is None:
+                return None
+            self.live[key] = copy.copy(base)
+        return self.live[key]
+
+    def positions(self, product_ids: Iterable[str]) -> list[StockPosition]:
+        wanted = set(product_ids)
+        keys = {k for k in self.committed if k[1] in wanted} | {k for k in self.live if k[1] in wanted}
+        out = [self._get(k) for k in sorted(keys)]
+        return [copy.copy(p) for p in out if p is not None]
+
+    def reserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> bool:
+        p = self._get((warehouse_id, product_id, lot_id))
+        if p is None or p.on_hand - p.reserved < qty:
+            return False
+        p.reserved += qty
+        return True
+
+    def unreserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None:
+        p = self._get((warehouse_id, product_id, lot_id))
+        if p is None or p.reserved < qty:
+            raise ValueError(f"cannot unreserve {qty} of {warehouse_id}/{product_id}/{lot_id}")
+        p.reserved -= qty
+
+    def receive(self, warehouse_id: str, product_id: str, lot_id: str,
+                expiry: date | None, qty: Decimal) -> None:
+        key = (warehouse_id, product_id, lot_id)
+        p = self._get(key)
+        if p is None:
+            self.live[key] = StockPosition(warehouse_id=warehouse_id, product_id=product_id,
+                                           lot_id=lot_id, expiry=expiry, on_hand=qty,
+                                           reserved=Decimal(0))
+        else:
+            p.on_hand += qty
+
+    def ship(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None:
+        p = self._get((warehouse_id, product_id, lot_id))
+        if p is None or p.reserved < qty or p.on_hand < qty:
+            raise ValueError(f"cannot ship {qty} of {warehouse_id}/{product_id}/{lot_id}: not reserved")
+        p.on_hand -= qty
+        p.reserved -= qty
+
+    def publish(self) -> None:
+        self.committed.update(self.live)
+
+
+class _Events:
+    def __init__(self, committed: list[Envelope]) -> None:
+        self.committed = committed
+        self.pending: list[Envelope] = []
+
+    def append(self, envelopes: Sequence[Envelope]) -> None:
+        self.pending.extend(envelopes)
+
+    def for_correlation(self, correlation_id: str) -> list[Envelope]:
+        return [e for e in [*self.committed, *self.pending] if e.correlation_id == correlation_id]
+
+    def all(self, batch_size: int = 5000) -> Iterable[Envelope]:
+        return iter(list(self.committed))
+
+
+class _Inbox:
+    def __init__(self, committed: dict[tuple[str, str], dict[str, Any]]) -> None:
+        self.committed = committed
+        self.pending: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def seen(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        return {k for k in keys if k in self.committed or k in self.pending}
+
+    def add(self, message: InboundMessage, correlation_id: str | None) -> None:
+        key = (message.source, message.source_message_id)
+        if key in self.committed or key in self.pending:
+            raise KeyError(f"inbox already holds {key}")
+        self.pending[key] = {"message": message, "status": "received", "correlation_id": correlation_id}
+
+    def mark(self, source: str, source_message_id: str, status: str,
+             correlation_id: str | None) -> None:
+        key = (source, source_message_id)
+        row = self.pending.get(key) or copy.copy(self.committed[key])
+        row["status"] = status
+        if correlation_id is not None:
+            row["correlation_id"] = correlation_id
+        self.pending[key] = row
+
+
+class _DeadLetters:
+    def __init__(self, committed: dict[str, DeadLetter]) -> None:
+        self.committed = committed
+        self.pending: dict[str, DeadLetter] = {}
+
+    def add(self, letter: DeadLetter) -> None:
+        self.pending[letter.dead_letter_id] = letter
+
+    def get(self, dead_letter_id: str) -> DeadLetter | None:
+        return self.pending.get(dead_letter_id) or self.committed.get(dead_letter_id)
+
+    def open(self) -> list[DeadLetter]:
+        merged = {**self.committed, **self.pending}
+        return sorted((d for d in merged.values() if d.status == "open"), key=lambda d: d.failed_at)
+
+    def close(self, dead_letter_id: str, status: str) -> None:
+        d = self.get(dead_letter_id)
+        if d is None:
+            raise KeyError(dead_letter_id)
+        self.pending[dead_letter_id] = dataclasses.replace(d, status=status)
+
+
+class _Outbox:
+    def __init__(self, committed: list[dict[str, Any]]) -> None:
+        self.committed = committed
+        self.staged: list[dict[str, Any]] = []
+        self.sent: dict[int, datetime] = {}
+
+    def put(self, kind: str, destination: str, correlation_id: str, payload: dict[str, Any]) -> None:
+        self.staged.append({"kind": kind, "destination": destination,
+                            "correlation_id": correlation_id, "payload": payload, "sent_at": None})
+
+    def pending(self, limit: int = 1000) -> list[OutboundMessage]:
+        out = []
+        for i, row in enumerate(self.committed, 1):
+            if row["sent_at"] is None and i not in self.sent:
+                out.append(OutboundMessage(outbox_id=i, kind=row["kind"],
+                                           destination=row["destination"],
+                                           correlation_id=row["correlation_id"],
+                                           payload=row["payload"]))
+                if len(out) == limit:
+                    break
+        return out
+
+    def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
+        for i in outbox_ids:
+            self.sent[i] = at
+
+    def publish(self) -> None:
+        for i, at in self.sent.items():
+            self.committed[i - 1]["sent_at"] = at
+        self.committed.extend(self.staged)
+
+
+class _Sequences:
+    def __init__(self, committed: dict[str, int]) -> None:
+        self.committed = committed
+        self.pending: dict[str, int] = {}
+
+    def next(self, name: str) -> int:
+        value = self.pending.get(name, self.committed.get(name, 0)) + 1
+        self.pending[name] = value
+        return value
+
+
+class MemoryUnitOfWork:
+    """Implements ``o2c.engine.ports.UnitOfWork`` over a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._begin()
+
+    def _begin(self) -> None:
+        s = self.store
+        self.master = _Master(s)
+        self.orders = _Orders(s.orders)  # type: ignore[arg-type]
+        self.invoices = _Invoices(s.invoices)  # type: ignore[arg-type]
+        self.accounts = _Accounts(s.accounts)  # type: ignore[arg-type]
+        self.stock = _Stock(s.stock)
+        self.events = _Events(s.events)
+        self.inbox = _Inbox(s.inbox)
+        self.dead_letters = _DeadLetters(s.dead_letters)
+        self.outbox = _Outbox(s.outbox)
+        self.sequences = _Sequences(s.sequences)
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        s = self.store
+        for repo in (self.orders, self.invoices, self.accounts):
+            repo.publish()
+        self.stock.publish()
+        s.events.extend(self.events.pending)
+        s.inbox.update(self.inbox.pending)
+        s.dead_letters.update(self.dead_letters.pending)
+        self.outbox.publish()
+        s.sequences.update(self.sequences.pending)
+        self._begin()
+
+    def rollback(self) -> None:
+        self._begin()
