@@ -49,10 +49,16 @@ class Dispatched:
 
 
 class MessageBus:
-    def __init__(self, *, clock: Clock, ids: Ids, policies: PolicyRegistry,
-                 recorded_clock: Callable[[], datetime],
-                 handlers: dict[type[cmd.Command], Handler] | None = None,
-                 max_stock_retries: int = 5) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        ids: Ids,
+        policies: PolicyRegistry,
+        recorded_clock: Callable[[], datetime],
+        handlers: dict[type[cmd.Command], Handler] | None = None,
+        max_stock_retries: int = 5,
+    ) -> None:
         self.clock = clock
         self.ids = ids
         self.policies = policies
@@ -60,8 +66,9 @@ class MessageBus:
         self.handlers = handlers or HANDLERS
         self.max_stock_retries = max_stock_retries
 
-    def dispatch(self, uow: UnitOfWork, command: cmd.Command, *, source: str,
-                 causation_id: str | None) -> Dispatched:
+    def dispatch(
+        self, uow: UnitOfWork, command: cmd.Command, *, source: str, causation_id: str | None
+    ) -> Dispatched:
         """Run ``command`` and every command its events cause, in order."""
         ctx = Context(uow=uow, clock=self.clock, ids=self.ids, policies=self.policies)
         result = Dispatched()
@@ -87,17 +94,24 @@ class MessageBus:
                 queue.extend((nc, env.event_id, ENGINE_SOURCE) for nc in next_commands(env.payload, uow))
         return result
 
-    def _run(self, c: cmd.Command, ctx: Context, source: str,
-             cause: str | None) -> list[ev.Envelope]:
+    def _run(self, c: cmd.Command, ctx: Context, source: str, cause: str | None) -> list[ev.Envelope]:
         handler = self.handlers[type(c)]
         for _ in range(self.max_stock_retries):
             events = handler(c, ctx)
             now, recorded = self.clock.now(), self.recorded_clock()
             envs = [
-                ev.Envelope(event_id=self.ids.new("EV"), type=type(e).__name__, occurred_at=now,
-                            recorded_at=recorded, correlation_id=correlation_of(e),
-                            causation_id=cause, source=source, entity_type=e.entity_type,
-                            entity_id=e.entity_id, payload=e)
+                ev.Envelope(
+                    event_id=self.ids.new("EV"),
+                    type=type(e).__name__,
+                    occurred_at=now,
+                    recorded_at=recorded,
+                    correlation_id=correlation_of(e),
+                    causation_id=cause,
+                    source=source,
+                    entity_type=e.entity_type,
+                    entity_id=e.entity_id,
+                    payload=e,
+                )
                 for e in events
             ]
             try:
@@ -107,30 +121,41 @@ class MessageBus:
                     except InsufficientStock:
                         if i == 0:
                             raise
-                        raise ProjectionFailed(f"{env.type} lost a stock race after "
-                                               "other events were applied") from None
+                        raise ProjectionFailed(
+                            f"{env.type} lost a stock race after other events were applied"
+                        ) from None
                     except Exception as exc:
                         if i == 0 and not isinstance(env.payload, ev.StockAllocated):
                             raise  # nothing applied yet: an ordinary failure
-                        raise ProjectionFailed(f"applying {env.type} {env.event_id} failed: "
-                                               f"{type(exc).__name__}: {exc}") from exc
+                        raise ProjectionFailed(
+                            f"applying {env.type} {env.event_id} failed: {type(exc).__name__}: {exc}"
+                        ) from exc
             except InsufficientStock:
                 continue  # another worker took the stock: plan again on fresh numbers
             ctx.uow.events.append(envs)
             for env in envs:
                 outbound(env, ctx.uow)
             return envs
-        raise Rejected("INV-SHORT", f"{type(c).__name__}: stock changed under "
-                                    f"{self.max_stock_retries} allocation attempts in a row")
+        raise Rejected(
+            "INV-SHORT",
+            f"{type(c).__name__}: stock changed under {self.max_stock_retries} allocation attempts in a row",
+        )
 
-    def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None,
-                     exc: Exception) -> str:
-        dl_id = self.ids.new("DL")
+    def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None, exc: Exception) -> str:
+        dl_id = f"DL-{uow.sequences.next('dead_letter'):06d}"
         code, reason = describe_failure(exc)
-        uow.dead_letters.add(DeadLetter(
-            dead_letter_id=dl_id, source=ENGINE_SOURCE, source_message_id=cause or dl_id,
-            kind=type(c).__name__, code=code, reason=reason, failed_at=self.clock.now(),
-            body=encode_command(c)))
+        uow.dead_letters.add(
+            DeadLetter(
+                dead_letter_id=dl_id,
+                source=ENGINE_SOURCE,
+                source_message_id=cause or dl_id,
+                kind=type(c).__name__,
+                code=code,
+                reason=reason,
+                failed_at=self.clock.now(),
+                body=encode_command(c),
+            )
+        )
         return dl_id
 
 
@@ -141,5 +166,7 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
     code = getattr(exc, "code", None)
     if isinstance(code, str):
         return code, str(getattr(exc, "reason", exc))
-    return "INTERNAL-ERROR", (f"o2c could not apply this message because of an internal error "
-                              f"({type(exc).__name__}: {exc}); report it, then replay")
+    return "INTERNAL-ERROR", (
+        f"o2c could not apply this message because of an internal error "
+        f"({type(exc).__name__}: {exc}); report it, then replay"
+    )

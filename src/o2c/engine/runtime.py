@@ -39,8 +39,9 @@ class Outcome:
 
 
 class Runtime:
-    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], bus: MessageBus,
-                 translate: Translator, ids: Ids) -> None:
+    def __init__(
+        self, *, uow_factory: Callable[[], UnitOfWork], bus: MessageBus, translate: Translator, ids: Ids
+    ) -> None:
         self.uow_factory = uow_factory
         self.bus = bus
         self.translate = translate
@@ -76,8 +77,7 @@ class Runtime:
     def _one(self, uow: UnitOfWork, m: InboundMessage, seen: set[tuple[str, str]]) -> Outcome:
         key = (m.source, m.source_message_id)
         if key in seen:
-            return Outcome(source=m.source, source_message_id=m.source_message_id,
-                           status=Status.DUPLICATE)
+            return Outcome(source=m.source, source_message_id=m.source_message_id, status=Status.DUPLICATE)
         seen.add(key)
         uow.inbox.add(m, None)
         return self._apply(uow, m)
@@ -85,26 +85,45 @@ class Runtime:
     def _apply(self, uow: UnitOfWork, m: InboundMessage) -> Outcome:
         try:
             command = self.translate(m)
-            done = self.bus.dispatch(uow, command, source=m.source,
-                                     causation_id=f"{m.source}:{m.source_message_id}")
+            done = self.bus.dispatch(
+                uow, command, source=m.source, causation_id=f"{m.source}:{m.source_message_id}"
+            )
         except ProjectionFailed:
             raise
         except Exception as exc:
             return self._park(uow, m, exc)
         uow.inbox.mark(m.source, m.source_message_id, Status.APPLIED.value, done.correlation_id)
-        return Outcome(source=m.source, source_message_id=m.source_message_id,
-                       status=Status.APPLIED, correlation_id=done.correlation_id)
+        return Outcome(
+            source=m.source,
+            source_message_id=m.source_message_id,
+            status=Status.APPLIED,
+            correlation_id=done.correlation_id,
+        )
 
     def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException) -> Outcome:
-        code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) \
-            else describe_failure(exc)
-        dl_id = self.ids.new("DL")
-        uow.dead_letters.add(DeadLetter(
-            dead_letter_id=dl_id, source=m.source, source_message_id=m.source_message_id,
-            kind=m.kind, code=code, reason=reason, failed_at=m.received_at, body=m.body))
+        code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) else describe_failure(exc)
+        dl_id = f"DL-{uow.sequences.next('dead_letter'):06d}"
+        uow.dead_letters.add(
+            DeadLetter(
+                dead_letter_id=dl_id,
+                source=m.source,
+                source_message_id=m.source_message_id,
+                kind=m.kind,
+                code=code,
+                reason=reason,
+                failed_at=m.received_at,
+                body=m.body,
+            )
+        )
         uow.inbox.mark(m.source, m.source_message_id, Status.DEAD_LETTERED.value, None)
-        return Outcome(source=m.source, source_message_id=m.source_message_id,
-                       status=Status.DEAD_LETTERED, dead_letter_id=dl_id, code=code, reason=reason)
+        return Outcome(
+            source=m.source,
+            source_message_id=m.source_message_id,
+            status=Status.DEAD_LETTERED,
+            dead_letter_id=dl_id,
+            code=code,
+            reason=reason,
+        )
 
     def replay(self, dead_letter_id: str, body: str | None = None) -> Outcome:
         """Apply a dead letter again (after master data was fixed, or with a
@@ -118,19 +137,33 @@ class Runtime:
                 c = decode_command(dl.kind, body or dl.body)
                 try:
                     done = self.bus.dispatch(uow, c, source=ENGINE_SOURCE, causation_id=dl.source_message_id)
-                    outcome = Outcome(source=dl.source, source_message_id=dl.source_message_id,
-                                      status=Status.APPLIED, correlation_id=done.correlation_id)
+                    outcome = Outcome(
+                        source=dl.source,
+                        source_message_id=dl.source_message_id,
+                        status=Status.APPLIED,
+                        correlation_id=done.correlation_id,
+                    )
                 except ProjectionFailed:
                     raise
                 except Exception as exc:
                     code, reason = describe_failure(exc)
                     new_id = self.bus.dead_letter(uow, c, dl.source_message_id, exc)
-                    outcome = Outcome(source=dl.source, source_message_id=dl.source_message_id,
-                                      status=Status.DEAD_LETTERED, dead_letter_id=new_id,
-                                      code=code, reason=reason)
+                    outcome = Outcome(
+                        source=dl.source,
+                        source_message_id=dl.source_message_id,
+                        status=Status.DEAD_LETTERED,
+                        dead_letter_id=new_id,
+                        code=code,
+                        reason=reason,
+                    )
             else:
-                m = InboundMessage(source=dl.source, source_message_id=dl.source_message_id,
-                                   kind=dl.kind, received_at=dl.failed_at, body=body or dl.body)
+                m = InboundMessage(
+                    source=dl.source,
+                    source_message_id=dl.source_message_id,
+                    kind=dl.kind,
+                    received_at=dl.failed_at,
+                    body=body or dl.body,
+                )
                 outcome = self._apply(uow, m)
             uow.commit()
             return outcome

@@ -1,0 +1,293 @@
+"""The ``o2c`` command line: thin commands over the runtime and analytics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from o2c import render
+from o2c.bootstrap import App, SettingsError, bootstrap
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="o2c: event-driven order-to-cash for wholesale distributors.",
+)
+dlq = typer.Typer(no_args_is_help=True, help="The dead-letter queue: what could not be applied, and why.")
+app.add_typer(dlq, name="dlq")
+# Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy URL, file path or 'memory' (default: $O2C_DB or the user data dir)"
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def opened(db: str | None) -> Iterator[App]:
+    try:
+        a = bootstrap(db)
+    except SettingsError as e:
+        fail(str(e))
+    try:
+        yield a
+    finally:
+        a.close()
+
+
+def _demo_db(db: str | None, reset: bool) -> str:
+    if db is None:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("o2c")) / "demo.db"
+        reset = True
+    elif db == "memory" or "://" in db:
+        return db
+    else:
+        path = Path(db).expanduser().resolve()
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=730, help="Simulated days.")] = 30,
+    seed: Annotated[int, typer.Option(help="Same seed, same event log.")] = 42,
+    db: DbOpt = None,
+    reset: Annotated[bool, typer.Option(help="Wipe the --db SQLite file first.")] = False,
+    start: Annotated[str, typer.Option(help="First simulated day (YYYY-MM-DD).")] = "2026-01-05",
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a distributor through the real pipeline and report its KPIs."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from o2c.analytics import source
+    from o2c.sim.demo import run_demo
+
+    try:
+        first_day = date.fromisoformat(start)
+    except ValueError:
+        fail(f"--start {start!r} is not a date like 2026-01-05")
+    url = _demo_db(db, reset)
+    try:
+        probe = bootstrap(url)
+    except SettingsError as e:
+        fail(str(e))
+    has_events = source.log_span(probe.store) is not None
+    probe.close()
+    if has_events:
+        fail(
+            f"{url} already holds events; the demo needs an empty database "
+            "(give a new --db, or --reset for a SQLite file)"
+        )
+    out = Console(stderr=True) if as_json else console
+    with Progress(
+        TextColumn("[bold]simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days  {task.fields[msgs]:,} messages, {task.fields[orders]:,} orders"),
+        TimeElapsedColumn(),
+        console=out,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("days", total=days, msgs=0, orders=0)
+
+        def progress(day: int, stats: Any) -> None:
+            bar.update(task, completed=day, msgs=stats.messages, orders=stats.orders_sent)
+
+        try:
+            application, stats, begin, end = run_demo(
+                days=days, seed=seed, db=url, start=first_day, progress=progress
+            )
+        except SettingsError as e:
+            fail(str(e))
+    try:
+        report = source.kpi_report(application.store, begin, end)
+        sample = _interesting_order(application)
+        if as_json:
+            print(
+                json.dumps({"database": url, "simulation": _stats(stats), "kpis": report.as_dict()}, indent=2)
+            )
+            return
+        render.kpis(console, report)
+        render.dead_letters(console, _open_letters(application), limit=8)
+        if sample:
+            trace = source.order_trace(application.store, sample, as_of=end)
+            if trace:
+                render.trace(console, trace)
+        shown = url if url != "memory" else "memory"
+        console.print(
+            f"\n[bold]{stats.messages:,}[/] inbound messages, {stats.orders_sent:,} orders, "
+            f"{stats.duplicates:,} duplicates ignored, {stats.dead_lettered:,} dead-lettered."
+        )
+        console.print(
+            f"Database: {shown}\nLook further:\n"
+            f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"
+            f"  o2c kpis --db {shown}\n  o2c dlq list --db {shown}"
+        )
+    finally:
+        application.close()
+
+
+def _stats(stats: Any) -> dict[str, Any]:
+    return {k: getattr(stats, k) for k in stats.__slots__}
+
+
+def _open_letters(a: App) -> list[Any]:
+    with a.store.unit_of_work() as uow:
+        return uow.dead_letters.open()
+
+
+def _interesting_order(a: App) -> str | None:
+    """An order that waited on a hold and still went furthest towards cash, so the
+    trace shows a wait, a decision and the flow after it."""
+    from o2c.analytics import source
+
+    rank = {"OrderReleased": 1, "ShipmentConfirmed": 2, "InvoiceIssued": 3, "OrderClosed": 4}
+    best: tuple[int, str] | None = None
+    held: set[str] = set()
+    for e in source.events(a.store):
+        if e.type == "HoldPlaced":
+            held.add(e.correlation_id)
+        elif e.type in rank:
+            score = rank[e.type] + (10 if e.correlation_id in held else 0)
+            if best is None or score > best[0]:
+                best = (score, e.correlation_id)
+    return best[1] if best else None
+
+
+@app.command()
+def trace(
+    order_id: Annotated[str, typer.Argument(help="The order id, e.g. SO-00000042.")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One order's timeline from the event log: events, waits, holds and the inbound documents."""
+    from o2c.analytics import source
+
+    with opened(db) as a:
+        t = source.order_trace(a.store, order_id)
+        if t is None:
+            fail(f"no events for order {order_id!r} in {a.url}")
+        if as_json:
+            print(json.dumps(t.as_dict(), indent=2))
+        else:
+            render.trace(console, t)
+
+
+def _when(text: str | None, default: datetime) -> datetime:
+    if text is None:
+        return default
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        fail(f"{text!r} is not a date like 2026-01-31")
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+@app.command()
+def kpis(
+    db: DbOpt = None,
+    since: Annotated[str | None, typer.Option("--from", help="First day (default: first event).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Day after the last (default: after the last event).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """KPIs over the event log, as the primer defines them."""
+    from o2c.analytics import source
+
+    with opened(db) as a:
+        span = source.log_span(a.store)
+        if span is None:
+            fail(f"{a.url} holds no events yet")
+        lo, hi = span
+        start = _when(since, datetime(lo.year, lo.month, lo.day, tzinfo=UTC))
+        end = _when(until, datetime(hi.year, hi.month, hi.day, tzinfo=UTC) + timedelta(days=1))
+        if end <= start:
+            fail("--to must be after --from")
+        report = source.kpi_report(a.store, start, end)
+        if as_json:
+            print(json.dumps(report.as_dict(), indent=2))
+        else:
+            render.kpis(console, report)
+
+
+@dlq.command("list")
+def dlq_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Open dead letters, oldest first."""
+    with opened(db) as a:
+        letters = _open_letters(a)
+        if as_json:
+            print(json.dumps([render.letter_dict(d) for d in letters], indent=2, default=str))
+        else:
+            render.dead_letters(console, letters)
+
+
+@dlq.command("show")
+def dlq_show(dead_letter_id: str, db: DbOpt = None) -> None:
+    """One dead letter, with the whole message as received."""
+    with opened(db) as a, a.store.unit_of_work() as uow:
+        d = uow.dead_letters.get(dead_letter_id)
+        if d is None:
+            fail(f"no dead letter {dead_letter_id!r}")
+        print(json.dumps(render.letter_dict(d), indent=2, default=str))
+
+
+@dlq.command("replay")
+def dlq_replay(
+    dead_letter_id: str,
+    db: DbOpt = None,
+    body: Annotated[
+        Path | None, typer.Option(help="A corrected message body to apply instead of the stored one.")
+    ] = None,
+) -> None:
+    """Apply a dead letter again, after fixing its cause (or with a corrected body)."""
+    text = None
+    if body is not None:
+        try:
+            text = body.read_text("utf-8")
+        except OSError as e:
+            fail(f"cannot read {body}: {e.strerror}")
+    with opened(db) as a:
+        try:
+            out = a.runtime.replay(dead_letter_id, text)
+        except KeyError:
+            fail(f"no open dead letter {dead_letter_id!r}")
+        if out.status.value == "applied":
+            console.print(
+                f"[green]applied[/] {out.source}:{out.source_message_id}"
+                f"{' → ' + out.correlation_id if out.correlation_id else ''}"
+            )
+        else:
+            console.print(f"[red]dead-lettered again[/] as {out.dead_letter_id}: {out.code}: {out.reason}")
+            raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

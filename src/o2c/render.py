@@ -1,0 +1,169 @@
+"""Rich renderings of reports for the terminal (presentation only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from o2c.analytics.kpis import KpiReport
+from o2c.analytics.trace import Trace, fmt_duration
+
+
+def _h(v: object) -> str:
+    return "–" if v is None else f"{v} h"
+
+
+def kpis(console: Console, report: KpiReport) -> None:
+    d = report.as_dict()
+    p = d["period"]
+    t = Table(title=f"KPIs {p['start'][:10]} → {p['end'][:10]} ({p['days']} days)", title_justify="left")
+    t.add_column("KPI")
+    t.add_column("count", justify="right")
+    t.add_column("median", justify="right")
+    t.add_column("p90", justify="right")
+    for key, label in (
+        ("order_release", "Order release cycle time"),
+        ("shipment_to_invoice", "Shipment-to-invoice latency"),
+        ("trigger_to_invoice", "Trigger-to-invoice latency"),
+        ("invoice_cycle", "Invoice cycle time"),
+        ("order_to_cash", "Order-to-cash cycle time"),
+    ):
+        s = d[key]
+        t.add_row(label, f"{s['count']:,}", _h(s["median_hours"]), _h(s["p90_hours"]))
+    for code, s in sorted(d["hold_resolution"].items()):
+        t.add_row(f"  hold resolution {code}", f"{s['count']:,}", _h(s["median_hours"]), _h(s["p90_hours"]))
+    console.print(t)
+
+    tl = d["touchless"]
+    rate = "–" if tl["rate_percent"] is None else f"{tl['rate_percent']} %"
+    console.print(
+        f"Touchless rate: [bold]{rate}[/] ({tl['touchless_orders']:,} of "
+        f"{tl['invoiced_orders']:,} invoiced orders had no hold and no human action)"
+    )
+
+    r = Table(title="Receivables", title_justify="left")
+    for col in (
+        "currency",
+        "credit sales",
+        "ending AR",
+        "DSO (days)",
+        "CEI %",
+        "current",
+        "1-30",
+        "31-60",
+        "61-90",
+        "over 90",
+    ):
+        r.add_column(col, justify="right" if col != "currency" else "left")
+    for cur, x in sorted(d["receivables"].items()):
+        a = x["aging"]
+        r.add_row(
+            cur,
+            x["credit_sales"],
+            x["ending_ar"],
+            str(x["dso_days"] or "–"),
+            str(x["cei_percent"] or "–"),
+            a["current"],
+            a["1-30"],
+            a["31-60"],
+            a["61-90"],
+            a["over_90"],
+        )
+    console.print(r)
+
+    h = Table(title="Open holds at period end", title_justify="left")
+    h.add_column("hold code")
+    h.add_column("open", justify="right")
+    h.add_column("oldest", justify="right")
+    for code, x in sorted(d["open_holds"].items()):
+        h.add_row(code, f"{x['count']:,}", _h(x["oldest_age_hours"]))
+    if not d["open_holds"]:
+        h.add_row("(none)", "0", "–")
+    console.print(h)
+
+    i = Table(title="Integration", title_justify="left")
+    i.add_column("source")
+    i.add_column("inbound", justify="right")
+    i.add_column("dead-lettered", justify="right")
+    i.add_column("failure rate", justify="right")
+    for src, x in sorted(d["integration"].items()):
+        rate = "–" if x["failure_rate_percent"] is None else f"{x['failure_rate_percent']} %"
+        i.add_row(src, f"{x['inbound']:,}", f"{x['dead_lettered']:,}", rate)
+    console.print(i)
+    tot = d["totals"]
+    console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in tot.items()))
+
+
+def letter_dict(d: Any) -> dict[str, Any]:
+    return {
+        "dead_letter_id": d.dead_letter_id,
+        "source": d.source,
+        "source_message_id": d.source_message_id,
+        "kind": d.kind,
+        "code": d.code,
+        "reason": d.reason,
+        "failed_at": d.failed_at.isoformat(),
+        "status": d.status,
+        "body": d.body,
+    }
+
+
+def dead_letters(console: Console, letters: list[Any], limit: int | None = None) -> None:
+    t = Table(title=f"Dead-letter queue: {len(letters):,} open", title_justify="left")
+    for col in ("id", "failed at", "source", "kind", "code", "reason"):
+        t.add_column(col, overflow="fold")
+    for d in letters[:limit] if limit else letters:
+        t.add_row(
+            d.dead_letter_id, d.failed_at.strftime("%Y-%m-%d %H:%M"), d.source, d.kind, d.code, d.reason
+        )
+    if limit and len(letters) > limit:
+        t.add_row("…", "", "", "", "", f"{len(letters) - limit:,} more: o2c dlq list")
+    console.print(t)
+
+
+def trace(console: Console, tr: Trace) -> None:
+    d = tr.as_dict()
+    console.print(
+        f"\n[bold]Order {d['order_id']}[/] for {d['customer_id']}, PO {d['po_number']}: "
+        f"[bold]{d['status']}[/], elapsed {fmt_duration(tr.elapsed)}"
+    )
+    t = Table(show_edge=False, pad_edge=False)
+    for col in ("time", "+", "event", "status", "source", "what"):
+        t.add_column(col, overflow="fold")
+    shown: set[str] = set()
+    for s in tr.steps:
+        t.add_row(
+            s.occurred_at.strftime("%m-%d %H:%M"),
+            "" if s.since_previous is None else fmt_duration(s.since_previous),
+            s.type,
+            s.status.value if s.status else "–",
+            s.source,
+            s.summary,
+        )
+        msg = tr.inbound.get(s.origin or "")
+        if msg is not None and msg.key not in shown:
+            shown.add(msg.key)
+            t.add_row("", "", f"[dim]↳ {msg.kind}[/]", "", "", f"[dim]{msg.key}: {msg.body}[/]")
+    console.print(t)
+    w = Table(title="Time in status", title_justify="left", show_edge=False)
+    w.add_column("status")
+    w.add_column("time", justify="right")
+    for st, dur in tr.time_in_status().items():
+        w.add_row(st.value, fmt_duration(dur))
+    console.print(w)
+    if tr.holds:
+        h = Table(title="Holds", title_justify="left", show_edge=False)
+        for col in ("code", "owner", "waited", "resolution", "reason"):
+            h.add_column(col, overflow="fold")
+        for x in tr.holds:
+            res = f"{x.resolution} by {x.resolved_by}" if x.resolved_at else "open"
+            h.add_row(
+                x.code,
+                x.owner,
+                fmt_duration(x.duration) + (" (SLA breached)" if x.sla_breached else ""),
+                res,
+                x.reason,
+            )
+        console.print(h)
