@@ -1,0 +1,66 @@
+"""EDI adapters: a strict, standard-library-only X12 codec (parse, write, 997).
+
+Parsing never raises: problems come back as :class:`EdiError` values.  See :mod:`.x12`.
+"""
+
+from __future__ import annotations
+
+from o2c.adapters.edi.x12 import (
+    AK304_SEGMENT_SYNTAX,
+    AK403_ELEMENT_SYNTAX,
+    AK502_SET_SYNTAX,
+    AK905_GROUP_SYNTAX,
+    DEFAULT_DELIMITERS,
+    TA105_INTERCHANGE_NOTE,
+    Delimiters,
+    EdiError,
+    ElementNote,
+    ErrorCode,
+    FunctionalGroup,
+    GroupSpec,
+    GroupVerdict,
+    Interchange,
+    ParseResult,
+    Segment,
+    SegmentNote,
+    SegmentSpec,
+    SetSpec,
+    SetVerdict,
+    Severity,
+    TransactionSet,
+    assess_group,
+    build_interchange,
+    functional_ack,
+    parse,
+    write,
+)
+
+__all__ = [
+    "AK304_SEGMENT_SYNTAX",
+    "AK403_ELEMENT_SYNTAX",
+    "AK502_SET_SYNTAX",
+    "AK905_GROUP_SYNTAX",
+    "DEFAULT_DELIMITERS",
+    "TA105_INTERCHANGE_NOTE",
+    "Delimiters",
+    "EdiError",
+    "ElementNote",
+    "ErrorCode",
+    "FunctionalGroup",
+    "GroupSpec",
+    "GroupVerdict",
+    "Interchange",
+    "ParseResult",
+    "Segment",
+    "SegmentNote",
+    "SegmentSpec",
+    "SetSpec",
+    "SetVerdict",
+    "Severity",
+    "TransactionSet",
+    "assess_group",
+    "build_interchange",
+    "functional_ack",
+    "parse",
+    "write",
+]

@@ -1,0 +1,179 @@
+"""The ISA header: fixed-width fields and the delimiters of its interchange."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity
+from o2c.adapters.edi.model import Delimiters, Segment
+
+__all__ = ["ISA_WIDTHS", "IsaInfo", "as_count", "read_isa", "same_number"]
+
+_E = ErrorCode
+# ISA01..ISA16 are fixed width, so an ISA is always 106 characters with its terminator.
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+_ISA_LENGTH = 3 + sum(w + 1 for w in ISA_WIDTHS)  # 105: 'ISA' + 16 x (separator + field)
+# Past this length the 16th separator cannot belong to an ISA any more, even a sloppy one.
+_ISA_SEARCH_LIMIT = _ISA_LENGTH + 40
+# One Delimiters object per distinct set: every segment of an interchange points to it.
+_DELIMITERS: dict[tuple[str, str, str | None, str], Delimiters] = {}
+
+
+class IsaInfo(NamedTuple):
+    """A decoded ISA: where it is, its delimiters, its fields with padding stripped."""
+
+    start: int
+    end: int  # index just after the ISA's terminator
+    delimiters: Delimiters
+    header: Segment
+    fields: tuple[str, ...]  # ISA01..ISA16, stripped
+    errors: tuple[EdiError, ...]
+
+
+def same_number(a: str, b: str) -> bool:
+    """Numeric control numbers compare by value ('000005' == '5'); others must match exactly."""
+    if a == b:
+        return True
+    digits = a.isascii() and b.isascii() and a.isdigit() and b.isdigit()
+    return digits and a.lstrip("0") == b.lstrip("0")
+
+
+def as_count(value: str) -> int | None:
+    """A count element (SE01, GE01, IEA01) as an int, or None when it is not a count."""
+    # Bounded length: int() of a huge digit string is slow and, past 4300 digits, raises.
+    if value.isascii() and value.isdigit() and len(value) <= 10:
+        return int(value)
+    return None
+
+
+def _bad_delimiter(c: str) -> bool:
+    return c.isalnum() or c == " "
+
+
+def _locate(text: str, start: int, el: str) -> int:
+    """Index of the separator before ISA16, or -(number of separators found) when cut short."""
+    # Fast path: a well-formed ISA has its separators at fixed offsets.
+    head = text[start : start + _ISA_LENGTH]
+    if len(head) == _ISA_LENGTH and head.count(el) == 16 and head[-2] == el:
+        return start + _ISA_LENGTH - 2
+    limit = min(len(text), start + _ISA_SEARCH_LIMIT)
+    idx = start + 3
+    for count in range(1, 16):
+        idx = text.find(el, idx + 1, limit)
+        if idx < 0:
+            return -count
+    return idx
+
+
+def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInfo | None:
+    """Decode the ISA at ``text[start]``; None (with an error appended) when unusable.
+
+    Unusable means the element separator or terminator cannot be determined: then nothing
+    after the ISA can be split reliably.  Other faults (field widths, a clashing component or
+    repetition separator, a non-numeric ISA13) are reported and the ISA is used anyway.
+    """
+
+    def fail(code: str, message: str) -> None:
+        errors.append(EdiError(code=code, message=message, segment_id="ISA", position=1, line=line))
+
+    el = text[start + 3 : start + 4]
+    if not el:
+        fail(_E.ISA_TOO_SHORT, "The input ends inside the ISA header; an ISA is 106 characters.")
+        return None
+    if _bad_delimiter(el) or el in "\r\n\t":
+        fail(
+            _E.BAD_DELIMITERS,
+            f"The element separator (4th character of ISA) is {el!r}; it must be a "
+            "punctuation or control character, not a letter, digit or blank.",
+        )
+        return None
+    idx = _locate(text, start, el)
+    if idx < 0:
+        fail(
+            _E.ISA_TOO_SHORT,
+            f"The ISA header has only {-idx} of its 16 elements before the data ends; "
+            f"expected a 106-character ISA with 16 {el!r}-separated fields.",
+        )
+        return None
+    comp = text[idx + 1 : idx + 2]
+    term = text[idx + 2 : idx + 3]
+    if not term:
+        fail(
+            _E.ISA_TOO_SHORT,
+            "The ISA header is cut short: ISA16 or the segment terminator after it is missing.",
+        )
+        return None
+    if _bad_delimiter(term) or term == el:
+        fail(
+            _E.BAD_DELIMITERS,
+            f"The segment terminator (the character after ISA16) is {term!r}; it must differ "
+            f"from the element separator {el!r} and not be a letter, digit or blank. The ISA "
+            "is probably truncated or malformed.",
+        )
+        return None
+    # Split only up to the last separator: ISA16 may (wrongly) equal the element separator.
+    raw = (*text[start + 4 : idx].split(el), comp)
+    fields = tuple(map(str.strip, raw))
+    ctrl = fields[12]
+    found: list[EdiError] = []
+
+    def note(code: str, message: str, element: int | None, severity: Severity = "error") -> None:
+        err = EdiError(
+            code=code,
+            message=message,
+            segment_id="ISA",
+            position=1,
+            line=line,
+            element=element,
+            interchange_control_number=ctrl,
+            severity=severity,
+        )
+        found.append(err)
+        errors.append(err)
+
+    widths = tuple(map(len, raw))
+    if widths != ISA_WIDTHS:
+        bad = [
+            f"ISA{i:02d} is {w} wide, expected {x}"
+            for i, (w, x) in enumerate(zip(widths, ISA_WIDTHS, strict=True), 1)
+            if w != x
+        ]
+        note(
+            _E.ISA_FIELD_WIDTH,
+            "The ISA is not fixed-width: " + "; ".join(bad) + ". It was read anyway.",
+            None,
+            "warning",
+        )
+    if _bad_delimiter(comp) or comp in (el, term):
+        note(
+            _E.BAD_DELIMITERS,
+            f"The component separator ISA16 is {comp!r}; it must be distinct from the element "
+            f"separator {el!r} and terminator {term!r} and not alphanumeric.",
+            16,
+        )
+    rep: str | None = None
+    isa11 = raw[10]
+    if len(isa11) == 1 and not _bad_delimiter(isa11):
+        if isa11 in (el, term, comp):
+            note(
+                _E.BAD_DELIMITERS,
+                f"The repetition separator ISA11 {isa11!r} is also used as another delimiter; "
+                "repetitions cannot be told apart and are not split.",
+                11,
+            )
+        else:
+            rep = isa11
+    if not (ctrl.isascii() and ctrl.isdigit()):
+        note(
+            _E.CONTROL_NUMBER_INVALID,
+            f"ISA13 interchange control number {ctrl!r} is not a 9-digit number.",
+            13,
+        )
+    key = (el, comp, rep, term)
+    delimiters = _DELIMITERS.get(key)
+    if delimiters is None:
+        delimiters = Delimiters(element=el, component=comp, repetition=rep, terminator=term)
+        if len(_DELIMITERS) < 1024:  # bounded: hostile input could vary them endlessly
+            _DELIMITERS[key] = delimiters
+    header = Segment(id="ISA", elements=raw, position=1, line=line, delimiters=delimiters)
+    return IsaInfo(start, idx + 3, delimiters, header, fields, tuple(found))
