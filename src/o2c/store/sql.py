@@ -1,0 +1,230 @@
+"""The SQL store: :class:`SqlStore` and its :class:`SqlUnitOfWork`, one
+implementation of every port in :mod:`o2c.engine.ports` on SQLite and
+PostgreSQL.
+
+Shape of a unit of work (one database transaction):
+- the connection is taken, and the transaction begun, on first use;
+- stock changes and sequence numbers execute immediately (they must be
+  atomic against other workers);
+- events, inbox rows, outbox messages and dead letters are buffered, and
+  aggregates are tracked in an identity map; ``commit`` writes them in that
+  order with one batched statement per table, then commits;
+- ``rollback`` (or leaving the ``with`` block without ``commit``) discards the
+  transaction, the buffers and the identity map. After ``commit`` or
+  ``rollback`` the unit of work can be used again for a fresh transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine
+
+from o2c.engine.ports import Clock
+from o2c.store.database import default_sqlite_url, make_engine, upgrade
+from o2c.store.sql_master import SharedMasterCache, SqlMasterData
+from o2c.store.sql_messages import (
+    SqlDeadLetters,
+    SqlEventLog,
+    SqlInbox,
+    SqlOutbox,
+    SqlSequences,
+)
+from o2c.store.sql_raw import InsertSql, RawSql
+from o2c.store.sql_repos import (
+    ConcurrencyConflict,
+    SqlAccounts,
+    SqlInvoices,
+    SqlOrders,
+    SqlStock,
+)
+
+__all__ = ["ConcurrencyConflict", "SqlStore", "SqlUnitOfWork"]
+
+
+class SqlStore:
+    """One o2c database (SQLite file or PostgreSQL), migrated to the newest
+    schema on construction. Hands out units of work; holds the engine's
+    connection pool and the master-data cache shared by its units of work.
+
+    ``url`` may be a URL string, a ``sqlalchemy.URL`` or an ``Engine`` (the
+    store then does not own it); None means :func:`default_sqlite_url`.
+    ``clock`` stamps outbox rows (wall clock if None).
+    """
+
+    def __init__(
+        self,
+        url: str | URL | Engine | None = None,
+        *,
+        clock: Clock | None = None,
+        migrate: bool = True,
+        **engine_kwargs: Any,
+    ) -> None:
+        if isinstance(url, Engine):
+            self.engine, self._owns_engine = url, False
+        else:
+            self.engine = make_engine(url or default_sqlite_url(), **engine_kwargs)
+            self._owns_engine = True
+        self.clock = clock
+        self.master_cache = SharedMasterCache()
+        if migrate:
+            upgrade(self.engine)
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self)
+
+    def now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
+
+    def clear_caches(self) -> None:
+        """Forget cached master data (after changing the database behind the store's back)."""
+        self.master_cache.clear()
+
+    def dispose(self) -> None:
+        """Close pooled connections (the engine's, if the store made it)."""
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url.render_as_string(hide_password=True)!r})"
+
+
+class SqlUnitOfWork:
+    """Implements ``o2c.engine.ports.UnitOfWork``: one atomic transaction over
+    every port. Invariants: nothing buffered reaches the database unless
+    ``commit`` succeeds; at most one live object per aggregate key; a failed
+    commit leaves nothing behind (it rolls back and re-raises, a lost
+    optimistic check as :class:`ConcurrencyConflict`)."""
+
+    master: SqlMasterData
+    orders: SqlOrders
+    invoices: SqlInvoices
+    accounts: SqlAccounts
+    stock: SqlStock
+    events: SqlEventLog
+    inbox: SqlInbox
+    dead_letters: SqlDeadLetters
+    outbox: SqlOutbox
+    sequences: SqlSequences
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self.sqlite = store.dialect == "sqlite"
+        self._conn: Connection | None = None
+        self._cursor: Any = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.master = SqlMasterData(self, self._store.master_cache)
+        self.orders = SqlOrders(self)
+        self.invoices = SqlInvoices(self)
+        self.accounts = SqlAccounts(self)
+        self.stock = SqlStock(self)
+        self.events = SqlEventLog(self)
+        self.inbox = SqlInbox(self)
+        self.dead_letters = SqlDeadLetters(self)
+        self.outbox = SqlOutbox(self, self._store.now)
+        self.sequences = SqlSequences(self)
+
+    # -------------------------------------------------------- Tx, for the repositories
+
+    @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
+    def connection(self) -> Connection:
+        """This unit of work's connection, in a transaction (begun on first use)."""
+        if self._conn is None:
+            conn = self._store.engine.connect()
+            try:
+                conn.begin()
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _raw_cursor(self) -> Any:
+        if self._cursor is None:
+            # The driver's own connection, inside the transaction begun above.
+            self._cursor = self.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        return self._cursor
+
+    def raw(self, sql: RawSql, params: Mapping[str, Any]) -> Any:
+        """Run a fast-path statement; returns the driver's cursor (read it at once)."""
+        cur = self._raw_cursor()
+        cur.execute(sql.text(self.sqlite), params)
+        return cur
+
+    def raw_many(self, sql: RawSql, rows: Sequence[Mapping[str, Any]]) -> Any:
+        cur = self._raw_cursor()
+        cur.executemany(sql.text(self.sqlite), rows)
+        return cur
+
+    def raw_copy(self, sql: InsertSql, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Load rows with PostgreSQL's COPY (text format; psycopg formats each value)."""
+        cols = sql.columns
+        with self._raw_cursor().copy(f"COPY {sql.table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in cols])
+
+    # -------------------------------------------------------- UnitOfWork
+
+    def __enter__(self) -> SqlUnitOfWork:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        try:
+            # The log and the edges first, then the read models derived from them.
+            self.events.flush()
+            self.inbox.flush()
+            self.outbox.flush()
+            self.dead_letters.flush()
+            self.orders.flush()
+            self.invoices.flush()
+            self.accounts.flush()
+            if self._conn is not None:
+                self._conn.commit()
+        except BaseException:
+            self._discard(quiet=True)  # the commit's own error is the one worth seeing
+            raise
+        wrote_master = self.master.dirty
+        self._close()
+        self._reset()
+        if wrote_master:
+            self._store.clear_caches()
+
+    def rollback(self) -> None:
+        self._discard()
+
+    def _discard(self, quiet: bool = False) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.rollback()
+        except Exception:
+            if not quiet:
+                raise
+        finally:
+            self._close()
+            self._reset()
+
+    def _close(self) -> None:
+        if self._cursor is not None:
+            cur, self._cursor = self._cursor, None
+            cur.close()
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()

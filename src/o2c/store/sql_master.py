@@ -1,0 +1,188 @@
+"""SQL master data with a store-wide cache. Used through
+:class:`o2c.store.sql.SqlUnitOfWork`.
+
+Master data is read on every message and changes rarely, so reads are cached
+across units of work. The cache is checked against a version counter (a row
+of ``sequences``) once per transaction, with one tiny query; every master
+write bumps that counter in the same transaction, so other units of work and
+other processes drop their caches once it commits. A unit of work that wrote
+master data reads through a cache of its own: it sees its own uncommitted
+writes, and they never leak into the shared cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table
+
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.store.codec import dump, load
+from o2c.store.sql_raw import RawSql
+from o2c.store.sql_repos import Tx, next_value
+from o2c.store.tables import customers, legal_entities, price_agreements, products, warehouses
+
+#: Row of ``sequences`` bumped whenever master data is written; caches compare it.
+MASTER_DATA_VERSION = "_o2c.master_data_version"
+
+
+class MasterCache:
+    """Master data read so far, valid for one value of the version counter.
+    Entries are frozen dataclasses, safe to share between units of work."""
+
+    def __init__(self, version: int | None) -> None:
+        self.version = version
+        self.one: dict[tuple[str, str], Any] = {}  # (kind, id) -> object, or None if absent
+        self.warehouses: dict[str, list[Warehouse]] = {}
+        # customer -> product -> agreements (a customer's are loaded together)
+        self.agreements: dict[str, dict[str, list[PriceAgreement]]] = {}
+
+
+class SharedMasterCache:
+    """The store-wide holder of the current :class:`MasterCache`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache = MasterCache(None)
+
+    def at(self, version: int) -> MasterCache:
+        """The cache for ``version``, emptied first if the version moved on."""
+        with self._lock:
+            if self._cache.version != version:
+                self._cache = MasterCache(version)
+            return self._cache
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache = MasterCache(None)
+
+
+_ONE: dict[str, tuple[RawSql, type[Any]]] = {
+    "legal_entity": (RawSql("SELECT doc FROM legal_entities WHERE entity_id = :k"), LegalEntity),
+    "customer": (RawSql("SELECT doc FROM customers WHERE customer_id = :k"), Customer),
+    "product": (RawSql("SELECT doc FROM products WHERE product_id = :k"), Product),
+}
+_VERSION = RawSql("SELECT value FROM sequences WHERE name = :n")
+_WAREHOUSES = RawSql("SELECT doc FROM warehouses WHERE legal_entity_id = :le ORDER BY warehouse_id")
+_AGREEMENTS = RawSql(
+    "SELECT product_id, doc FROM price_agreements WHERE customer_id = :c ORDER BY agreement_id"
+)
+
+
+def _upsert(table: Table, key: str, columns: list[str]) -> RawSql:
+    others = [c for c in columns if c != key]
+    return RawSql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) ON CONFLICT ({key}) "
+        f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in others)}"
+    )
+
+
+_PUT_LEGAL_ENTITY = _upsert(legal_entities, "entity_id", ["entity_id", "doc"])
+_PUT_WAREHOUSE = _upsert(warehouses, "warehouse_id", ["warehouse_id", "legal_entity_id", "doc"])
+_PUT_CUSTOMER = _upsert(customers, "customer_id", ["customer_id", "doc"])
+_PUT_PRODUCT = _upsert(products, "product_id", ["product_id", "doc"])
+_PUT_AGREEMENT = _upsert(
+    price_agreements, "agreement_id", ["agreement_id", "customer_id", "product_id", "doc"]
+)
+
+
+class SqlMasterData:
+    """Implements ``o2c.engine.ports.MasterData``; see the module docstring
+    for the caching rules."""
+
+    def __init__(self, tx: Tx, shared: SharedMasterCache) -> None:
+        self._tx = tx
+        self._shared_holder = shared
+        self._shared: MasterCache | None = None
+        self._local: MasterCache | None = None
+        self.dirty = False
+
+    def _cache(self) -> MasterCache:
+        if self._local is not None:
+            return self._local
+        if self._shared is None:
+            row = self._tx.raw(_VERSION, {"n": MASTER_DATA_VERSION}).fetchone()
+            self._shared = self._shared_holder.at(int(row[0]) if row else 0)
+        return self._shared
+
+    def _one(self, kind: str, key: str) -> Any:
+        cache = self._cache()
+        k = (kind, key)
+        if k in cache.one:
+            return cache.one[k]
+        sql, cls = _ONE[kind]
+        row = self._tx.raw(sql, {"k": key}).fetchone()
+        obj = None if row is None else load(cls, row[0])
+        cache.one[k] = obj
+        return obj
+
+    def legal_entity(self, entity_id: str) -> LegalEntity | None:
+        return self._one("legal_entity", entity_id)  # type: ignore[no-any-return]
+
+    def customer(self, customer_id: str) -> Customer | None:
+        return self._one("customer", customer_id)  # type: ignore[no-any-return]
+
+    def product(self, product_id: str) -> Product | None:
+        return self._one("product", product_id)  # type: ignore[no-any-return]
+
+    def warehouses(self, legal_entity_id: str) -> list[Warehouse]:
+        """The legal entity's warehouses, by warehouse id."""
+        cache = self._cache()
+        found = cache.warehouses.get(legal_entity_id)
+        if found is None:
+            rows = self._tx.raw(_WAREHOUSES, {"le": legal_entity_id}).fetchall()
+            found = cache.warehouses[legal_entity_id] = [load(Warehouse, r[0]) for r in rows]
+        return list(found)
+
+    def price_agreement(self, customer_id: str, product_id: str, day: date) -> PriceAgreement | None:
+        """The agreement valid on ``day``; if several are, the latest to start."""
+        cache = self._cache()
+        by_product = cache.agreements.get(customer_id)
+        if by_product is None:
+            # All of a customer's agreements at once: an order asks for several
+            # products, and customers without contracts cost one query, not one per line.
+            by_product = {}
+            for product, doc in self._tx.raw(_AGREEMENTS, {"c": customer_id}).fetchall():
+                by_product.setdefault(product, []).append(load(PriceAgreement, doc))
+            cache.agreements[customer_id] = by_product
+        best: PriceAgreement | None = None
+        for a in by_product.get(product_id, ()):
+            if a.valid_on(day) and (best is None or a.valid_from > best.valid_from):
+                best = a
+        return best
+
+    def _write(self, sql: RawSql, row: dict[str, Any]) -> None:
+        self._tx.raw(sql, row)
+        if not self.dirty:
+            next_value(self._tx, MASTER_DATA_VERSION)
+            self.dirty = True
+        self._local = MasterCache(None)
+
+    def add_legal_entity(self, e: LegalEntity) -> None:
+        self._write(_PUT_LEGAL_ENTITY, {"entity_id": e.entity_id, "doc": dump(e)})
+
+    def add_warehouse(self, w: Warehouse) -> None:
+        self._write(
+            _PUT_WAREHOUSE,
+            {"warehouse_id": w.warehouse_id, "legal_entity_id": w.legal_entity_id, "doc": dump(w)},
+        )
+
+    def add_customer(self, c: Customer) -> None:
+        self._write(_PUT_CUSTOMER, {"customer_id": c.customer_id, "doc": dump(c)})
+
+    def add_product(self, p: Product) -> None:
+        self._write(_PUT_PRODUCT, {"product_id": p.product_id, "doc": dump(p)})
+
+    def add_price_agreement(self, a: PriceAgreement) -> None:
+        self._write(
+            _PUT_AGREEMENT,
+            {
+                "agreement_id": a.agreement_id,
+                "customer_id": a.customer_id,
+                "product_id": a.product_id,
+                "doc": dump(a),
+            },
+        )

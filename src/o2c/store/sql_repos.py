@@ -1,0 +1,412 @@
+"""SQL repositories for the read models (orders, invoices, accounts) and
+stock. Used through :class:`o2c.store.sql.SqlUnitOfWork`.
+
+Aggregates live in an identity map for the length of one transaction: the
+first ``get`` loads the JSON doc, later ones return the same live object, and
+at commit only aggregates whose ``version`` moved are written, in one batched
+statement per table. Stock is the exception: every stock change is executed
+at once as one atomic conditional statement, because that (not a read in
+Python) is what stops two workers from promising the same units.
+
+Per-message statements go through the raw-driver fast path (:mod:`sql_raw`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Connection, Table
+
+from o2c.domain.billing import Invoice
+from o2c.domain.inventory import StockPosition
+from o2c.domain.orders import Order
+from o2c.domain.receivables import Account
+from o2c.store.codec import dump, load
+from o2c.store.sql_raw import InsertSql, RawSql, in_list, insert_sql, is_unique_violation
+from o2c.store.tables import (
+    QUANTUM,
+    SCALE,
+    accounts,
+    date_from_db,
+    date_to_db,
+    exact_from_db,
+    exact_to_db,
+    invoices,
+    order_backorders,
+    orders,
+    utc_to_db,
+)
+
+
+class ConcurrencyConflict(RuntimeError):
+    """Another transaction changed or created the same row first (stale
+    version, duplicate key). The whole unit of work was rolled back; retrying
+    it with fresh state is safe."""
+
+
+class Tx(Protocol):
+    """What the repositories need from their unit of work."""
+
+    @property
+    def dialect(self) -> str: ...
+    @property
+    def sqlite(self) -> bool: ...
+    def connection(self) -> Connection: ...
+    def raw(self, sql: RawSql, params: Mapping[str, Any]) -> Any: ...
+    def raw_many(self, sql: RawSql, rows: Sequence[Mapping[str, Any]]) -> Any: ...
+    def raw_copy(self, sql: InsertSql, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+
+# Below this many rows a pipelined executemany is as quick as COPY's extra round trip.
+COPY_MIN_ROWS = 16
+
+
+def insert_rows(tx: Tx, table: Table, sql: RawSql, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Batched insert; a duplicate key becomes :class:`ConcurrencyConflict`."""
+    if not rows:
+        return
+    try:
+        if not tx.sqlite and isinstance(sql, InsertSql) and len(rows) >= COPY_MIN_ROWS:
+            tx.raw_copy(sql, rows)  # PostgreSQL: one COPY is ~10x faster than row-by-row
+        else:
+            tx.raw_many(sql, rows)
+    except Exception as err:
+        if is_unique_violation(err):
+            raise ConcurrencyConflict(f"{table.name}: a row with the same key exists ({err})") from err
+        raise
+
+
+# ---------------------------------------------------------------- aggregates
+
+A = TypeVar("A", Order, Invoice, Account)
+
+
+class _Aggregates(Generic[A]):
+    """Identity map plus version tracking for one aggregate table.
+
+    Invariants: one live object per key per transaction; an object loaded at
+    version v is written back only if its version is no longer v, with
+    ``WHERE version = v`` (optimistic check); a new object is inserted."""
+
+    table: Table
+    key: str
+    cls: type[A]
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self._live: dict[str, A] = {}
+        self._loaded: dict[str, int] = {}  # key -> version in the database
+        self._missing: set[str] = set()
+        self._replaced: set[str] = set()
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        t, k = cls.table, cls.key
+        cols = [c.name for c in t.columns]
+        cls._select = RawSql(f"SELECT version, doc FROM {t.name} WHERE {k} = :k")
+        cls._insert = insert_sql(t, cols)
+        cls._update = RawSql(
+            f"UPDATE {t.name} SET {', '.join(f'{c} = :{c}' for c in cols)} WHERE {k} = :_k AND version = :_v0"
+        )
+
+    _select: RawSql
+    _insert: RawSql
+    _update: RawSql
+
+    def _get(self, key: str) -> A | None:
+        obj = self._live.get(key)
+        if obj is not None or key in self._missing:
+            return obj
+        row = self._tx.raw(self._select, {"k": key}).fetchone()
+        if row is None:
+            self._missing.add(key)
+            return None
+        version, doc = row
+        obj = load(self.cls, doc)
+        self._live[key] = obj
+        self._loaded[key] = version
+        self._track(key, obj, loaded=True)
+        return obj
+
+    def _add(self, key: str, obj: A) -> None:
+        current = self._live.get(key)
+        if current is obj:
+            return
+        if key in self._loaded:  # replacing a loaded object: write it whatever its version
+            self._replaced.add(key)
+        self._live[key] = obj
+        self._missing.discard(key)
+        self._track(key, obj, loaded=False)
+
+    def _track(self, key: str, obj: A, loaded: bool) -> None:
+        """Hook for secondary in-memory indexes."""
+
+    def _row(self, obj: A) -> dict[str, Any]:
+        """The table row of ``obj``, in stored form."""
+        raise NotImplementedError
+
+    def changes(self) -> tuple[list[A], list[tuple[A, int]]]:
+        new: list[A] = []
+        changed: list[tuple[A, int]] = []
+        for key, obj in self._live.items():
+            v0 = self._loaded.get(key)
+            if v0 is None:
+                new.append(obj)
+            elif obj.version != v0 or key in self._replaced:
+                changed.append((obj, v0))
+        return new, changed
+
+    def flush(self) -> None:
+        new, changed = self.changes()
+        if not new and not changed:
+            return
+        insert_rows(self._tx, self.table, self._insert, [self._row(o) for o in new])
+        if changed:
+            rows = [{**self._row(o), "_k": getattr(o, self.key), "_v0": v0} for o, v0 in changed]
+            count = self._tx.raw_many(self._update, rows).rowcount
+            if count != len(rows):
+                raise ConcurrencyConflict(
+                    f"{self.table.name}: {len(rows) - count} of {len(rows)} rows were "
+                    "changed by another transaction since they were read"
+                )
+        self._after_flush(new, changed)
+
+    def _after_flush(self, new: list[A], changed: list[tuple[A, int]]) -> None:
+        """Hook for derived tables."""
+
+
+def _backorder_products(o: Order) -> frozenset[str]:
+    if o.terminal:
+        return frozenset()
+    return frozenset(ln.product_id for ln in o.lines if ln.backordered > 0)
+
+
+class SqlOrders(_Aggregates[Order]):
+    """Orders. ``find_by_po`` and ``backordered`` combine the table with this
+    transaction's live objects, so they see changes not yet written. The
+    ``order_backorders`` rows are derived from each saved order's lines."""
+
+    table, key, cls = orders, "order_id", Order
+
+    _find_po = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND po_number = :p")
+    _find_bo = RawSql("SELECT order_id FROM order_backorders WHERE product_id = :p")
+    _insert_bo = insert_sql(order_backorders)
+    _delete_bo = RawSql(
+        "DELETE FROM order_backorders WHERE order_id = :order_id AND product_id = :product_id"
+    )
+
+    def __init__(self, tx: Tx) -> None:
+        super().__init__(tx)
+        self._by_po: dict[tuple[str, str], set[str]] = {}
+        self._bo_stored: dict[str, frozenset[str]] = {}  # order -> products in order_backorders
+
+    def get(self, order_id: str) -> Order | None:
+        return self._get(order_id)
+
+    def add(self, order: Order) -> None:
+        self._add(order.order_id, order)
+
+    def _track(self, key: str, obj: Order, loaded: bool) -> None:
+        # Customer and PO never change after receipt, so this index stays true.
+        self._by_po.setdefault((obj.customer_id, obj.po_number), set()).add(key)
+        if loaded:
+            self._bo_stored[key] = _backorder_products(obj)
+
+    def find_by_po(self, customer_id: str, po_number: str) -> str | None:
+        """The lowest order id with this customer PO (ids sort in arrival order)."""
+        rows = self._tx.raw(self._find_po, {"c": customer_id, "p": po_number}).fetchall()
+        found = {r[0] for r in rows} | self._by_po.get((customer_id, po_number), set())
+        return min(found) if found else None
+
+    def backordered(self, product_id: str) -> list[str]:
+        """Ids of open orders with a backordered line of ``product_id``, sorted."""
+        rows = self._tx.raw(self._find_bo, {"p": product_id}).fetchall()
+        found = {r[0] for r in rows if r[0] not in self._live}
+        found.update(k for k, o in self._live.items() if product_id in _backorder_products(o))
+        return sorted(found)
+
+    def _row(self, o: Order) -> dict[str, Any]:
+        return {
+            "order_id": o.order_id,
+            "customer_id": o.customer_id,
+            "legal_entity_id": o.legal_entity_id,
+            "po_number": o.po_number,
+            "status": o.status.value,
+            "on_hold": o.on_hold,
+            "received_at": utc_to_db(o.received_at, self._tx.sqlite),
+            "version": o.version,
+            "doc": dump(o),
+        }
+
+    def _after_flush(self, new: list[Order], changed: list[tuple[Order, int]]) -> None:
+        add: list[dict[str, str]] = []
+        remove: list[dict[str, str]] = []
+        for o in [*new, *(o for o, _ in changed)]:
+            now = _backorder_products(o)
+            before = self._bo_stored.get(o.order_id, frozenset())
+            add.extend({"order_id": o.order_id, "product_id": p} for p in now - before)
+            remove.extend({"order_id": o.order_id, "product_id": p} for p in before - now)
+        if remove:
+            self._tx.raw_many(self._delete_bo, remove)
+        if add:
+            self._tx.raw_many(self._insert_bo, add)
+
+
+class SqlInvoices(_Aggregates[Invoice]):
+    """Invoices, with status, due date and open amount as queryable columns."""
+
+    table, key, cls = invoices, "invoice_id", Invoice
+
+    def get(self, invoice_id: str) -> Invoice | None:
+        return self._get(invoice_id)
+
+    def add(self, invoice: Invoice) -> None:
+        self._add(invoice.invoice_id, invoice)
+
+    def _row(self, i: Invoice) -> dict[str, Any]:
+        sqlite = self._tx.sqlite
+        return {
+            "invoice_id": i.invoice_id,
+            "order_id": i.order_id,
+            "customer_id": i.customer_id,
+            "status": i.status.value,
+            "due_date": date_to_db(i.due_date, sqlite),
+            "open_amount": exact_to_db(i.open_amount, sqlite, strict=False),
+            "version": i.version,
+            "doc": dump(i),
+        }
+
+
+class SqlAccounts(_Aggregates[Account]):
+    """Customer accounts (open AR, exposure)."""
+
+    table, key, cls = accounts, "customer_id", Account
+
+    def get(self, customer_id: str) -> Account | None:
+        return self._get(customer_id)
+
+    def add(self, account: Account) -> None:
+        self._add(account.customer_id, account)
+
+    def _row(self, a: Account) -> dict[str, Any]:
+        return {"customer_id": a.customer_id, "version": a.version, "doc": dump(a)}
+
+
+# ---------------------------------------------------------------- stock
+
+_KEY = "warehouse_id = :w AND product_id = :p AND lot_id = :l"
+_RESERVE = RawSql(f"UPDATE stock SET reserved = reserved + :q WHERE {_KEY} AND on_hand - reserved >= :q")
+_UNRESERVE = RawSql(f"UPDATE stock SET reserved = reserved - :q WHERE {_KEY} AND reserved >= :q")
+# reserved <= on_hand always holds, so reserved >= q also guarantees on_hand >= q.
+_SHIP = RawSql(
+    f"UPDATE stock SET on_hand = on_hand - :q, reserved = reserved - :q WHERE {_KEY} AND reserved >= :q"
+)
+_RECEIVE = RawSql(
+    "INSERT INTO stock (warehouse_id, product_id, lot_id, expiry, on_hand, reserved) "
+    "VALUES (:w, :p, :l, :e, :q, :zero) "
+    "ON CONFLICT (warehouse_id, product_id, lot_id) "
+    "DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand"
+)
+_POSITIONS = (
+    "SELECT warehouse_id, product_id, lot_id, expiry, on_hand, reserved FROM stock "
+    "WHERE product_id IN ({}) ORDER BY warehouse_id, product_id, lot_id"
+)
+_positions_sql: dict[int, RawSql] = {}
+
+
+def _check_qty(qty: Decimal) -> None:
+    # Checked here, not only by the column type, so the error is raised at the
+    # caller's line and not as a wrapped driver error.
+    if not isinstance(qty, Decimal | int) or isinstance(qty, bool):
+        raise TypeError(f"quantity must be Decimal, got {type(qty).__name__}")
+    if qty < 0:
+        raise ValueError(f"quantity must not be negative, got {qty}")
+    if isinstance(qty, Decimal) and (not qty.is_finite() or qty != qty.quantize(QUANTUM)):
+        raise ValueError(f"quantity {qty} has more than {SCALE} decimal places")
+
+
+class SqlStock:
+    """Stock per (warehouse, product, lot). Every change runs immediately as
+    one atomic statement; ``reserve`` only succeeds while
+    ``on_hand - reserved >= qty`` holds in the database at that instant, so
+    concurrent workers never oversell. ``unreserve`` and ``ship`` refuse
+    (ValueError) to take more than is reserved."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def _exec(self, sql: RawSql, w: str, p: str, lot: str, qty: Decimal) -> int:
+        _check_qty(qty)
+        q = exact_to_db(qty, self._tx.sqlite)
+        return int(self._tx.raw(sql, {"w": w, "p": p, "l": lot, "q": q}).rowcount)
+
+    def positions(self, product_ids: Iterable[str]) -> list[StockPosition]:
+        ids = sorted(set(product_ids))
+        if not ids:
+            return []
+        sql = _positions_sql.get(len(ids))
+        if sql is None:
+            sql = _positions_sql[len(ids)] = RawSql(_POSITIONS.format(in_list("p", len(ids))))
+        rows = self._tx.raw(sql, {f"p{i}": p for i, p in enumerate(ids)}).fetchall()
+        return [
+            StockPosition(
+                warehouse_id=w,
+                product_id=p,
+                lot_id=lot,
+                expiry=date_from_db(e),
+                on_hand=exact_from_db(oh),
+                reserved=exact_from_db(r),
+            )
+            for w, p, lot, e, oh, r in rows
+        ]
+
+    def reserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> bool:
+        return self._exec(_RESERVE, warehouse_id, product_id, lot_id, qty) == 1
+
+    def unreserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None:
+        if self._exec(_UNRESERVE, warehouse_id, product_id, lot_id, qty) != 1:
+            raise ValueError(
+                f"cannot unreserve {qty} of {warehouse_id}/{product_id}/{lot_id}: not that much reserved"
+            )
+
+    def ship(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None:
+        if self._exec(_SHIP, warehouse_id, product_id, lot_id, qty) != 1:
+            raise ValueError(f"cannot ship {qty} of {warehouse_id}/{product_id}/{lot_id}: not reserved")
+
+    def receive(
+        self, warehouse_id: str, product_id: str, lot_id: str, expiry: date | None, qty: Decimal
+    ) -> None:
+        """Add ``qty`` on hand, creating the lot's row on first receipt (a
+        lot's expiry is set by its first receipt)."""
+        _check_qty(qty)
+        sqlite = self._tx.sqlite
+        self._tx.raw(
+            _RECEIVE,
+            {
+                "w": warehouse_id,
+                "p": product_id,
+                "l": lot_id,
+                "e": date_to_db(expiry, sqlite),
+                "q": exact_to_db(qty, sqlite),
+                "zero": exact_to_db(Decimal(0), sqlite),
+            },
+        )
+
+
+# ---------------------------------------------------------------- sequences
+
+_NEXT = RawSql(
+    "INSERT INTO sequences (name, value) VALUES (:n, 1) ON CONFLICT (name) "
+    "DO UPDATE SET value = sequences.value + 1 RETURNING value"
+)
+
+
+def next_value(tx: Tx, name: str) -> int:
+    """Take the next number of counter ``name`` (1 on first use). The row stays
+    locked until the transaction ends, so numbers are gapless across workers."""
+    # fetchall, not fetchone: SQLite finishes a RETURNING statement only when
+    # its rows are exhausted, and an unfinished write blocks COMMIT.
+    return int(tx.raw(_NEXT, {"n": name}).fetchall()[0][0])

@@ -1,0 +1,374 @@
+"""The relational schema of the o2c store (SQLAlchemy Core), identical in
+meaning on SQLite and PostgreSQL.
+
+Storage choices, and why:
+
+- **Quantities and amounts** (``stock.on_hand``, ``stock.reserved``,
+  ``invoices.open_amount``) use :class:`Exact4`: ``NUMERIC(18,4)`` on
+  PostgreSQL and a ``BIGINT`` count of ten-thousandths on SQLite. SQLite has no
+  exact decimal type (SQLAlchemy's ``Numeric`` there goes through float), and
+  TEXT would make ``on_hand - reserved >= :q`` compare strings. Scaled integers
+  keep arithmetic exact *inside* SQL, so ``reserve`` stays one atomic
+  conditional ``UPDATE`` on both backends. Quantities have at most 3 decimals
+  and money at most 3 (BHD, KWD), so 4 decimals is exact; a value that does not
+  fit is refused (``strict``) rather than silently rounded, as PostgreSQL's
+  NUMERIC would.
+- **Timestamps** use :class:`UtcDateTime`: ``TIMESTAMPTZ`` on PostgreSQL and a
+  fixed-width ISO-8601 UTC string on SQLite (whose driver would otherwise drop
+  the offset). Naive datetimes are refused: an audit log with ambiguous times
+  is a bug.
+- **Aggregates and master data** are stored whole as JSON text (``doc``, see
+  :mod:`o2c.store.codec`) next to the few columns queries need; the columns are
+  derived from the doc at save time.
+- **Auto-increment keys** are ``BIGINT`` on PostgreSQL and ``INTEGER PRIMARY KEY
+  AUTOINCREMENT`` on SQLite (only that spelling is a rowid alias there), so an
+  event's ``seq`` is never reused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, overload
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
+
+SCALE = 4
+QUANTUM = Decimal(1).scaleb(-SCALE)
+
+
+# ---------------------------------------------------------------- value conversions
+# One source of truth for how values are stored, used both by the column types
+# below and by the raw-driver fast path in sql_raw.py.
+
+
+def exact_to_db(value: Any, sqlite: bool, strict: bool = True) -> Any:
+    """A Decimal as stored: ten-thousandths (int) on SQLite, Decimal elsewhere."""
+    if value is None:
+        return None
+    if isinstance(value, float | bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"refusing {value!r}: quantities and amounts are Decimal")
+    d = Decimal(value)
+    try:
+        q = d.quantize(QUANTUM)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a finite amount that fits NUMERIC(18,4)") from None
+    if strict and q != d:
+        raise ValueError(f"{value!r} has more than {SCALE} decimal places; refusing to round")
+    return int(q.scaleb(SCALE)) if sqlite else q
+
+
+@overload
+def exact_from_db(value: None) -> None: ...
+@overload
+def exact_from_db(value: Decimal | int | str) -> Decimal: ...
+def exact_from_db(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return Decimal(value).scaleb(-SCALE)
+    return Decimal(value).quantize(QUANTUM)
+
+
+def utc_to_db(value: Any, sqlite: bool) -> Any:
+    """An aware datetime as stored: fixed-width ISO UTC text on SQLite (so text
+    order is time order), a UTC datetime elsewhere. Naive ones are refused."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.utcoffset() is None:
+        raise ValueError(f"refusing naive datetime {value.isoformat()}: give it an offset")
+    value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds") if sqlite else value
+
+
+@overload
+def utc_from_db(value: None) -> None: ...
+@overload
+def utc_from_db(value: datetime | str) -> datetime: ...
+def utc_from_db(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def date_to_db(value: date | None, sqlite: bool) -> Any:
+    """Dates as SQLAlchemy's Date type stores them: ISO text on SQLite."""
+    return value.isoformat() if sqlite and value is not None else value
+
+
+def date_from_db(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class Exact4(TypeDecorator[Decimal]):
+    """An exact decimal with up to 4 places: NUMERIC(18,4) on PostgreSQL,
+    BIGINT ten-thousandths on SQLite. Always returns ``Decimal`` with 4 places.
+
+    ``strict=True`` (stock) refuses values with more places; ``strict=False``
+    (derived query columns whose doc holds the exact value) rounds half-even.
+    """
+
+    impl = Numeric(18, SCALE, asdecimal=True)
+    cache_ok = True
+
+    def __init__(self, strict: bool = True) -> None:
+        super().__init__()
+        self.strict = strict
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return exact_to_db(value, dialect.name == "sqlite", self.strict)
+
+    def process_result_value(self, value: Decimal | int | None, dialect: Dialect) -> Decimal | None:
+        return exact_from_db(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware timestamp stored in UTC, returned as an aware UTC ``datetime``."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            # Fixed width ("2024-05-01T08:00:00.000000+00:00") so text order is time order.
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return utc_to_db(value, dialect.name == "sqlite")
+
+    def process_result_value(self, value: datetime | str | None, dialect: Dialect) -> datetime | None:
+        return utc_from_db(value)
+
+
+def _id() -> String:
+    # Unbounded VARCHAR: a length limit would be enforced by PostgreSQL only.
+    return String()
+
+
+# Auto-increment key that is a rowid alias on SQLite (BIGINT is not).
+_SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# ---------------------------------------------------------------- the log and the edges
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", _SERIAL, primary_key=True, autoincrement=True),
+    Column("event_id", _id(), nullable=False),
+    Column("type", _id(), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("correlation_id", _id(), nullable=False),
+    Column("causation_id", _id()),
+    Column("source", _id(), nullable=False),
+    Column("entity_type", _id(), nullable=False),
+    Column("entity_id", _id(), nullable=False),
+    Column("payload", Text(), nullable=False),
+    UniqueConstraint("event_id"),
+    Index(None, "correlation_id"),
+    sqlite_autoincrement=True,
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("source", _id(), nullable=False),
+    Column("source_message_id", _id(), nullable=False),
+    Column("kind", _id(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("content_type", _id(), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("status", _id(), nullable=False),
+    Column("correlation_id", _id()),
+    PrimaryKeyConstraint("source", "source_message_id"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("dead_letter_id", _id(), primary_key=True),
+    Column("source", _id(), nullable=False),
+    Column("source_message_id", _id(), nullable=False),
+    Column("kind", _id(), nullable=False),
+    Column("code", _id(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("failed_at", UtcDateTime(), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("status", _id(), nullable=False),
+    Index(None, "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", _SERIAL, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("kind", _id(), nullable=False),
+    Column("destination", _id(), nullable=False),
+    Column("correlation_id", _id(), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    sqlite_autoincrement=True,
+)
+# Only unsent rows are indexed: the relay's "what is left to send" stays cheap
+# however long the sent history grows.
+Index(
+    "ix_outbox_unsent",
+    outbox.c.id,
+    sqlite_where=outbox.c.sent_at.is_(None),
+    postgresql_where=outbox.c.sent_at.is_(None),
+)
+
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("name", _id(), primary_key=True),
+    Column("value", BigInteger(), nullable=False),
+)
+
+# ---------------------------------------------------------------- read models
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", _id(), primary_key=True),
+    Column("customer_id", _id(), nullable=False),
+    Column("legal_entity_id", _id(), nullable=False),
+    Column("po_number", _id(), nullable=False),
+    Column("status", _id(), nullable=False),
+    Column("on_hold", Boolean(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    # Not unique: a repeated PO is a business exception (a hold), not a storage error.
+    Index(None, "customer_id", "po_number"),
+)
+
+order_backorders = Table(
+    "order_backorders",
+    metadata,
+    Column("order_id", _id(), ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", _id(), nullable=False),
+    PrimaryKeyConstraint("order_id", "product_id"),
+    Index(None, "product_id"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("invoice_id", _id(), primary_key=True),
+    Column("order_id", _id(), nullable=False),
+    Column("customer_id", _id(), nullable=False),
+    Column("status", _id(), nullable=False),
+    Column("due_date", Date(), nullable=False),
+    Column("open_amount", Exact4(strict=False), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index(None, "customer_id"),
+    Index(None, "order_id"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("customer_id", _id(), primary_key=True),
+    Column("version", Integer(), nullable=False),
+    Column("doc", Text(), nullable=False),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("warehouse_id", _id(), nullable=False),
+    Column("product_id", _id(), nullable=False),
+    Column("lot_id", _id(), nullable=False),
+    Column("expiry", Date()),
+    Column("on_hand", Exact4(), nullable=False),
+    Column("reserved", Exact4(), nullable=False),
+    PrimaryKeyConstraint("warehouse_id", "product_id", "lot_id"),
+    # The last line of defence against overselling; the conditional updates in
+    # the repository never reach it in normal operation.
+    CheckConstraint("reserved <= on_hand", name="reserved_le_on_hand"),
+    CheckConstraint("reserved >= 0", name="reserved_ge_0"),
+    Index(None, "product_id"),
+)
+
+# ---------------------------------------------------------------- master data
+
+legal_entities = Table(
+    "legal_entities",
+    metadata,
+    Column("entity_id", _id(), primary_key=True),
+    Column("doc", Text(), nullable=False),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("warehouse_id", _id(), primary_key=True),
+    Column("legal_entity_id", _id(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index(None, "legal_entity_id"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", _id(), primary_key=True),
+    Column("doc", Text(), nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("product_id", _id(), primary_key=True),
+    Column("doc", Text(), nullable=False),
+)
+
+price_agreements = Table(
+    "price_agreements",
+    metadata,
+    Column("agreement_id", _id(), primary_key=True),
+    Column("customer_id", _id(), nullable=False),
+    Column("product_id", _id(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index(None, "customer_id", "product_id"),
+)
