@@ -290,3 +290,18 @@ def test_many_aggregates_saved_at_once_read_back_equal(uow_factory: UowFactory) 
         assert [uow.orders.get(o.order_id) for o in many] == many
         assert [uow.invoices.get(i.invoice_id) for i in bills] == bills
         assert uow.orders.backordered("P1") == [o.order_id for o in many[1::2]]
+
+
+def test_held_lists_committed_orders_with_an_open_hold_oldest_first(uow_factory: UowFactory) -> None:
+    from o2c.domain.holds import HoldStatus
+
+    released = order("O-2")
+    released.holds[0].status = HoldStatus.RELEASED
+    assert order("O-1").on_hold and not released.on_hold
+    with uow_factory() as uow:
+        for o in (order("O-3"), released, order("O-1")):
+            uow.orders.add(o)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.orders.held() == ["O-1", "O-3"]
+        assert uow.orders.held(limit=1) == ["O-1"]

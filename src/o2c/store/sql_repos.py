@@ -192,6 +192,7 @@ class SqlOrders(_Aggregates[Order]):
     table, key, cls = orders, "order_id", Order
 
     _find_po = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND po_number = :p")
+    _held = RawSql("SELECT order_id FROM orders WHERE on_hold = TRUE ORDER BY order_id LIMIT :n")
     _find_bo = RawSql("SELECT order_id FROM order_backorders WHERE product_id = :p")
     _insert_bo = insert_sql(order_backorders)
     _delete_bo = RawSql(
@@ -220,6 +221,11 @@ class SqlOrders(_Aggregates[Order]):
         rows = self._tx.raw(self._find_po, {"c": customer_id, "p": po_number}).fetchall()
         found = {r[0] for r in rows} | self._by_po.get((customer_id, po_number), set())
         return min(found) if found else None
+
+    def held(self, limit: int = 1000) -> list[str]:
+        """Ids of orders with an open hold (committed state), oldest first."""
+        rows = self._tx.raw(self._held, {"n": limit}).fetchall()
+        return [r[0] for r in rows]
 
     def backordered(self, product_id: str) -> list[str]:
         """Ids of open orders with a backordered line of ``product_id``, sorted."""

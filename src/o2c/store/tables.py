@@ -280,6 +280,8 @@ orders = Table(
     Column("doc", Text(), nullable=False),
     # Not unique: a repeated PO is a business exception (a hold), not a storage error.
     Index(None, "customer_id", "po_number"),
+    # The exception queues read held orders; most orders are not held.
+    Index(None, "on_hold", "order_id"),
 )
 
 order_backorders = Table(

@@ -118,6 +118,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("order_id", name="pk_orders"),
     )
     op.create_index("ix_orders_customer_id_po_number", "orders", ["customer_id", "po_number"])
+    op.create_index("ix_orders_on_hold_order_id", "orders", ["on_hold", "order_id"])
 
     op.create_table(
         "order_backorders",
