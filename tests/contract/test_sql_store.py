@@ -208,13 +208,49 @@ def test_a_duplicate_in_a_bulk_load_conflicts_too(clean_pg_store: SqlStore) -> N
 
 
 def test_a_unit_of_work_starts_afresh_after_commit(sql_store: SqlStore) -> None:
-    uow = sql_store.unit_of_work()
+    uncached = SqlStore(sql_store.engine, cache_size=0)
+    uow = uncached.unit_of_work()
     uow.orders.add(order("O-1"))
     uow.commit()
     first = uow.orders.get("O-1")
     assert first is not None
     uow.commit()
     assert uow.orders.get("O-1") is not first
+
+
+def test_changes_of_a_rolled_back_unit_of_work_never_reach_the_aggregate_cache(sql_store: SqlStore) -> None:
+    with sql_store.unit_of_work() as uow:
+        uow.orders.add(order("O-1"))
+        uow.commit()
+    with sql_store.unit_of_work() as uow:
+        o = uow.orders.get("O-1")
+        o.po_number = "CHANGED"
+        o.version += 1
+        uow.rollback()
+    with sql_store.unit_of_work() as uow:
+        assert uow.orders.get("O-1").po_number == "PO-1"
+
+
+def test_a_stale_cached_aggregate_fails_its_commit_and_the_retry_sees_fresh_state(sql_store: SqlStore) -> None:
+    other = SqlStore(sql_store.engine)  # another writer process with its own cache
+    with sql_store.unit_of_work() as uow:
+        uow.orders.add(order("O-1"))
+        uow.commit()
+    with sql_store.unit_of_work() as uow:
+        uow.orders.get("O-1")  # now cached here at version 1
+        uow.commit()
+    with other.unit_of_work() as uow:
+        o = uow.orders.get("O-1")
+        o.po_number, o.version = "BY-OTHER", o.version + 1
+        uow.commit()
+    uow = sql_store.unit_of_work()
+    stale = uow.orders.get("O-1")
+    assert stale.po_number == "PO-1"
+    stale.version += 1
+    with pytest.raises(ConcurrencyConflict, match="orders"):
+        uow.commit()
+    with sql_store.unit_of_work() as uow:
+        assert uow.orders.get("O-1").po_number == "BY-OTHER"
 
 
 # ---------------------------------------------------------------- master-data cache

@@ -75,6 +75,12 @@ class AccountRepository(Protocol):
     def add(self, account: Account) -> None: ...
 
 
+class ConcurrencyConflict(RuntimeError):
+    """Another transaction changed or created the same row first (stale
+    version, duplicate key). The whole unit of work was rolled back; retrying
+    it with fresh state is safe."""
+
+
 class InsufficientStock(Exception):
     """A conditional reservation lost: another order took the stock first."""
 

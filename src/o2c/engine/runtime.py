@@ -16,7 +16,7 @@ from enum import StrEnum
 from o2c.engine import commands as cmd
 from o2c.engine.bus import ENGINE_SOURCE, MessageBus, decode_command, describe_failure
 from o2c.engine.errors import InvalidMessage, ProjectionFailed
-from o2c.engine.ports import DeadLetter, Ids, InboundMessage, UnitOfWork
+from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, UnitOfWork
 
 Translator = Callable[[InboundMessage], cmd.Command]
 
@@ -40,35 +40,51 @@ class Outcome:
 
 class Runtime:
     def __init__(
-        self, *, uow_factory: Callable[[], UnitOfWork], bus: MessageBus, translate: Translator, ids: Ids
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        bus: MessageBus,
+        translate: Translator,
+        ids: Ids,
+        max_conflict_retries: int = 3,
     ) -> None:
         self.uow_factory = uow_factory
         self.bus = bus
         self.translate = translate
         self.ids = ids
+        self.max_conflict_retries = max_conflict_retries
 
     def submit(self, messages: Sequence[InboundMessage]) -> list[Outcome]:
         """Store, deduplicate and apply a batch of inbound messages."""
-        try:
-            with self.uow_factory() as uow:
-                seen = self._seen(uow, messages)
-                out = [self._one(uow, m, seen) for m in messages]
-                uow.commit()
-                return out
-        except ProjectionFailed:
-            pass
-        results = []
-        for m in messages:
+        for attempt in range(self.max_conflict_retries + 1):
             try:
                 with self.uow_factory() as uow:
-                    results.append(self._one(uow, m, self._seen(uow, [m])))
+                    seen = self._seen(uow, messages)
+                    out = [self._one(uow, m, seen) for m in messages]
                     uow.commit()
-            except ProjectionFailed as exc:
-                with self.uow_factory() as uow:
-                    uow.inbox.add(m, None)
-                    results.append(self._park(uow, m, exc))
-                    uow.commit()
-        return results
+                    return out
+            except ConcurrencyConflict:
+                # Another worker changed what this batch read: all of it was rolled
+                # back, so run it again on fresh state (duplicates are caught then).
+                if attempt == self.max_conflict_retries:
+                    raise
+            except ProjectionFailed:
+                break
+        return [self._isolated(m) for m in messages]
+
+    def _isolated(self, m: InboundMessage) -> Outcome:
+        """One message in its own transaction: the fallback after a batch failed."""
+        try:
+            with self.uow_factory() as uow:
+                out = self._one(uow, m, self._seen(uow, [m]))
+                uow.commit()
+                return out
+        except ProjectionFailed as exc:
+            with self.uow_factory() as uow:
+                uow.inbox.add(m, None)
+                out = self._park(uow, m, exc)
+                uow.commit()
+                return out
 
     @staticmethod
     def _seen(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> set[tuple[str, str]]:

@@ -34,6 +34,7 @@ from o2c.store.sql_messages import (
 )
 from o2c.store.sql_raw import InsertSql, RawSql
 from o2c.store.sql_repos import (
+    AggregateCache,
     ConcurrencyConflict,
     SqlAccounts,
     SqlInvoices,
@@ -60,6 +61,7 @@ class SqlStore:
         *,
         clock: Clock | None = None,
         migrate: bool = True,
+        cache_size: int = 50_000,
         **engine_kwargs: Any,
     ) -> None:
         if isinstance(url, Engine):
@@ -69,6 +71,11 @@ class SqlStore:
             self._owns_engine = True
         self.clock = clock
         self.master_cache = SharedMasterCache()
+        # Committed aggregates kept between transactions (see AggregateCache);
+        # 0 turns it off (several writer processes that do not partition by account).
+        self.caches: dict[str, AggregateCache] = (
+            {t: AggregateCache(cache_size) for t in ("orders", "invoices", "accounts")} if cache_size else {}
+        )
         if migrate:
             upgrade(self.engine)
 
@@ -154,6 +161,9 @@ class SqlUnitOfWork:
             self._conn = conn
         return self._conn
 
+    def aggregate_cache(self, table: str) -> AggregateCache | None:
+        return self._store.caches.get(table)
+
     def _raw_cursor(self) -> Any:
         if self._cursor is None:
             # The driver's own connection, inside the transaction begun above.
@@ -198,6 +208,8 @@ class SqlUnitOfWork:
             self.accounts.flush()
             if self._conn is not None:
                 self._conn.commit()
+            for repo in (self.orders, self.invoices, self.accounts):
+                repo.committed()
         except BaseException:
             self._discard(quiet=True)  # the commit's own error is the one worth seeing
             raise

@@ -24,6 +24,7 @@ from o2c.domain.billing import Invoice
 from o2c.domain.inventory import StockPosition
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
+from o2c.engine.ports import ConcurrencyConflict
 from o2c.store.codec import dump, load
 from o2c.store.sql_raw import InsertSql, RawSql, in_list, insert_sql, is_unique_violation
 from o2c.store.tables import (
@@ -41,12 +42,6 @@ from o2c.store.tables import (
 )
 
 
-class ConcurrencyConflict(RuntimeError):
-    """Another transaction changed or created the same row first (stale
-    version, duplicate key). The whole unit of work was rolled back; retrying
-    it with fresh state is safe."""
-
-
 class Tx(Protocol):
     """What the repositories need from their unit of work."""
 
@@ -58,6 +53,37 @@ class Tx(Protocol):
     def raw(self, sql: RawSql, params: Mapping[str, Any]) -> Any: ...
     def raw_many(self, sql: RawSql, rows: Sequence[Mapping[str, Any]]) -> Any: ...
     def raw_copy(self, sql: InsertSql, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def aggregate_cache(self, table: str) -> AggregateCache | None: ...
+
+
+class AggregateCache:
+    """Committed aggregates kept between transactions, so that an order touched
+    by four messages is parsed from JSON once, not four times.
+
+    Invariants: an entry is exactly what was last committed by this process
+    (key -> (version, object)); objects of a transaction that did not commit
+    are evicted, never kept; at most ``capacity`` entries, least recently used
+    first out. Safe when one process writes each key (the single-process
+    default, and scale-out partitioned by account); a stale entry that is
+    written anyway fails the optimistic version check at commit.
+    """
+
+    __slots__ = ("capacity", "entries")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.entries: dict[str, tuple[int, Any]] = {}
+
+    def take(self, key: str) -> tuple[int, Any] | None:
+        # Removed while a transaction holds it: a crash mid-way cannot leave a
+        # half-changed object behind for the next transaction.
+        return self.entries.pop(key, None)
+
+    def put(self, key: str, version: int, obj: Any) -> None:
+        self.entries[key] = (version, obj)
+        if len(self.entries) > self.capacity:
+            for old in list(self.entries)[: len(self.entries) - self.capacity]:
+                del self.entries[old]
 
 
 # Below this many rows a pipelined executemany is as quick as COPY's extra round trip.
@@ -120,6 +146,14 @@ class _Aggregates(Generic[A]):
         obj = self._live.get(key)
         if obj is not None or key in self._missing:
             return obj
+        cache = self._tx.aggregate_cache(self.table.name)
+        hit = cache.take(key) if cache is not None else None
+        if hit is not None:
+            version, obj = hit
+            self._live[key] = obj
+            self._loaded[key] = version
+            self._track(key, obj, loaded=True)
+            return obj  # type: ignore[no-any-return]
         row = self._tx.raw(self._select, {"k": key}).fetchone()
         if row is None:
             self._missing.add(key)
@@ -177,6 +211,19 @@ class _Aggregates(Generic[A]):
     def _after_flush(self, new: list[A], changed: list[tuple[A, int]]) -> None:
         """Hook for derived tables."""
 
+    def committed(self) -> None:
+        """After a successful commit: what this transaction holds is now the
+        committed state; keep it for the next transactions."""
+        cache = self._tx.aggregate_cache(self.table.name)
+        if cache is None:
+            return
+        for key, obj in self._live.items():
+            if self._keep(obj):
+                cache.put(key, obj.version, obj)
+
+    def _keep(self, obj: A) -> bool:
+        return True
+
 
 def _backorder_products(o: Order) -> frozenset[str]:
     if o.terminal:
@@ -190,6 +237,9 @@ class SqlOrders(_Aggregates[Order]):
     ``order_backorders`` rows are derived from each saved order's lines."""
 
     table, key, cls = orders, "order_id", Order
+
+    def _keep(self, obj: Order) -> bool:
+        return not obj.terminal  # a closed or rejected order is rarely touched again
 
     _find_po = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND po_number = :p")
     _held = RawSql("SELECT order_id FROM orders WHERE on_hold = TRUE ORDER BY order_id LIMIT :n")
