@@ -37,10 +37,10 @@ class UuidIds:
 
 
 class SeededIds:
-    """UUID-shaped ids from a seeded generator: the same seed gives the same ids."""
+    """128-bit random ids from a seeded generator: the same seed gives the same ids."""
 
     def __init__(self, seed: int) -> None:
         self._rng = random.Random(seed)
 
     def new(self, prefix: str) -> str:
-        return f"{prefix}-{uuid.UUID(int=self._rng.getrandbits(128), version=4).hex}"
+        return f"{prefix}-{self._rng.getrandbits(128):032x}"

@@ -25,6 +25,10 @@ class PolicyRegistry:
             raise PolicyError("no policy registered")
 
     def in_force(self, at: datetime) -> Policy:
+        if len(self._by_time) == 1 and self._by_time[0].effective_from.replace(tzinfo=None) <= at.replace(
+            tzinfo=None
+        ):
+            return self._by_time[0]  # the common case, asked for on every decision
         naive = at.replace(tzinfo=None)
         current = None
         for p in self._by_time:

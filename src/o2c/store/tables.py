@@ -88,17 +88,26 @@ def exact_from_db(value: Any) -> Decimal | None:
     return Decimal(value).quantize(QUANTUM)
 
 
+_last_utc: list[Any] = [None, None]  # (datetime, its SQLite text): a batch stamps many rows alike
+
+
 def utc_to_db(value: Any, sqlite: bool) -> Any:
     """An aware datetime as stored: fixed-width ISO UTC text on SQLite (so text
     order is time order), a UTC datetime elsewhere. Naive ones are refused."""
     if value is None:
         return None
+    if sqlite and value is _last_utc[0]:
+        return _last_utc[1]
     if not isinstance(value, datetime):
         raise TypeError(f"expected a datetime, got {type(value).__name__}")
     if value.utcoffset() is None:
         raise ValueError(f"refusing naive datetime {value.isoformat()}: give it an offset")
-    value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds") if sqlite else value
+    utc = value.astimezone(UTC)
+    if not sqlite:
+        return utc
+    text = utc.isoformat(timespec="microseconds")
+    _last_utc[0], _last_utc[1] = value, text
+    return text
 
 
 @overload

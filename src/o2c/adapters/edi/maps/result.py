@@ -20,7 +20,7 @@ from typing import Any
 
 from o2c.adapters.edi import EdiError, Severity, TransactionSet
 
-__all__ = ["MapError", "MapResult", "Mapped", "SET_NOT_SUPPORTED"]
+__all__ = ["SET_NOT_SUPPORTED", "MapError", "MapResult", "Mapped"]
 
 SET_NOT_SUPPORTED = "SET_NOT_SUPPORTED"
 """Our own code for a set the partner may not send us; the 997 reports it as AK502 ``1``."""
@@ -148,4 +148,3 @@ class MapResult:
         if any(e.severity == "error" for e in errors):
             return MapResult(errors=tuple(errors))
         return MapResult(documents=tuple(documents), errors=tuple(errors))
-
