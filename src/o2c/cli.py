@@ -25,7 +25,7 @@ dlq = typer.Typer(no_args_is_help=True, help="The dead-letter queue: what could 
 app.add_typer(dlq, name="dlq")
 # Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the width
 
 DbOpt = Annotated[
     str | None,

@@ -231,7 +231,9 @@ def test_changes_of_a_rolled_back_unit_of_work_never_reach_the_aggregate_cache(s
         assert uow.orders.get("O-1").po_number == "PO-1"
 
 
-def test_a_stale_cached_aggregate_fails_its_commit_and_the_retry_sees_fresh_state(sql_store: SqlStore) -> None:
+def test_a_stale_cached_aggregate_fails_its_commit_and_the_retry_sees_fresh_state(
+    sql_store: SqlStore,
+) -> None:
     other = SqlStore(sql_store.engine)  # another writer process with its own cache
     with sql_store.unit_of_work() as uow:
         uow.orders.add(order("O-1"))

@@ -1,5 +1,8 @@
-"""An order's path from intake to cash, through the real bus and handlers,
-on the in-memory store."""
+"""An order's path from intake to cash, through the real bus and handlers.
+
+Runs on the in-memory store here; ``tests/integration`` runs the same
+scenarios on SQLite and PostgreSQL by overriding the ``new_harness`` fixture.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from tests.builders import Harness, customer, seed
 
 
 @pytest.fixture
-def h() -> Harness:
-    h = Harness()
+def h(new_harness) -> Harness:
+    h = new_harness()
     seed(h.app)
     return h
 
@@ -66,8 +69,8 @@ def test_every_automated_decision_names_policy_version_rule_and_inputs(h: Harnes
     assert credit.decision.inputs["exposure"] == "20.00"
 
 
-def test_a_customer_billed_on_pod_is_invoiced_only_after_delivery() -> None:
-    h = Harness()
+def test_a_customer_billed_on_pod_is_invoiced_only_after_delivery(new_harness) -> None:
+    h = new_harness()
     seed(h.app, customer(trigger=BillingTrigger.ON_POD))
     h.stock("P1", "100")
     oid = h.order().correlation_id
@@ -83,8 +86,8 @@ def test_a_customer_billed_on_pod_is_invoiced_only_after_delivery() -> None:
     assert inv.decision.rule == "billing/customer-wants-pod"
 
 
-def test_an_order_over_the_credit_limit_waits_on_a_credit_hold_until_released() -> None:
-    h = Harness()
+def test_an_order_over_the_credit_limit_waits_on_a_credit_hold_until_released(new_harness) -> None:
+    h = new_harness()
     seed(h.app, customer(limit="10"))
     h.stock("P1", "100")
     oid = h.order().correlation_id
@@ -151,8 +154,8 @@ def test_a_ship_complete_customer_is_backordered_until_stock_arrives(h: Harness)
     assert {a.warehouse_id for a in order.allocations} == {"W2"}
 
 
-def test_a_customer_accepting_partials_gets_a_split_and_a_backorder() -> None:
-    h = Harness()
+def test_a_customer_accepting_partials_gets_a_split_and_a_backorder(new_harness) -> None:
+    h = new_harness()
     seed(h.app, customer(partial=True))
     h.stock("P1", "4", wh="W1")
     h.stock("P1", "3", wh="W2")

@@ -94,8 +94,11 @@ class SqlStore:
         return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
     def clear_caches(self) -> None:
-        """Forget cached master data (after changing the database behind the store's back)."""
+        """Forget cached master data and aggregates (after changing the database
+        behind the store's back)."""
         self.master_cache.clear()
+        for cache in self.caches.values():
+            cache.entries.clear()
 
     def dispose(self) -> None:
         """Close pooled connections (the engine's, if the store made it)."""

@@ -16,14 +16,26 @@ code, and the message says exactly what is wrong.  ``rule`` names the mapping ru
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from o2c.adapters.edi import EdiError, Severity, TransactionSet
 
-__all__ = ["SET_NOT_SUPPORTED", "MapError", "MapResult", "Mapped"]
+__all__ = ["MapCode", "MapError", "MapResult", "Mapped"]
 
-SET_NOT_SUPPORTED = "SET_NOT_SUPPORTED"
-"""Our own code for a set the partner may not send us; the 997 reports it as AK502 ``1``."""
+
+class MapCode(StrEnum):
+    """Codes of the inbound pipeline's own findings (the codec's ``ErrorCode`` covers the rest).
+
+    None of them has an AK3/AK4 code: ``SET_NOT_SUPPORTED`` is reported as AK502 ``1``; the
+    others reject the set (AK5 ``R``) or, for the interchange-level ones, produce no 997.
+    """
+
+    UNKNOWN_PARTNER = "UNKNOWN_PARTNER"  # no partner has this ISA sender or GS02 code
+    NOT_ADDRESSED_TO_US = "NOT_ADDRESSED_TO_US"  # ISA07/ISA08 is not the partner's our_isa_*
+    SET_NOT_SUPPORTED = "SET_NOT_SUPPORTED"  # the set id is not enabled inbound for the partner
+    MAPPING_FAILED = "MAPPING_FAILED"  # a map raised: a bug, reported as a value
+    PAYLOAD_INVALID = "PAYLOAD_INVALID"  # a map's payload failed its canonical model: a bug
 
 _PROBES: dict[str, EdiError] = {}
 

@@ -1,0 +1,262 @@
+"""Inbound ship notices (856 ASN) from a warehouse or 3PL -> ``shipment`` (one per HL O).
+
+See :mod:`.shipment_common` for the assumptions shared with the 945.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from o2c.adapters.edi import Segment, TransactionSet
+from o2c.adapters.edi.maps.partners import TradingPartner
+from o2c.adapters.edi.maps.reading import (
+    Findings,
+    Party,
+    add_address,
+    date_of,
+    el,
+    number,
+    product_pairs,
+    read_party,
+    required,
+)
+from o2c.adapters.edi.maps.result import Mapped, MapResult
+from o2c.adapters.edi.maps.shipment_common import ShippedLines, int_id, shipped_product
+
+__all__ = ["map_856"]
+
+_CANCELLED = {"01": "cancellation", "03": "delete"}  # BSN01 purposes that ship nothing
+
+
+class _Order:
+    __slots__ = ("hl", "lines", "prf", "refs")
+
+    def __init__(self, hl: Segment) -> None:
+        self.hl = hl
+        self.prf: Segment | None = None
+        self.refs: dict[str, str] = {}
+        self.lines = ShippedLines()
+
+
+class _Item:
+    __slots__ = ("hl", "lin", "lot", "sn1")
+
+    def __init__(self, hl: Segment) -> None:
+        self.hl = hl
+        self.lin: Segment | None = None
+        self.sn1: Segment | None = None
+        self.lot = ""
+
+
+def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -> MapResult:
+    """856 ship notice from a warehouse or 3PL -> one ``shipment`` per HL O (see module doc).
+
+    BSN02 shipment id and BSN03 date are mandatory; the HL tree is checked (unique HL01, known
+    HL02 parent, every item under an order); TD5 gives the carrier (TD503 SCAC, else TD505);
+    REF CN the tracking (PRO) number, REF BM/BN the bill of lading; PRF01 the order; per item
+    LIN product id by preference and lot (LIN ``LT`` pair or REF LT), SN102 the quantity.
+    CTT01 must count the HL segments (error); CTT02 the SN102 hash total (warning).
+    """
+    f = Findings(ts)
+    bsn = ctt = None
+    refs: dict[str, str] = {}
+    dates: dict[str, str] = {}
+    parties: dict[str, Party] = {}
+    party: Party | None = None
+    td5: Segment | None = None
+    hls: dict[str, tuple[str, _Order | None]] = {}
+    orders: list[_Order] = []
+    items: list[tuple[_Item, _Order | None]] = []
+    level = ""
+    order: _Order | None = None
+    item: _Item | None = None
+    for seg in ts.segments:
+        sid = seg.id
+        if sid == "HL":
+            level, order = _hl(f, seg, hls, orders)
+            item = None
+            if level == "I":
+                item = _Item(seg)
+                items.append((item, order))
+        elif sid == "LIN" and item is not None:
+            item.lin = item.lin or seg
+        elif sid == "SN1" and item is not None:
+            item.sn1 = item.sn1 or seg
+        elif sid == "REF":
+            q, v = el(seg, 1), el(seg, 2) or el(seg, 3)
+            if item is not None and q == "LT":
+                item.lot = v
+            elif level == "O" and order is not None:
+                order.refs.setdefault(q, v)
+            elif level in ("", "S"):
+                refs.setdefault(q, v)
+        elif sid == "PRF" and order is not None:
+            order.prf = order.prf or seg
+        elif level in ("", "S"):
+            if sid == "BSN":
+                bsn = bsn or seg
+            elif sid == "TD5":
+                td5 = td5 or seg
+            elif sid == "DTM":
+                dates.setdefault(el(seg, 1), el(seg, 2))
+            elif sid == "N1":
+                party = read_party(seg)
+                parties.setdefault(party["role"], party)
+            elif sid in ("N3", "N4") and party is not None:
+                add_address(party, seg)
+        if sid == "CTT":
+            ctt = seg
+    shipment_id = ""
+    if bsn is None:
+        f.missing_segment("BSN", "856.BSN", "The ship notice has no BSN segment.")
+    else:
+        shipment_id = required(f, bsn, 2, "396", "856.BSN02", "shipment identification")
+        date_of(f, bsn, 3, "856.BSN03", "shipment date", required=True)
+        purpose = el(bsn, 1)
+        if purpose in _CANCELLED:
+            f.bad_value(
+                bsn,
+                1,
+                "353",
+                "856.BSN01",
+                f"BSN01 {purpose} ({_CANCELLED[purpose]}) withdraws a ship notice; o2c does not "
+                "undo a confirmed shipment from EDI.",
+                expected="00 (original) or another purpose that reports goods shipped",
+            )
+    hash_total = Decimal(0)
+    for it, owner in items:
+        hash_total += _item_line(f, it, owner, partner)
+    if not orders:
+        f.missing_segment(
+            "HL",
+            "856.HL",
+            "The ship notice has no order-level HL (HL03 O), so the order it confirms is unknown.",
+        )
+    if ctt is not None:
+        _check_counts(f, ctt, len(hls), hash_total, "856")
+    sf = parties.get("SF")
+    warehouse = partner.warehouse_for(sf["id"] if sf else "")
+    if warehouse is None:
+        f.missing_segment("N1", "856.N1", "No N1 SF names the warehouse and the partner has none.")
+    order_ids = []
+    for o in orders:
+        order_id = required(f, o.prf, 1, "324", "856.PRF01", "order number") if o.prf is not None else ""
+        if o.prf is None:
+            f.missing_segment(
+                "PRF", "856.PRF", f"Order HL {el(o.hl, 1)} has no PRF order reference.", at=o.hl
+            )
+        elif not o.lines.items and not o.lines.not_shipped:
+            f.missing_segment("HL", "856.HL", f"Order HL {el(o.hl, 1)} has no item HL.", at=o.hl)
+        order_ids.append(order_id)
+    if f.failed:
+        return MapResult(errors=tuple(f.errors))
+    carrier = (el(td5, 3) or el(td5, 5)) if td5 is not None else ""
+    tracking = refs.get("CN") or refs.get("2I") or ""
+    docs = []
+    for o, order_id in zip(orders, order_ids, strict=True):
+        payload = {
+            "shipment_id": shipment_id,
+            "order_id": order_id,
+            "warehouse_id": warehouse,
+            "carrier": carrier,
+            "tracking_no": tracking,
+            "lines": o.lines.payload(),
+        }
+        extras: dict[str, Any] = {
+            "shipped_on": dates.get("011") or (el(bsn, 3) if bsn is not None else ""),
+            "bill_of_lading": refs.get("BM") or refs.get("BN") or "",
+            "units": o.lines.units,
+            "parties": parties,
+            "order_references": o.refs,
+        }
+        if o.lines.not_shipped:
+            extras["not_shipped"] = o.lines.not_shipped
+        part = el(o.hl, 1) if len(orders) > 1 else ""
+        docs.append(Mapped(kind="shipment", payload=payload, extras=extras, part=part))
+    return MapResult(documents=tuple(docs), errors=tuple(f.errors))
+
+
+def _hl(
+    f: Findings, seg: Segment, hls: dict[str, tuple[str, _Order | None]], orders: list[_Order]
+) -> tuple[str, _Order | None]:
+    """Register one HL; returns its level code and the order it belongs to."""
+    hl_id, parent, code = el(seg, 1), el(seg, 2), el(seg, 3)
+    if not hl_id:
+        f.missing(seg, 1, "628", "856.HL01", "hierarchical id number")
+    elif hl_id in hls:
+        f.bad_value(seg, 1, "628", "856.HL01", f"HL01 {hl_id} is used twice.", expected="a unique HL01")
+    if not code:
+        f.missing(seg, 3, "735", "856.HL03", "hierarchical level code")
+    owner: _Order | None = None
+    if parent:
+        if parent not in hls:
+            f.bad_value(
+                seg,
+                2,
+                "734",
+                "856.HL02",
+                f"HL02 parent {parent} is not an earlier HL01.",
+                expected="the HL01 of an earlier HL",
+            )
+        else:
+            owner = hls[parent][1]
+    if code == "O":
+        owner = _Order(seg)
+        orders.append(owner)
+    hls[hl_id] = (code, owner)
+    return code, owner
+
+
+def _item_line(f: Findings, it: _Item, order: _Order | None, partner: TradingPartner) -> Decimal:
+    """Add one item HL to its order's lines; returns its SN102 for the hash total."""
+    if order is None:
+        f.bad_value(
+            it.hl,
+            2,
+            "734",
+            "856.HL02",
+            f"Item HL {el(it.hl, 1)} is not under an order HL, so its order is unknown.",
+            expected="an item HL below an HL with HL03 O",
+        )
+    if it.lin is None:
+        f.missing_segment("LIN", "856.LIN", f"Item HL {el(it.hl, 1)} has no LIN.", at=it.hl)
+    if it.sn1 is None:
+        f.missing_segment("SN1", "856.SN1", f"Item HL {el(it.hl, 1)} has no SN1.", at=it.hl)
+        return Decimal(0)
+    qty = number(f, it.sn1, 2, "382", "856.SN102", "units shipped", required=True)
+    if qty is not None and qty < 0:
+        f.bad_value(it.sn1, 2, "382", "856.SN102", f"SN102 units shipped {qty} is negative.")
+    if it.lin is None or qty is None or qty < 0 or order is None:
+        return qty or Decimal(0)
+    pairs = product_pairs(it.lin, 2)
+    lot = it.lot or next((v for q, v in pairs if q == "LT"), "")
+    product = shipped_product(f, it.lin, pairs, partner, "856.LIN03")
+    if product:
+        line_no = int_id(el(it.lin, 1)) or int_id(el(it.sn1, 1))
+        order.lines.add(line_no, product, lot or "-", qty, el(it.sn1, 3))
+    return qty
+
+
+def _check_counts(f: Findings, ctt: Segment, count: int, hash_total: Decimal, rule: str) -> None:
+    declared = el(ctt, 1)
+    if not (declared.isascii() and declared.isdigit() and int(declared) == count):
+        f.bad_value(
+            ctt,
+            1,
+            "354",
+            f"{rule}.CTT01",
+            f"CTT01 says {declared or 'nothing'}, but the set has {count} HL segments.",
+            expected=str(count),
+        )
+    hashed = number(f, ctt, 2, "347", f"{rule}.CTT02", "hash total")
+    if hashed is not None and hashed != hash_total:
+        f.bad_value(
+            ctt,
+            2,
+            "347",
+            f"{rule}.CTT02",
+            f"CTT02 hash total {hashed} differs from the sum of shipped quantities {hash_total}.",
+            expected=str(hash_total),
+            severity="warning",
+        )

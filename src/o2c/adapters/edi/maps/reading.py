@@ -1,0 +1,329 @@
+"""Reading elements of one transaction set and recording what is wrong with them.
+
+Every map reads through a :class:`Findings`: the helpers return the value when it is usable
+and otherwise record a :class:`~.result.MapError` (with the AK4 data element reference) and
+return ``None``/``""``, so a map reads on and reports every problem of a set at once rather
+than the first.  They are plain functions over ``Segment.elements``: maps run once per
+segment of every inbound document, and a method call per element would dominate the cost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+
+from o2c.adapters.edi import ErrorCode, Segment, Severity, TransactionSet
+from o2c.adapters.edi.maps.result import MapError
+
+__all__ = [
+    "Findings",
+    "Party",
+    "date_of",
+    "el",
+    "number",
+    "pick_product",
+    "product_pairs",
+    "read_party",
+    "terms_text",
+    "time_of",
+]
+
+_E = ErrorCode
+# X12 "R" (decimal) type: optional minus, digits with an optional point; no exponent, no plus.
+_DECIMAL = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
+_MAX_DIGITS = 15  # the longest R element o2c reads (quantities, amounts) holds 15 digits
+# Two-digit years (YYMMDD dates of 003xxx versions): 00-49 are 20xx, 50-99 are 19xx.
+_PIVOT = 50
+
+
+class Findings:
+    """The problems found in one set so far, each a :class:`MapError`.
+
+    ``anchor`` is where a missing segment is reported: the first segment after ST (the 997
+    convention is the position where the segment was expected), or the trailer when the set
+    is empty.
+    """
+
+    __slots__ = ("anchor", "errors")
+
+    def __init__(self, ts: TransactionSet) -> None:
+        self.errors: list[MapError] = []
+        first = ts.segments[0] if ts.segments else (ts.trailer or ts.header)
+        self.anchor: Segment = first
+
+    @property
+    def failed(self) -> bool:
+        """True once an error-severity finding was recorded."""
+        return any(e.severity == "error" for e in self.errors)
+
+    def add(
+        self,
+        seg: Segment | None,
+        code: str,
+        rule: str,
+        message: str,
+        *,
+        segment_id: str | None = None,
+        element: int | None = None,
+        reference: str | None = None,
+        expected: str = "",
+        severity: Severity = "error",
+    ) -> None:
+        """Record one finding about ``seg`` (or, when None, at the anchor)."""
+        at = seg if seg is not None else self.anchor
+        self.errors.append(
+            MapError(
+                code=code,
+                rule=rule,
+                message=message,
+                segment_id=segment_id or at.id,
+                position=at.position or None,
+                line=at.line or None,
+                element=element,
+                reference=reference,
+                expected=expected,
+                severity=severity,
+            )
+        )
+
+    def missing_segment(self, segment_id: str, rule: str, message: str, *, at: Segment | None = None) -> None:
+        """A mandatory segment is absent (AK304 3), reported where it was expected."""
+        self.add(at, _E.MANDATORY_SEGMENT_MISSING, rule, message, segment_id=segment_id)
+
+    def missing(self, seg: Segment, index: int, reference: str, rule: str, what: str) -> None:
+        """A mandatory element is empty or absent (AK403 1)."""
+        self.add(
+            seg,
+            _E.MANDATORY_ELEMENT_MISSING,
+            rule,
+            f"{seg.id}{index:02d} ({what}) is missing.",
+            element=index,
+            reference=reference,
+            expected=what,
+        )
+
+    def bad_value(
+        self,
+        seg: Segment,
+        index: int,
+        reference: str,
+        rule: str,
+        message: str,
+        *,
+        expected: str = "",
+        severity: Severity = "error",
+    ) -> None:
+        """A well-formed value that cannot be accepted (AK403 7, see :mod:`.result`)."""
+        self.add(
+            seg,
+            _E.INVALID_CODE_VALUE,
+            rule,
+            message,
+            element=index,
+            reference=reference,
+            expected=expected,
+            severity=severity,
+        )
+
+
+def el(seg: Segment, index: int) -> str:
+    """Element ``index`` (1-based) without surrounding blanks; ``""`` when absent."""
+    elements = seg.elements
+    return elements[index - 1].strip() if len(elements) >= index else ""
+
+
+def required(f: Findings, seg: Segment, index: int, reference: str, rule: str, what: str) -> str:
+    """Element ``index``, recording it as missing when empty."""
+    value = el(seg, index)
+    if not value:
+        f.missing(seg, index, reference, rule, what)
+    return value
+
+
+def number(
+    f: Findings,
+    seg: Segment,
+    index: int,
+    reference: str,
+    rule: str,
+    what: str,
+    *,
+    required: bool = False,
+    positive: bool = False,
+    places: int = 6,
+) -> Decimal | None:
+    """A decimal element; None when empty (recorded if ``required``) or unusable (recorded).
+
+    Invariants of a returned value: finite, at most 15 digits and ``places`` decimals (what the
+    canonical models keep: 6 for quantities, 4 for amounts), and > 0 when ``positive``.
+    """
+    elements = seg.elements
+    text = elements[index - 1].strip() if len(elements) >= index else ""
+    if not text:
+        if required:
+            f.missing(seg, index, reference, rule, what)
+        return None
+    if _DECIMAL.fullmatch(text) is None:
+        f.add(
+            seg,
+            _E.INVALID_CHARACTER,
+            rule,
+            f"{seg.id}{index:02d} ({what}) is {text!r}, not a decimal number.",
+            element=index,
+            reference=reference,
+            expected="digits with an optional leading minus and decimal point",
+        )
+        return None
+    if sum(c.isdigit() for c in text) > _MAX_DIGITS:
+        f.add(
+            seg,
+            _E.ELEMENT_TOO_LONG,
+            rule,
+            f"{seg.id}{index:02d} ({what}) {text!r} has more than {_MAX_DIGITS} digits.",
+            element=index,
+            reference=reference,
+        )
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # unreachable after the pattern, kept for the no-raise contract
+        f.bad_value(seg, index, reference, rule, f"{seg.id}{index:02d} {text!r} is not a number.")
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        f.bad_value(
+            seg,
+            index,
+            reference,
+            rule,
+            f"{seg.id}{index:02d} ({what}) {text!r} has more than the {places} decimals o2c keeps; "
+            "rounding it would change the document's meaning.",
+            expected=f"at most {places} decimals",
+        )
+        return None
+    if positive and value <= 0:
+        f.bad_value(
+            seg,
+            index,
+            reference,
+            rule,
+            f"{seg.id}{index:02d} ({what}) is {text}; it must be greater than zero.",
+            expected="a quantity greater than zero",
+        )
+        return None
+    return value
+
+
+def date_of(
+    f: Findings, seg: Segment, index: int, rule: str, what: str, *, required: bool = False
+) -> date | None:
+    """A date element (373): CCYYMMDD, or YYMMDD as versions before 004010 send it."""
+    text = el(seg, index)
+    if not text:
+        if required:
+            f.missing(seg, index, "373", rule, what)
+        return None
+    if text.isascii() and text.isdigit() and len(text) in (6, 8):
+        if len(text) == 8:
+            year = int(text[:4])
+        else:
+            yy = int(text[:2])
+            year = (2000 if yy < _PIVOT else 1900) + yy
+        try:
+            return date(year, int(text[-4:-2]), int(text[-2:]))
+        except ValueError:
+            pass
+    f.add(
+        seg,
+        _E.INVALID_DATE,
+        rule,
+        f"{seg.id}{index:02d} ({what}) {text!r} is not a calendar date.",
+        element=index,
+        reference="373",
+        expected="CCYYMMDD (or YYMMDD before version 004010)",
+    )
+    return None
+
+
+def time_of(f: Findings, seg: Segment, index: int, rule: str, what: str) -> time | None:
+    """A time element (337): HHMM, HHMMSS, HHMMSSD or HHMMSSDD; None when empty or bad."""
+    text = el(seg, index)
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) in (4, 6, 7, 8):
+        try:
+            seconds = int(text[4:6]) if len(text) >= 6 else 0
+            micros = int(text[6:].ljust(2, "0")) * 10_000 if len(text) > 6 else 0
+            return time(int(text[:2]), int(text[2:4]), seconds, micros)
+        except ValueError:
+            pass
+    f.add(
+        seg,
+        _E.INVALID_TIME,
+        rule,
+        f"{seg.id}{index:02d} ({what}) {text!r} is not a time of day.",
+        element=index,
+        reference="337",
+        expected="HHMM, HHMMSS, HHMMSSD or HHMMSSDD",
+    )
+    return None
+
+
+def product_pairs(seg: Segment, first: int) -> list[tuple[str, str]]:
+    """The (qualifier, id) pairs of a segment from element ``first`` on (PO106/PO107...)."""
+    elements = seg.elements
+    out = []
+    for i in range(first - 1, len(elements) - 1, 2):
+        qualifier, value = elements[i].strip(), elements[i + 1].strip()
+        if qualifier and value:
+            out.append((qualifier, value))
+    return out
+
+
+def pick_product(pairs: Sequence[tuple[str, str]], preference: Sequence[str]) -> tuple[str, str] | None:
+    """The pair whose qualifier comes first in ``preference``; None when none matches."""
+    for wanted in preference:
+        for qualifier, value in pairs:
+            if qualifier == wanted:
+                return qualifier, value
+    return None
+
+
+def terms_text(itd: Segment) -> str | None:
+    """ITD as o2c terms text: ITD03 % / ITD05 days net ITD07 days, e.g. ``2/10 net 30``.
+
+    Falls back to the free-form ITD12 when the coded elements do not say enough; returns None
+    when neither does.  The engine checks the text against the account's terms.
+    """
+    pct, ddays, net = el(itd, 3), el(itd, 5), el(itd, 7)
+    if net.isdigit():
+        try:
+            percent = Decimal(pct) if pct else Decimal(0)
+        except InvalidOperation:
+            percent = Decimal(-1)
+        if percent == 0:
+            return f"net {int(net)}"
+        if percent > 0 and ddays.isdigit():
+            return f"{percent.normalize():f}/{int(ddays)} net {int(net)}"
+    text = el(itd, 12)
+    return text or None
+
+
+Party = dict[str, str]
+"""An N1 loop as read: role, name, id_qualifier, id, address, city, region, postal_code, country."""
+
+
+def read_party(n1: Segment) -> Party:
+    """The N1 part of a party; :func:`add_address` completes it from N3/N4."""
+    return {"role": el(n1, 1), "name": el(n1, 2), "id_qualifier": el(n1, 3), "id": el(n1, 4)}
+
+
+def add_address(party: Party, seg: Segment) -> None:
+    """Fold an N3 or N4 of the loop into ``party``."""
+    if seg.id == "N3":
+        lines = [v for v in (el(seg, 1), el(seg, 2)) if v]
+        party["address"] = "; ".join(filter(None, (party.get("address", ""), *lines)))
+    elif seg.id == "N4":
+        party.update(city=el(seg, 1), region=el(seg, 2), postal_code=el(seg, 3), country=el(seg, 4))

@@ -1,0 +1,164 @@
+"""End to end through the command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+
+def o2c(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    out = subprocess.run([sys.executable, "-m", "o2c.cli", *args], capture_output=True, text=True,
+                         timeout=600)
+    if check and out.returncode != 0:
+        raise AssertionError(f"o2c {' '.join(args)} exited {out.returncode}:\n{out.stdout}\n{out.stderr}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "demo.db"
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_db: Path) -> subprocess.CompletedProcess[str]:
+    return o2c("demo", "--days", "3", "--seed", "11", "--db", str(demo_db), "--reset")
+
+
+def test_the_demo_shows_progress_a_kpi_table_dead_letters_and_a_trace(demo_run) -> None:
+    text = demo_run.stdout
+    for expected in ("simulating", "Order release cycle time", "Shipment-to-invoice latency",
+                     "Touchless rate", "Receivables", "DSO", "Open holds at period end",
+                     "Dead-letter queue", "Time in status", "o2c trace SO-"):
+        assert expected in text, expected
+    assert "Traceback" not in text + demo_run.stderr
+
+
+def _hours(seconds: list[float]) -> tuple[str | None, str | None]:
+    if not seconds:
+        return None, None
+    s = sorted(seconds)
+    n = len(s)
+    med = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    p90 = s[-(-9 * n // 10) - 1]
+
+    def fmt(x: float) -> str:
+        return str((Decimal(str(x)) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+    return fmt(med), fmt(p90)
+
+
+def test_the_kpis_match_values_recomputed_from_the_event_log(demo_run, demo_db: Path) -> None:
+    report = json.loads(o2c("kpis", "--db", str(demo_db), "--from", "2026-01-05", "--to", "2026-01-08",
+                            "--json").stdout)
+    db = sqlite3.connect(demo_db)
+    start, end = "2026-01-05T00:00:00", "2026-01-08T00:00:00"
+    rows = db.execute("SELECT type, correlation_id, occurred_at, source, payload FROM events "
+                      "WHERE occurred_at < ? ORDER BY seq", (end + "+00:00",)).fetchall()
+
+    def t(s: str) -> datetime:
+        return datetime.fromisoformat(s)
+
+    received, released, first_invoice, closed = {}, {}, {}, {}
+    touched: set[str] = set()
+    count = defaultdict(int)
+    for typ, corr, at, src, payload in rows:
+        count[typ] += 1
+        if typ == "OrderReceived":
+            received[corr] = t(at)
+        elif typ == "OrderReleased":
+            released.setdefault(corr, t(at))
+        elif typ == "InvoiceIssued":
+            first_invoice.setdefault(corr, t(at))
+        elif typ == "OrderClosed":
+            closed[corr] = t(at)
+        human = typ == "HoldReleased" and json.loads(payload)["by"] != "o2c.engine"
+        if (typ == "HoldPlaced" or src == "ui" or src.startswith("user:") or human) and (
+            corr not in first_invoice
+        ):
+            touched.add(corr)
+    in_period = lambda d: t(start + "+00:00") <= d < t(end + "+00:00")  # noqa: E731
+    release = [(d - received[o]).total_seconds() for o, d in released.items() if in_period(d)]
+    med, p90 = _hours(release)
+    assert report["order_release"] == {"count": len(release), "median_hours": med, "p90_hours": p90}
+    cycle = [(d - received[o]).total_seconds() for o, d in first_invoice.items() if in_period(d)]
+    med, p90 = _hours(cycle)
+    assert report["invoice_cycle"] == {"count": len(cycle), "median_hours": med, "p90_hours": p90}
+    invoiced = [o for o, d in first_invoice.items() if in_period(d)]
+    clean = [o for o in invoiced if o not in touched]
+    assert report["touchless"]["invoiced_orders"] == len(invoiced)
+    assert report["touchless"]["touchless_orders"] == len(clean)
+    totals = report["totals"]
+    assert totals["orders_received"] == count["OrderReceived"]
+    assert totals["invoices_issued"] == count["InvoiceIssued"]
+    assert totals["shipments"] == count["ShipmentConfirmed"]
+
+    # DSO per currency: ending AR ÷ credit sales × days, AR from invoices minus cash and credits
+    ar: dict[str, Decimal] = defaultdict(Decimal)
+    sales: dict[str, Decimal] = defaultdict(Decimal)
+    for typ, _, _, _, payload in rows:
+        p = json.loads(payload)
+        if typ == "InvoiceIssued":
+            ar[p["total"]["currency"]] += Decimal(p["total"]["amount"])
+            sales[p["total"]["currency"]] += Decimal(p["total"]["amount"])
+        elif typ == "PaymentApplied":
+            ar[p["amount"]["currency"]] -= Decimal(p["amount"]["amount"]) + Decimal(p["discount"]["amount"])
+        elif typ == "CreditMemoIssued":
+            ar[p["amount"]["currency"]] -= Decimal(p["amount"]["amount"])
+    assert set(report["receivables"]) == set(sales) == {"USD", "CAD"}
+    for cur, r in report["receivables"].items():
+        assert Decimal(r["ending_ar"]) == ar[cur]
+        assert Decimal(r["credit_sales"]) == sales[cur]
+        dso = (ar[cur] / sales[cur] * 3).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert Decimal(r["dso_days"]) == dso
+    # integration failure rate per source, from the inbox
+    for source, inbound, dead in db.execute(
+        "SELECT source, count(*), sum(status = 'dead_lettered') FROM inbox GROUP BY source"
+    ):
+        assert report["integration"][source]["inbound"] == inbound
+        assert report["integration"][source]["dead_lettered"] == dead
+
+
+def test_trace_prints_one_orders_timeline_with_waits_and_inbound_documents(demo_run, demo_db) -> None:
+    order = next(line.split()[2] for line in demo_run.stdout.splitlines() if "o2c trace SO-" in line)
+    out = o2c("trace", order, "--db", str(demo_db)).stdout
+    assert f"Order {order}" in out and "OrderReceived" in out and "Time in status" in out
+    data = json.loads(o2c("trace", order, "--db", str(demo_db), "--json").stdout)
+    assert data["order_id"] == order
+    assert data["steps"][0]["type"] == "OrderReceived"
+    assert data["inbound"], "the inbound order document is shown next to its events"
+    total = sum(Decimal(h) for h in data["time_in_status"].values())
+    assert abs(total - Decimal(data["elapsed_hours"])) <= Decimal("0.05")
+
+
+def test_dead_letters_can_be_listed_shown_and_replayed(demo_run, demo_db) -> None:
+    letters = json.loads(o2c("dlq", "list", "--db", str(demo_db), "--json").stdout)
+    assert letters, "the simulation sends some broken messages on purpose"
+    first = letters[0]
+    assert first["code"] == "INT-PARSE-ERROR" and "currency: Field required" in first["reason"]
+    shown = json.loads(o2c("dlq", "show", first["dead_letter_id"], "--db", str(demo_db)).stdout)
+    assert shown["body"] == first["body"]
+    again = o2c("dlq", "replay", first["dead_letter_id"], "--db", str(demo_db), check=False)
+    assert again.returncode == 1 and "dead-lettered again" in again.stdout
+
+
+def test_bad_input_gets_a_clear_error_not_a_stack_trace(tmp_path: Path, demo_db) -> None:
+    cases = [
+        (("trace", "SO-NOPE", "--db", str(demo_db)), "no events for order 'SO-NOPE'"),
+        (("dlq", "replay", "DL-999999", "--db", str(demo_db)), "no open dead letter 'DL-999999'"),
+        (("kpis", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"), "cannot open the database"),
+        (("demo", "--days", "1", "--db", str(demo_db)), "already holds events"),
+        (("kpis", "--db", str(demo_db), "--from", "yesterday"), "is not a date"),
+    ]
+    for args, message in cases:
+        out = o2c(*args, check=False)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert message in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr
