@@ -111,6 +111,7 @@ def test_an_order_over_the_credit_limit_waits_on_a_credit_hold_until_released(ne
     ({"price": "2.50"}, HoldCode.PRC_CONTRACT_MISMATCH),
     ({"payment_terms": "net 90"}, HoldCode.TRM_NONSTANDARD),
     ({"po": ""}, HoldCode.VAL_MISSING_FIELD),
+    ({"currency": "EUR"}, HoldCode.VAL_CURRENCY_INVALID),
 ])
 def test_bad_orders_stop_on_a_hold_with_the_right_code(h: Harness, change: dict, code: HoldCode) -> None:
     h.stock("P1", "100")
@@ -224,6 +225,13 @@ def test_overshipping_is_refused_with_the_quantities(h: Harness) -> None:
                               "lines": [{"line_no": 1, "product_id": "P1", "quantity": "11"}]})
     assert out.code == "FUL-QTY-MISMATCH"
     assert "shipped 11" in out.reason and "10 is allocated" in out.reason
+
+
+def test_cash_in_another_currency_than_the_account_is_dead_lettered_for_a_person(h: Harness) -> None:
+    out = h.send("payment", {"payment_id": "EUR1", "customer_id": "C1", "amount": "10.00",
+                             "currency": "EUR", "references": []})
+    assert out.status is Status.DEAD_LETTERED and out.code == "CSH-UNAPPLIED"
+    assert "kept in USD" in out.reason
 
 
 def test_cash_for_an_unknown_invoice_stays_on_account_as_unapplied(h: Harness) -> None:

@@ -25,6 +25,11 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
         raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
                        f"payment {c.payment_id} is from customer {c.customer_id!r}, "
                        "who is not in master data")
+    entity = ctx.uow.master.legal_entity(customer.legal_entity_id)
+    if entity is not None and c.currency != entity.currency:
+        raise Rejected(HoldCode.CSH_UNAPPLIED,
+                       f"payment {c.payment_id} is in {c.currency} but account {c.customer_id} is kept "
+                       f"in {entity.currency}; convert it or apply it by hand")
     if c.amount <= 0:
         raise Rejected(HoldCode.VAL_MISSING_FIELD, f"payment {c.payment_id} has no positive amount")
     cur = c.currency

@@ -45,6 +45,10 @@ def _issues(order: Order, customer: Customer | None, ctx: Context,
     if customer.legal_entity_id != order.legal_entity_id:
         add(C.VAL_CUSTOMER_UNKNOWN, f"customer {customer.customer_id} belongs to legal entity "
                                     f"{customer.legal_entity_id}, not {order.legal_entity_id}")
+    entity = master.legal_entity(order.legal_entity_id)
+    if entity is not None and order.currency != entity.currency:
+        add(C.VAL_CURRENCY_INVALID, f"the order is in {order.currency} but {entity.entity_id} sells "
+                                    f"and keeps accounts in {entity.currency}")
     if customer.ship_to(order.ship_to_id) is None:
         known = ", ".join(s.ship_to_id for s in customer.ship_tos)
         add(C.VAL_SHIPTO_UNKNOWN, f"ship-to {order.ship_to_id!r} is not on account "
