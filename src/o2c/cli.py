@@ -136,7 +136,7 @@ def demo(
             trace = source.order_trace(application.store, sample, as_of=end)
             if trace:
                 render.trace(console, trace)
-        shown = url if url != "memory" else "memory"
+        shown = url.removeprefix("sqlite:///")
         console.print(
             f"\n[bold]{stats.messages:,}[/] inbound messages, {stats.orders_sent:,} orders, "
             f"{stats.duplicates:,} duplicates ignored, {stats.dead_lettered:,} dead-lettered."

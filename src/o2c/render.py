@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -13,6 +14,10 @@ from o2c.analytics.trace import Trace, fmt_duration
 
 def _h(v: object) -> str:
     return "–" if v is None else f"{v} h"
+
+
+def _amount(text: str | None) -> str:
+    return "–" if text is None else f"{Decimal(text):,}"
 
 
 def kpis(console: Console, report: KpiReport) -> None:
