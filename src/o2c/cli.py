@@ -234,6 +234,24 @@ def kpis(
             render.kpis(console, report)
 
 
+@app.command()
+def verify(db: DbOpt = None) -> None:
+    """Replay the event log into a scratch database and check the read models match it."""
+    with opened(db) as a:
+        if not hasattr(a.store, "engine"):
+            fail("verify needs a SQL database (--db)")
+        from o2c.store.maintenance import verify_read_models
+
+        result = verify_read_models(a.store)
+        counts = ", ".join(f"{n:,} {name}" for name, n in result.compared.items())
+        if result.ok:
+            console.print(f"[green]read models match the log[/]: {result.events:,} events replayed; {counts}")
+            return
+        for line in result.differences:
+            console.print(f"[red]✗[/] {line}")
+        raise typer.Exit(1)
+
+
 @dlq.command("list")
 def dlq_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Open dead letters, oldest first."""

@@ -162,3 +162,22 @@ def test_bad_input_gets_a_clear_error_not_a_stack_trace(tmp_path: Path, demo_db)
         assert out.returncode == 2, (args, out.stdout, out.stderr)
         assert message in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
+
+
+def test_verify_replays_the_log_and_finds_a_tampered_read_model(demo_run, demo_db, tmp_path: Path) -> None:
+    ok = o2c("verify", "--db", str(demo_db))
+    assert "read models match the log" in ok.stdout
+    tampered = tmp_path / "tampered.db"
+    src = sqlite3.connect(demo_db)
+    src.backup(dst := sqlite3.connect(tampered))
+    src.close()
+    order_id = dst.execute("SELECT order_id FROM orders ORDER BY order_id LIMIT 1").fetchone()[0]
+    dst.execute("UPDATE orders SET doc = replace(doc, '\"po_number\":\"', '\"po_number\":\"X') "
+                "WHERE order_id = ?", (order_id,))
+    dst.execute("UPDATE stock SET on_hand = on_hand + 10000 WHERE rowid = 1")
+    dst.commit()
+    dst.close()
+    bad = o2c("verify", "--db", str(tampered), check=False)
+    assert bad.returncode == 1
+    assert f"orders {order_id}: differs from what the log gives" in bad.stdout
+    assert "stock (" in bad.stdout
