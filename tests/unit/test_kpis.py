@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.analytics.kpis import KpiReport, Stat, compute_kpis, median, nearest_rank
-from o2c.domain.master import BillingTrigger
+from o2c.domain.master import BillingTrigger, LegalEntity, PriceAgreement, Warehouse
+from o2c.domain.money import money
 from tests.builders import T0, Harness, customer, seed
 
 MARCH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
@@ -287,9 +289,23 @@ def test_a_period_without_sales_has_no_dso(h: Harness) -> None:
 
 
 def test_receivables_are_kept_per_currency(h: Harness) -> None:
+    with h.app.store.unit_of_work() as uow:  # a second selling entity that keeps its books in EUR
+        uow.master.add_legal_entity(LegalEntity(entity_id="EU", name="Acme Supply EU", currency="EUR",
+                                                tax_jurisdiction="NL", tax_rate=Decimal("0.0725"),
+                                                invoice_prefix="EU"))
+        uow.master.add_warehouse(Warehouse(warehouse_id="W-EU", legal_entity_id="EU", name="W-EU",
+                                           region="NL"))
+        uow.master.add_customer(replace(customer("C9", home="W-EU"), legal_entity_id="EU",
+                                        credit_limit=money("100000", "EUR")))
+        uow.master.add_price_agreement(PriceAgreement(agreement_id="PA-C9-P1", customer_id="C9",
+                                                      product_id="P1", price=money("2.00", "EUR"),
+                                                      valid_from=date(2026, 1, 1)))
+        uow.commit()
     h.stock("P1", "100")
+    h.stock("P1", "100", wh="W-EU")
     ship(h, h.order(po="A").correlation_id, "S1")
-    ship(h, h.order(po="B", currency="EUR").correlation_id, "S2")
+    eu = h.order(po="B", customer_id="C9", currency="EUR", legal_entity_id="EU").correlation_id
+    h.ship_all(eu, "S2")
     r = kpis(h)
     assert sorted(r.receivables) == ["EUR", "USD"]
     assert r.receivables["EUR"].ending_ar == r.receivables["USD"].ending_ar == D("21.45")

@@ -85,6 +85,8 @@ def _issues(order: Order, customer: Customer | None, ctx: Context,
             continue
         base_qty = ln.quantity * factor
         agreement = master.price_agreement(customer.customer_id, product.product_id, order.order_date)
+        if agreement is not None and agreement.price.currency != order.currency:
+            agreement = None  # a contract in another currency does not price this order
         list_price = product.list_prices.get(order.currency)
         if agreement is not None:
             price, source = agreement.price.amount, f"contract:{agreement.agreement_id}"
