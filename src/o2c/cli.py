@@ -235,6 +235,20 @@ def kpis(
 
 
 @app.command()
+def serve(db: DbOpt = None,
+          host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000) -> None:
+    """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs."""
+    import uvicorn
+
+    from o2c.api.app import create_app
+
+    with opened(db) as a:
+        console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}")
+        uvicorn.run(create_app(a), host=host, port=port, log_level="info")
+
+
+@app.command()
 def verify(db: DbOpt = None) -> None:
     """Replay the event log into a scratch database and check the read models match it."""
     with opened(db) as a:

@@ -1,0 +1,86 @@
+"""Dependencies shared by the routes, as ``Annotated`` aliases.
+
+The wired :class:`~o2c.bootstrap.App` lives on ``FastAPI.state`` (set by
+``create_app``), never in a module global, so two apps (two databases) can run
+in one process and tests build their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request, status
+
+from o2c.bootstrap import App
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caller:
+    """Who is calling. Authentication and roles come later: today every caller is
+    unauthenticated, and routes that act on someone's behalf take the person
+    from the request body. Replace :func:`current_caller` (one place) to add auth."""
+
+    subject: str | None = None
+    roles: frozenset[str] = frozenset()
+
+
+def current_caller() -> Caller:
+    """The seam for authentication (see :class:`Caller`)."""
+    return Caller()
+
+
+class Engine:
+    """The wired app plus a write gate.
+
+    The in-memory store is a plain dict and not safe under uvicorn's thread
+    pool, so writes to it are serialized; SQL stores handle concurrent writers
+    themselves (transactions, conflicts retried by the runtime), so no gate.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._gate: Any = threading.Lock() if not hasattr(app.store, "engine") else None
+
+    @contextmanager
+    def writing(self) -> Iterator[App]:
+        with self._gate if self._gate is not None else nullcontext():
+            yield self.app
+
+    @property
+    def store(self) -> Any:
+        return self.app.store
+
+
+def engine(request: Request) -> Engine:
+    return request.app.state.o2c  # type: ignore[no-any-return]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Required. A key unique to this request (a UUID); sending the same key "
+            "again returns the first answer instead of applying the request twice.",
+            max_length=200,
+        ),
+    ] = None,
+) -> str:
+    # Declared optional so a missing header is a 400 that says what to do,
+    # not a generic 422 mixed in with the body's field errors.
+    if key is None or not key.strip():
+        raise HTTPException(
+            status_code=status.HTTP_400_BAD_REQUEST,
+            detail="the Idempotency-Key header is required: send a key unique to this request "
+            "(for example a UUID) and the same key when you retry it",
+        )
+    return key.strip()
+
+
+EngineDep = Annotated[Engine, Depends(engine)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]

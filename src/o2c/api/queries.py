@@ -1,0 +1,74 @@
+"""Read-only queries the routes need, each in its own short unit of work.
+
+The inbox lookup is not on the ``Inbox`` port (the engine never needs it), so
+it reads the store directly, the way :mod:`o2c.analytics.source` does, and
+works on the in-memory and the SQL store alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from o2c.domain.orders import Order
+from o2c.engine.ports import DeadLetter
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboxRecord:
+    """An inbound message as stored: its latest status and the order (or account) it touched."""
+
+    kind: str
+    body: str
+    status: str
+    correlation_id: str | None
+
+
+def inbox_record(store: Any, source: str, source_message_id: str) -> InboxRecord | None:
+    if hasattr(store, "engine"):
+        from sqlalchemy import select
+
+        from o2c.store.tables import inbox
+
+        with store.engine.connect() as c:
+            row = c.execute(
+                select(inbox.c.kind, inbox.c.body, inbox.c.status, inbox.c.correlation_id).where(
+                    inbox.c.source == source, inbox.c.source_message_id == source_message_id
+                )
+            ).first()
+        return (
+            None
+            if row is None
+            else InboxRecord(kind=row[0], body=row[1], status=row[2], correlation_id=row[3])
+        )
+    found = store.inbox.get((source, source_message_id))
+    if found is None:
+        return None
+    m = found["message"]
+    return InboxRecord(
+        kind=m.kind, body=m.body, status=found["status"], correlation_id=found["correlation_id"]
+    )
+
+
+def order(store: Any, order_id: str) -> Order | None:
+    with store.unit_of_work() as uow:
+        return uow.orders.get(order_id)
+
+
+def dead_letter(store: Any, dead_letter_id: str) -> DeadLetter | None:
+    with store.unit_of_work() as uow:
+        return uow.dead_letters.get(dead_letter_id)
+
+
+def open_dead_letters(store: Any) -> list[DeadLetter]:
+    with store.unit_of_work() as uow:
+        return uow.dead_letters.open()
+
+
+def latest_dead_letter(store: Any, source: str, source_message_id: str) -> DeadLetter | None:
+    """The open dead letter of one inbound message (a replay that failed parks it again,
+    under a new id: the newest open one is the one to act on)."""
+    mine = [
+        d for d in open_dead_letters(store) if (d.source, d.source_message_id) == (source, source_message_id)
+    ]
+    return mine[-1] if mine else None

@@ -1,0 +1,218 @@
+"""What the HTTP API answers with: output schemas, kept apart from the input
+schemas (the canonical models of :mod:`o2c.adapters.canonical`) so the wire
+contract of a response can change without touching what clients send.
+
+Every amount and quantity is a decimal string, every time ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c.domain.orders import Order
+from o2c.engine.ports import DeadLetter
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class HoldPublic(_Out):
+    code: str
+    reason: str
+    status: str = "open"
+    placed_at: datetime | None = None
+
+
+class OrderAccepted(_Out):
+    """The answer to an order or hold decision that was applied (or replayed)."""
+
+    order_id: str
+    status: str
+    holds: list[HoldPublic] = Field(description="Open holds only: what the order waits on.")
+
+
+class LinePublic(_Out):
+    line_no: int
+    product_id: str
+    quantity: Decimal
+    uom: str
+    base_quantity: Decimal
+    base_uom: str
+    unit_price: Decimal
+    allocated: Decimal
+    backordered: Decimal
+    shipped: Decimal
+    invoiced: Decimal
+
+
+class AllocationPublic(_Out):
+    line_no: int
+    product_id: str
+    warehouse_id: str
+    lot_id: str
+    quantity: Decimal
+    shipped: Decimal
+    expiry: date | None
+
+
+class ShipmentPublic(_Out):
+    shipment_id: str
+    warehouse_id: str
+    shipped_at: datetime
+    delivered_at: datetime | None
+    invoice_id: str | None
+
+
+class InvoiceRef(_Out):
+    invoice_id: str
+    paid: bool
+
+
+class OrderPublic(_Out):
+    """An order's current state (the read model, not the event log: see ``/trace``)."""
+
+    order_id: str
+    legal_entity_id: str
+    customer_id: str
+    ship_to_id: str
+    po_number: str
+    channel: str
+    currency: str
+    order_date: date
+    requested_date: date | None
+    status: str
+    holds: list[HoldPublic] = Field(description="Every hold, open and resolved, oldest first.")
+    lines: list[LinePublic]
+    allocations: list[AllocationPublic]
+    shipments: list[ShipmentPublic]
+    invoices: list[InvoiceRef]
+
+
+class Problem(_Out):
+    """Why a message was not applied; ``dead_letter_id`` names the parked message a
+    person can fix and replay (``POST /dead-letters/{id}/replay``)."""
+
+    code: str
+    reason: str
+    dead_letter_id: str | None = None
+
+
+class DeadLetterPublic(_Out):
+    dead_letter_id: str
+    source: str
+    source_message_id: str
+    kind: str
+    code: str
+    reason: str
+    failed_at: datetime
+    status: str
+
+
+class DeadLetterDetail(DeadLetterPublic):
+    body: str = Field(description="The message as received, verbatim.")
+
+
+class ReplayRequest(BaseModel):
+    """Optional correction: the canonical body to apply instead of the stored one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: dict[str, Any] | None = None
+
+
+class ReplayResult(_Out):
+    status: str
+    correlation_id: str | None = None
+    dead_letter_id: str | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+def accepted(order: Order) -> OrderAccepted:
+    return OrderAccepted(
+        order_id=order.order_id,
+        status=order.status.value,
+        holds=[
+            HoldPublic(code=h.code.value, reason=h.reason, placed_at=h.placed_at) for h in order.open_holds
+        ],
+    )
+
+
+def order_public(o: Order) -> OrderPublic:
+    return OrderPublic(
+        order_id=o.order_id,
+        legal_entity_id=o.legal_entity_id,
+        customer_id=o.customer_id,
+        ship_to_id=o.ship_to_id,
+        po_number=o.po_number,
+        channel=o.channel,
+        currency=o.currency,
+        order_date=o.order_date,
+        requested_date=o.requested_date,
+        status=o.status.value,
+        holds=[
+            HoldPublic(code=h.code.value, reason=h.reason, status=h.status.value, placed_at=h.placed_at)
+            for h in o.holds
+        ],
+        lines=[
+            LinePublic(
+                line_no=ln.line_no,
+                product_id=ln.product_id,
+                quantity=ln.quantity,
+                uom=ln.uom,
+                base_quantity=ln.base_quantity,
+                base_uom=ln.base_uom,
+                unit_price=ln.unit_price,
+                allocated=ln.allocated,
+                backordered=ln.backordered,
+                shipped=ln.shipped,
+                invoiced=ln.invoiced,
+            )
+            for ln in o.lines
+        ],
+        allocations=[
+            AllocationPublic(
+                line_no=a.line_no,
+                product_id=a.product_id,
+                warehouse_id=a.warehouse_id,
+                lot_id=a.lot_id,
+                quantity=a.quantity,
+                shipped=a.shipped,
+                expiry=a.expiry,
+            )
+            for a in o.allocations
+        ],
+        shipments=[
+            ShipmentPublic(
+                shipment_id=s.shipment_id,
+                warehouse_id=s.warehouse_id,
+                shipped_at=s.shipped_at,
+                delivered_at=s.delivered_at,
+                invoice_id=s.invoice_id,
+            )
+            for s in o.shipments
+        ],
+        invoices=[InvoiceRef(invoice_id=i, paid=p) for i, p in o.invoices.items()],
+    )
+
+
+def dead_letter_public(d: DeadLetter) -> DeadLetterPublic:
+    return DeadLetterPublic(
+        dead_letter_id=d.dead_letter_id,
+        source=d.source,
+        source_message_id=d.source_message_id,
+        kind=d.kind,
+        code=d.code,
+        reason=d.reason,
+        failed_at=d.failed_at,
+        status=d.status,
+    )
+
+
+def dead_letter_detail(d: DeadLetter) -> DeadLetterDetail:
+    return DeadLetterDetail(**dead_letter_public(d).model_dump(), body=d.body)

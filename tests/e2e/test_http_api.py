@@ -1,0 +1,201 @@
+"""End to end over HTTP: a real uvicorn server on a loopback port, a file
+SQLite store, and httpx as the client, the way a portal would call o2c."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from o2c.api import create_app
+from o2c.store.tables import inbox
+from tests.builders import Harness, customer, seed
+
+
+@dataclass
+class Server:
+    client: httpx.Client
+    h: Harness
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(sqlite_store: Any) -> Iterator[Server]:
+    h = Harness(store=sqlite_store)
+    seed(h.app, customer("C1"), customer("C2", limit="10"))
+    h.stock("P1", "1000")
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(h.app), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        assert time.monotonic() < deadline, "the server did not start within 10 s"
+        time.sleep(0.02)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        yield Server(client=client, h=h)
+    srv.should_exit = True
+    thread.join(10)
+
+
+def order_body(customer_id: str = "C1", po: str = "PO-1", qty: str = "10") -> dict[str, Any]:
+    return {
+        "legal_entity_id": "US",
+        "customer_id": customer_id,
+        "ship_to_id": f"{customer_id}-ST1",
+        "po_number": po,
+        "channel": "portal",
+        "currency": "USD",
+        "order_date": "2026-03-02",
+        "lines": [{"line_no": 1, "product_id": "P1", "quantity": qty, "uom": "EA"}],
+    }
+
+
+def post(s: Server, path: str, body: Any, key: str | None = None) -> httpx.Response:
+    headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+    return s.client.post(path, json=body, headers=headers)
+
+
+def orders_in_store(s: Server) -> int:
+    query = select(func.count()).select_from(inbox).where(inbox.c.kind == "order")
+    with s.h.app.store.engine.connect() as c:
+        return int(c.execute(query).scalar_one())
+
+
+def test_a_clean_order_is_created_and_released(server: Server) -> None:
+    r = post(server, "/orders", order_body())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "released" and body["holds"] == []
+    assert body["order_id"].startswith("SO-")
+
+
+def test_the_same_idempotency_key_returns_the_first_order_without_a_second_one(server: Server) -> None:
+    first = post(server, "/orders", order_body(), key="k-1")
+    again = post(server, "/orders", order_body(), key="k-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["order_id"] == first.json()["order_id"]
+    assert orders_in_store(server) == 1
+
+
+def test_a_reused_key_with_another_body_is_refused(server: Server) -> None:
+    post(server, "/orders", order_body(po="PO-A"), key="k-2")
+    r = post(server, "/orders", order_body(po="PO-B"), key="k-2")
+    assert r.status_code == 409
+    assert r.json()["code"] == "IDEMPOTENCY-KEY-REUSED"
+
+
+def test_an_invalid_body_is_refused_naming_every_bad_field(server: Server) -> None:
+    body = order_body()
+    body["currency"] = "usd"
+    body["lines"][0]["quantity"] = "-1"
+    del body["customer_id"]
+    r = post(server, "/orders", body)
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["detail"]}
+    assert fields == {"currency", "lines.0.quantity", "customer_id"}
+    assert "lines.0.quantity" in r.json()["message"]
+
+
+def test_a_missing_idempotency_key_is_a_bad_request_saying_so(server: Server) -> None:
+    r = server.client.post("/orders", json=order_body())
+    assert r.status_code == 400
+    assert "Idempotency-Key" in r.json()["detail"]
+    assert orders_in_store(server) == 0
+
+
+def test_an_order_for_an_unknown_customer_is_created_on_hold(server: Server) -> None:
+    r = post(server, "/orders", order_body(customer_id="NOPE"))
+    assert r.status_code == 201
+    assert [h["code"] for h in r.json()["holds"]] == ["VAL-CUSTOMER-UNKNOWN"]
+    assert r.json()["status"] == "received"
+
+
+def test_a_credit_hold_is_released_by_a_hold_decision(server: Server) -> None:
+    held = post(server, "/orders", order_body(customer_id="C2")).json()
+    assert [h["code"] for h in held["holds"]] == ["CRD-OVER-LIMIT"]
+    decision = {"order_id": held["order_id"], "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "prepaid"}
+    r = post(server, "/hold-decisions", decision, key="d-1")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"order_id": held["order_id"], "status": "released", "holds": []}
+    assert post(server, "/hold-decisions", decision, key="d-1").status_code == 200
+
+    got = server.client.get(f"/orders/{held['order_id']}").json()
+    assert got["status"] == "released"
+    assert [(h["code"], h["status"]) for h in got["holds"]] == [("CRD-OVER-LIMIT", "released")]
+    assert got["lines"][0]["allocated"] == "10"
+    assert [a["warehouse_id"] for a in got["allocations"]] == ["W1"]
+    assert got["shipments"] == [] and got["invoices"] == []
+
+
+def test_the_trace_tells_the_orders_story(server: Server) -> None:
+    oid = post(server, "/orders", order_body()).json()["order_id"]
+    trace = server.client.get(f"/orders/{oid}/trace").json()
+    assert trace["order_id"] == oid
+    assert [s["type"] for s in trace["steps"]][:2] == ["OrderReceived", "OrderValidated"]
+    assert server.client.get("/orders/SO-NOPE/trace").status_code == 404
+    assert server.client.get("/orders/SO-NOPE").status_code == 404
+
+
+def test_a_decision_the_order_cannot_take_is_dead_lettered_listed_and_replayable(server: Server) -> None:
+    oid = post(server, "/orders", order_body()).json()["order_id"]
+    decision = {"order_id": oid, "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "x"}
+    r = post(server, "/hold-decisions", decision, key="d-2")
+    assert r.status_code == 409
+    problem = r.json()
+    assert problem["code"] == "CMD-INVALID" and "no open CRD-OVER-LIMIT hold" in problem["reason"]
+    dl_id = problem["dead_letter_id"]
+    # a retry with the same key names the same dead letter
+    assert post(server, "/hold-decisions", decision, key="d-2").json()["dead_letter_id"] == dl_id
+
+    listed = server.client.get("/dead-letters").json()
+    assert [d["dead_letter_id"] for d in listed] == [dl_id]
+    detail = server.client.get(f"/dead-letters/{dl_id}").json()
+    assert detail["source"] == "portal-api" and oid in detail["body"]
+
+    again = server.client.post(f"/dead-letters/{dl_id}/replay")
+    assert again.status_code == 409 and again.json()["dead_letter_id"] != dl_id
+    assert server.client.post(f"/dead-letters/{dl_id}/replay").status_code == 404
+
+
+def test_a_parked_delivery_applies_when_replayed_after_its_shipment(server: Server) -> None:
+    oid = post(server, "/orders", order_body()).json()["order_id"]
+    early = server.h.deliver(oid, "SH1-W1")
+    assert early.dead_letter_id
+    server.h.ship_all(oid)
+    r = server.client.post(f"/dead-letters/{early.dead_letter_id}/replay")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "applied" and r.json()["correlation_id"] == oid
+    got = server.client.get(f"/orders/{oid}").json()
+    assert got["shipments"][0]["delivered_at"] is not None
+    assert server.client.get("/dead-letters").json() == []
+
+
+def test_the_openapi_document_lists_every_route(server: Server) -> None:
+    doc = server.client.get("/openapi.json").json()
+    assert set(doc["paths"]) == {
+        "/orders",
+        "/orders/{order_id}",
+        "/orders/{order_id}/trace",
+        "/hold-decisions",
+        "/dead-letters",
+        "/dead-letters/{dead_letter_id}",
+        "/dead-letters/{dead_letter_id}/replay",
+    }
+    post_orders = doc["paths"]["/orders"]["post"]
+    assert post_orders["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OrderIn")
+    assert any(p["name"] == "Idempotency-Key" for p in post_orders["parameters"])
