@@ -249,6 +249,33 @@ def serve(db: DbOpt = None,
 
 
 @app.command()
+def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
+                                            help="NATS server with JetStream.")] = "nats://127.0.0.1:4222",
+           db: DbOpt = None,
+           batch: Annotated[int, typer.Option(min=1, max=5000, help="Messages per transaction.")] = 500,
+           ) -> None:
+    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped."""
+    import asyncio
+    import signal
+
+    from o2c.adapters.nats import run_worker
+
+    with opened(db) as a:
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            console.print(f"o2c worker: {nats} → {a.url} (batches of {batch}); Ctrl-C stops")
+            await run_worker(a, nats, stop_event=stop, batch=batch)
+
+        try:
+            asyncio.run(main())
+        except OSError as e:
+            fail(f"cannot reach NATS at {nats}: {e}")
+
+
+@app.command()
 def verify(db: DbOpt = None) -> None:
     """Replay the event log into a scratch database and check the read models match it."""
     with opened(db) as a:

@@ -46,7 +46,8 @@ def _issues(order: Order, customer: Customer | None, ctx: Context,
         add(C.VAL_CUSTOMER_UNKNOWN, f"customer {customer.customer_id} belongs to legal entity "
                                     f"{customer.legal_entity_id}, not {order.legal_entity_id}")
     entity = master.legal_entity(order.legal_entity_id)
-    if entity is not None and order.currency != entity.currency:
+    currency_ok = entity is None or order.currency == entity.currency
+    if entity is not None and not currency_ok:
         add(C.VAL_CURRENCY_INVALID, f"the order is in {order.currency} but {entity.entity_id} sells "
                                     f"and keeps accounts in {entity.currency}")
     if customer.ship_to(order.ship_to_id) is None:
@@ -84,6 +85,8 @@ def _issues(order: Order, customer: Customer | None, ctx: Context,
             add(C.VAL_MISSING_FIELD, f"line {ln.line_no}: quantity must be positive")
             continue
         base_qty = ln.quantity * factor
+        if not currency_ok:
+            continue  # prices in a currency the entity does not sell in mean nothing
         agreement = master.price_agreement(customer.customer_id, product.product_id, order.order_date)
         if agreement is not None and agreement.price.currency != order.currency:
             agreement = None  # a contract in another currency does not price this order
