@@ -101,6 +101,71 @@ def test_stock_changes_roll_back(uow_factory: UowFactory) -> None:
         assert [(p.warehouse_id, p.on_hand) for p in uow.stock.positions([P])] == [(W, 5)]
 
 
+def _positions(uow: object, *products: str) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+    found = uow.stock.positions(products)  # type: ignore[attr-defined]
+    return {(p.warehouse_id, p.product_id, p.lot_id): (p.on_hand, p.reserved) for p in found}
+
+
+def test_reserve_all_takes_every_line_or_none(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.stock.receive(W, "RA1", LOT, None, Decimal(5))
+        uow.stock.receive(W, "RA2", LOT, None, Decimal(3))
+        uow.stock.receive("W2", "RA1", LOT, None, Decimal(2))
+        before = _positions(uow, "RA1", "RA2")
+        # the second line is short: nothing at all is reserved
+        assert uow.stock.reserve_all([(W, "RA1", LOT, Decimal(4)), (W, "RA2", LOT, Decimal("3.5"))]) is False
+        assert _positions(uow, "RA1", "RA2") == before
+        # an unknown row is short too
+        assert uow.stock.reserve_all([(W, "RA1", LOT, Decimal(1)), (W, "RA404", LOT, Decimal(1))]) is False
+        assert _positions(uow, "RA1", "RA2") == before
+        # lines with the same key add up: 3 + 3 > 5
+        assert uow.stock.reserve_all([(W, "RA1", LOT, Decimal(3)), (W, "RA1", LOT, Decimal(3))]) is False
+        assert _positions(uow, "RA1", "RA2") == before
+        assert uow.stock.reserve_all([]) is True
+        assert uow.stock.reserve_all([
+            (W, "RA1", LOT, Decimal(2)), ("W2", "RA1", LOT, Decimal(2)),
+            (W, "RA2", LOT, Decimal(3)), (W, "RA1", LOT, Decimal("2.5")),
+        ]) is True
+        assert _positions(uow, "RA1", "RA2") == {
+            (W, "RA1", LOT): (Decimal(5), Decimal("4.5")),
+            (W, "RA2", LOT): (Decimal(3), Decimal(3)),
+            ("W2", "RA1", LOT): (Decimal(2), Decimal(2)),
+        }
+        # never oversells: only 0.5 is left anywhere
+        assert uow.stock.reserve_all([(W, "RA1", LOT, Decimal("0.6"))]) is False
+        assert uow.stock.reserve_all([(W, "RA1", LOT, Decimal("0.5"))]) is True
+        uow.commit()
+    with uow_factory() as uow:
+        assert _positions(uow, "RA1")[(W, "RA1", LOT)] == (Decimal(5), Decimal(5))
+
+
+def test_ship_all_ships_every_line_or_none(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.stock.receive(W, "SA1", LOT, None, Decimal(5))
+        uow.stock.receive(W, "SA2", LOT, None, Decimal(5))
+        assert uow.stock.reserve_all([(W, "SA1", LOT, Decimal(4)), (W, "SA2", LOT, Decimal(2))])
+        before = _positions(uow, "SA1", "SA2")
+        with pytest.raises(ValueError):  # the second line is not that much reserved
+            uow.stock.ship_all([(W, "SA1", LOT, Decimal(1)), (W, "SA2", LOT, Decimal(3))])
+        assert _positions(uow, "SA1", "SA2") == before
+        with pytest.raises(ValueError):  # an unknown row
+            uow.stock.ship_all([(W, "SA1", LOT, Decimal(1)), (W, "SA404", LOT, Decimal(1))])
+        assert _positions(uow, "SA1", "SA2") == before
+        with pytest.raises(ValueError):  # lines with the same key add up: 3 + 2 > 4
+            uow.stock.ship_all([(W, "SA1", LOT, Decimal(3)), (W, "SA1", LOT, Decimal(2))])
+        assert _positions(uow, "SA1", "SA2") == before
+        uow.stock.ship_all([])
+        uow.stock.ship_all([(W, "SA1", LOT, Decimal(1)), (W, "SA2", LOT, Decimal(2)),
+                            (W, "SA1", LOT, Decimal("1.5"))])
+        assert _positions(uow, "SA1", "SA2") == {
+            (W, "SA1", LOT): (Decimal("2.5"), Decimal("1.5")),
+            (W, "SA2", LOT): (Decimal(3), Decimal(0)),
+        }
+        uow.commit()
+    with uow_factory() as uow:
+        assert _positions(uow, "SA1", "SA2")[(W, "SA1", LOT)] == (Decimal("2.5"), Decimal("1.5"))
+
+
 # ---------------------------------------------------------------- the model
 
 
@@ -112,7 +177,11 @@ class Model:
 
 quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(50), places=3)
 operations = st.lists(
-    st.tuples(st.sampled_from(["receive", "reserve", "unreserve", "ship"]), quantities, st.booleans()),
+    st.tuples(
+        st.sampled_from(["receive", "reserve", "unreserve", "ship", "reserve_all", "ship_all"]),
+        quantities,
+        st.booleans(),
+    ),
     min_size=1,
     max_size=25,
 )
@@ -137,17 +206,25 @@ def test_stock_never_oversells_and_agrees_with_a_pure_model(
             assert uow.stock.reserve(W, product, LOT, q) is ok
             if ok:
                 model.reserved += q
+        elif op == "reserve_all":  # the quantity in two lines of the same key
+            ok = model.on_hand - model.reserved >= q + q
+            assert uow.stock.reserve_all([(W, product, LOT, q), (W, product, LOT, q)]) is ok
+            if ok:
+                model.reserved += q + q
         else:
             allowed = model.reserved >= q
             try:
-                getattr(uow.stock, op)(W, product, LOT, q)
+                if op == "ship_all":
+                    uow.stock.ship_all([(W, product, LOT, q)])
+                else:
+                    getattr(uow.stock, op)(W, product, LOT, q)
                 done = True
             except ValueError:
                 done = False
             assert done is allowed
             if allowed:
                 model.reserved -= q
-                if op == "ship":
+                if op in ("ship", "ship_all"):
                     model.on_hand -= q
         assert 0 <= model.reserved <= model.on_hand
         if commit_after:

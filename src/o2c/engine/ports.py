@@ -85,6 +85,10 @@ class InsufficientStock(Exception):
     """A conditional reservation lost: another order took the stock first."""
 
 
+#: One stock change: (warehouse_id, product_id, lot_id, quantity).
+StockLine = tuple[str, str, str, Decimal]
+
+
 class StockRepository(Protocol):
     """Stock per (warehouse, product, lot). ``reserve`` is an atomic
     conditional update (never read-then-write), so concurrent workers cannot
@@ -96,6 +100,17 @@ class StockRepository(Protocol):
     def receive(self, warehouse_id: str, product_id: str, lot_id: str,
                 expiry: date | None, qty: Decimal) -> None: ...
     def ship(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None: ...
+
+    def reserve_all(self, lines: Sequence[StockLine]) -> bool:
+        """Reserve every line or none (all-or-nothing, atomic per row like
+        ``reserve``; lines with the same key add up). False, with nothing
+        changed, when any line's ATP is short."""
+        ...
+
+    def ship_all(self, lines: Sequence[StockLine]) -> None:
+        """Ship every line or none (like ``ship``; lines with the same key add
+        up); ValueError, with nothing changed, if any line is not reserved."""
+        ...
 
 
 class EventLog(Protocol):
@@ -174,6 +189,22 @@ class Sequences(Protocol):
     inside the transaction and is lost only if the transaction rolls back."""
 
     def next(self, name: str) -> int: ...
+
+
+class Prefetching(Protocol):
+    """Optional on a unit of work: load what a batch is about to read in a
+    few queries instead of one per message. Purely an optimisation; reads
+    answer the same with or without it."""
+
+    def prefetch(
+        self,
+        *,
+        orders: Iterable[str] = (),
+        invoices: Iterable[str] = (),
+        accounts: Iterable[str] = (),
+        purchase_orders: Iterable[tuple[str, str]] = (),
+        products: Iterable[str] = (),
+    ) -> None: ...
 
 
 class UnitOfWork(Protocol):

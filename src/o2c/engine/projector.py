@@ -38,14 +38,10 @@ def _invoice(uow: UnitOfWork, invoice_id: str) -> Invoice:
 
 
 def _reserve(uow: UnitOfWork, e: ev.StockAllocated) -> None:
-    done: list[ev.AllocationLine] = []
-    for a in e.allocations:
-        if not uow.stock.reserve(a.warehouse_id, a.product_id, a.lot_id, a.quantity):
-            for d in done:
-                uow.stock.unreserve(d.warehouse_id, d.product_id, d.lot_id, d.quantity)
-            raise InsufficientStock(
-                f"{a.warehouse_id}/{a.product_id}/{a.lot_id}: {a.quantity} no longer available")
-        done.append(a)
+    lines = [(a.warehouse_id, a.product_id, a.lot_id, a.quantity) for a in e.allocations]
+    if not uow.stock.reserve_all(lines):
+        what = ", ".join(f"{w}/{p}/{lot}: {q}" for w, p, lot, q in lines)
+        raise InsufficientStock(f"{what} no longer all available")
 
 
 def project(env: ev.Envelope, uow: UnitOfWork) -> None:
@@ -72,8 +68,7 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             o.apply(e, at)
             _account(uow, e.customer_id, o.currency).apply(e)
         case ev.ShipmentConfirmed():
-            for s in e.lines:
-                uow.stock.ship(s.warehouse_id, s.product_id, s.lot_id, s.quantity)
+            uow.stock.ship_all([(s.warehouse_id, s.product_id, s.lot_id, s.quantity) for s in e.lines])
             _order(uow, e.order_id).apply(e, at)
         case ev.InvoiceIssued():
             uow.invoices.add(Invoice.start(e))

@@ -9,9 +9,10 @@ the bad message is dead-lettered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from o2c.engine import commands as cmd
 from o2c.engine.bus import ENGINE_SOURCE, MessageBus, decode_command, describe_failure
@@ -19,6 +20,29 @@ from o2c.engine.errors import InvalidMessage, ProjectionFailed
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, UnitOfWork
 
 Translator = Callable[[InboundMessage], cmd.Command]
+
+
+def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
+    """What a batch of commands is about to read, for ``UnitOfWork.prefetch``:
+    orders of shipments and deliveries, invoices and accounts of payments,
+    accounts, (customer, PO) pairs and stock positions of new orders."""
+    orders: list[str] = []
+    invoices: list[str] = []
+    accounts: list[str] = []
+    pos: list[tuple[str, str]] = []
+    products: set[str] = set()
+    for c in commands:
+        if isinstance(c, cmd.ConfirmShipment | cmd.RecordDelivery):
+            orders.append(c.order_id)
+        elif isinstance(c, cmd.ReceivePayment):
+            accounts.append(c.customer_id)
+            invoices.extend(r.invoice_id for r in c.references)
+        elif isinstance(c, cmd.ReceiveOrder):
+            accounts.append(c.customer_id)
+            pos.append((c.customer_id, c.po_number))
+            products.update(ln.product_id for ln in c.lines)
+    return {"orders": orders, "invoices": invoices, "accounts": accounts, "purchase_orders": pos,
+            "products": sorted(products)}
 
 
 class Status(StrEnum):
@@ -56,11 +80,19 @@ class Runtime:
 
     def submit(self, messages: Sequence[InboundMessage]) -> list[Outcome]:
         """Store, deduplicate and apply a batch of inbound messages."""
+        translated: dict[int, cmd.Command | Exception] = {}
         for attempt in range(self.max_conflict_retries + 1):
             try:
                 with self.uow_factory() as uow:
                     seen = self._seen(uow, messages)
-                    out = [self._one(uow, m, seen) for m in messages]
+                    for i, m in enumerate(messages):
+                        if i not in translated and (m.source, m.source_message_id) not in seen:
+                            translated[i] = self._translate(m)
+                    prefetch = getattr(uow, "prefetch", None)
+                    if prefetch is not None and len(messages) > 1:
+                        commands = (c for c in translated.values() if isinstance(c, cmd.Command))
+                        prefetch(**prefetch_keys(commands))
+                    out = [self._one(uow, m, seen, translated.get(i)) for i, m in enumerate(messages)]
                     uow.commit()
                     return out
             except ConcurrencyConflict:
@@ -90,17 +122,36 @@ class Runtime:
     def _seen(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> set[tuple[str, str]]:
         return uow.inbox.seen((m.source, m.source_message_id) for m in messages)
 
-    def _one(self, uow: UnitOfWork, m: InboundMessage, seen: set[tuple[str, str]]) -> Outcome:
+    def _translate(self, m: InboundMessage) -> cmd.Command | Exception:
+        try:
+            return self.translate(m)
+        except Exception as exc:  # raised again where the message is applied
+            return exc
+
+    def _one(
+        self,
+        uow: UnitOfWork,
+        m: InboundMessage,
+        seen: set[tuple[str, str]],
+        translated: cmd.Command | Exception | None = None,
+    ) -> Outcome:
         key = (m.source, m.source_message_id)
         if key in seen:
             return Outcome(source=m.source, source_message_id=m.source_message_id, status=Status.DUPLICATE)
         seen.add(key)
         uow.inbox.add(m, None)
-        return self._apply(uow, m)
+        return self._apply(uow, m, translated)
 
-    def _apply(self, uow: UnitOfWork, m: InboundMessage) -> Outcome:
+    def _apply(
+        self, uow: UnitOfWork, m: InboundMessage, translated: cmd.Command | Exception | None = None
+    ) -> Outcome:
         try:
-            command = self.translate(m)
+            if translated is None:
+                command = self.translate(m)
+            elif isinstance(translated, Exception):
+                raise translated
+            else:
+                command = translated
             done = self.bus.dispatch(
                 uow, command, source=m.source, causation_id=f"{m.source}:{m.source_message_id}"
             )

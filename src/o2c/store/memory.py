@@ -207,8 +207,36 @@ class _Stock:
         p.on_hand -= qty
         p.reserved -= qty
 
+    def reserve_all(self, lines: Sequence[tuple[str, str, str, Decimal]]) -> bool:
+        wanted = _summed(lines)
+        found: list[tuple[StockPosition, Decimal]] = []
+        for k, q in wanted.items():
+            p = self._get(k)
+            if p is None or p.on_hand - p.reserved < q:
+                return False
+            found.append((p, q))
+        for p, q in found:
+            p.reserved += q
+        return True
+
+    def ship_all(self, lines: Sequence[tuple[str, str, str, Decimal]]) -> None:
+        wanted = _summed(lines)
+        for k, q in wanted.items():
+            p = self._get(k)
+            if p is None or p.reserved < q or p.on_hand < q:
+                raise ValueError(f"cannot ship {q} of {'/'.join(k)}: not reserved")
+        for k, q in wanted.items():
+            self.ship(*k, q)
+
     def publish(self) -> None:
         self.committed.update(self.live)
+
+
+def _summed(lines: Iterable[tuple[str, str, str, Decimal]]) -> dict[_StockKey, Decimal]:
+    out: dict[_StockKey, Decimal] = {}
+    for w, p, lot, q in lines:
+        out[(w, p, lot)] = out.get((w, p, lot), Decimal(0)) + q
+    return out
 
 
 class _Events:
@@ -334,6 +362,17 @@ class MemoryUnitOfWork:
         self.dead_letters = _DeadLetters(s.dead_letters)
         self.outbox = _Outbox(s.outbox)
         self.sequences = _Sequences(s.sequences)
+
+    def prefetch(
+        self,
+        *,
+        orders: Iterable[str] = (),
+        invoices: Iterable[str] = (),
+        accounts: Iterable[str] = (),
+        purchase_orders: Iterable[tuple[str, str]] = (),
+        products: Iterable[str] = (),
+    ) -> None:
+        """Nothing to load ahead in memory."""
 
     def __enter__(self) -> MemoryUnitOfWork:
         return self

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy import Row, bindparam, select, update
 
 from o2c.domain.events import Envelope
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
 from o2c.store.codec import dump_event, dump_value, load_event
-from o2c.store.sql_raw import RawSql, insert_sql
+from o2c.store.sql_raw import RawSql, in_list, insert_sql
 from o2c.store.sql_repos import Tx, insert_rows, next_value
 from o2c.store.tables import dead_letters, events, inbox, outbox, utc_from_db, utc_to_db
 
@@ -127,9 +127,7 @@ class SqlEventLog:
 
 # ---------------------------------------------------------------- inbox
 
-_SEEN = select(inbox.c.source, inbox.c.source_message_id).where(
-    tuple_(inbox.c.source, inbox.c.source_message_id).in_(bindparam("keys", expanding=True))
-)
+_seen_sql: dict[int, RawSql] = {}
 _MARK = (
     update(inbox)
     .where(inbox.c.source == bindparam("s"), inbox.c.source_message_id == bindparam("m"))
@@ -158,13 +156,24 @@ class SqlInbox:
 
     def _lookup(self, keys: Iterable[Key]) -> None:
         todo = sorted({k for k in keys if k not in self._present and k not in self._absent})
-        conn = self._tx.connection() if todo else None
-        for i in range(0, len(todo), _IN_CHUNK):
-            chunk = todo[i : i + _IN_CHUNK]
-            assert conn is not None
-            found = {(r.source, r.source_message_id) for r in conn.execute(_SEEN, {"keys": chunk})}
-            self._present |= found
-            self._absent.update(k for k in chunk if k not in found)
+        by_source: dict[str, list[str]] = {}
+        for source, mid in todo:
+            by_source.setdefault(source, []).append(mid)
+        # One primary-key range per source (a batch usually has one or two).
+        for source, mids in by_source.items():
+            for i in range(0, len(mids), _IN_CHUNK):
+                chunk = mids[i : i + _IN_CHUNK]
+                sql = _seen_sql.get(len(chunk))
+                if sql is None:
+                    sql = _seen_sql[len(chunk)] = RawSql(
+                        "SELECT source_message_id FROM inbox WHERE source = :s "
+                        f"AND source_message_id IN ({in_list('m', len(chunk))})"
+                    )
+                params = {f"m{j}": m for j, m in enumerate(chunk)}
+                params["s"] = source
+                found = {r[0] for r in self._tx.raw(sql, params).fetchall()}
+                self._present.update((source, m) for m in found)
+                self._absent.update((source, m) for m in chunk if m not in found)
 
     def seen(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         wanted = [(s, m) for s, m in keys]
@@ -355,12 +364,32 @@ class SqlDeadLetters:
 # ---------------------------------------------------------------- sequences
 
 
+_SET_SEQUENCE = RawSql("UPDATE sequences SET value = :v WHERE name = :n")
+
+
 class SqlSequences:
-    """Gapless counters: ``next`` is one atomic upsert-and-return whose row
-    lock lasts until commit or rollback (a rolled-back number is reused)."""
+    """Gapless counters: the first ``next`` of a name in a transaction is one
+    atomic upsert-and-return whose row lock lasts until commit or rollback (a
+    rolled-back number is reused). While that lock is held no other
+    transaction can take a number of that name, so later ``next`` calls count
+    on in memory and ``flush`` (at commit) stores the last number taken."""
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
+        self._taken: dict[str, int] = {}  # name -> last number handed out
+        self._stored: dict[str, int] = {}  # name -> value of its (locked) row
 
     def next(self, name: str) -> int:
-        return next_value(self._tx, name)
+        last = self._taken.get(name)
+        if last is None or name.startswith("_o2c."):  # internal counters: always in the row
+            value = next_value(self._tx, name)
+            self._stored[name] = value
+        else:
+            value = last + 1
+        self._taken[name] = value
+        return value
+
+    def flush(self) -> None:
+        rows = [{"n": n, "v": v} for n, v in self._taken.items() if v != self._stored[n]]
+        if rows:
+            self._tx.raw_many(_SET_SEQUENCE, rows)

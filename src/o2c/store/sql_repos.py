@@ -105,7 +105,23 @@ def insert_rows(tx: Tx, table: Table, sql: RawSql, rows: Sequence[Mapping[str, A
         raise
 
 
+_StockKey = tuple[str, str, str]
+
 # ---------------------------------------------------------------- aggregates
+
+# Keys per IN list: well under SQLite's bound-parameter limit.
+_IN_CHUNK = 400
+_select_many_sql: dict[tuple[str, int], RawSql] = {}
+
+
+def _select_many(table: str, key: str, n: int) -> RawSql:
+    sql = _select_many_sql.get((table, n))
+    if sql is None:
+        sql = _select_many_sql[(table, n)] = RawSql(
+            f"SELECT {key}, version, doc FROM {table} WHERE {key} IN ({in_list('k', n)})"
+        )
+    return sql
+
 
 A = TypeVar("A", Order, Invoice, Account)
 
@@ -163,6 +179,33 @@ class _Aggregates(Generic[A]):
         self._live[key] = obj
         self._loaded[key] = version
         self._track(key, obj, loaded=True)
+        return obj
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Load every named aggregate not yet held (nor in the committed cache)
+        with one ``IN`` query per chunk; later ``get``s are then free."""
+        cache = self._tx.aggregate_cache(self.table.name)
+        cached = cache.entries if cache is not None else {}
+        todo = sorted({k for k in keys if k not in self._live and k not in self._missing and k not in cached})
+        for i in range(0, len(todo), _IN_CHUNK):
+            chunk = todo[i : i + _IN_CHUNK]
+            sql = _select_many(self.table.name, self.key, len(chunk))
+            rows = self._tx.raw(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall()
+            for key, version, doc in rows:
+                obj = load(self.cls, doc)
+                self._live[key] = obj
+                self._loaded[key] = version
+                self._track(key, obj, loaded=True)
+            self._missing.update(k for k in chunk if k not in self._live)
+
+    def peek(self, key: str) -> A | None:
+        """The aggregate if this transaction or the committed cache holds it
+        (no query; do not change it)."""
+        obj = self._live.get(key)
+        if obj is None:
+            cache = self._tx.aggregate_cache(self.table.name)
+            hit = cache.entries.get(key) if cache is not None else None
+            obj = hit[1] if hit is not None else None
         return obj
 
     def _add(self, key: str, obj: A) -> None:
@@ -231,6 +274,9 @@ def _backorder_products(o: Order) -> frozenset[str]:
     return frozenset(ln.product_id for ln in o.lines if ln.backordered > 0)
 
 
+_find_pos_sql: dict[tuple[int, int], RawSql] = {}
+
+
 class SqlOrders(_Aggregates[Order]):
     """Orders. ``find_by_po`` and ``backordered`` combine the table with this
     transaction's live objects, so they see changes not yet written. The
@@ -253,6 +299,7 @@ class SqlOrders(_Aggregates[Order]):
         super().__init__(tx)
         self._by_po: dict[tuple[str, str], set[str]] = {}
         self._bo_stored: dict[str, frozenset[str]] = {}  # order -> products in order_backorders
+        self._po_stored: dict[tuple[str, str], set[str]] = {}  # prefetched stored orders per PO
 
     def get(self, order_id: str) -> Order | None:
         return self._get(order_id)
@@ -268,9 +315,37 @@ class SqlOrders(_Aggregates[Order]):
 
     def find_by_po(self, customer_id: str, po_number: str) -> str | None:
         """The lowest order id with this customer PO (ids sort in arrival order)."""
-        rows = self._tx.raw(self._find_po, {"c": customer_id, "p": po_number}).fetchall()
-        found = {r[0] for r in rows} | self._by_po.get((customer_id, po_number), set())
+        key = (customer_id, po_number)
+        stored = self._po_stored.get(key)
+        if stored is None:
+            rows = self._tx.raw(self._find_po, {"c": customer_id, "p": po_number}).fetchall()
+            stored = {r[0] for r in rows}
+        found = stored | self._by_po.get(key, set())
         return min(found) if found else None
+
+    def prefetch_po(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Look up the stored orders of many (customer, PO) pairs at once, for
+        ``find_by_po`` later in this transaction."""
+        todo = sorted({k for k in keys if k not in self._po_stored})
+        step = _IN_CHUNK // 2
+        for i in range(0, len(todo), step):
+            chunk = todo[i : i + step]
+            customers = sorted({c for c, _ in chunk})
+            pos = sorted({p for _, p in chunk})
+            sql = _find_pos_sql.get((len(customers), len(pos)))
+            if sql is None:
+                sql = _find_pos_sql[(len(customers), len(pos))] = RawSql(
+                    "SELECT customer_id, po_number, order_id FROM orders "
+                    f"WHERE customer_id IN ({in_list('c', len(customers))}) "
+                    f"AND po_number IN ({in_list('p', len(pos))})"
+                )
+            params = {f"c{j}": c for j, c in enumerate(customers)}
+            params.update({f"p{j}": p for j, p in enumerate(pos)})
+            for k in chunk:
+                self._po_stored[k] = set()
+            for c, p, order_id in self._tx.raw(sql, params).fetchall():
+                if (c, p) in self._po_stored:
+                    self._po_stored[(c, p)].add(order_id)
 
     def held(self, limit: int = 1000) -> list[str]:
         """Ids of orders with an open hold (committed state), oldest first."""
@@ -360,6 +435,7 @@ _UNRESERVE = RawSql(f"UPDATE stock SET reserved = reserved - :q WHERE {_KEY} AND
 _SHIP = RawSql(
     f"UPDATE stock SET on_hand = on_hand - :q, reserved = reserved - :q WHERE {_KEY} AND reserved >= :q"
 )
+_UNSHIP = RawSql(f"UPDATE stock SET on_hand = on_hand + :q, reserved = reserved + :q WHERE {_KEY}")
 _RECEIVE = RawSql(
     "INSERT INTO stock (warehouse_id, product_id, lot_id, expiry, on_hand, reserved) "
     "VALUES (:w, :p, :l, :e, :q, :zero) "
@@ -371,6 +447,41 @@ _POSITIONS = (
     "WHERE product_id IN ({}) ORDER BY warehouse_id, product_id, lot_id"
 )
 _positions_sql: dict[int, RawSql] = {}
+
+# PostgreSQL: a whole event's stock lines in one statement (one round trip).
+# Each row is still an atomic conditional update; RETURNING names the rows
+# that passed, so that a partial success can be given back at once.
+_MANY_SET = {
+    "reserve": ("reserved = stock.reserved + v.q", "stock.on_hand - stock.reserved >= v.q"),
+    "unreserve": ("reserved = stock.reserved - v.q", "stock.reserved >= v.q"),
+    "ship": ("on_hand = stock.on_hand - v.q, reserved = stock.reserved - v.q", "stock.reserved >= v.q"),
+    "unship": ("on_hand = stock.on_hand + v.q, reserved = stock.reserved + v.q", "TRUE"),
+}
+_many_sql: dict[tuple[str, int], RawSql] = {}
+
+
+def _many(kind: str, n: int) -> RawSql:
+    sql = _many_sql.get((kind, n))
+    if sql is None:
+        sets, cond = _MANY_SET[kind]
+        values = ", ".join(f"(:w{i}, :p{i}, :l{i}, CAST(:q{i} AS NUMERIC))" for i in range(n))
+        sql = _many_sql[(kind, n)] = RawSql(
+            f"UPDATE stock SET {sets} FROM (VALUES {values}) AS v(w, p, l, q) "
+            "WHERE stock.warehouse_id = v.w AND stock.product_id = v.p AND stock.lot_id = v.l "
+            f"AND {cond} RETURNING stock.warehouse_id, stock.product_id, stock.lot_id"
+        )
+    return sql
+
+
+
+
+def _summed(lines: Iterable[tuple[str, str, str, Decimal]]) -> dict[_StockKey, Decimal]:
+    """Quantities per stock key, keys sorted (a fixed lock order across workers)."""
+    out: dict[_StockKey, Decimal] = {}
+    for w, p, lot, q in lines:
+        _check_qty(q)
+        out[(w, p, lot)] = out.get((w, p, lot), Decimal(0)) + q
+    return dict(sorted(out.items()))
 
 
 def _check_qty(qty: Decimal) -> None:
@@ -389,48 +500,150 @@ class SqlStock:
     one atomic statement; ``reserve`` only succeeds while
     ``on_hand - reserved >= qty`` holds in the database at that instant, so
     concurrent workers never oversell. ``unreserve`` and ``ship`` refuse
-    (ValueError) to take more than is reserved."""
+    (ValueError) to take more than is reserved. ``positions`` reads a product
+    once per transaction and then follows this transaction's own changes; a
+    change the database refused makes the next read fresh (so an allocation
+    that lost a race plans again on current numbers)."""
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
+        # Rows read in this transaction, per product, kept up to date with this
+        # transaction's own changes: [lot key, expiry, on_hand, reserved].
+        # A change that fails (another worker got there first) or a receipt
+        # forgets the product, so the next read is fresh from the database.
+        self._known: dict[str, dict[_StockKey, list[Any]]] = {}
 
     def _exec(self, sql: RawSql, w: str, p: str, lot: str, qty: Decimal) -> int:
         _check_qty(qty)
         q = exact_to_db(qty, self._tx.sqlite)
-        return int(self._tx.raw(sql, {"w": w, "p": p, "l": lot, "q": q}).rowcount)
+        n = int(self._tx.raw(sql, {"w": w, "p": p, "l": lot, "q": q}).rowcount)
+        if n != 1:
+            self._known.pop(p, None)
+        return n
+
+    def _moved(self, key: _StockKey, on_hand: Decimal, reserved: Decimal) -> None:
+        """This transaction changed ``key`` by these deltas."""
+        rows = self._known.get(key[1])
+        if rows is None:
+            return
+        row = rows.get(key)
+        if row is None:  # a row that appeared since it was read: read it again
+            del self._known[key[1]]
+            return
+        row[2] += on_hand
+        row[3] += reserved
+
+    def _load(self, product_ids: list[str]) -> None:
+        for i in range(0, len(product_ids), _IN_CHUNK):
+            ids = product_ids[i : i + _IN_CHUNK]
+            sql = _positions_sql.get(len(ids))
+            if sql is None:
+                sql = _positions_sql[len(ids)] = RawSql(_POSITIONS.format(in_list("p", len(ids))))
+            rows = self._tx.raw(sql, {f"p{i}": p for i, p in enumerate(ids)}).fetchall()
+            for p in ids:
+                self._known[p] = {}
+            for w, p, lot, e, oh, r in rows:
+                self._known[p][(w, p, lot)] = [lot, date_from_db(e), exact_from_db(oh), exact_from_db(r)]
+
+    def prefetch(self, product_ids: Iterable[str]) -> None:
+        """Read the positions of many products at once (see ``positions``)."""
+        todo = sorted({p for p in product_ids if p not in self._known})
+        if todo:
+            self._load(todo)
 
     def positions(self, product_ids: Iterable[str]) -> list[StockPosition]:
         ids = sorted(set(product_ids))
         if not ids:
             return []
-        sql = _positions_sql.get(len(ids))
-        if sql is None:
-            sql = _positions_sql[len(ids)] = RawSql(_POSITIONS.format(in_list("p", len(ids))))
-        rows = self._tx.raw(sql, {f"p{i}": p for i, p in enumerate(ids)}).fetchall()
+        todo = [p for p in ids if p not in self._known]
+        if todo:
+            self._load(todo)
+        found = [(k, row) for p in ids for k, row in self._known[p].items()]
+        found.sort(key=lambda kr: kr[0])
         return [
-            StockPosition(
-                warehouse_id=w,
-                product_id=p,
-                lot_id=lot,
-                expiry=date_from_db(e),
-                on_hand=exact_from_db(oh),
-                reserved=exact_from_db(r),
-            )
-            for w, p, lot, e, oh, r in rows
+            StockPosition(warehouse_id=w, product_id=p, lot_id=lot, expiry=e, on_hand=oh, reserved=r)
+            for (w, p, _), (lot, e, oh, r) in found
         ]
 
     def reserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> bool:
-        return self._exec(_RESERVE, warehouse_id, product_id, lot_id, qty) == 1
+        if self._exec(_RESERVE, warehouse_id, product_id, lot_id, qty) != 1:
+            return False
+        self._moved((warehouse_id, product_id, lot_id), Decimal(0), qty)
+        return True
+
+    def _exec_many(self, kind: str, wanted: Mapping[_StockKey, Decimal]) -> set[_StockKey]:
+        """PostgreSQL: one statement over every key; the keys whose row changed."""
+        params: dict[str, Any] = {}
+        for i, ((w, p, lot), q) in enumerate(wanted.items()):
+            params[f"w{i}"], params[f"p{i}"], params[f"l{i}"] = w, p, lot
+            params[f"q{i}"] = exact_to_db(q, False)
+        rows = self._tx.raw(_many(kind, len(wanted)), params).fetchall()
+        return {(w, p, lot) for w, p, lot in rows}
+
+    def reserve_all(self, lines: Sequence[tuple[str, str, str, Decimal]]) -> bool:
+        """Reserve every line or none; see the port. One round trip on PostgreSQL."""
+        wanted = _summed(lines)
+        if not wanted:
+            return True
+        if self._tx.sqlite:  # in-process: a loop costs no round trips
+            done: list[tuple[_StockKey, Decimal]] = []
+            for k, q in wanted.items():
+                if not self.reserve(*k, q):
+                    for d, dq in done:
+                        self.unreserve(*d, dq)
+                    return False
+                done.append((k, q))
+            return True
+        changed = self._exec_many("reserve", wanted)
+        if len(changed) == len(wanted):
+            for k, q in wanted.items():
+                self._moved(k, Decimal(0), q)
+            return True
+        if changed:
+            self._exec_many("unreserve", {k: q for k, q in wanted.items() if k in changed})
+        for k in wanted:
+            self._known.pop(k[1], None)
+        return False
+
+    def ship_all(self, lines: Sequence[tuple[str, str, str, Decimal]]) -> None:
+        """Ship every line or none; see the port. One round trip on PostgreSQL."""
+        wanted = _summed(lines)
+        if not wanted:
+            return
+        if self._tx.sqlite:
+            done: list[tuple[_StockKey, Decimal]] = []
+            for k, q in wanted.items():
+                if self._exec(_SHIP, *k, q) != 1:
+                    for d, dq in done:
+                        self._exec(_UNSHIP, *d, dq)
+                        self._moved(d, dq, dq)
+                    raise ValueError(f"cannot ship {q} of {'/'.join(k)}: not reserved")
+                self._moved(k, -q, -q)
+                done.append((k, q))
+            return
+        changed = self._exec_many("ship", wanted)
+        if len(changed) == len(wanted):
+            for k, q in wanted.items():
+                self._moved(k, -q, -q)
+            return
+        if changed:
+            self._exec_many("unship", {k: q for k, q in wanted.items() if k in changed})
+        for k in wanted:
+            self._known.pop(k[1], None)
+        k, q = next((k, q) for k, q in wanted.items() if k not in changed)
+        raise ValueError(f"cannot ship {q} of {'/'.join(k)}: not reserved")
 
     def unreserve(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None:
         if self._exec(_UNRESERVE, warehouse_id, product_id, lot_id, qty) != 1:
             raise ValueError(
                 f"cannot unreserve {qty} of {warehouse_id}/{product_id}/{lot_id}: not that much reserved"
             )
+        self._moved((warehouse_id, product_id, lot_id), Decimal(0), -qty)
 
     def ship(self, warehouse_id: str, product_id: str, lot_id: str, qty: Decimal) -> None:
         if self._exec(_SHIP, warehouse_id, product_id, lot_id, qty) != 1:
             raise ValueError(f"cannot ship {qty} of {warehouse_id}/{product_id}/{lot_id}: not reserved")
+        self._moved((warehouse_id, product_id, lot_id), -qty, -qty)
 
     def receive(
         self, warehouse_id: str, product_id: str, lot_id: str, expiry: date | None, qty: Decimal
@@ -439,6 +652,7 @@ class SqlStock:
         lot's expiry is set by its first receipt)."""
         _check_qty(qty)
         sqlite = self._tx.sqlite
+        self._known.pop(product_id, None)
         self._tx.raw(
             _RECEIVE,
             {
