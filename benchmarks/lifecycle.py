@@ -161,6 +161,16 @@ def fresh_pg(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def drop_pg(admin_url: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    eng.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -177,6 +187,14 @@ def main() -> None:
     url = args.db or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     if args.fresh_pg:
         url = fresh_pg(url)
+    try:
+        run(args, url)
+    finally:
+        if args.fresh_pg:
+            drop_pg(args.db, url)
+
+
+def run(args: argparse.Namespace, url: str) -> None:
     clock = SimClock(T0)
     app = bootstrap(url, clock=clock, ids=SeededIds(args.seed))
     rng = random.Random(args.seed)
