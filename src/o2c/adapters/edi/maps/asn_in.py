@@ -40,10 +40,11 @@ class _Order:
 
 
 class _Item:
-    __slots__ = ("hl", "lin", "lot", "sn1")
+    __slots__ = ("hl", "lin", "lot", "orphan_reported", "sn1")
 
-    def __init__(self, hl: Segment) -> None:
+    def __init__(self, hl: Segment, orphan_reported: bool) -> None:
         self.hl = hl
+        self.orphan_reported = orphan_reported  # its HL02 was already reported as unknown
         self.lin: Segment | None = None
         self.sn1: Segment | None = None
         self.lot = ""
@@ -74,10 +75,10 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     for seg in ts.segments:
         sid = seg.id
         if sid == "HL":
-            level, order = _hl(f, seg, hls, orders)
+            level, order, known_parent = _hl(f, seg, hls, orders)
             item = None
             if level == "I":
-                item = _Item(seg)
+                item = _Item(seg, orphan_reported=not known_parent)
                 items.append((item, order))
         elif sid == "LIN" and item is not None:
             item.lin = item.lin or seg
@@ -101,7 +102,7 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             elif sid == "DTM":
                 dates.setdefault(el(seg, 1), el(seg, 2))
             elif sid == "N1":
-                party = read_party(seg)
+                party = read_party(seg, f)
                 parties.setdefault(party["role"], party)
             elif sid in ("N3", "N4") and party is not None:
                 add_address(party, seg)
@@ -124,21 +125,25 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
                 "undo a confirmed shipment from EDI.",
                 expected="00 (original) or another purpose that reports goods shipped",
             )
-    hash_total = Decimal(0)
+    hash_total: Decimal | None = Decimal(0)
     for it, owner in items:
-        hash_total += _item_line(f, it, owner, partner)
+        qty = _item_line(f, it, owner, partner)
+        hash_total = hash_total + qty if hash_total is not None and qty is not None else None
     if not orders:
         f.missing_segment(
             "HL",
             "856.HL",
             "The ship notice has no order-level HL (HL03 O), so the order it confirms is unknown.",
+            at=ctt or ts.trailer,
         )
     if ctt is not None:
         _check_counts(f, ctt, len(hls), hash_total, "856")
     sf = parties.get("SF")
     warehouse = partner.warehouse_for(sf["id"] if sf else "")
     if warehouse is None:
-        f.missing_segment("N1", "856.N1", "No N1 SF names the warehouse and the partner has none.")
+        f.missing_segment(
+            "N1", "856.N1", "No N1 SF names the warehouse and the partner has none.", at=f.first("HL")
+        )
     order_ids = []
     for o in orders:
         order_id = required(f, o.prf, 1, "324", "856.PRF01", "order number") if o.prf is not None else ""
@@ -174,13 +179,14 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             extras["not_shipped"] = o.lines.not_shipped
         part = el(o.hl, 1) if len(orders) > 1 else ""
         docs.append(Mapped(kind="shipment", payload=payload, extras=extras, part=part))
-    return MapResult(documents=tuple(docs), errors=tuple(f.errors))
+    return MapResult.of(docs, f.errors)
 
 
 def _hl(
     f: Findings, seg: Segment, hls: dict[str, tuple[str, _Order | None]], orders: list[_Order]
-) -> tuple[str, _Order | None]:
-    """Register one HL; returns its level code and the order it belongs to."""
+) -> tuple[str, _Order | None, bool]:
+    """Register one HL; returns its level code, the order it belongs to, and whether its HL02
+    parent (if any) is known."""
     hl_id, parent, code = el(seg, 1), el(seg, 2), el(seg, 3)
     if not hl_id:
         f.missing(seg, 1, "628", "856.HL01", "hierarchical id number")
@@ -189,8 +195,9 @@ def _hl(
     if not code:
         f.missing(seg, 3, "735", "856.HL03", "hierarchical level code")
     owner: _Order | None = None
+    known = not parent or parent in hls
     if parent:
-        if parent not in hls:
+        if not known:
             f.bad_value(
                 seg,
                 2,
@@ -205,12 +212,13 @@ def _hl(
         owner = _Order(seg)
         orders.append(owner)
     hls[hl_id] = (code, owner)
-    return code, owner
+    return code, owner, known
 
 
-def _item_line(f: Findings, it: _Item, order: _Order | None, partner: TradingPartner) -> Decimal:
-    """Add one item HL to its order's lines; returns its SN102 for the hash total."""
-    if order is None:
+def _item_line(f: Findings, it: _Item, order: _Order | None, partner: TradingPartner) -> Decimal | None:
+    """Add one item HL to its order's lines; returns its SN102 for the hash total (None when
+    unreadable, so that a hash total is not also reported for a quantity already in error)."""
+    if order is None and not it.orphan_reported:
         f.bad_value(
             it.hl,
             2,
@@ -223,13 +231,15 @@ def _item_line(f: Findings, it: _Item, order: _Order | None, partner: TradingPar
         f.missing_segment("LIN", "856.LIN", f"Item HL {el(it.hl, 1)} has no LIN.", at=it.hl)
     if it.sn1 is None:
         f.missing_segment("SN1", "856.SN1", f"Item HL {el(it.hl, 1)} has no SN1.", at=it.hl)
-        return Decimal(0)
+        return None
     qty = number(f, it.sn1, 2, "382", "856.SN102", "units shipped", required=True)
     if qty is not None and qty < 0:
         f.bad_value(it.sn1, 2, "382", "856.SN102", f"SN102 units shipped {qty} is negative.")
-    if it.lin is None or qty is None or qty < 0 or order is None:
-        return qty or Decimal(0)
-    pairs = product_pairs(it.lin, 2)
+    if qty is None or qty < 0:
+        return None
+    if it.lin is None or order is None:
+        return qty
+    pairs = product_pairs(it.lin, 2, f, "856.LIN03")
     lot = it.lot or next((v for q, v in pairs if q == "LT"), "")
     product = shipped_product(f, it.lin, pairs, partner, "856.LIN03")
     if product:
@@ -238,7 +248,7 @@ def _item_line(f: Findings, it: _Item, order: _Order | None, partner: TradingPar
     return qty
 
 
-def _check_counts(f: Findings, ctt: Segment, count: int, hash_total: Decimal, rule: str) -> None:
+def _check_counts(f: Findings, ctt: Segment, count: int, hash_total: Decimal | None, rule: str) -> None:
     declared = el(ctt, 1)
     if not (declared.isascii() and declared.isdigit() and int(declared) == count):
         f.bad_value(
@@ -250,7 +260,7 @@ def _check_counts(f: Findings, ctt: Segment, count: int, hash_total: Decimal, ru
             expected=str(count),
         )
     hashed = number(f, ctt, 2, "347", f"{rule}.CTT02", "hash total")
-    if hashed is not None and hashed != hash_total:
+    if hashed is not None and hash_total is not None and hashed != hash_total:
         f.bad_value(
             ctt,
             2,

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from o2c.adapters.edi import Segment, TransactionSet
 from o2c.adapters.edi.maps.partners import TradingPartner
-from o2c.adapters.edi.maps.reading import Findings, date_of, el, time_of
+from o2c.adapters.edi.maps.reading import Findings, date_of, el, fits, time_of
 from o2c.adapters.edi.maps.result import Mapped, MapResult
 
 __all__ = ["DELIVERED", "map_214"]
@@ -67,7 +67,8 @@ def _zone(f: Findings, at7: Segment, partner: TradingPartner) -> tzinfo:
 
 def _status(f: Findings, loop: dict[str, Any], partner: TradingPartner) -> dict[str, Any]:
     at7: Segment = loop["at7"]
-    code, appointment = el(at7, 1), el(at7, 3)
+    code = fits(f, at7, 1, el(at7, 1), "1650", "214.AT701", "shipment status code", 2)
+    appointment = fits(f, at7, 3, el(at7, 3), "1652", "214.AT703", "appointment status code", 2)
     if not code and not appointment:
         f.missing(at7, 1, "1650", "214.AT701", "shipment status code")
     day = date_of(f, at7, 5, "214.AT705", "status date", required=bool(code))
@@ -112,14 +113,18 @@ def map_214(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             text = " ".join(v for v in (el(seg, 1), el(seg, 2)) if v)
             (loop["k1"] if loop is not None else remarks).append(text)
         elif sid == "L11":
-            refs.setdefault(el(seg, 2), el(seg, 1))
+            refs.setdefault(
+                el(seg, 2), fits(f, seg, 1, el(seg, 1), "127", "214.L1101", "reference identification")
+            )
         elif sid == "B10":
             b10 = b10 or seg
     shipment_id = ""
     if b10 is None:
         f.missing_segment("B10", "214.B10", "The status message has no B10 segment.")
     else:
-        shipment_id = el(b10, 2) or next((refs[q] for q in _SHIPMENT_REFS if refs.get(q)), "")
+        shipment_id = fits(f, b10, 2, el(b10, 2), "145", "214.B1002", "shipment identification") or next(
+            (refs[q] for q in _SHIPMENT_REFS if refs.get(q)), ""
+        )
         if not shipment_id:
             f.missing(b10, 2, "145", "214.B1002", "shipment identification (or an L11 SI/BM)")
     if not loops:
@@ -133,6 +138,7 @@ def map_214(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             "214.L11",
             "The delivery names no order: expected an L11 with qualifier "
             "OQ (order number) or SO (shipper's order).",
+            at=f.first("LX", "AT7"),
         )
     if delivered is not None and statuses[delivered]["at"] is None and not f.failed:
         f.missing(loops[delivered]["at7"], 5, "373", "214.AT705", "delivery date")
@@ -147,10 +153,7 @@ def map_214(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             "tracking_no": el(b10, 1),
             "statuses": statuses,
         }
-        return MapResult(
-            documents=(Mapped(kind="shipment_status", payload=payload, extras=extras),),
-            errors=tuple(f.errors),
-        )
+        return MapResult.of([Mapped(kind="shipment_status", payload=payload, extras=extras)], f.errors)
     signer = " ".join(loops[delivered]["k1"]) or " ".join(remarks)
     payload = {
         "shipment_id": shipment_id,
@@ -159,6 +162,4 @@ def map_214(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         "signed_by": signer,
     }
     extras["statuses"] = statuses
-    return MapResult(
-        documents=(Mapped(kind="delivery", payload=payload, extras=extras),), errors=tuple(f.errors)
-    )
+    return MapResult.of([Mapped(kind="delivery", payload=payload, extras=extras)], f.errors)

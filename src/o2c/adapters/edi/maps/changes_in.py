@@ -51,7 +51,7 @@ def map_860(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     party: Party | None = None
     lines: list[dict[str, Any]] = []
     seen: set[int] = set()
-    hash_total = Decimal(0)
+    hash_total: Decimal | None = Decimal(0)
     sequence = 0
     current: dict[str, Any] | None = None
     for seg in ts.segments:
@@ -59,9 +59,12 @@ def map_860(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         if sid == "POC":
             sequence += 1
             current = _poc(f, seg, sequence, seen, partner)
-            if current is not None:
+            if current is None:
+                hash_total = None  # a line could not be read: its error says so, no hash noise
+            else:
                 lines.append(current)
-                hash_total += Decimal(current["quantity"] or 0)
+                if hash_total is not None:
+                    hash_total += Decimal(current["quantity"] or 0)
         elif sequence:
             if sid == "DTM" and current is not None and el(seg, 1) == "002":
                 when = date_of(f, seg, 2, "860.DTM02", "requested delivery date")
@@ -71,7 +74,7 @@ def map_860(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         elif sid == "BCH":
             bch = bch or seg
         else:
-            party = head.take(seg, party)
+            party = head.take(f, seg, party)
     purpose = po = None
     order_date = change_date = None
     if bch is None:
@@ -115,10 +118,7 @@ def map_860(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         "requested_date": requested.isoformat() if requested else None,
         "lines": lines,
     }
-    return MapResult(
-        documents=(Mapped(kind="order_change", payload=payload, extras=head.extras()),),
-        errors=tuple(f.errors),
-    )
+    return MapResult.of([Mapped(kind="order_change", payload=payload, extras=head.extras())], f.errors)
 
 
 def _poc(

@@ -35,7 +35,7 @@ _ON_HAND, _AVAILABLE = "17", "33"
 def _item(
     f: Findings, lin: Segment, qtys: list[Segment], lot: str, partner: TradingPartner
 ) -> dict[str, Any] | None:
-    pairs = product_pairs(lin, 2)
+    pairs = product_pairs(lin, 2, f, "846.LIN03")
     chosen = pick_product(pairs, partner.product_qualifiers)
     if chosen is None:
         sent = ", ".join(q for q, _ in pairs) or "none"
@@ -48,7 +48,7 @@ def _item(
             f"is set up for {', '.join(partner.product_qualifiers)}.",
         )
     if not qtys:
-        f.missing_segment("QTY", "846.QTY", "The LIN loop has no QTY quantity.", at=lin)
+        f.missing_segment("QTY", "846.QTY", "The LIN loop has no QTY quantity.", at=f.after(lin))
     quantities: dict[str, str] = {}
     uom = ""
     for q in qtys:
@@ -93,7 +93,7 @@ def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         elif sid == "BIA":
             bia = bia or seg
         elif sid == "N1":
-            party = read_party(seg)
+            party = read_party(seg, f)
             parties.setdefault(party["role"], party)
         elif sid in ("N3", "N4") and party is not None:
             add_address(party, seg)
@@ -106,20 +106,13 @@ def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         f.missing_segment("LIN", "846.LIN", "The inventory advice has no LIN item.", at=ctt or ts.trailer)
     items = [_item(f, lin, qtys, lot[0], partner) for lin, qtys, lot in loops]
     if ctt is not None:
-        declared = el(ctt, 1)
-        if not (declared.isascii() and declared.isdigit() and int(declared) == len(loops)):
-            f.bad_value(
-                ctt,
-                1,
-                "354",
-                "846.CTT01",
-                f"CTT01 says {declared or 'nothing'} items, but the set has {len(loops)} LIN loops.",
-                expected=str(len(loops)),
-            )
+        _check_ctt(f, ctt, len(loops), items)
     site = parties.get("WH") or parties.get("SF") or parties.get("RL")
     warehouse = partner.warehouse_for(site["id"] if site else "")
     if warehouse is None:
-        f.missing_segment("N1", "846.N1", "No N1 WH/SF names the warehouse and the partner has none.")
+        f.missing_segment(
+            "N1", "846.N1", "No N1 WH/SF names the warehouse and the partner has none.", at=f.first("LIN")
+        )
     if f.failed or bia is None:
         return MapResult(errors=tuple(f.errors))
     payload = {
@@ -129,19 +122,33 @@ def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         "items": [i for i in items if i is not None],
     }
     extras = {"purpose": el(bia, 1), "report_type": el(bia, 2), "parties": parties}
-    hashed = number(f, ctt, 2, "347", "846.CTT02", "hash total") if ctt is not None else None
-    if ctt is not None and hashed is not None:
-        total = sum((Decimal(v) for i in payload["items"] for v in i["quantities"].values()), Decimal(0))
-        if hashed != total:
-            f.bad_value(
-                ctt,
-                2,
-                "347",
-                "846.CTT02",
-                f"CTT02 hash total {hashed} differs from the sum of the quantities {total}.",
-                expected=str(total),
-                severity="warning",
-            )
-    return MapResult(
-        documents=(Mapped(kind="inventory_advice", payload=payload, extras=extras),), errors=tuple(f.errors)
-    )
+    return MapResult.of([Mapped(kind="inventory_advice", payload=payload, extras=extras)], f.errors)
+
+
+def _check_ctt(f: Findings, ctt: Segment, count: int, items: list[dict[str, Any] | None]) -> None:
+    """CTT01 must count the LIN loops (error); CTT02 the QTY02 hash total (warning, and only
+    when every item was read, so that a quantity error is not reported twice)."""
+    declared = el(ctt, 1)
+    if not (declared.isascii() and declared.isdigit() and int(declared) == count):
+        f.bad_value(
+            ctt,
+            1,
+            "354",
+            "846.CTT01",
+            f"CTT01 says {declared or 'nothing'} items, but the set has {count} LIN loops.",
+            expected=str(count),
+        )
+    hashed = number(f, ctt, 2, "347", "846.CTT02", "hash total")
+    if hashed is None or any(i is None for i in items):
+        return
+    total = sum((Decimal(v) for i in items if i is not None for v in i["quantities"].values()), Decimal(0))
+    if hashed != total:
+        f.bad_value(
+            ctt,
+            2,
+            "347",
+            "846.CTT02",
+            f"CTT02 hash total {hashed} differs from the sum of the quantities {total}.",
+            expected=str(total),
+            severity="warning",
+        )

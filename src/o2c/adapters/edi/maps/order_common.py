@@ -23,10 +23,10 @@ from o2c.adapters.edi.maps.reading import (
     read_party,
 )
 
-__all__ = ["OrderHeader", "check_ctt", "line_number", "line_product", "line_uom"]
+__all__ = ["BUYER_ITEM", "OrderHeader", "check_ctt", "line_number", "line_product", "line_uom"]
 
 # Buyer-side item numbers, kept as the line's ``customer_item`` when the product id is another.
-_BUYER_ITEM = ("BP", "IN", "CB")
+BUYER_ITEM = ("BP", "IN", "CB")
 
 
 class OrderHeader:
@@ -41,11 +41,11 @@ class OrderHeader:
         self.dates: dict[str, Segment] = {}
         self.parties: dict[str, Party] = {}
 
-    def take(self, seg: Segment, party: Party | None) -> Party | None:
+    def take(self, f: Findings, seg: Segment, party: Party | None) -> Party | None:
         """Fold one header segment in; returns the N1 loop now open (for N3/N4)."""
         sid = seg.id
         if sid == "N1":
-            party = read_party(seg)
+            party = read_party(seg, f)
             self.parties.setdefault(party["role"], party)
             return party
         if sid in ("N3", "N4"):
@@ -87,6 +87,7 @@ class OrderHeader:
                 rule,
                 "No N1 BY/BT loop identifies the buyer and the partner has no "
                 "customer_id; the order cannot be attributed to an account.",
+                at=f.first("PO1", "POC"),
             )
         return found or ""
 
@@ -120,7 +121,7 @@ def line_product(
     f: Findings, seg: Segment, first: int, partner: TradingPartner, rule: str, *, required_: bool = True
 ) -> tuple[str | None, str | None]:
     """(product id by the partner's qualifier preference, buyer's item number)."""
-    pairs = product_pairs(seg, first)
+    pairs = product_pairs(seg, first, f, rule)
     chosen = pick_product(pairs, partner.product_qualifiers)
     if chosen is None:
         if not required_ and not pairs:
@@ -139,7 +140,7 @@ def line_product(
         else:
             f.missing(seg, first + 1, "234", rule, "product/service id")
         return None, None
-    buyer = next((v for q, v in pairs if q in _BUYER_ITEM and v != chosen[1]), None)
+    buyer = next((v for q, v in pairs if q in BUYER_ITEM and v != chosen[1]), None)
     return chosen[1], buyer
 
 
@@ -164,9 +165,10 @@ def line_uom(
     return partner.uom_map.get(code, code)
 
 
-def check_ctt(f: Findings, ctt: Segment | None, lines: int, hash_total: Decimal, rule: str) -> None:
+def check_ctt(f: Findings, ctt: Segment | None, lines: int, hash_total: Decimal | None, rule: str) -> None:
     """CTT01 must count the lines (error); CTT02, the quantity hash total, is checked as a warning
-    because partners differ on how they truncate it."""
+    because partners differ on how they truncate it - and not at all when ``hash_total`` is
+    None (a quantity could not be read, which is reported already)."""
     if ctt is None:
         return
     declared = el(ctt, 1)
@@ -180,7 +182,7 @@ def check_ctt(f: Findings, ctt: Segment | None, lines: int, hash_total: Decimal,
             expected=f"{lines}",
         )
     hashed = number(f, ctt, 2, "347", f"{rule}.CTT02", "hash total")
-    if hashed is not None and hashed != hash_total:
+    if hashed is not None and hash_total is not None and hashed != hash_total:
         f.bad_value(
             ctt,
             2,

@@ -51,7 +51,7 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         elif sid == "CUR":
             cur = cur or seg
         elif sid == "N1":
-            party = read_party(seg)
+            party = read_party(seg, f)
             parties.setdefault(party["role"], party)
     amount = method = None
     if bpr is None:
@@ -64,7 +64,7 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         date_of(f, bpr, 16, "820.BPR16", "payment effective date")
     payment_id = ""
     if trn is None:
-        f.missing_segment("TRN", "820.TRN", "The remittance has no TRN trace number.")
+        f.missing_segment("TRN", "820.TRN", "The remittance has no TRN trace number.", at=f.after(bpr))
     else:
         payment_id = required(f, trn, 2, "127", "820.TRN02", "trace number")
     currency = partner.currency
@@ -77,7 +77,12 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     payer = parties.get("PR")
     customer = partner.customer_for(((payer or {}).get("id", ""),))
     if customer is None:
-        f.missing_segment("N1", "820.N1", "No N1 PR identifies the payer and the partner has no customer_id.")
+        f.missing_segment(
+            "N1",
+            "820.N1",
+            "No N1 PR identifies the payer and the partner has no customer_id.",
+            at=f.first("ENT", "RMR"),
+        )
     references: list[dict[str, str]] = []
     adjustments = [_adjustment(f, adx, "") for adx in loose]
     remittance: list[dict[str, str]] = []
@@ -116,9 +121,7 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         "remittance": remittance,
         "parties": parties,
     }
-    return MapResult(
-        documents=(Mapped(kind="payment", payload=payload, extras=extras),), errors=tuple(f.errors)
-    )
+    return MapResult.of([Mapped(kind="payment", payload=payload, extras=extras)], f.errors)
 
 
 def _remit(
@@ -147,7 +150,7 @@ def _remit(
 
 def _adjustment(f: Findings, adx: Segment, invoice: str) -> dict[str, str]:
     amount = number(f, adx, 1, "782", "820.ADX01", "adjustment amount", required=True, places=4)
-    reason = required(f, adx, 2, "426", "820.ADX02", "adjustment reason code")
+    reason = required(f, adx, 2, "426", "820.ADX02", "adjustment reason code", max_len=3)
     return {
         "invoice_id": invoice,
         "amount": str(amount or 0),

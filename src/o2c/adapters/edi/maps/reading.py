@@ -18,14 +18,19 @@ from o2c.adapters.edi import ErrorCode, Segment, Severity, TransactionSet
 from o2c.adapters.edi.maps.result import MapError
 
 __all__ = [
+    "MAX_ID",
+    "MAX_PRODUCT",
     "Findings",
     "Party",
+    "add_address",
     "date_of",
     "el",
+    "fits",
     "number",
     "pick_product",
     "product_pairs",
     "read_party",
+    "required",
     "terms_text",
     "time_of",
 ]
@@ -36,6 +41,7 @@ _DECIMAL = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 _MAX_DIGITS = 15  # the longest R element o2c reads (quantities, amounts) holds 15 digits
 # Two-digit years (YYMMDD dates of 003xxx versions): 00-49 are 20xx, 50-99 are 19xx.
 _PIVOT = 50
+MAX_PRODUCT = 48  # data element 234, product/service id, is AN 1/48
 
 
 class Findings:
@@ -46,12 +52,35 @@ class Findings:
     is empty.
     """
 
-    __slots__ = ("anchor", "errors")
+    __slots__ = ("_ts", "anchor", "errors")
 
     def __init__(self, ts: TransactionSet) -> None:
         self.errors: list[MapError] = []
+        self._ts = ts
         first = ts.segments[0] if ts.segments else (ts.trailer or ts.header)
         self.anchor: Segment = first
+
+    def after(self, seg: Segment | None) -> Segment | None:
+        """The segment following ``seg`` in the set (the trailer after the last one).
+
+        Where a missing segment is reported: at its expected place, not on a neighbour whose
+        own findings the 997 would then merge with it (one AK3 per position).
+        """
+        if seg is None:
+            return None
+        segments = self._ts.segments
+        for i, s in enumerate(segments):
+            if s is seg:
+                return segments[i + 1] if i + 1 < len(segments) else self._ts.trailer
+        return None
+
+    def first(self, *segment_ids: str) -> Segment | None:
+        """The first segment with one of these ids, else the trailer (where a header loop that
+        should precede them is reported missing)."""
+        for s in self._ts.segments:
+            if s.id in segment_ids:
+                return s
+        return self._ts.trailer
 
     @property
     def failed(self) -> bool:
@@ -134,12 +163,45 @@ def el(seg: Segment, index: int) -> str:
     return elements[index - 1].strip() if len(elements) >= index else ""
 
 
-def required(f: Findings, seg: Segment, index: int, reference: str, rule: str, what: str) -> str:
-    """Element ``index``, recording it as missing when empty."""
+MAX_ID = 80  # the longest X12 identifier element o2c reads (67, 127 in 005010) holds 80
+
+
+def fits(
+    f: Findings,
+    seg: Segment,
+    index: int,
+    value: str,
+    reference: str,
+    rule: str,
+    what: str,
+    max_len: int = MAX_ID,
+) -> str:
+    """``value`` (element ``index``) when it is at most ``max_len`` long; else "" and AK403 5.
+
+    Identifiers land in canonical fields with length limits: an overlong one is the partner's
+    error to hear about, not a payload the model refuses later.
+    """
+    if len(value) <= max_len:
+        return value
+    f.add(
+        seg,
+        _E.ELEMENT_TOO_LONG,
+        rule,
+        f"{seg.id}{index:02d} ({what}) is {len(value)} characters long; at most {max_len} are allowed.",
+        element=index,
+        reference=reference,
+    )
+    return ""
+
+
+def required(
+    f: Findings, seg: Segment, index: int, reference: str, rule: str, what: str, max_len: int = MAX_ID
+) -> str:
+    """Element ``index``, recording it as missing when empty or too long when over ``max_len``."""
     value = el(seg, index)
     if not value:
         f.missing(seg, index, reference, rule, what)
-    return value
+    return fits(f, seg, index, value, reference, rule, what, max_len)
 
 
 def number(
@@ -271,13 +333,21 @@ def time_of(f: Findings, seg: Segment, index: int, rule: str, what: str) -> time
     return None
 
 
-def product_pairs(seg: Segment, first: int) -> list[tuple[str, str]]:
-    """The (qualifier, id) pairs of a segment from element ``first`` on (PO106/PO107...)."""
+def product_pairs(
+    seg: Segment, first: int, f: Findings | None = None, rule: str = ""
+) -> list[tuple[str, str]]:
+    """The (qualifier, id) pairs of a segment from element ``first`` on (PO106/PO107...).
+
+    With ``f``, an id longer than an X12 product id may be (48) is reported and left out.
+    """
     elements = seg.elements
     out = []
     for i in range(first - 1, len(elements) - 1, 2):
         qualifier, value = elements[i].strip(), elements[i + 1].strip()
         if qualifier and value:
+            if f is not None and len(value) > MAX_PRODUCT:
+                fits(f, seg, i + 2, value, "234", rule, "product/service id", MAX_PRODUCT)
+                continue
             out.append((qualifier, value))
     return out
 
@@ -315,9 +385,11 @@ Party = dict[str, str]
 """An N1 loop as read: role, name, id_qualifier, id, address, city, region, postal_code, country."""
 
 
-def read_party(n1: Segment) -> Party:
-    """The N1 part of a party; :func:`add_address` completes it from N3/N4."""
-    return {"role": el(n1, 1), "name": el(n1, 2), "id_qualifier": el(n1, 3), "id": el(n1, 4)}
+def read_party(n1: Segment, f: Findings) -> Party:
+    """The N1 part of a party (an overlong N104 is reported and dropped); :func:`add_address`
+    completes it from N3/N4."""
+    code = fits(f, n1, 4, el(n1, 4), "67", f"{n1.id}04", "identification code")
+    return {"role": el(n1, 1), "name": el(n1, 2), "id_qualifier": el(n1, 3), "id": code}
 
 
 def add_address(party: Party, seg: Segment) -> None:

@@ -33,9 +33,11 @@ class MapCode(StrEnum):
 
     UNKNOWN_PARTNER = "UNKNOWN_PARTNER"  # no partner has this ISA sender or GS02 code
     NOT_ADDRESSED_TO_US = "NOT_ADDRESSED_TO_US"  # ISA07/ISA08 is not the partner's our_isa_*
+    INTERCHANGE_INVALID = "INTERCHANGE_INVALID"  # ISA/IEA errors: no group of it is processed
     SET_NOT_SUPPORTED = "SET_NOT_SUPPORTED"  # the set id is not enabled inbound for the partner
     MAPPING_FAILED = "MAPPING_FAILED"  # a map raised: a bug, reported as a value
     PAYLOAD_INVALID = "PAYLOAD_INVALID"  # a map's payload failed its canonical model: a bug
+
 
 _PROBES: dict[str, EdiError] = {}
 

@@ -16,6 +16,7 @@ from o2c.adapters.edi.maps.reading import (
     add_address,
     date_of,
     el,
+    fits,
     number,
     product_pairs,
     read_party,
@@ -42,23 +43,31 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     parties: dict[str, Party] = {}
     party: Party | None = None
     lines = ShippedLines()
-    group_line: int | None = None
-    pending: list[list[Any]] = []  # [W12, line_no, lot] per item, completed by later N9s
+    # An LX loop is one line: an N9 LI/LT before its W12 describes the line, after it the item.
+    line_no: int | None = None
+    lot = ""
+    item: list[Any] | None = None  # [W12, line number, lot] of the loop's current item
+    pending: list[list[Any]] = []
     total = Decimal(0)
     for seg in ts.segments:
         sid = seg.id
         if sid == "LX":
-            group_line = int_id(el(seg, 1))
+            line_no, lot, item = int_id(el(seg, 1)), "", None
         elif sid == "W12":
-            pending.append([seg, group_line, ""])
+            item = [seg, line_no, lot]
+            pending.append(item)
         elif sid == "N9":
             q, v = el(seg, 1), el(seg, 2)
-            if pending and q == "LT":
-                pending[-1][2] = v
-            elif pending and q == "LI" and int_id(v):
-                pending[-1][1] = int_id(v)
-            elif q == "LI" and int_id(v):
-                group_line = int_id(v)
+            if q == "LI" and int_id(v) is not None:
+                if item is None:
+                    line_no = int_id(v)
+                else:
+                    item[1] = int_id(v)
+            elif q == "LT":
+                if item is None:
+                    lot = v
+                else:
+                    item[2] = v
             else:
                 refs.setdefault(q, v)
         elif sid == "W06":
@@ -68,7 +77,7 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         elif sid == "W03":
             w03 = seg
         elif sid == "N1":
-            party = read_party(seg)
+            party = read_party(seg, f)
             parties.setdefault(party["role"], party)
         elif sid in ("N3", "N4") and party is not None:
             add_address(party, seg)
@@ -79,7 +88,9 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         f.missing_segment("W06", "945.W06", "The shipping advice has no W06 segment.")
     else:
         order_id = required(f, w06, 2, "", "945.W0602", "depositor order number")
-        shipment_id = el(w06, 4) or el(w06, 5)
+        shipment_id = fits(f, w06, 4, el(w06, 4), "145", "945.W0604", "shipment identification") or fits(
+            f, w06, 5, el(w06, 5), "145", "945.W0605", "agent shipment identification"
+        )
         if not shipment_id:
             f.missing(w06, 4, "145", "945.W0604", "shipment identification")
         date_of(f, w06, 3, "945.W0603", "shipment date")
@@ -100,7 +111,12 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     wh_party = parties.get("SF") or parties.get("WH")
     warehouse = partner.warehouse_for(wh_party["id"] if wh_party else "")
     if warehouse is None:
-        f.missing_segment("N1", "945.N1", "No N1 SF/WH names the warehouse and the partner has none.")
+        f.missing_segment(
+            "N1",
+            "945.N1",
+            "No N1 SF/WH names the warehouse and the partner has none.",
+            at=f.first("LX", "W12"),
+        )
     if f.failed or w06 is None:
         return MapResult(errors=tuple(f.errors))
     payload = {
@@ -121,9 +137,7 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     }
     if lines.not_shipped:
         extras["not_shipped"] = lines.not_shipped
-    return MapResult(
-        documents=(Mapped(kind="shipment", payload=payload, extras=extras),), errors=tuple(f.errors)
-    )
+    return MapResult.of([Mapped(kind="shipment", payload=payload, extras=extras)], f.errors)
 
 
 def _w12(
@@ -133,8 +147,8 @@ def _w12(
     if qty is not None and qty < 0:
         f.bad_value(w12, 3, "382", "945.W1203", f"W1203 units shipped {qty} is negative.")
         return Decimal(0)
-    pairs = product_pairs(w12, 7)
-    upc = el(w12, 6)
+    pairs = product_pairs(w12, 7, f, "945.W1208")
+    upc = fits(f, w12, 6, el(w12, 6), "438", "945.W1206", "U.P.C. case code", 48)
     if upc:
         pairs.append(("UP", upc))
     product = shipped_product(f, w12, pairs, partner, "945.W1208")

@@ -1,0 +1,389 @@
+"""From inbound X12 bytes to canonical messages and 997 acknowledgments.
+
+:func:`read_interchange` parses with the codec, identifies each interchange's partner, maps
+every transaction set the partner may send, validates each payload against its canonical
+model, and decides the 997 of every functional group with the codec's ``assess_group`` over
+envelope *and* mapping errors.  Only sets the 997 accepts (``A`` or ``E``, in a group that is
+not rejected) become messages: a rejected set is the partner's to correct and resend.
+
+Message identity: ``source`` is ``edi:<partner_id>`` and ``source_message_id`` is
+``ISA13:GS06:ST02`` (``/<part>`` appended when one set yields several documents, e.g. an ASN
+for two orders), so an interchange sent again deduplicates in the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import ValidationError
+
+from o2c.adapters.canonical import KINDS, explain
+from o2c.adapters.edi import (
+    EdiError,
+    FunctionalGroup,
+    Interchange,
+    Segment,
+    TransactionSet,
+    assess_group,
+    functional_ack,
+    parse,
+)
+from o2c.adapters.edi.maps.asn_in import map_856
+from o2c.adapters.edi.maps.canonical_ext import EXT_KINDS
+from o2c.adapters.edi.maps.carrier_in import map_214
+from o2c.adapters.edi.maps.changes_in import map_860
+from o2c.adapters.edi.maps.inventory_in import map_846
+from o2c.adapters.edi.maps.orders_in import map_850
+from o2c.adapters.edi.maps.partners import PartnerDirectory, TradingPartner
+from o2c.adapters.edi.maps.payments_in import map_820
+from o2c.adapters.edi.maps.result import MapCode, MapError, MapResult
+from o2c.adapters.edi.maps.warehouse_in import map_945
+
+__all__ = [
+    "INBOUND_MAPS",
+    "MODELS",
+    "CanonicalMessage",
+    "FunctionalAck",
+    "InboundBatch",
+    "SetOutcome",
+    "read_interchange",
+]
+
+Mapper = Callable[..., MapResult]
+INBOUND_MAPS: Mapping[str, Mapper] = MappingProxyType(
+    {
+        "850": map_850,
+        "860": map_860,
+        "856": map_856,
+        "945": map_945,
+        "214": map_214,
+        "846": map_846,
+        "820": map_820,
+    }
+)
+"""Transaction set id -> map; a partner's ``inbound`` chooses among them."""
+MODELS: Mapping[str, type[Any]] = MappingProxyType({**KINDS, **EXT_KINDS})
+"""Message kind -> the pydantic model its payload must satisfy."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanonicalMessage:
+    """One message for the inbox.  ``test`` is True when ISA15 said ``T`` (test data)."""
+
+    kind: str
+    source: str
+    source_message_id: str
+    payload: Mapping[str, Any]
+    extras: Mapping[str, Any] = field(default_factory=dict)
+    test: bool = False
+
+    def body(self) -> str:
+        """The payload as the JSON body of an ``InboundMessage``."""
+        return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetOutcome:
+    """What became of one transaction set: its 997 code and, when it was mapped, the result."""
+
+    partner_id: str
+    interchange_control_number: str
+    group_control_number: str
+    set_id: str
+    set_control_number: str
+    code: str
+    result: MapResult | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionalAck:
+    """The 997 for one inbound group, addressed back to ``partner`` (see ``outbound_interchange``)."""
+
+    partner: TradingPartner
+    interchange_control_number: str
+    group_control_number: str
+    code: str
+    transaction_set: TransactionSet
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundBatch:
+    """Everything :func:`read_interchange` made of its input.
+
+    Invariants: every message comes from a set whose outcome code is ``A`` or ``E``; ``errors``
+    holds every problem found (codec and mapping, as ``EdiError`` values with their control
+    numbers), in the order found; one ``FunctionalAck`` per group of a known partner that wants
+    997s.
+    """
+
+    messages: tuple[CanonicalMessage, ...] = ()
+    acks: tuple[FunctionalAck, ...] = ()
+    errors: tuple[EdiError, ...] = ()
+    sets: tuple[SetOutcome, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing of error severity was found."""
+        return not any(e.severity == "error" for e in self.errors)
+
+
+def read_interchange(
+    data: bytes | str,
+    directory: PartnerDirectory,
+    *,
+    validate: bool = True,
+    ack_control_start: int = 1,
+    encoding: str = "utf-8",
+) -> InboundBatch:
+    """Parse, identify, map and acknowledge every interchange in ``data``; never raises.
+
+    ``validate`` checks each payload against its model (``MODELS``); turn it off only where
+    the runtime validates later anyway (the benchmark measures both).  997 control numbers
+    (ST02) are numbered from ``ack_control_start`` across the batch, so the acks of one partner
+    can share a functional group.
+    """
+    out = _Batch(directory, validate, ack_control_start)
+    result = parse(data, encoding=encoding)
+    out.errors.extend(result.errors)
+    for ic in result.interchanges:
+        try:
+            out.interchange(ic)
+        except Exception as exc:  # the no-raise contract outranks the bug: report it as a value
+            out.errors.append(
+                EdiError(
+                    code=MapCode.MAPPING_FAILED,
+                    message=f"Reading interchange {ic.control_number} failed unexpectedly "
+                    f"({type(exc).__name__}: {exc}); this is a bug in the maps.",
+                    interchange_control_number=ic.control_number,
+                )
+            )
+    return InboundBatch(
+        messages=tuple(out.messages), acks=tuple(out.acks), errors=tuple(out.errors), sets=tuple(out.sets)
+    )
+
+
+class _Batch:
+    """Accumulates the batch; one method per envelope level."""
+
+    def __init__(self, directory: PartnerDirectory, validate: bool, ack_control: int) -> None:
+        self.directory = directory
+        self.validate = validate
+        self.ack_control = ack_control
+        self.messages: list[CanonicalMessage] = []
+        self.acks: list[FunctionalAck] = []
+        self.errors: list[EdiError] = []
+        self.sets: list[SetOutcome] = []
+
+    def interchange(self, ic: Interchange) -> None:
+        partner = self.directory.identify(ic)
+        if partner is None:
+            gs = ", ".join(sorted({g.sender for g in ic.groups})) or "none"
+            self.errors.append(
+                EdiError(
+                    code=MapCode.UNKNOWN_PARTNER,
+                    message=f"Interchange {ic.control_number} comes from ISA {ic.sender_qualifier}/"
+                    f"{ic.sender_id} (GS senders: {gs}), which is no configured trading partner; "
+                    "nothing was mapped and no 997 was made. Add the partner or check the sender.",
+                    segment_id="ISA",
+                    position=1,
+                    line=ic.header.line if ic.header else None,
+                    interchange_control_number=ic.control_number,
+                )
+            )
+            return
+        for group in ic.groups:
+            self.group(ic, group, partner)
+
+    def group(self, ic: Interchange, group: FunctionalGroup, partner: TradingPartner) -> None:
+        extra: list[EdiError] = []
+        broken = [e.code for e in ic.errors if e.severity == "error"]
+        if broken:
+            # A damaged ISA/IEA (control numbers, counts, truncation) is a TA1 rejection; the
+            # 997 must then reject each group too, or it would ack what we do not process.
+            extra.append(
+                EdiError(
+                    code=MapCode.INTERCHANGE_INVALID,
+                    message=f"Interchange {ic.control_number!r} has envelope errors "
+                    f"({', '.join(sorted(set(broken)))}); none of its groups was processed.",
+                    segment_id="ISA",
+                    group_control_number=group.control_number,
+                    interchange_control_number=ic.control_number,
+                )
+            )
+        if (ic.receiver_qualifier, ic.receiver_id.upper()) != (
+            partner.our_isa_qualifier,
+            partner.our_isa_id.upper(),
+        ):
+            extra.append(
+                EdiError(
+                    code=MapCode.NOT_ADDRESSED_TO_US,
+                    message=f"Interchange {ic.control_number} is addressed to {ic.receiver_qualifier}/"
+                    f"{ic.receiver_id}, but partner {partner.partner_id} sends to "
+                    f"{partner.our_isa_qualifier}/{partner.our_isa_id}; the group was rejected.",
+                    segment_id="ISA",
+                    group_control_number=group.control_number,
+                    interchange_control_number=ic.control_number,
+                )
+            )
+        envelope_ok = not extra and not any(e.severity == "error" for e in group.errors)
+        results: list[MapResult | None] = []
+        unsupported: set[str] = set()
+        for ts in group.transaction_sets:
+            if not (envelope_ok and ts.ok):
+                results.append(None)
+                continue
+            mapper = INBOUND_MAPS.get(ts.id) if ts.id in partner.inbound else None
+            if mapper is None:
+                unsupported.add(ts.control_number)
+                extra.append(_unsupported(ic, group, ts, partner))
+                results.append(None)
+                continue
+            r = self.map_set(mapper, ts, partner, group.version)
+            results.append(r)
+            extra.extend(
+                e.to_edi_error(
+                    ts,
+                    group_control_number=group.control_number,
+                    interchange_control_number=ic.control_number,
+                )
+                for e in r.errors
+            )
+        self.errors.extend(extra)
+        # What we process is exactly what the 997 accepts: with a 997, its AK5/AK9 codes are
+        # read back (one verdict computed, not two); without, the same verdict is computed.
+        if partner.send_997:
+            ack = functional_ack(ic, group, extra, control_number=self.ack_control)
+            self.ack_control += 1
+            if unsupported:
+                ack = _mark_unsupported(ack, unsupported)
+            group_code, set_codes = _codes_of(ack)
+            self.acks.append(
+                FunctionalAck(
+                    partner=partner,
+                    interchange_control_number=ic.control_number,
+                    group_control_number=group.control_number,
+                    code=group_code,
+                    transaction_set=ack,
+                )
+            )
+        else:
+            verdict = assess_group(ic, group, extra)
+            group_code, set_codes = verdict.code, [sv.code for sv in verdict.sets]
+        for ts, code, mapped in zip(group.transaction_sets, set_codes, results, strict=True):
+            code = "R" if group_code == "R" else code
+            self.sets.append(
+                SetOutcome(
+                    partner_id=partner.partner_id,
+                    interchange_control_number=ic.control_number,
+                    group_control_number=group.control_number,
+                    set_id=ts.id,
+                    set_control_number=ts.control_number,
+                    code=code,
+                    result=mapped,
+                )
+            )
+            if mapped is not None and code in ("A", "E"):
+                self.publish(ic, group, ts, mapped, partner)
+
+    def map_set(self, mapper: Mapper, ts: TransactionSet, partner: TradingPartner, version: str) -> MapResult:
+        """Run one map under the no-raise contract, then hold its payloads to their models."""
+        try:
+            r = mapper(ts, partner, version=version)
+        except Exception as exc:
+            return _set_failure(
+                ts,
+                MapCode.MAPPING_FAILED,
+                f"The {ts.id} map failed unexpectedly "
+                f"({type(exc).__name__}: {exc}); this is a bug in the maps.",
+            )
+        if self.validate:
+            for doc in r.documents:
+                try:
+                    MODELS[doc.kind].model_validate(doc.payload)
+                except ValidationError as e:
+                    return _set_failure(
+                        ts,
+                        MapCode.PAYLOAD_INVALID,
+                        f"The {ts.id} map produced a {doc.kind} the model refuses: {explain(e)}.",
+                    )
+        return r
+
+    def publish(
+        self,
+        ic: Interchange,
+        group: FunctionalGroup,
+        ts: TransactionSet,
+        r: MapResult,
+        partner: TradingPartner,
+    ) -> None:
+        base = f"{ic.control_number}:{group.control_number}:{ts.control_number}"
+        for doc in r.documents:
+            self.messages.append(
+                CanonicalMessage(
+                    kind=doc.kind,
+                    source=partner.source,
+                    source_message_id=f"{base}/{doc.part}" if doc.part else base,
+                    payload=doc.payload,
+                    extras=doc.extras,
+                    test=ic.usage_indicator == "T",
+                )
+            )
+
+
+def _set_failure(ts: TransactionSet, code: str, message: str) -> MapResult:
+    return MapResult(
+        errors=(
+            MapError(
+                code=code,
+                rule=f"{ts.id}.map",
+                message=message,
+                segment_id="ST",
+                position=ts.header.position or None,
+                line=ts.header.line or None,
+            ),
+        )
+    )
+
+
+def _unsupported(
+    ic: Interchange, group: FunctionalGroup, ts: TransactionSet, partner: TradingPartner
+) -> EdiError:
+    enabled = ", ".join(sorted(partner.inbound)) or "none"
+    return EdiError(
+        code=MapCode.SET_NOT_SUPPORTED,
+        message=f"Transaction set {ts.id} {ts.control_number!r} is not enabled for partner "
+        f"{partner.partner_id} (inbound sets: {enabled}).",
+        segment_id="ST",
+        position=ts.header.position or None,
+        line=ts.header.line or None,
+        set_control_number=ts.control_number,
+        group_control_number=group.control_number,
+        interchange_control_number=ic.control_number,
+    )
+
+
+def _codes_of(ack: TransactionSet) -> tuple[str, list[str]]:
+    """(AK901, [AK501 per AK2 in order]) of a 997 built by ``functional_ack``."""
+    sets = [seg.element(1) for seg in ack.segments if seg.id == "AK5"]
+    last = ack.segments[-1]
+    return (last.element(1) if last.id == "AK9" else "R"), sets
+
+
+def _mark_unsupported(ack: TransactionSet, controls: set[str]) -> TransactionSet:
+    """Add AK502 ``1`` (Transaction Set Not Supported) to the AK5 of each unsupported set.
+
+    The codec's tables have no code for "not supported" (its errors describe syntax), so the
+    code is added here; the AK5 is already ``R`` because the finding is an error.
+    """
+    segments = list(ack.segments)
+    current = ""
+    for i, seg in enumerate(segments):
+        if seg.id == "AK2":
+            current = seg.element(2)
+        elif seg.id == "AK5" and current in controls and "1" not in seg.elements[1:]:
+            segments[i] = Segment(id="AK5", elements=(seg.elements[0], "1", *seg.elements[1:5]))
+    return replace(ack, segments=tuple(segments))

@@ -1,0 +1,108 @@
+"""Specification: remittance advice (820) -> ``payment``, adjustments kept beside it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from o2c.adapters.canonical import PaymentIn
+from o2c.adapters.edi.maps import map_820, read_interchange
+from o2c.adapters.edi.maps.canonical_ext import AdjustmentIn
+
+from .support import ack_lines, directory, inbound_set, inbound_text, partner, sample_sets
+
+
+def test_the_edi_net_820_sample_becomes_a_check_payment_of_seven_invoices() -> None:
+    (ts,) = sample_sets("indice__x12.820.issue140.edi", "820")
+    result = map_820(ts, partner("mart"), version="005010")
+    assert result.errors == () and result.kind == "payment"
+    payment = PaymentIn.model_validate(result.payload)
+    # TRN*3*4529952; BPR*I*21298.97*C*CHK...; N1*PR*MART INC.*UL*1238742000008 -> C-MART
+    assert (payment.payment_id, payment.customer_id, payment.amount, payment.currency, payment.method) == (
+        "4529952",
+        "C-MART",
+        Decimal("21298.97"),
+        "USD",
+        "check",
+    )
+    assert len(payment.references) == 7
+    first = payment.references[0]
+    # RMR*IV*26801*PO*4408.75*4650.41*97.9: paid 4408.75 of 4650.41 with 97.90 discount
+    assert (first.invoice_id, first.amount, first.discount) == ("26801", Decimal("4408.75"), Decimal("97.9"))
+    extras = result.documents[0].extras
+    # ADX*-143.76*59*CM*26801 follows RMR 26801: 4650.41 - 97.90 - 143.76 = 4408.75
+    (adjustment,) = (AdjustmentIn.model_validate(a) for a in extras["adjustments"])
+    assert (adjustment.invoice_id, adjustment.amount, adjustment.reason_code, adjustment.reference) == (
+        "26801",
+        Decimal("-143.76"),
+        "59",
+        "26801",
+    )
+    assert (extras["handling"], extras["payment_date"]) == ("I", "20191029")
+    assert extras["remittance"][0]["invoice_amount"] == "4650.41"
+
+
+REMITTANCE = [
+    (
+        "BPR",
+        "C",
+        "1500.00",
+        "C",
+        "ACH",
+        "CTX",
+        "01",
+        "999999992",
+        "DA",
+        "123456",
+        "",
+        "",
+        "01",
+        "888888880",
+        "DA",
+        "654321",
+        "20240305",
+    ),
+    ("TRN", "1", "ACH-778899"),
+    ("N1", "PR", "ACME STORES", "92", "ACME-HQ"),
+    ("ENT", "1"),
+    ("RMR", "IV", "INV-1001", "", "980", "1000", "20"),
+    ("RMR", "IV", "INV-1002", "", "520", "520"),
+    ("ADX", "-10", "CS", "IV", "INV-1002"),
+]
+
+
+@pytest.mark.parametrize("version", ["004010", "005010"])
+def test_an_ach_remittance_pays_invoices_net_of_discount(version: str) -> None:
+    result = map_820(inbound_set(partner("acme"), "820", REMITTANCE, version=version), partner("acme"))
+    assert result.errors == ()
+    payment = PaymentIn.model_validate(result.payload)
+    assert (payment.payment_id, payment.customer_id, payment.method) == ("ACH-778899", "C-ACME", "ach")
+    assert [(r.invoice_id, r.amount, r.discount) for r in payment.references] == [
+        ("INV-1001", Decimal("980"), Decimal("20")),
+        ("INV-1002", Decimal("520"), Decimal("0")),
+    ]
+    assert result.documents[0].extras["adjustments"][0]["invoice_id"] == "INV-1002"
+
+
+def test_a_payment_that_does_not_add_up_is_accepted_with_a_note_for_cash_application() -> None:
+    text = inbound_text(partner("acme"), "820", REMITTANCE, edit=("BPR*C*1500.00", "BPR*C*1490.00"))
+    batch = read_interchange(text, directory())
+    assert len(batch.messages) == 1
+    assert ack_lines(batch)[2:5] == ["AK3*BPR*2**8", "AK4*2*782*7", "AK5*E*5"]
+
+
+def test_a_remittance_without_trace_number_or_amount_is_rejected() -> None:
+    segs = [("BPR", "C", "", "C", "ACH"), *REMITTANCE[2:]]
+    batch = read_interchange(inbound_text(partner("acme"), "820", segs), directory())
+    assert batch.messages == ()
+    assert ack_lines(batch) == [
+        "AK1*RA*1",
+        "AK2*820*0001",
+        "AK3*BPR*2**8",
+        "AK4*2*782*1",
+        "AK3*TRN*3**3",  # reported where it was expected: before the N1 that follows BPR
+        "AK5*R*5",
+        "AK9*R*1*1*0",
+    ]
+    assert [e.message.split("]")[0][1:] for e in batch.errors] == ["820.BPR02", "820.TRN"]
