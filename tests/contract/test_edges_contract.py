@@ -126,6 +126,25 @@ def test_a_closed_dead_letter_is_no_longer_open(uow_factory: UowFactory) -> None
         assert uow.dead_letters.get("DL-3").status == "discarded"
 
 
+def test_parked_letters_are_found_by_what_they_wait_for(uow_factory: UowFactory) -> None:
+    from dataclasses import replace
+
+    with uow_factory() as uow:
+        uow.dead_letters.add(replace(dead_letter("DL-1"), waiting_for="shipment:O-1:S1"))
+        uow.dead_letters.add(replace(dead_letter("DL-2"), waiting_for="shipment:O-1:S2"))
+        uow.dead_letters.add(dead_letter("DL-3"))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.dead_letters.add(replace(dead_letter("DL-4", failed_at=T0 + timedelta(seconds=1)),
+                                     waiting_for="shipment:O-1:S1"))
+        found = uow.dead_letters.waiting_for(["shipment:O-1:S1", "shipment:O-9:S9"])
+        assert [d.dead_letter_id for d in found] == ["DL-1", "DL-4"]
+        assert found[0].waiting_for == "shipment:O-1:S1"
+        uow.dead_letters.close("DL-1", "replayed")
+        assert [d.dead_letter_id for d in uow.dead_letters.waiting_for(["shipment:O-1:S1"])] == ["DL-4"]
+        assert uow.dead_letters.waiting_for([]) == []
+
+
 def test_closing_an_unknown_dead_letter_is_refused(uow_factory: UowFactory) -> None:
     with uow_factory() as uow, pytest.raises(KeyError):
         uow.dead_letters.close("DL-404", "resolved")

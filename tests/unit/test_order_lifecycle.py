@@ -206,16 +206,26 @@ def test_a_malformed_message_is_dead_lettered_naming_the_bad_fields(h: Harness) 
     assert bad_json.status is Status.DEAD_LETTERED
 
 
-def test_a_pod_before_its_shipment_is_parked_and_applies_on_replay(h: Harness) -> None:
+def test_a_pod_before_its_shipment_is_parked_and_applied_when_the_shipment_arrives(h: Harness) -> None:
     h.stock("P1", "100")
     oid = h.order().correlation_id
     early = h.deliver(oid, "SH1-W1")
     assert early.status is Status.DEAD_LETTERED and early.code == "INT-OUT-OF-ORDER"
+    assert [d.waiting_for for d in h.dead_letters()] == [f"shipment:{oid}:SH1-W1"]
     h.ship_all(oid)
-    replayed = h.app.runtime.replay(early.dead_letter_id)
-    assert replayed.status is Status.APPLIED
     assert h.get(oid).shipments[0].delivered_at is not None
     assert h.dead_letters() == []
+    pod = next(e for e in h.events(oid) if e.type == "ProofOfDeliveryReceived")
+    assert pod.causation_id == f"test:{early.source_message_id}"
+
+
+def test_a_parked_message_can_still_be_replayed_by_hand(h: Harness) -> None:
+    h.stock("P1", "100")
+    oid = h.order().correlation_id
+    early = h.deliver(oid, "SH-OTHER")
+    again = h.app.runtime.replay(early.dead_letter_id)
+    assert again.status is Status.DEAD_LETTERED and again.code == "INT-OUT-OF-ORDER"
+    assert [d.dead_letter_id for d in h.dead_letters()] == [again.dead_letter_id]
 
 
 def test_overshipping_is_refused_with_the_quantities(h: Harness) -> None:

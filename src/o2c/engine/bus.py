@@ -24,7 +24,7 @@ from o2c.engine.handlers import HANDLERS
 from o2c.engine.handlers.registry import Handler
 from o2c.engine.ports import Clock, DeadLetter, Ids, InsufficientStock, UnitOfWork
 from o2c.engine.projector import correlation_of, project
-from o2c.engine.reactions import next_commands, outbound
+from o2c.engine.reactions import next_commands, outbound, unblocks
 from o2c.policy import PolicyRegistry
 
 ENGINE_SOURCE = "o2c.engine"
@@ -46,6 +46,7 @@ class Dispatched:
     correlation_id: str | None = None
     events: int = 0
     dead_letters: list[str] = field(default_factory=list)
+    unblocked: list[str] = field(default_factory=list)  # what parked messages may be waiting for
 
 
 class MessageBus:
@@ -91,6 +92,9 @@ class MessageBus:
                 result.correlation_id = envs[0].correlation_id
             result.events += len(envs)
             for env in envs:
+                key = unblocks(env.payload)
+                if key is not None:
+                    result.unblocked.append(key)
                 queue.extend((nc, env.event_id, ENGINE_SOURCE) for nc in next_commands(env.payload, uow))
         return result
 

@@ -13,9 +13,10 @@ from o2c.domain.holds import HoldCode
 class Rejected(Exception):
     """The command cannot be applied as it stands; the reason says why."""
 
-    def __init__(self, code: HoldCode | str, reason: str) -> None:
+    def __init__(self, code: HoldCode | str, reason: str, *, waiting_for: str | None = None) -> None:
         super().__init__(reason)
         self.code = str(code)
+        self.waiting_for = waiting_for  # parked until this happens, then applied again
         self.reason = reason
 
 

@@ -144,6 +144,9 @@ class DeadLetter:
     failed_at: datetime
     body: str
     status: str = "open"
+    #: set while the message waits for something to arrive first (a POD before
+    #: its shipment): the runtime applies it again as soon as that happens
+    waiting_for: str | None = None
 
 
 class Inbox(Protocol):
@@ -163,6 +166,9 @@ class DeadLetters(Protocol):
     def get(self, dead_letter_id: str) -> DeadLetter | None: ...
     def open(self) -> list[DeadLetter]: ...
     def close(self, dead_letter_id: str, status: str) -> None: ...
+    def waiting_for(self, keys: Iterable[str]) -> list[DeadLetter]:
+        """Open letters parked until one of ``keys`` happened, oldest first."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

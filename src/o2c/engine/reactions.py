@@ -9,6 +9,17 @@ from o2c.engine import commands as cmd
 from o2c.engine.ports import UnitOfWork
 
 
+def shipment_key(order_id: str, shipment_id: str) -> str:
+    return f"shipment:{order_id}:{shipment_id}"
+
+
+def unblocks(e: ev.Event) -> str | None:
+    """What a parked message may have been waiting for, now that ``e`` happened."""
+    if isinstance(e, ev.ShipmentConfirmed):
+        return shipment_key(e.order_id, e.shipment_id)
+    return None
+
+
 def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
     match e:
         case ev.OrderReceived():

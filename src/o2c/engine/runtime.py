@@ -160,12 +160,23 @@ class Runtime:
         except Exception as exc:
             return self._park(uow, m, exc)
         uow.inbox.mark(m.source, m.source_message_id, Status.APPLIED.value, done.correlation_id)
+        if done.unblocked:
+            self._unpark(uow, done.unblocked)
         return Outcome(
             source=m.source,
             source_message_id=m.source_message_id,
             status=Status.APPLIED,
             correlation_id=done.correlation_id,
         )
+
+    def _unpark(self, uow: UnitOfWork, keys: list[str]) -> None:
+        """Apply again, in this transaction, the messages parked until one of
+        ``keys`` happened (an early POD once its shipment is confirmed). One that
+        fails again is parked again under a new id, with its new reason."""
+        for letter in uow.dead_letters.waiting_for(keys):
+            uow.dead_letters.close(letter.dead_letter_id, "replayed")
+            self._apply(uow, InboundMessage(source=letter.source, source_message_id=letter.source_message_id,
+                                            kind=letter.kind, received_at=letter.failed_at, body=letter.body))
 
     def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException) -> Outcome:
         code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) else describe_failure(exc)
@@ -180,6 +191,7 @@ class Runtime:
                 reason=reason,
                 failed_at=m.received_at,
                 body=m.body,
+                waiting_for=getattr(exc, "waiting_for", None),
             )
         )
         uow.inbox.mark(m.source, m.source_message_id, Status.DEAD_LETTERED.value, None)

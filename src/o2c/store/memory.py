@@ -293,6 +293,10 @@ class _DeadLetters:
         merged = {**self.committed, **self.pending}
         return sorted((d for d in merged.values() if d.status == "open"), key=lambda d: d.failed_at)
 
+    def waiting_for(self, keys: Iterable[str]) -> list[DeadLetter]:
+        wanted = set(keys)
+        return [d for d in self.open() if d.waiting_for in wanted]
+
     def close(self, dead_letter_id: str, status: str) -> None:
         d = self.get(dead_letter_id)
         if d is None:

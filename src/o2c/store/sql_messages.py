@@ -300,6 +300,7 @@ _DL_COLS = (
     "failed_at",
     "body",
     "status",
+    "waiting_for",
 )
 
 
@@ -337,6 +338,19 @@ class SqlDeadLetters:
         rows = self._tx.connection().execute(select(dead_letters).where(dead_letters.c.status == "open"))
         found = {r.dead_letter_id: _letter(r) for r in rows}
         found.update(self._pending)
+        return sorted(
+            (d for d in found.values() if d.status == "open"), key=lambda d: (d.failed_at, d.dead_letter_id)
+        )
+
+    def waiting_for(self, keys: Iterable[str]) -> list[DeadLetter]:
+        wanted = set(keys)
+        if not wanted:
+            return []
+        rows = self._tx.connection().execute(
+            select(dead_letters).where(dead_letters.c.status == "open", dead_letters.c.waiting_for.in_(wanted))
+        )
+        found = {r.dead_letter_id: _letter(r) for r in rows}
+        found.update((k, d) for k, d in self._pending.items() if d.waiting_for in wanted)
         return sorted(
             (d for d in found.values() if d.status == "open"), key=lambda d: (d.failed_at, d.dead_letter_id)
         )

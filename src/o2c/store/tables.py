@@ -242,7 +242,9 @@ dead_letters = Table(
     Column("failed_at", UtcDateTime(), nullable=False),
     Column("body", Text(), nullable=False),
     Column("status", _id(), nullable=False),
+    Column("waiting_for", _id()),
     Index(None, "status"),
+    Index(None, "waiting_for"),
 )
 
 outbox = Table(

@@ -10,6 +10,7 @@ from o2c.engine import commands as cmd
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import load_order
+from o2c.engine.reactions import shipment_key
 
 
 def confirm_shipment(c: cmd.ConfirmShipment, ctx: Context) -> list[ev.Event]:
@@ -55,8 +56,9 @@ def record_delivery(c: cmd.RecordDelivery, ctx: Context) -> list[ev.Event]:
     if sh is None:
         raise Rejected(HoldCode.INT_OUT_OF_ORDER,
                        f"proof of delivery for shipment {c.shipment_id} of order {order.order_id} "
-                       "arrived before the shipment confirmation; replay it once the shipment "
-                       "is confirmed")
+                       "arrived before the shipment confirmation; it is parked and applied as soon "
+                       "as the shipment is confirmed",
+                       waiting_for=shipment_key(order.order_id, c.shipment_id))
     if sh.delivered_at is not None:
         return []
     return [ev.ProofOfDeliveryReceived(order_id=order.order_id, shipment_id=c.shipment_id,

@@ -73,9 +73,11 @@ def upgrade() -> None:
         sa.Column("failed_at", TS, nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", ID, nullable=False),
+        sa.Column("waiting_for", ID, nullable=True),
         sa.PrimaryKeyConstraint("dead_letter_id", name="pk_dead_letters"),
     )
     op.create_index("ix_dead_letters_status", "dead_letters", ["status"])
+    op.create_index("ix_dead_letters_waiting_for", "dead_letters", ["waiting_for"])
 
     op.create_table(
         "outbox",
