@@ -347,7 +347,9 @@ class SqlDeadLetters:
         if not wanted:
             return []
         rows = self._tx.connection().execute(
-            select(dead_letters).where(dead_letters.c.status == "open", dead_letters.c.waiting_for.in_(wanted))
+            select(dead_letters).where(
+                dead_letters.c.status == "open", dead_letters.c.waiting_for.in_(wanted)
+            )
         )
         found = {r.dead_letter_id: _letter(r) for r in rows}
         found.update((k, d) for k, d in self._pending.items() if d.waiting_for in wanted)
