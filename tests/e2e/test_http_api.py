@@ -172,17 +172,18 @@ def test_a_decision_the_order_cannot_take_is_dead_lettered_listed_and_replayable
     assert server.client.post(f"/dead-letters/{dl_id}/replay").status_code == 404
 
 
-def test_a_parked_delivery_applies_when_replayed_after_its_shipment(server: Server) -> None:
+def test_a_parked_delivery_applies_by_itself_once_its_shipment_arrives(server: Server) -> None:
     oid = post(server, "/orders", order_body()).json()["order_id"]
     early = server.h.deliver(oid, "SH1-W1")
     assert early.dead_letter_id
+    parked = server.client.get("/dead-letters").json()
+    assert [d["code"] for d in parked] == ["INT-OUT-OF-ORDER"]
     server.h.ship_all(oid)
-    r = server.client.post(f"/dead-letters/{early.dead_letter_id}/replay")
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "applied" and r.json()["correlation_id"] == oid
     got = server.client.get(f"/orders/{oid}").json()
     assert got["shipments"][0]["delivered_at"] is not None
     assert server.client.get("/dead-letters").json() == []
+    r = server.client.post(f"/dead-letters/{early.dead_letter_id}/replay")
+    assert r.status_code == 404, r.text  # nothing left to replay by hand
 
 
 def test_the_openapi_document_lists_every_route(server: Server) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Table
 
-from o2c.domain.billing import Invoice
+from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.inventory import StockPosition
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
@@ -82,7 +82,9 @@ class AggregateCache:
     def put(self, key: str, version: int, obj: Any) -> None:
         self.entries[key] = (version, obj)
         if len(self.entries) > self.capacity:
-            for old in list(self.entries)[: len(self.entries) - self.capacity]:
+            # Drop the oldest tenth at once, so a full cache does not pay for a
+            # scan on every put.
+            for old in list(self.entries)[: max(1, self.capacity // 10)]:
                 del self.entries[old]
 
 
@@ -390,6 +392,9 @@ class SqlInvoices(_Aggregates[Invoice]):
     """Invoices, with status, due date and open amount as queryable columns."""
 
     table, key, cls = invoices, "invoice_id", Invoice
+
+    def _keep(self, obj: Invoice) -> bool:
+        return obj.status is InvoiceStatus.OPEN  # a paid or credited invoice is rarely touched again
 
     def get(self, invoice_id: str) -> Invoice | None:
         return self._get(invoice_id)
