@@ -235,6 +235,51 @@ def kpis(
 
 
 @app.command()
+def ingest(files: Annotated[list[Path], typer.Argument(help="X12 files (interchanges).", exists=False)],
+           partners: Annotated[Path, typer.Option(help="Trading partners (YAML).")],
+           db: DbOpt = None) -> None:
+    """Take X12 files in: each is stored whole, split into canonical messages and acknowledged (997)."""
+    import yaml
+
+    from o2c.adapters.edi.maps import PartnerDirectory
+    from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
+    from o2c.adapters.edi.maps.partners import PartnerConfigError
+
+    try:
+        directory = PartnerDirectory.from_mapping(yaml.safe_load(partners.read_text("utf-8")))
+    except OSError as e:
+        fail(f"cannot read {partners}: {e.strerror}")
+    except (yaml.YAMLError, PartnerConfigError) as e:
+        fail(f"{partners}: {e}")
+    with opened(db) as a:
+        splitter = EdiSplitter(directory)
+        failed = False
+        for f in files:
+            try:
+                data = f.read_bytes()
+            except OSError as e:
+                fail(f"cannot read {f}: {e.strerror}")
+            raw = raw_interchange(data, a.clock.now(), name=f.name)
+            head, outs = a.runtime.submit_document(raw, splitter)
+            if head.status.value == "duplicate":
+                console.print(f"{f}: already received ({head.source_message_id}); nothing changed")
+                continue
+            if head.status.value == "dead_lettered":
+                failed = True
+                console.print(f"[red]{f}: parked as {head.dead_letter_id}[/]: {head.code}: {head.reason}")
+                continue
+            console.print(f"{f}: {len(outs)} message(s)")
+            for o in outs:
+                where = o.correlation_id or ""
+                if o.status.value == "dead_lettered":
+                    failed = True
+                    where = f"[red]{o.dead_letter_id} {o.code}[/]: {o.reason}"
+                console.print(f"  {o.source_message_id}: {o.status.value} {where}")
+        if failed:
+            raise typer.Exit(1)
+
+
+@app.command()
 def serve(db: DbOpt = None,
           host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535)] = 8000) -> None:

@@ -181,3 +181,40 @@ def test_verify_replays_the_log_and_finds_a_tampered_read_model(demo_run, demo_d
     assert bad.returncode == 1
     assert f"orders {order_id}: differs from what the log gives" in bad.stdout
     assert "stock (" in bad.stdout
+
+
+def test_ingest_takes_a_real_x12_850_in_once_and_acknowledges_it(demo_run, demo_db, tmp_path: Path) -> None:
+    import os
+
+    sample = Path(os.environ.get("O2C_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared"
+                                 / "samples" / "x12")) / "nodex12__850.edi"
+    if not sample.exists():
+        reason = f"public sample {sample} not found"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    partners = tmp_path / "partners.yaml"
+    partners.write_text("""
+partners:
+  - partner_id: xyz-retail
+    isa_qualifier: "12"
+    isa_id: "4405197800"
+    our_isa_qualifier: "01"
+    our_isa_id: "999999999"
+    legal_entity_id: US01
+    customer_id: C1000
+    inbound: ["850"]
+    product_qualifiers: [VN, VP, UP]
+""")
+    first = o2c("ingest", str(sample), "--partners", str(partners), "--db", str(demo_db))
+    assert "1 message(s)" in first.stdout and "edi:xyz-retail" not in first.stderr
+    assert "applied SO-" in first.stdout
+    again = o2c("ingest", str(sample), "--partners", str(partners), "--db", str(demo_db))
+    assert "already received" in again.stdout
+    db = sqlite3.connect(demo_db)
+    [(body,)] = db.execute("SELECT body FROM inbox WHERE source = 'edi'").fetchall()
+    assert body.startswith("ISA*")
+    [(ack,)] = db.execute("SELECT payload FROM outbox WHERE kind = 'edi_997'").fetchall()
+    assert "AK9*A" in json.loads(ack)["x12"]
+    bad = o2c("ingest", str(sample), "--partners", str(tmp_path / "missing.yaml"), check=False)
+    assert bad.returncode == 2 and "cannot read" in bad.stderr

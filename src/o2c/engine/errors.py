@@ -24,7 +24,7 @@ class InvalidMessage(Exception):
     """An inbound message that cannot be read: the reason names the field and
     what was expected."""
 
-    def __init__(self, reason: str, code: HoldCode = HoldCode.INT_PARSE_ERROR) -> None:
+    def __init__(self, reason: str, code: HoldCode | str = HoldCode.INT_PARSE_ERROR) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = str(code)

@@ -45,6 +45,20 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
             "products": sorted(products)}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentSplit:
+    """What an adapter made of one raw document (an X12 interchange, a file):
+    the canonical messages in it, the outbound messages it calls for (997s),
+    and, when nothing in it could be used, the code and reason to park it with."""
+
+    messages: tuple[InboundMessage, ...] = ()
+    outbound: tuple[tuple[str, str, str, dict[str, Any]], ...] = ()  # kind, destination, correlation, payload
+    problem: tuple[str, str] | None = None
+
+
+Splitter = Callable[[InboundMessage], DocumentSplit]
+
+
 class Status(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
@@ -103,6 +117,50 @@ class Runtime:
             except ProjectionFailed:
                 break
         return [self._isolated(m) for m in messages]
+
+    def submit_document(self, raw: InboundMessage, split: Splitter) -> tuple[Outcome, list[Outcome]]:
+        """Store a raw document, then the canonical messages split out of it, in
+        one transaction: the raw document is kept whole (and deduplicated) before
+        anything in it is applied, so an interchange sent twice changes nothing."""
+        for attempt in range(self.max_conflict_retries + 1):
+            try:
+                with self.uow_factory() as uow:
+                    if self._seen(uow, [raw]):
+                        return Outcome(source=raw.source, source_message_id=raw.source_message_id,
+                                       status=Status.DUPLICATE), []
+                    uow.inbox.add(raw, None)
+                    try:
+                        parts = split(raw)
+                    except Exception as exc:  # an adapter bug still parks the document whole
+                        parts = DocumentSplit(problem=describe_failure(exc))
+                    for kind, destination, correlation, payload in parts.outbound:
+                        uow.outbox.put(kind, destination, correlation, payload)
+                    if parts.problem is not None and not parts.messages:
+                        head = self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0]))
+                    else:
+                        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
+                        head = Outcome(source=raw.source, source_message_id=raw.source_message_id,
+                                       status=Status.APPLIED)
+                    seen = self._seen(uow, parts.messages)
+                    outs = [self._one(uow, m, seen) for m in parts.messages]
+                    uow.commit()
+                    return head, outs
+            except ConcurrencyConflict:
+                if attempt == self.max_conflict_retries:
+                    raise
+            except ProjectionFailed:
+                break
+        # A message of the document broke while being applied: keep the document
+        # whole on its own, then its messages one by one so only the bad one parks.
+        parts = split(raw)
+        with self.uow_factory() as uow:
+            uow.inbox.add(raw, None)
+            uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
+            for kind, destination, correlation, payload in parts.outbound:
+                uow.outbox.put(kind, destination, correlation, payload)
+            uow.commit()
+        head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
+        return head, [self._isolated(m) for m in parts.messages]
 
     def _isolated(self, m: InboundMessage) -> Outcome:
         """One message in its own transaction: the fallback after a batch failed."""

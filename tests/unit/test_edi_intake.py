@@ -1,0 +1,89 @@
+"""X12 through the runtime: the raw interchange is stored first, split into
+canonical messages, applied, and acknowledged with a 997 in the outbox."""
+
+from __future__ import annotations
+
+import yaml
+
+from o2c.adapters.edi import build_interchange, write
+from o2c.adapters.edi.maps import PartnerDirectory
+from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
+from o2c.domain.holds import HoldCode
+from o2c.engine.runtime import Status
+from tests.builders import T0, Harness, seed
+
+PARTNERS = PartnerDirectory.from_mapping(yaml.safe_load("""
+partners:
+  - partner_id: acme
+    isa_qualifier: ZZ
+    isa_id: ACME
+    our_isa_qualifier: ZZ
+    our_isa_id: O2CDIST
+    legal_entity_id: US
+    customer_id: C1
+    inbound: ["850"]
+    outbound: ["997"]
+    product_qualifiers: [VP]
+    ship_to_map: {"0042": C1-ST1}
+"""))
+
+
+def po_850(po: str, lines: list[tuple[str, str, str, str]], control: int = 7) -> bytes:
+    """An 850 from ACME: (qty, unit, price, item) per line."""
+    segs = [("BEG", "00", "SA", po, "", "20260302"), ("N1", "ST", "Main dock", "92", "0042")]
+    for i, (q, u, p, item) in enumerate(lines, 1):
+        segs.append(("PO1", str(i), q, u, p, "", "VP", item))
+    segs.append(("CTT", str(len(lines))))
+    ic = build_interchange("ACME", "O2CDIST", control, at=T0.replace(tzinfo=None),
+                           groups=[("PO", "004010", control, [("850", "0001", segs)])])
+    return write(ic).encode()
+
+
+def test_an_850_becomes_an_order_and_is_acknowledged_with_a_997() -> None:
+    h = Harness()
+    seed(h.app)
+    h.stock("P1", "100")
+    raw = raw_interchange(po_850("PO-77", [("2", "EA", "2.00", "P1")]), T0, name="po77.edi")
+    head, outs = h.app.runtime.submit_document(raw, EdiSplitter(PARTNERS))
+    assert head.status is Status.APPLIED
+    assert [(o.status, o.source, o.source_message_id) for o in outs] == [
+        (Status.APPLIED, "edi:acme", "000000007:7:0001")]
+    order = h.get(outs[0].correlation_id)
+    assert (order.po_number, order.customer_id, order.channel) == ("PO-77", "C1", "edi")
+    assert order.status.value == "released"
+    acks = [m for m in h.app.store.outbox if m["kind"] == "edi_997"]
+    assert len(acks) == 1 and acks[0]["destination"] == "edi:acme"
+    assert "AK1*PO*7" in acks[0]["payload"]["x12"] and "AK9*A*1*1*1" in acks[0]["payload"]["x12"]
+    assert h.app.store.inbox[("edi", raw.source_message_id)]["message"].body.startswith("ISA*")
+
+
+def test_the_same_file_twice_is_one_document_and_changes_nothing() -> None:
+    h = Harness()
+    seed(h.app)
+    data = po_850("PO-78", [("1", "EA", "2.00", "P1")])
+    first = h.app.runtime.submit_document(raw_interchange(data, T0), EdiSplitter(PARTNERS))
+    events = len(h.app.store.events)
+    head, outs = h.app.runtime.submit_document(raw_interchange(data, T0), EdiSplitter(PARTNERS))
+    assert first[0].status is Status.APPLIED
+    assert head.status is Status.DUPLICATE and outs == []
+    assert len(h.app.store.events) == events
+
+
+def test_an_unreadable_file_is_kept_whole_in_the_dead_letter_queue() -> None:
+    h = Harness()
+    seed(h.app)
+    head, outs = h.app.runtime.submit_document(raw_interchange(b"this is not X12", T0), EdiSplitter(PARTNERS))
+    assert head.status is Status.DEAD_LETTERED and head.code == "INT-PARSE-ERROR"
+    assert outs == []
+    [letter] = h.dead_letters()
+    assert letter.body == "this is not X12" and letter.kind == "x12"
+
+
+def test_an_unknown_item_in_an_850_stops_the_order_on_a_hold_not_the_file() -> None:
+    h = Harness()
+    seed(h.app)
+    head, outs = h.app.runtime.submit_document(
+        raw_interchange(po_850("PO-79", [("1", "EA", "2.00", "NOPE")]), T0), EdiSplitter(PARTNERS))
+    assert head.status is Status.APPLIED
+    order = h.get(outs[0].correlation_id)
+    assert [x.code for x in order.open_holds] == [HoldCode.VAL_ITEM_UNKNOWN]
