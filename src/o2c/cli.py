@@ -234,25 +234,30 @@ def kpis(
             render.kpis(console, report)
 
 
+def _edi_splitter(partners: Path) -> Any:
+    import yaml
+
+    from o2c.adapters.edi.maps import PartnerDirectory
+    from o2c.adapters.edi.maps.intake import EdiSplitter
+    from o2c.adapters.edi.maps.partners import PartnerConfigError
+
+    try:
+        return EdiSplitter(PartnerDirectory.from_mapping(yaml.safe_load(partners.read_text("utf-8"))))
+    except OSError as e:
+        fail(f"cannot read {partners}: {e.strerror}")
+    except (yaml.YAMLError, PartnerConfigError) as e:
+        fail(f"{partners}: {e}")
+
+
 @app.command()
 def ingest(files: Annotated[list[Path], typer.Argument(help="X12 files (interchanges).", exists=False)],
            partners: Annotated[Path, typer.Option(help="Trading partners (YAML).")],
            db: DbOpt = None) -> None:
     """Take X12 files in: each is stored whole, split into canonical messages and acknowledged (997)."""
-    import yaml
+    from o2c.adapters.edi.maps.intake import raw_interchange
 
-    from o2c.adapters.edi.maps import PartnerDirectory
-    from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
-    from o2c.adapters.edi.maps.partners import PartnerConfigError
-
-    try:
-        directory = PartnerDirectory.from_mapping(yaml.safe_load(partners.read_text("utf-8")))
-    except OSError as e:
-        fail(f"cannot read {partners}: {e.strerror}")
-    except (yaml.YAMLError, PartnerConfigError) as e:
-        fail(f"{partners}: {e}")
+    splitter = _edi_splitter(partners)
     with opened(db) as a:
-        splitter = EdiSplitter(directory)
         failed = False
         for f in files:
             try:
@@ -366,8 +371,12 @@ def dlq_replay(
     body: Annotated[
         Path | None, typer.Option(help="A corrected message body to apply instead of the stored one.")
     ] = None,
+    partners: Annotated[
+        Path | None, typer.Option(help="Trading partners (YAML), to split a parked X12 interchange again.")
+    ] = None,
 ) -> None:
     """Apply a dead letter again, after fixing its cause (or with a corrected body)."""
+    splitters = {"x12": _edi_splitter(partners)} if partners is not None else None
     text = None
     if body is not None:
         try:
@@ -376,7 +385,7 @@ def dlq_replay(
             fail(f"cannot read {body}: {e.strerror}")
     with opened(db) as a:
         try:
-            out = a.runtime.replay(dead_letter_id, text)
+            out = a.runtime.replay(dead_letter_id, text, splitters)
         except KeyError:
             fail(f"no open dead letter {dead_letter_id!r}")
         if out.status.value == "applied":

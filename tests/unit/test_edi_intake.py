@@ -87,3 +87,16 @@ def test_an_unknown_item_in_an_850_stops_the_order_on_a_hold_not_the_file() -> N
     assert head.status is Status.APPLIED
     order = h.get(outs[0].correlation_id)
     assert [x.code for x in order.open_holds] == [HoldCode.VAL_ITEM_UNKNOWN]
+
+
+def test_an_interchange_from_an_unknown_sender_is_parked_and_applies_once_the_partner_is_set_up() -> None:
+    h = Harness()
+    seed(h.app)
+    nobody = PartnerDirectory.from_mapping({"partners": []})
+    head, _ = h.app.runtime.submit_document(raw_interchange(po_850("PO-80", [("1", "EA", "2.00", "P1")]), T0),
+                                            EdiSplitter(nobody))
+    assert head.status is Status.DEAD_LETTERED and "no configured trading partner" in head.reason
+    out = h.app.runtime.replay(head.dead_letter_id, splitters={"x12": EdiSplitter(PARTNERS)})
+    assert out.status is Status.APPLIED and out.reason == "1 message(s), 0 dead-lettered"
+    assert h.dead_letters() == []
+    assert h.app.store.orders["SO-00000001"].po_number == "PO-80"

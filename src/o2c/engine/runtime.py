@@ -9,7 +9,7 @@ the bad message is dead-lettered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -262,9 +262,12 @@ class Runtime:
             reason=reason,
         )
 
-    def replay(self, dead_letter_id: str, body: str | None = None) -> Outcome:
+    def replay(self, dead_letter_id: str, body: str | None = None,
+               splitters: Mapping[str, Splitter] | None = None) -> Outcome:
         """Apply a dead letter again (after master data was fixed, or with a
-        corrected ``body``). A new failure parks it again under a new id."""
+        corrected ``body``). A new failure parks it again under a new id. A raw
+        document (an X12 interchange) is split again with the splitter for its
+        kind, e.g. after its trading partner was set up."""
         with self.uow_factory() as uow:
             dl = uow.dead_letters.get(dead_letter_id)
             if dl is None or dl.status != "open":
@@ -301,6 +304,24 @@ class Runtime:
                     received_at=dl.failed_at,
                     body=body or dl.body,
                 )
-                outcome = self._apply(uow, m)
+                split = (splitters or {}).get(dl.kind)
+                outcome = self._apply(uow, m) if split is None else self._resplit(uow, m, split)
             uow.commit()
             return outcome
+
+    def _resplit(self, uow: UnitOfWork, raw: InboundMessage, split: Splitter) -> Outcome:
+        """A stored raw document, split and applied again (its inbox row stays)."""
+        try:
+            parts = split(raw)
+        except Exception as exc:
+            parts = DocumentSplit(problem=describe_failure(exc))
+        for kind, destination, correlation, payload in parts.outbound:
+            uow.outbox.put(kind, destination, correlation, payload)
+        if parts.problem is not None and not parts.messages:
+            return self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0]))
+        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
+        seen = self._seen(uow, parts.messages)
+        outs = [self._one(uow, m, seen) for m in parts.messages]
+        failed = [o for o in outs if o.status is Status.DEAD_LETTERED]
+        return Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED,
+                       reason=f"{len(outs)} message(s), {len(failed)} dead-lettered" if outs else None)

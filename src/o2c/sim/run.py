@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from o2c.adapters.edi import build_interchange, write
+from o2c.adapters.edi.maps import PartnerDirectory, TradingPartner
+from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
 from o2c.domain.holds import HoldCode
@@ -88,6 +91,16 @@ class Simulation:
             self.agreed.setdefault(a.customer_id, []).append((a.product_id, a.price.amount))
         self.products = {p.product_id: p for p in world.products}
         self.product_ids = sorted(self.products)
+        self._isa = 0
+        self.edi = EdiSplitter(PartnerDirectory(tuple(
+            TradingPartner.from_mapping({
+                "partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
+                "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
+                "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
+                "inbound": ["850"], "product_qualifiers": ["VP"],
+                "currency": self._currency(sc.customer.legal_entity_id),
+            })
+            for sc in world.customers if sc.traits.channel == "edi")))
         self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
                                                    if w.legal_entity_id == le.entity_id)
                               for le in world.entities}
@@ -185,6 +198,9 @@ class Simulation:
         }
         if rng.random() < t.data_quality:
             self._spoil(body)
+        if t.channel == "edi":
+            self._edi_order(when, sc, body)
+            return
         source = {"edi": "edi-van", "portal": "portal", "csv": "csv-upload"}[t.channel]
         msg_id = f"{source}-{po}"
         self.message(when, source, msg_id, "order", body)
@@ -197,6 +213,34 @@ class Simulation:
         elif roll < 0.023:  # a broken message from the channel
             self.message(when, source, f"{msg_id}-bad", "order",
                          json.dumps({k: v for k, v in body.items() if k != "currency"}))
+
+    def _edi_order(self, when: datetime, sc: SimCustomer, body: dict[str, Any]) -> None:
+        """The customer's purchasing system sends an X12 850 through the VAN."""
+        rng = self.rng
+        self._isa += 1
+        day = date.fromisoformat(body["order_date"]).strftime("%Y%m%d")
+        segs: list[tuple[str, ...]] = [("BEG", "00", "SA", body["po_number"], "", day),
+                                       ("CUR", "BY", body["currency"]),
+                                       ("DTM", "002", body["requested_date"].replace("-", ""))]
+        if body.get("payment_terms") == "net 90":
+            segs.append(("ITD", "01", "3", "", "", "", "", "90"))
+        segs.append(("N1", "ST", "Receiving", "92", body["ship_to_id"]))
+        for ln in body["lines"]:
+            segs.append(("PO1", str(ln["line_no"]), ln["quantity"], ln["uom"], ln["unit_price"], "",
+                         "VP", ln["product_id"]))
+        segs.append(("CTT", str(len(body["lines"]))))
+        sender = sc.customer.edi_id or sc.customer.customer_id
+        if body["customer_id"] != sc.customer.customer_id:
+            sender = "UNKNOWNVAN"  # an interchange from a sender nobody set up
+        ic = build_interchange(sender, "NORTHWINDDIST", self._isa, at=when.replace(tzinfo=None),
+                               groups=[("PO", "004010", self._isa, [("850", "0001", segs)])])
+        data = write(ic).encode()
+        roll = rng.random()
+        if roll < 0.004:
+            data = data[: len(data) // 2]  # the VAN cut the file short
+        self.at(when, "x12", data)
+        if roll > 0.992:  # the VAN delivers the same interchange twice
+            self.at(when + timedelta(minutes=20), "x12", data)
 
     def _spoil(self, body: dict[str, Any]) -> None:
         rng = self.rng
@@ -348,6 +392,8 @@ class Simulation:
                         self.reviewing.discard(msg_id.removeprefix("decision-"))
                     batch.append(InboundMessage(source=source, source_message_id=msg_id,
                                                 kind=mkind, received_at=when, body=body))
+                elif kind == "x12":
+                    batch.append(raw_interchange(data, when))
                 elif kind == "day":
                     if progress and data:
                         progress(data, self.stats)
@@ -373,13 +419,21 @@ class Simulation:
         latest = max(m.received_at for m in batch)
         if latest > self.clock.now():
             self.clock.set(latest)
+        docs = [m for m in batch if m.kind == "x12"]
+        batch = [m for m in batch if m.kind != "x12"]
+        results = []
         for i in range(0, len(batch), 2000):
-            for out in self.app.runtime.submit(batch[i:i + 2000]):
-                self.stats.messages += 1
-                if out.status is Status.APPLIED:
-                    self.stats.applied += 1
-                elif out.status is Status.DUPLICATE:
-                    self.stats.duplicates += 1
-                else:
-                    self.stats.dead_lettered += 1
+            results += self.app.runtime.submit(batch[i:i + 2000])
+        for doc in docs:  # each interchange is kept whole, then split and applied
+            head, outs = self.app.runtime.submit_document(doc, self.edi)
+            results += [head] if head.status is not Status.APPLIED else []
+            results += outs
+        for out in results:
+            self.stats.messages += 1
+            if out.status is Status.APPLIED:
+                self.stats.applied += 1
+            elif out.status is Status.DUPLICATE:
+                self.stats.duplicates += 1
+            else:
+                self.stats.dead_lettered += 1
         self._outbound(self.clock.now())
