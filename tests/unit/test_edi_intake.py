@@ -95,7 +95,8 @@ def test_an_interchange_from_an_unknown_sender_is_parked_and_applies_once_the_pa
     nobody = PartnerDirectory.from_mapping({"partners": []})
     head, _ = h.app.runtime.submit_document(raw_interchange(po_850("PO-80", [("1", "EA", "2.00", "P1")]), T0),
                                             EdiSplitter(nobody))
-    assert head.status is Status.DEAD_LETTERED and "no configured trading partner" in head.reason
+    assert head.status is Status.DEAD_LETTERED and head.code == "INT-UNKNOWN-REFERENCE"
+    assert "no configured trading partner" in head.reason
     out = h.app.runtime.replay(head.dead_letter_id, splitters={"x12": EdiSplitter(PARTNERS)})
     assert out.status is Status.APPLIED and out.reason == "1 message(s), 0 dead-lettered"
     assert h.dead_letters() == []

@@ -19,6 +19,7 @@ from o2c.adapters.edi import write
 from o2c.adapters.edi.maps.inbound import FunctionalAck, read_interchange
 from o2c.adapters.edi.maps.outbound import ack_interchange
 from o2c.adapters.edi.maps.partners import PartnerDirectory
+from o2c.adapters.edi.maps.result import MapCode
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import DocumentSplit
 
@@ -70,6 +71,9 @@ class EdiSplitter:
         errors = [e for e in batch.errors if e.severity == "error"]
         problem = None
         if errors and not messages:
-            problem = ("INT-PARSE-ERROR", "; ".join(e.message for e in errors[:5])
+            # A sender nobody set up is a reference to fix in configuration, not a broken file.
+            unknown = all(e.code == MapCode.UNKNOWN_PARTNER for e in errors)
+            problem = ("INT-UNKNOWN-REFERENCE" if unknown else "INT-PARSE-ERROR",
+                       "; ".join(e.message for e in errors[:5])
                        + (f"; and {len(errors) - 5} more" if len(errors) > 5 else ""))
         return DocumentSplit(messages=messages, outbound=tuple(outbound), problem=problem)
