@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import os
 import platform
 import pstats
 import random
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from edi_codec import best_of, cpu_model  # the same timing helpers, one copy
 
 from o2c.adapters.edi import build_interchange, parse, write
 from o2c.adapters.edi.maps import PartnerDirectory, map_850, read_interchange
@@ -98,27 +98,6 @@ def generate(count: int, seed: int) -> tuple[list[bytes], bytes]:
     return docs, write(batch, newline=True).encode("ascii")
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
-def _best_of(repeat: int, fn: Callable[[], None]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--documents", type=int, default=5000)
@@ -156,7 +135,7 @@ def main() -> None:
         return
 
     print(
-        f"python {platform.python_version()} on {_cpu()} ({os.cpu_count()} cores), "
+        f"python {platform.python_version()} on {cpu_model()} ({os.cpu_count()} cores), "
         f"one core, best of {args.repeat} runs"
     )
     print(f"{len(docs)} interchanges of one 850 (5-50 PO1 lines), {size / 1e6:.2f} MB")
@@ -167,7 +146,7 @@ def main() -> None:
         ("read_interchange", inbound(True), size),
         ("read_interchange, one interchange", batched, len(batch)),
     ):
-        t = _best_of(args.repeat, fn)
+        t = best_of(args.repeat, fn)
         print(f"{label:<36} {len(docs) / t:9,.0f} sets/s  {nbytes / 1e6 / t:6.1f} MB/s")
 
 

@@ -74,7 +74,7 @@ def generate(count: int, seed: int) -> tuple[list[bytes], bytes]:
     return docs, write(batch, newline=True).encode("ascii")
 
 
-def _cpu() -> str:
+def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
             for line in f:
@@ -85,7 +85,7 @@ def _cpu() -> str:
     return platform.machine()
 
 
-def _best_of(repeat: int, fn: Callable[[], None]) -> float:
+def best_of(repeat: int, fn: Callable[[], None]) -> float:
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
@@ -117,11 +117,11 @@ def main() -> None:
         if not r.ok or len(r.transaction_sets()) != len(docs):
             raise SystemExit(f"unexpected errors: {r.errors[:3]}")
 
-    t_docs = _best_of(args.repeat, one_by_one)
-    t_batch = _best_of(args.repeat, batched)
+    t_docs = best_of(args.repeat, one_by_one)
+    t_batch = best_of(args.repeat, batched)
     mb = size / 1e6
     print(
-        f"python {platform.python_version()} on {_cpu()} ({os.cpu_count()} cores), "
+        f"python {platform.python_version()} on {cpu_model()} ({os.cpu_count()} cores), "
         "measured on one core, best of --repeat runs"
     )
     print(f"{len(docs)} documents (850, 5-50 PO1 lines), {segments} segments, {mb:.2f} MB")
