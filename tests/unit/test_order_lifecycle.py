@@ -237,6 +237,50 @@ def test_overshipping_is_refused_with_the_quantities(h: Harness) -> None:
     assert "shipped 11" in out.reason and "10 is allocated" in out.reason
 
 
+def short_ship(h: Harness, oid: str, qty: str, shipment_id: str = "S1"):
+    return h.send("shipment", {"shipment_id": shipment_id, "order_id": oid, "warehouse_id": "W1",
+                               "lines": [{"line_no": 1, "product_id": "P1", "quantity": qty}]})
+
+
+def test_a_short_shipment_raises_a_quantity_mismatch_hold_for_the_warehouse(h: Harness) -> None:
+    h.stock("P1", "100")
+    oid = h.order().correlation_id
+    assert short_ship(h, oid, "8").status is Status.APPLIED
+    order = h.get(oid)
+    [hold] = order.open_holds
+    assert hold.code is HoldCode.FUL_QTY_MISMATCH and hold.kind.owner.value == "warehouse_ops"
+    assert "line 1 lot -: 2 allocated not shipped" in hold.reason
+    assert order.status is OrderStatus.PARTIALLY_SHIPPED and order.lines[0].shipped == Decimal(8)
+
+
+def test_overriding_a_short_shipment_closes_the_order_short_and_frees_the_stock(h: Harness) -> None:
+    h.stock("P1", "100")
+    oid = h.order().correlation_id
+    short_ship(h, oid, "8")
+    h.send("hold_decision", {"order_id": oid, "code": "FUL-QTY-MISMATCH", "by": "wh", "action": "override",
+                             "reason": "last 2 damaged in the pick"})
+    order = h.get(oid)
+    assert not order.on_hold and order.lines[0].closed_short == Decimal(2)
+    assert order.status is OrderStatus.INVOICED
+    with h.app.store.unit_of_work() as uow:
+        [pos] = [p for p in uow.stock.positions(["P1"]) if p.warehouse_id == "W1"]
+    assert (pos.on_hand, pos.reserved) == (Decimal(92), Decimal(0))
+    inv = h.invoice(next(iter(order.invoices)))
+    assert inv.total == Decimal("17.16")  # 8 × 2.00 + 7.25 % tax
+
+
+def test_releasing_a_short_shipment_hold_waits_for_the_rest(h: Harness) -> None:
+    h.stock("P1", "100")
+    oid = h.order().correlation_id
+    short_ship(h, oid, "8")
+    h.send("hold_decision", {"order_id": oid, "code": "FUL-QTY-MISMATCH", "by": "wh",
+                             "reason": "the rest ships tomorrow"})
+    assert short_ship(h, oid, "2", "S2").status is Status.APPLIED
+    order = h.get(oid)
+    assert not order.on_hold and order.lines[0].shipped == Decimal(10)
+    assert order.status is OrderStatus.INVOICED and len(order.invoices) == 2
+
+
 def test_cash_in_another_currency_than_the_account_is_dead_lettered_for_a_person(h: Harness) -> None:
     out = h.send("payment", {"payment_id": "EUR1", "customer_id": "C1", "amount": "10.00",
                              "currency": "EUR", "references": []})

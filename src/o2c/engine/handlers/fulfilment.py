@@ -9,7 +9,7 @@ from o2c.domain.holds import HoldCode
 from o2c.engine import commands as cmd
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
-from o2c.engine.handlers.common import load_order
+from o2c.engine.handlers.common import decision, load_order, place_hold
 from o2c.engine.reactions import shipment_key
 
 
@@ -45,9 +45,20 @@ def confirm_shipment(c: cmd.ConfirmShipment, ctx: Context) -> list[ev.Event]:
                            f"{line.base_uom} of lot {s.lot_id} from {s.warehouse_id}, but "
                            f"{avail} is allocated there and not yet shipped")
         open_alloc[(s.line_no, s.warehouse_id, s.lot_id)] = avail - s.quantity
-    return [ev.ShipmentConfirmed(order_id=order.order_id, shipment_id=c.shipment_id,
-                                 warehouse_id=c.warehouse_id, carrier=c.carrier,
-                                 tracking_no=c.tracking_no, lines=c.lines)]
+    out: list[ev.Event] = [ev.ShipmentConfirmed(order_id=order.order_id, shipment_id=c.shipment_id,
+                                                warehouse_id=c.warehouse_id, carrier=c.carrier,
+                                                tracking_no=c.tracking_no, lines=c.lines)]
+    short = sorted((line_no, lot, left) for (line_no, wh, lot), left in open_alloc.items()
+                   if wh == c.warehouse_id and left > 0)
+    already = any(h.code is HoldCode.FUL_QTY_MISMATCH for h in order.open_holds)
+    if short and not already:
+        what = ", ".join(f"line {n} lot {lot}: {left} allocated not shipped" for n, lot, left in short)
+        d = decision(ctx, "fulfilment/short-shipment", HoldCode.FUL_QTY_MISMATCH.value,
+                     {"shipment_id": c.shipment_id, "warehouse_id": c.warehouse_id, "short": what})
+        out.append(place_hold(ctx, order, HoldCode.FUL_QTY_MISMATCH,
+                              f"shipment {c.shipment_id} from {c.warehouse_id} left {what}; release to "
+                              "wait for the rest, override to close the order short", d))
+    return out
 
 
 def record_delivery(c: cmd.RecordDelivery, ctx: Context) -> list[ev.Event]:

@@ -13,12 +13,14 @@ from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import load_order
 
 
-def _cancel_allocations(order_id: str, ctx: Context, reason: str) -> list[ev.Event]:
+def _cancel_allocations(order_id: str, ctx: Context, reason: str,
+                        warehouses: set[str] | None = None) -> list[ev.Event]:
     order = load_order(ctx, order_id, "cancellation")
     lines = tuple(
         ev.AllocationLine(line_no=a.line_no, product_id=a.product_id, warehouse_id=a.warehouse_id,
                           lot_id=a.lot_id, quantity=a.quantity - a.shipped, expiry=a.expiry)
-        for a in order.allocations if a.quantity - a.shipped > 0
+        for a in order.allocations
+        if a.quantity - a.shipped > 0 and (warehouses is None or a.warehouse_id in warehouses)
     )
     if not lines:
         return []
@@ -45,6 +47,10 @@ def release_hold(c: cmd.ReleaseHold, ctx: Context) -> list[ev.Event]:
         raise Rejected("CMD-INVALID", f"a {code.value} hold allows {allowed}, not {action.value}")
     out: list[ev.Event] = [ev.HoldReleased(order_id=order.order_id, hold_id=hold.hold_id, code=code,
                                            action=action.value, by=c.by, reason=c.reason)]
+    if code is HoldCode.FUL_QTY_MISMATCH and action is HoldAction.OVERRIDE:
+        # What a warehouse that has shipped did not ship is not coming: close it short.
+        shipped_from = {s.warehouse_id for s in order.shipments}
+        out += _cancel_allocations(order.order_id, ctx, f"closed short by {c.by}: {c.reason}", shipped_from)
     if action is HoldAction.REJECT:
         out += _reject(order.order_id, ctx, c.by, f"{code.value} rejected: {c.reason}", skip=hold.hold_id)
     return out
