@@ -308,13 +308,28 @@ def test_a_slow_batch_is_kept_in_progress_and_not_redelivered_to_another_worker(
     assert stream_messages(NATS_URL, names.in_stream) == 0
 
 
+_STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def no_orphan_workers() -> Iterator[None]:
+    """A failing test must not leave worker processes running into the next ones."""
+    yield
+    while _STARTED:
+        p = _STARTED.pop()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def start_worker(db: str, names: Names, outcomes: Path, *, batch: int, die_after_commit: int = 0
                  ) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    _STARTED.append(p := subprocess.Popen(
         [sys.executable, "-m", "tests.integration.nats_worker", "--db", db, "--nats", NATS_URL,
          "--names", json.dumps(names.__dict__), "--batch", str(batch), "--outcomes", str(outcomes),
          "--die-after-commit", str(die_after_commit)],
-        cwd=ROOT, text=True, stderr=subprocess.PIPE)
+        cwd=ROOT, text=True, stderr=subprocess.PIPE))
+    return p
 
 
 @pytest.mark.slow
