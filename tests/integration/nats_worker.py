@@ -1,7 +1,7 @@
 """A worker process for the NATS kill test: ``run_worker`` on a SQLite file.
 
     python -m tests.integration.nats_worker --db URL --nats URL --names JSON
-        [--batch N] [--outcomes FILE] [--die-after-commit N]
+        [--batch N] [--outcomes FILE] [--die-after-commit N] [--slow-commit SECONDS]
 
 SIGTERM stops it gracefully (the batch in hand is finished and the connection
 drained). ``--die-after-commit N`` makes it SIGKILL itself right after its
@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,12 +28,14 @@ from o2c.engine.runtime import Outcome
 
 
 class _DiesAfterCommit:
-    """A unit of work that kills its process once the N-th commit returned."""
+    """A unit of work that kills its process once the N-th commit returned, or
+    (``pause``) that takes a while after each commit, as a slow database would,
+    so that a kill from outside lands mid-stream whatever the machine's speed."""
 
     commits = 0
 
-    def __init__(self, inner: Any, after: int) -> None:
-        self._inner, self._after = inner, after
+    def __init__(self, inner: Any, after: int, pause: float = 0.0) -> None:
+        self._inner, self._after, self._pause = inner, after, pause
 
     def __enter__(self) -> Any:
         self._inner.__enter__()
@@ -49,6 +52,7 @@ class _DiesAfterCommit:
         _DiesAfterCommit.commits += 1
         if _DiesAfterCommit.commits == self._after:
             os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(self._pause)
 
 
 def _outcome_log(path: str | None) -> Callable[[Sequence[Outcome]], None] | None:
@@ -65,9 +69,10 @@ def _outcome_log(path: str | None) -> Callable[[Sequence[Outcome]], None] | None
 async def main(args: argparse.Namespace) -> None:
     names = json.loads(args.names)
     app = bootstrap(args.db)
-    if args.die_after_commit:
+    if args.die_after_commit or args.slow_commit:
         factory = app.runtime.uow_factory
-        app.runtime.uow_factory = lambda: _DiesAfterCommit(factory(), args.die_after_commit)
+        app.runtime.uow_factory = lambda: _DiesAfterCommit(factory(), args.die_after_commit,
+                                                           args.slow_commit)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
@@ -89,4 +94,5 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--outcomes")
     parser.add_argument("--die-after-commit", type=int, default=0)
+    parser.add_argument("--slow-commit", type=float, default=0.0)
     asyncio.run(main(parser.parse_args()))

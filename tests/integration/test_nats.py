@@ -322,12 +322,12 @@ def no_orphan_workers() -> Iterator[None]:
             p.wait()
 
 
-def start_worker(db: str, names: Names, outcomes: Path, *, batch: int, die_after_commit: int = 0
-                 ) -> subprocess.Popen[str]:
+def start_worker(db: str, names: Names, outcomes: Path, *, batch: int, die_after_commit: int = 0,
+                 slow_commit: float = 0.0) -> subprocess.Popen[str]:
     _STARTED.append(p := subprocess.Popen(
         [sys.executable, "-m", "tests.integration.nats_worker", "--db", db, "--nats", NATS_URL,
          "--names", json.dumps(names.__dict__), "--batch", str(batch), "--outcomes", str(outcomes),
-         "--die-after-commit", str(die_after_commit)],
+         "--die-after-commit", str(die_after_commit), "--slow-commit", str(slow_commit)],
         cwd=ROOT, text=True, stderr=subprocess.PIPE))
     return p
 
@@ -353,7 +353,7 @@ def test_killing_workers_mid_stream_loses_nothing_and_applies_nothing_twice(
     assert first.wait(timeout=20) == -signal.SIGKILL, first.stderr.read()
     assert 0 < applied() < total
     # and a second worker killed from outside while it is busy,
-    second = start_worker(db, names, outcomes, batch=batch)
+    second = start_worker(db, names, outcomes, batch=batch, slow_commit=0.1)
     eventually(lambda: applied() >= total // 2, 20, "the second worker to apply half the stream")
     second.kill()
     second.wait()
