@@ -11,14 +11,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from o2c.domain.orders import Order
 from o2c.engine.ports import DeadLetter
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # from_attributes: responses are read from the domain objects by field name,
+    # so a new field is one line in its schema, not another copy loop.
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
 class HoldPublic(_Out):
@@ -92,6 +94,12 @@ class OrderPublic(_Out):
     shipments: list[ShipmentPublic]
     invoices: list[InvoiceRef]
 
+    @field_validator("invoices", mode="before")
+    @classmethod
+    def _invoice_map(cls, v: Any) -> Any:
+        # The read model keeps invoice id -> paid; the API lists them.
+        return [{"invoice_id": i, "paid": p} for i, p in v.items()] if isinstance(v, dict) else v
+
 
 class Problem(_Out):
     """Why a message was not applied; ``dead_letter_id`` names the parked message a
@@ -144,75 +152,12 @@ def accepted(order: Order) -> OrderAccepted:
 
 
 def order_public(o: Order) -> OrderPublic:
-    return OrderPublic(
-        order_id=o.order_id,
-        legal_entity_id=o.legal_entity_id,
-        customer_id=o.customer_id,
-        ship_to_id=o.ship_to_id,
-        po_number=o.po_number,
-        channel=o.channel,
-        currency=o.currency,
-        order_date=o.order_date,
-        requested_date=o.requested_date,
-        status=o.status.value,
-        holds=[
-            HoldPublic(code=h.code.value, reason=h.reason, status=h.status.value, placed_at=h.placed_at)
-            for h in o.holds
-        ],
-        lines=[
-            LinePublic(
-                line_no=ln.line_no,
-                product_id=ln.product_id,
-                quantity=ln.quantity,
-                uom=ln.uom,
-                base_quantity=ln.base_quantity,
-                base_uom=ln.base_uom,
-                unit_price=ln.unit_price,
-                allocated=ln.allocated,
-                backordered=ln.backordered,
-                shipped=ln.shipped,
-                invoiced=ln.invoiced,
-            )
-            for ln in o.lines
-        ],
-        allocations=[
-            AllocationPublic(
-                line_no=a.line_no,
-                product_id=a.product_id,
-                warehouse_id=a.warehouse_id,
-                lot_id=a.lot_id,
-                quantity=a.quantity,
-                shipped=a.shipped,
-                expiry=a.expiry,
-            )
-            for a in o.allocations
-        ],
-        shipments=[
-            ShipmentPublic(
-                shipment_id=s.shipment_id,
-                warehouse_id=s.warehouse_id,
-                shipped_at=s.shipped_at,
-                delivered_at=s.delivered_at,
-                invoice_id=s.invoice_id,
-            )
-            for s in o.shipments
-        ],
-        invoices=[InvoiceRef(invoice_id=i, paid=p) for i, p in o.invoices.items()],
-    )
+    return OrderPublic.model_validate(o)
 
 
 def dead_letter_public(d: DeadLetter) -> DeadLetterPublic:
-    return DeadLetterPublic(
-        dead_letter_id=d.dead_letter_id,
-        source=d.source,
-        source_message_id=d.source_message_id,
-        kind=d.kind,
-        code=d.code,
-        reason=d.reason,
-        failed_at=d.failed_at,
-        status=d.status,
-    )
+    return DeadLetterPublic.model_validate(d)
 
 
 def dead_letter_detail(d: DeadLetter) -> DeadLetterDetail:
-    return DeadLetterDetail(**dead_letter_public(d).model_dump(), body=d.body)
+    return DeadLetterDetail.model_validate(d)
