@@ -162,13 +162,6 @@ class Order:
     def terminal(self) -> bool:
         return self.status in (OrderStatus.CLOSED, OrderStatus.REJECTED)
 
-    @property
-    def validated(self) -> bool:
-        return self.status is not OrderStatus.RECEIVED and self.status is not OrderStatus.REJECTED
-
-    def value_of(self, line_no: int, base_qty: Decimal) -> Decimal:
-        return self.line(line_no).unit_price * base_qty
-
     def money(self, amount: Decimal) -> Money:
         return Money(amount, self.currency).round()
 
@@ -316,7 +309,3 @@ class Order:
             if ln.invoiced > ln.shipped:
                 raise InvariantViolated(f"order {self.order_id} line {ln.line_no}: invoiced "
                                         f"{ln.invoiced} > shipped {ln.shipped}")
-
-    @property
-    def fully_paid(self) -> bool:
-        return self.status is OrderStatus.PAID

@@ -6,8 +6,6 @@ read models are a pure fold of the log by construction.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
 from o2c.domain.orders import Order
@@ -100,6 +98,3 @@ def correlation_of(e: ev.Event) -> str:
     if customer_id:
         return f"account:{customer_id}"
     return f"{e.entity_type}:{e.entity_id}"
-
-
-ZERO = Decimal(0)

@@ -12,7 +12,7 @@ import json
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -61,7 +61,6 @@ class SimStats:
     payments: int = 0
     decisions: int = 0
     receipts: int = 0
-    by_outcome: dict[str, int] = field(default_factory=dict)
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

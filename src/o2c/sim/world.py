@@ -90,7 +90,6 @@ class World:
     customers: list[SimCustomer]
     products: list[Product]
     agreements: list[PriceAgreement]
-    by_entity_products: dict[str, list[Product]]
 
 
 def generate(seed: int, *, customers: int = 220, products: int = 1100,
@@ -157,5 +156,4 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
                 price=money(lst * Decimal(rng.randint(82, 97)) / 100, le.currency),
                 valid_from=date(start.year - 1, 1, 1), valid_to=date(start.year + 1, 12, 31)))
     return World(entities=ENTITIES, warehouses=warehouses, customers=custs, products=prods,
-                 agreements=agreements,
-                 by_entity_products={le.entity_id: prods for le in ENTITIES})
+                 agreements=agreements)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from o2c.domain import events as ev
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import Customer, PaymentTerms
@@ -138,6 +136,3 @@ def validate_order(c: cmd.ValidateOrder, ctx: Context) -> list[ev.Event]:
         ]
     return [ev.OrderValidated(order_id=order.order_id, lines=tuple(priced),
                               decision=decision(ctx, "validation/all-checks-passed", "valid", inputs))]
-
-
-ZERO = Decimal(0)
