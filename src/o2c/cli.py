@@ -234,29 +234,61 @@ def kpis(
             render.kpis(console, report)
 
 
-def _edi_splitter(partners: Path) -> Any:
+def _integrations(path: Path | None) -> Any:
+    """The integration configuration (X12 partners, CSV mappings, WMS and carrier
+    dialects) from a YAML file; none configured without one."""
     import yaml
 
-    from o2c.adapters.edi.maps import PartnerDirectory
-    from o2c.adapters.edi.maps.intake import EdiSplitter
-    from o2c.adapters.edi.maps.partners import PartnerConfigError
+    from o2c.adapters.documents import Integrations, IntegrationsError
 
+    if path is None:
+        return Integrations()
+    if str(path) == "demo":
+        from o2c.sim.run import Simulation
+
+        return Simulation.packaged_integrations()
     try:
-        return EdiSplitter(PartnerDirectory.from_mapping(yaml.safe_load(partners.read_text("utf-8"))))
+        return Integrations.from_mapping(yaml.safe_load(path.read_text("utf-8")))
     except OSError as e:
-        fail(f"cannot read {partners}: {e.strerror}")
-    except (yaml.YAMLError, PartnerConfigError) as e:
-        fail(f"{partners}: {e}")
+        fail(f"cannot read {path}: {e.strerror}")
+    except (yaml.YAMLError, IntegrationsError) as e:
+        fail(f"{path}: {e}")
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "--partners",
+                 help="Integration configuration (YAML): X12 trading partners, CSV mappings, WMS and "
+                      "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own."),
+]
+_KINDS = {"x12": "x12", "csv": "csv_orders", "wms-a": "wms_a_events", "wms-b": "wms_b_file",
+          "carrier": "carrier_feed"}
 
 
 @app.command()
-def ingest(files: Annotated[list[Path], typer.Argument(help="X12 files (interchanges).", exists=False)],
-           partners: Annotated[Path, typer.Option(help="Trading partners (YAML).")],
+def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, each stored whole.")],
+           config: ConfigOpt = None,
+           kind: Annotated[str, typer.Option(help=f"What the files are: {', '.join(_KINDS)}.")] = "x12",
+           source: Annotated[str | None, typer.Option(
+               help="Which configured source sent them (needed when a kind has several).")] = None,
            db: DbOpt = None) -> None:
-    """Take X12 files in: each is stored whole, split into canonical messages and acknowledged (997)."""
-    from o2c.adapters.edi.maps.intake import raw_interchange
+    """Take files in (X12 interchanges, CSV order files, WMS files or pushes, carrier feeds):
+    each is stored whole, split into canonical messages and applied; X12 is acknowledged (997).
+    Parts that cannot be read are parked as dead letters; the rest goes through."""
+    from o2c.adapters.raw import raw_document
 
-    splitter = _edi_splitter(partners)
+    if kind not in _KINDS:
+        fail(f"--kind must be one of {', '.join(_KINDS)}, not {kind!r}")
+    integrations = _integrations(config)
+    doc_kind = _KINDS[kind]
+    known = integrations.sources(doc_kind)
+    if source is None:
+        if len(known) != 1:
+            fail(f"name the sender with --source (configured {kind} sources: {', '.join(known) or 'none'})")
+        source = known[0]
+    elif source not in known:
+        fail(f"{kind} source {source!r} is not configured (configured: {', '.join(known) or 'none'})")
+    splitter = integrations.splitters()[doc_kind]
     with opened(db) as a:
         failed = False
         for f in files:
@@ -264,7 +296,7 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="X12 files (intercha
                 data = f.read_bytes()
             except OSError as e:
                 fail(f"cannot read {f}: {e.strerror}")
-            raw = raw_interchange(data, a.clock.now(), name=f.name)
+            raw = raw_document(data, source=source, kind=doc_kind, received_at=a.clock.now(), name=f.name)
             head, outs = a.runtime.submit_document(raw, splitter)
             if head.status.value == "duplicate":
                 console.print(f"{f}: already received ({head.source_message_id}); nothing changed")
@@ -371,12 +403,11 @@ def dlq_replay(
     body: Annotated[
         Path | None, typer.Option(help="A corrected message body to apply instead of the stored one.")
     ] = None,
-    partners: Annotated[
-        Path | None, typer.Option(help="Trading partners (YAML), to split a parked X12 interchange again.")
-    ] = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Apply a dead letter again, after fixing its cause (or with a corrected body)."""
-    splitters = {"x12": _edi_splitter(partners)} if partners is not None else None
+    """Apply a dead letter again, after fixing its cause (or with a corrected body). A parked
+    file (or part of one) is split again with the integration configuration (--config)."""
+    splitters = _integrations(config).splitters()
     text = None
     if body is not None:
         try:

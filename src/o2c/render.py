@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from o2c.analytics.kpis import KpiReport
@@ -150,7 +151,11 @@ def trace(console: Console, tr: Trace) -> None:
         msg = tr.inbound.get(s.origin or "")
         if msg is not None and msg.key not in shown:
             shown.add(msg.key)
-            t.add_row("", "", f"[dim]↳ {msg.kind}[/]", "", "", f"[dim]{msg.key}: {msg.body}[/]")
+            what = f"[dim]{escape(msg.key)}: {escape(msg.body)}[/]"
+            t.add_row("", "", f"[dim]↳ {msg.kind}[/]", "", "", what)
+            if msg.raw:
+                t.add_row("", "", f"[dim]  as sent ({msg.document_kind})[/]", "", "",
+                          f"[cyan]{escape(msg.raw)}[/]")
     console.print(t)
     w = Table(title="Time in status", title_justify="left", show_edge=False)
     w.add_column("status")

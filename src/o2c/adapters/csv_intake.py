@@ -33,7 +33,15 @@ from typing import Any
 
 from o2c.engine.ports import InboundMessage
 
-__all__ = ["CsvBatch", "CsvMapping", "MappingError", "RowError", "read_csv_file", "read_csv_orders"]
+__all__ = [
+    "CsvBatch",
+    "CsvMapping",
+    "CsvReject",
+    "MappingError",
+    "RowError",
+    "read_csv_file",
+    "read_csv_orders",
+]
 
 
 class MappingError(ValueError):
@@ -144,13 +152,24 @@ class RowError:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CsvReject:
+    """The rows of one order held back (or one row no order could claim), with why."""
+
+    rows: list[list[str]]
+    errors: list[RowError]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CsvBatch:
     """What a file produced: ``messages`` to submit, ``errors`` to show or dead-letter,
-    and ``held_back``: the (customer, PO) of orders not emitted because of those errors."""
+    ``held_back``: the (customer, PO) of orders not emitted because of those errors,
+    and ``rejects``: their rows, to park with the ``header`` for correction and replay."""
 
     messages: list[InboundMessage] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     held_back: list[tuple[str, str]] = field(default_factory=list)
+    rejects: list[CsvReject] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -199,6 +218,7 @@ def read_csv_orders(data: bytes, mapping: CsvMapping, *, file_name: str, receive
         )
     orders: dict[tuple[str, str], _Order] = {}
     errors: list[RowError] = []
+    rejects: list[CsvReject] = []
     for cells in reader:
         row_no = reader.line_num
         if not any(c.strip() for c in cells):
@@ -209,6 +229,7 @@ def read_csv_orders(data: bytes, mapping: CsvMapping, *, file_name: str, receive
             # No (customer, PO): the row cannot be attributed to an order, so it is
             # reported on its own; the caller must not lose it.
             errors.extend(row.errors)
+            rejects.append(CsvReject(rows=[cells], errors=row.errors))
             continue
         order = orders.setdefault((customer, po), _Order(customer, po))
         order.add(row)
@@ -217,9 +238,10 @@ def read_csv_orders(data: bytes, mapping: CsvMapping, *, file_name: str, receive
     for key, order in orders.items():
         if order.bad:
             held.append(key)
+            rejects.append(CsvReject(rows=order.cells, errors=order.errors))
             continue
         messages.append(order.message(mapping, received_at))
-    return CsvBatch(messages=messages, errors=errors, held_back=held)
+    return CsvBatch(messages=messages, errors=errors, held_back=held, rejects=rejects, header=header)
 
 
 class _Row:
@@ -293,6 +315,7 @@ class _Order:
     lines: list[dict[str, Any]] = field(default_factory=list)
     header: dict[str, Any] = field(default_factory=dict)
     cells: list[list[str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     bad: bool = False
 
     def add(self, row: _Row) -> None:
@@ -324,6 +347,7 @@ class _Order:
                 )
         self.lines.append(line)
         self.cells.append(row.cells)
+        self.errors.extend(row.errors)
         self.bad = self.bad or bool(row.errors)
 
     def _line_no(self, row: _Row) -> int:

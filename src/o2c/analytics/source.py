@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from o2c.adapters.raw import raw_part
 from o2c.analytics.kpis import KpiReport, compute_kpis
 from o2c.analytics.trace import InboundSummary, Trace, build_trace
 from o2c.domain.events import Envelope
@@ -27,7 +28,8 @@ def events(store: Any) -> Iterator[Envelope]:
 
 
 def inbound_counts(store: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """Inbound messages and dead-lettered inbound messages, per source system."""
+    """Inbound messages and dead-lettered inbound messages, per source system
+    (documents and the messages split out of them alike)."""
     if _is_sql(store):
         from sqlalchemy import func, select
 
@@ -55,37 +57,69 @@ def inbound_counts(store: Any) -> tuple[dict[str, int], dict[str, int]]:
         engine_dead = sum(1 for d in store.dead_letters.values() if d.source == "o2c.engine")
     if engine_dead:
         dead["o2c.engine"] = engine_dead
-    return inbound, dead
+    return _by_system(inbound), _by_system(dead)
 
 
-def inbound_summaries(store: Any, keys: Iterable[str]) -> dict[str, InboundSummary]:
-    """The inbound messages behind the given causation ids (``source:id``)."""
-    wanted = [tuple(k.split(":", 1)) for k in keys if ":" in k]
-    out: dict[str, InboundSummary] = {}
+def _by_system(counts: dict[str, int]) -> dict[str, int]:
+    """Counts per source system: an X12 interchange is stored under ``edi`` and its
+    sets under ``edi:<partner>``; both are the EDI channel's traffic."""
+    out: dict[str, int] = {}
+    for source, n in counts.items():
+        system = source.split(":", 1)[0]
+        out[system] = out.get(system, 0) + n
+    return out
+
+
+def _inbox_rows(store: Any, keys: Iterable[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """(source, id, kind, received_at, body, document) of the inbox rows with these keys."""
+    wanted = list(dict.fromkeys(keys))
     if not wanted:
-        return out
+        return []
     if _is_sql(store):
         from sqlalchemy import select, tuple_
 
         from o2c.store.tables import inbox
 
+        cols = (inbox.c.source, inbox.c.source_message_id, inbox.c.kind, inbox.c.received_at, inbox.c.body,
+                inbox.c.document)
         with store.engine.connect() as c:
-            rows = c.execute(
-                select(
-                    inbox.c.source, inbox.c.source_message_id, inbox.c.kind, inbox.c.received_at, inbox.c.body
-                ).where(tuple_(inbox.c.source, inbox.c.source_message_id).in_(wanted))
-            )
-            found = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-    else:
-        found = [
-            (s, i, row["message"].kind, row["message"].received_at, row["message"].body)
-            for (s, i) in wanted
-            if (row := store.inbox.get((s, i)))
-        ]
-    for source, mid, kind, at, body in found:
-        s = InboundSummary.of(source=source, source_message_id=mid, kind=kind, received_at=at, body=body)
+            return [tuple(r) for r in c.execute(
+                select(*cols).where(tuple_(inbox.c.source, inbox.c.source_message_id).in_(wanted)))]
+    return [
+        (s, i, m.kind, m.received_at, m.body, m.document)
+        for (s, i) in wanted
+        if (row := store.inbox.get((s, i))) and (m := row["message"])
+    ]
+
+
+def inbound_summaries(store: Any, keys: Iterable[str]) -> dict[str, InboundSummary]:
+    """The inbound messages behind the given causation ids (``source:id``), each
+    with the part of the raw document (X12 set, CSV rows, JSON events) it came from.
+
+    Sources may hold a ``:`` (``edi:acme``), so each key is tried at every colon."""
+    candidates = [(k[:i], k[i + 1:]) for k in keys for i, ch in enumerate(k) if ch == ":"]
+    found = _inbox_rows(store, candidates)
+    docs = {f"{r[0]}:{r[1]}": r for r in _inbox_rows(
+        store, [_document_key(r[5]) for r in found if r[5]])}
+    out: dict[str, InboundSummary] = {}
+    for source, mid, kind, at, body, document in found:
+        doc = docs.get(document or "")
+        part = raw_part(doc[2], doc[4], mid, body) if doc else ""
+        s = InboundSummary.of(source=source, source_message_id=mid, kind=kind, received_at=at, body=body,
+                              document=document, document_kind=doc[2] if doc else None, raw=part)
         out[s.key] = s
     return out
+
+
+def _document_key(document: str) -> tuple[str, str]:
+    """A document key ``source:id``; raw documents' ids (``sha256:…``, ``part:…``)
+    hold a colon, so the source is what precedes the id's scheme."""
+    for scheme in (":sha256:", ":part:"):
+        at = document.find(scheme)
+        if at > 0:
+            return document[:at], document[at + 1:]
+    source, _, mid = document.partition(":")
+    return source, mid
 
 
 def order_trace(store: Any, order_id: str, as_of: datetime | None = None) -> Trace | None:

@@ -48,13 +48,19 @@ _EXCERPT = 160
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InboundSummary:
-    """The inbound message behind some events, shortened for display."""
+    """The inbound message behind some events, shortened for display; for a
+    message split out of a raw document (an X12 interchange, a CSV or WMS file,
+    a carrier feed), that document's key and kind and the part of it the
+    message came from, as the sender wrote it."""
 
     source: str
     source_message_id: str
     kind: str
     received_at: datetime
     body: str
+    document: str | None = None
+    document_kind: str | None = None
+    raw: str = ""
 
     @property
     def key(self) -> str:
@@ -70,6 +76,9 @@ class InboundSummary:
         received_at: datetime,
         body: str,
         limit: int = _EXCERPT,
+        document: str | None = None,
+        document_kind: str | None = None,
+        raw: str = "",
     ) -> InboundSummary:
         """A summary with ``body`` on one line, cut to ``limit`` characters."""
         flat = " ".join(body.split())
@@ -80,6 +89,9 @@ class InboundSummary:
             kind=kind,
             received_at=received_at,
             body=excerpt,
+            document=document,
+            document_kind=document_kind,
+            raw=raw,
         )
 
 
@@ -216,6 +228,9 @@ class Trace:
             if msg is not None and msg.key not in shown:
                 shown.add(msg.key)
                 lines.append(f"      from {msg.kind} {msg.key} received {_t(msg.received_at)}: {msg.body}")
+                if msg.raw:
+                    lines.append(f"      as sent in {msg.document_kind} {msg.document}:")
+                    lines += [f"        {ln}" for ln in msg.raw.splitlines()]
         lines += ["", "Time in status"]
         lines += [f"  {st.value:<17} {fmt_duration(d)}" for st, d in self.time_in_status().items()]
         lines += ["", "Holds"] if self.holds else []

@@ -131,6 +131,9 @@ class InboundMessage:
     received_at: datetime
     body: str
     content_type: str = "application/json"
+    #: ``source:source_message_id`` of the raw document (an X12 interchange, a CSV
+    #: file) this message was split out of; None for a message received on its own.
+    document: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

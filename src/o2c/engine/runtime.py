@@ -10,7 +10,7 @@ the bad message is dead-lettered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -46,14 +46,36 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentReject:
+    """A part of a raw document that could not be read (a CSV order with a bad
+    row, a WMS event without a status): kept as a document of the same kind
+    holding only that part (the header and its rows), so a person can correct
+    it and replay it through the same splitter, while the rest is applied."""
+
+    message: InboundMessage
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentSplit:
     """What an adapter made of one raw document (an X12 interchange, a file):
-    the canonical messages in it, the outbound messages it calls for (997s),
-    and, when nothing in it could be used, the code and reason to park it with."""
+    the canonical messages in it, the parts it could not read (``rejects``,
+    each parked on its own), the outbound messages it calls for (997s), and,
+    when nothing in it could be used, the code and reason to park it with."""
 
     messages: tuple[InboundMessage, ...] = ()
+    rejects: tuple[DocumentReject, ...] = ()
     outbound: tuple[tuple[str, str, str, dict[str, Any]], ...] = ()  # kind, destination, correlation, payload
     problem: tuple[str, str] | None = None
+
+    def linked(self, raw: InboundMessage) -> DocumentSplit:
+        """The same split with every message and reject naming ``raw`` as its document."""
+        key = f"{raw.source}:{raw.source_message_id}"
+        return DocumentSplit(
+            messages=tuple(replace(m, document=key) for m in self.messages),
+            rejects=tuple(replace(r, message=replace(r.message, document=key)) for r in self.rejects),
+            outbound=self.outbound, problem=self.problem)
 
 
 Splitter = Callable[[InboundMessage], DocumentSplit]
@@ -121,7 +143,8 @@ class Runtime:
     def submit_document(self, raw: InboundMessage, split: Splitter) -> tuple[Outcome, list[Outcome]]:
         """Store a raw document, then the canonical messages split out of it, in
         one transaction: the raw document is kept whole (and deduplicated) before
-        anything in it is applied, so an interchange sent twice changes nothing."""
+        anything in it is applied, so an interchange sent twice changes nothing.
+        Parts it could not read are parked one by one; the rest is applied."""
         for attempt in range(self.max_conflict_retries + 1):
             try:
                 with self.uow_factory() as uow:
@@ -129,20 +152,7 @@ class Runtime:
                         return Outcome(source=raw.source, source_message_id=raw.source_message_id,
                                        status=Status.DUPLICATE), []
                     uow.inbox.add(raw, None)
-                    try:
-                        parts = split(raw)
-                    except Exception as exc:  # an adapter bug still parks the document whole
-                        parts = DocumentSplit(problem=describe_failure(exc))
-                    for kind, destination, correlation, payload in parts.outbound:
-                        uow.outbox.put(kind, destination, correlation, payload)
-                    if parts.problem is not None and not parts.messages:
-                        head = self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0]))
-                    else:
-                        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
-                        head = Outcome(source=raw.source, source_message_id=raw.source_message_id,
-                                       status=Status.APPLIED)
-                    seen = self._seen(uow, parts.messages)
-                    outs = [self._one(uow, m, seen) for m in parts.messages]
+                    head, outs = self._apply_split(uow, raw, self._split(raw, split))
                     uow.commit()
                     return head, outs
             except ConcurrencyConflict:
@@ -152,15 +162,52 @@ class Runtime:
                 break
         # A message of the document broke while being applied: keep the document
         # whole on its own, then its messages one by one so only the bad one parks.
-        parts = split(raw)
+        parts = self._split(raw, split)
         with self.uow_factory() as uow:
             uow.inbox.add(raw, None)
             uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
             for kind, destination, correlation, payload in parts.outbound:
                 uow.outbox.put(kind, destination, correlation, payload)
+            outs = self._park_rejects(uow, parts)
             uow.commit()
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
-        return head, [self._isolated(m) for m in parts.messages]
+        return head, outs + [self._isolated(m) for m in parts.messages]
+
+    @staticmethod
+    def _split(raw: InboundMessage, split: Splitter) -> DocumentSplit:
+        try:
+            parts = split(raw)
+        except Exception as exc:  # an adapter bug still parks the document whole
+            parts = DocumentSplit(problem=describe_failure(exc))
+        return parts.linked(raw)
+
+    def _apply_split(self, uow: UnitOfWork, raw: InboundMessage,
+                     parts: DocumentSplit) -> tuple[Outcome, list[Outcome]]:
+        """Queue the document's outbound messages, park it whole if nothing in it
+        could be used, else park its unreadable parts and apply its messages."""
+        for kind, destination, correlation, payload in parts.outbound:
+            uow.outbox.put(kind, destination, correlation, payload)
+        if parts.problem is not None and not parts.messages and not parts.rejects:
+            return self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0])), []
+        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
+        head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
+        outs = self._park_rejects(uow, parts)
+        seen = self._seen(uow, parts.messages)
+        return head, outs + [self._one(uow, m, seen) for m in parts.messages]
+
+    def _park_rejects(self, uow: UnitOfWork, parts: DocumentSplit) -> list[Outcome]:
+        outs = []
+        seen = self._seen(uow, [r.message for r in parts.rejects])
+        for r in parts.rejects:
+            m = r.message
+            if (m.source, m.source_message_id) in seen:  # the same bad part sent again
+                outs.append(Outcome(source=m.source, source_message_id=m.source_message_id,
+                                    status=Status.DUPLICATE))
+                continue
+            seen.add((m.source, m.source_message_id))
+            uow.inbox.add(m, None)
+            outs.append(self._park(uow, m, InvalidMessage(r.reason, r.code)))
+        return outs
 
     def _isolated(self, m: InboundMessage) -> Outcome:
         """One message in its own transaction: the fallback after a batch failed."""
@@ -311,17 +358,9 @@ class Runtime:
 
     def _resplit(self, uow: UnitOfWork, raw: InboundMessage, split: Splitter) -> Outcome:
         """A stored raw document, split and applied again (its inbox row stays)."""
-        try:
-            parts = split(raw)
-        except Exception as exc:
-            parts = DocumentSplit(problem=describe_failure(exc))
-        for kind, destination, correlation, payload in parts.outbound:
-            uow.outbox.put(kind, destination, correlation, payload)
-        if parts.problem is not None and not parts.messages:
-            return self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0]))
-        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
-        seen = self._seen(uow, parts.messages)
-        outs = [self._one(uow, m, seen) for m in parts.messages]
+        head, outs = self._apply_split(uow, raw, self._split(raw, split))
+        if head.status is not Status.APPLIED:
+            return head
         failed = [o for o in outs if o.status is Status.DEAD_LETTERED]
         return Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED,
                        reason=f"{len(outs)} message(s), {len(failed)} dead-lettered" if outs else None)

@@ -7,7 +7,9 @@ pending replenishments), so memory does not grow with simulated history.
 
 from __future__ import annotations
 
+import csv
 import heapq
+import io
 import json
 import math
 import random
@@ -15,11 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import yaml
+
+from o2c.adapters.documents import Integrations
 from o2c.adapters.edi import build_interchange, write
-from o2c.adapters.edi.maps import PartnerDirectory, TradingPartner
-from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
+from o2c.adapters.raw import CARRIER, CSV_ORDERS, WMS_A, WMS_B, X12, raw_document
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
 from o2c.domain.holds import HoldCode
@@ -48,6 +54,21 @@ PEOPLE: dict[HoldCode, tuple[str, float, float, float]] = {
 }
 BACKORDER_PATIENCE = timedelta(days=10)
 
+#: each warehouse's system: WMS "A" pushes JSON as things happen (site code),
+#: WMS "B" drops a CSV file each night (its source in the integration configuration)
+WMS_SITES = {"WH-COLUMBUS": ("wms-a", "COL"), "WH-RENO": ("wms-a", "REN"),
+             "WH-DALLAS": ("wms-b-dallas", ""), "WH-TORONTO": ("wms-b-toronto", "")}
+#: the CSV order files of field sales, per legal entity: source, header, delimiter, decimal
+#: separator, date format, encoding (as configured in ``integrations.yaml``)
+SALES_FILES = {
+    "US01": ("sales-us", ("Account", "PO Number", "Ship To", "Item", "Qty", "UoM", "Price", "Need By"),
+             ",", ".", "%m/%d/%Y", "utf-8"),
+    "CA01": ("sales-ca", ("Client", "Bon de commande", "Livrer à", "Article", "Quantité", "Unité", "Prix",
+                          "Date requise"), ";", ",", "%d/%m/%Y", "cp1252"),
+}
+WMS_B_HEADER = ("STATUS", "ORDER_NO", "LINE", "ITEM", "LOT", "QTY_SHIPPED", "SHIP_DATE", "SHIP_TIME",
+                "CARRIER", "PRO_NO", "REASON")
+
 
 @dataclass(slots=True)
 class SimStats:
@@ -61,6 +82,14 @@ class SimStats:
     payments: int = 0
     decisions: int = 0
     receipts: int = 0
+    documents: int = 0  # files and payloads (X12, CSV, WMS, carrier feed) stored whole, then split
+
+
+_EASTERN = ZoneInfo("America/New_York")
+
+
+def _z(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -91,24 +120,51 @@ class Simulation:
         self.products = {p.product_id: p for p in world.products}
         self.product_ids = sorted(self.products)
         self._isa = 0
-        self.edi = EdiSplitter(PartnerDirectory(tuple(
-            TradingPartner.from_mapping({
-                "partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
-                "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
-                "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
-                "inbound": ["850"], "product_qualifiers": ["VP"],
-                "currency": self._currency(sc.customer.legal_entity_id),
-            })
-            for sc in world.customers if sc.traits.channel == "edi")))
+        self._docs = 0
+        self.csv_rows: dict[str, list[list[str]]] = {}
+        self.csv_later: dict[str, list[list[str]]] = {}
+        self.batches: dict[tuple[str, str, datetime], list[Any]] = {}
+        self.integrations = self.configuration(world)
+        self.splitters = self.integrations.splitters()
         self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
                                                    if w.legal_entity_id == le.entity_id)
                               for le in world.entities}
+
+    @staticmethod
+    def packaged_integrations(partners: list[dict[str, Any]] | None = None) -> Integrations:
+        """The simulated distributor's integration configuration (``integrations.yaml``)."""
+        raw = yaml.safe_load(resources.files("o2c.sim").joinpath("integrations.yaml").read_text("utf-8"))
+        if partners:
+            raw["partners"] = partners
+        return Integrations.from_mapping(raw)
+
+    def configuration(self, world: World) -> Integrations:
+        """The packaged integration configuration, with an X12 trading partner per EDI customer."""
+        return self.packaged_integrations([
+            {"partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
+             "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
+             "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
+             "inbound": ["850"], "product_qualifiers": ["VP"],
+             "currency": self._currency(sc.customer.legal_entity_id)}
+            for sc in world.customers if sc.traits.channel == "edi"])
 
     # ------------------------------------------------------------ scheduling
 
     def at(self, when: datetime, kind: str, data: Any) -> None:
         self._seq += 1
         heapq.heappush(self.heap, (when, self._seq, kind, data))
+
+    def document(self, when: datetime, source: str, kind: str, data: bytes, name: str) -> None:
+        """A file or payload, stored whole and split when it arrives."""
+        self.at(when, "doc", (source, kind, data, name))
+
+    def collect(self, when: datetime, source: str, kind: str, item: Any) -> None:
+        """Add ``item`` to the batch ``source`` sends at ``when`` (a nightly file, an hourly feed)."""
+        key = (source, kind, when)
+        if key not in self.batches:
+            self.batches[key] = []
+            self.at(when, "batch", key)
+        self.batches[key].append(item)
 
     def message(self, when: datetime, source: str, msg_id: str, kind: str, body: Any) -> None:
         self.at(when, "msg", (source, msg_id, kind, body if isinstance(body, str)
@@ -157,6 +213,7 @@ class Simulation:
         for sc in self.world.customers:
             for _ in range(_poisson(self.rng, sc.traits.orders_per_week / 5 * factor)):
                 self._order(day, sc)
+        self._sales_files(day)
         self.at(day + timedelta(hours=5), "replenish", None)
         if day.weekday() < 5:
             for h in range(8, 18):
@@ -200,11 +257,14 @@ class Simulation:
         if t.channel == "edi":
             self._edi_order(when, sc, body)
             return
-        source = {"edi": "edi-van", "portal": "portal", "csv": "csv-upload"}[t.channel]
+        if t.channel == "csv":
+            self._csv_order(body)
+            return
+        source = "portal"
         msg_id = f"{source}-{po}"
         self.message(when, source, msg_id, "order", body)
         roll = rng.random()
-        if roll < 0.008:  # the VAN delivers the same interchange twice
+        if roll < 0.008:  # a double click: the portal posts the order twice
             self.message(when + timedelta(minutes=20), source, msg_id, "order", body)
         elif roll < 0.02:  # the buyer also emails it and customer service keys it in again
             self.message(when + timedelta(hours=rng.randint(1, 6)), "portal",
@@ -237,9 +297,43 @@ class Simulation:
         roll = rng.random()
         if roll < 0.004:
             data = data[: len(data) // 2]  # the VAN cut the file short
-        self.at(when, "x12", data)
+        name = f"850-{self._isa:09d}.edi"
+        self.document(when, "edi", X12, data, name)
         if roll > 0.992:  # the VAN delivers the same interchange twice
-            self.at(when + timedelta(minutes=20), "x12", data)
+            self.document(when + timedelta(minutes=20), "edi", X12, data, name)
+
+    def _csv_order(self, body: dict[str, Any]) -> None:
+        """A field sales order: rows in today's order file of its country."""
+        entity = body["legal_entity_id"]
+        _, _, _, sep, day_format, _ = SALES_FILES[entity]
+        need_by = date.fromisoformat(body["requested_date"]).strftime(day_format)
+        rows = [[body["customer_id"], body["po_number"], body["ship_to_id"], ln["product_id"],
+                 str(ln["quantity"]).replace(".", sep), ln["uom"], str(ln["unit_price"]).replace(".", sep),
+                 need_by] for ln in body["lines"]]
+        if self.rng.random() < 0.012:  # a typo the file cannot be read with; fixed in tomorrow's file
+            self.csv_later.setdefault(entity, []).extend(rows)
+            rows = [list(r) for r in rows]
+            rows[0][4] = f"{rows[0][4]} cs"
+        self.csv_rows.setdefault(entity, []).extend(rows)
+
+    def _sales_files(self, day: datetime) -> None:
+        """Each country's field sales upload the day's order file at half past five."""
+        when = day + timedelta(hours=17, minutes=30)
+        for entity, rows in sorted(self.csv_rows.items()):
+            if not rows:
+                continue
+            source, header, delimiter, _, _, encoding = SALES_FILES[entity]
+            out = io.StringIO(newline="")
+            w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+            w.writerow(header)
+            w.writerows(rows)
+            data = out.getvalue().encode(encoding)
+            name = f"orders-{entity}-{day:%Y%m%d}.csv"
+            self.document(when, source, CSV_ORDERS, data, name)
+            if self.rng.random() < 0.03:  # uploaded twice
+                self.document(when + timedelta(minutes=12), source, CSV_ORDERS, data, name)
+        self.csv_rows = self.csv_later
+        self.csv_later = {}
 
     def _spoil(self, body: dict[str, Any]) -> None:
         rng = self.rng
@@ -273,32 +367,82 @@ class Simulation:
                 self._pay(now, m.destination.removeprefix("customer:"), m.payload)
 
     def _ship(self, now: datetime, wh: str, release: dict[str, Any]) -> None:
+        """The warehouse picks and ships a release, and tells o2c in its own dialect;
+        the carrier's proof of delivery comes through the tracking feed."""
         rng = self.rng
         lo, hi, nightly = WAREHOUSES[wh][2][0], WAREHOUSES[wh][2][1], WAREHOUSES[wh][3]
         shipped = now + timedelta(hours=rng.uniform(lo, hi))
-        confirmed = shipped
-        if nightly:  # this WMS confirms shipments in a nightly batch file
+        picked = shipped - timedelta(hours=rng.uniform(0.5, min(2.5, lo)))
+        order_id = release["order_id"]
+        carrier = rng.choice(("UPS", "FedEx Freight", "Estes", "Purolator"))
+        pro = f"{rng.randrange(10**9, 10**10)}"
+        lines = [(int(ln["line_no"]), ln["product_id"], ln["lot_id"], ln["quantity"])
+                 for ln in release["lines"]]
+        spoiled = rng.random() < 0.006  # the WMS sends something o2c cannot read, then corrects it
+        self.stats.shipments += 1
+        source, site = WMS_SITES[wh]
+        if nightly:  # WMS "B": a CSV file at 23:30 UTC with the day's picks and shipments, local times
+            sid = f"{order_id}-{pro}"
             confirmed = datetime.combine(shipped.date(), time(23, 30), tzinfo=UTC)
             if confirmed < shipped:
                 confirmed += timedelta(days=1)
-        order_id = release["order_id"]
-        sid = f"SH-{wh[3:6]}-{release['event_id'][-10:]}"
-        self.stats.shipments += 1
-        self.message(confirmed, f"wms-{wh.lower()}", sid, "shipment", {
-            "shipment_id": sid, "order_id": order_id, "warehouse_id": wh,
-            "carrier": rng.choice(("UPS", "FedEx Freight", "Estes", "Purolator")),
-            "tracking_no": f"TRK{rng.randrange(10**9, 10**10)}",
-            "lines": [{"line_no": int(ln["line_no"]), "product_id": ln["product_id"],
-                       "lot_id": ln["lot_id"], "quantity": ln["quantity"]}
-                      for ln in release["lines"]]})
+            zone = ZoneInfo(self.integrations_zone(source))
+            rows = []
+            for status, at in (("P", picked), ("S", shipped)):
+                local = at.astimezone(zone)
+                for n, pid, lot, qty in lines:
+                    rows.append([status, order_id, str(n), pid, "" if lot == "-" else lot,
+                                 qty.replace(".", ","), f"{local:%d.%m.%Y}", f"{local:%H:%M}",
+                                 carrier if status == "S" else "", pro if status == "S" else "", ""])
+            if spoiled:  # a quantity typed as 1O; the corrected rows come in the next night's file
+                good = [list(r) for r in rows]
+                rows[-1][5] = rows[-1][5].replace("0", "O") if "0" in rows[-1][5] else rows[-1][5] + "O"
+                self.collect(confirmed + timedelta(days=1), source, WMS_B, good)
+            self.collect(confirmed, source, WMS_B, rows)
+        else:  # WMS "A": JSON pushed as it happens, UTC
+            sid = f"{site}-{release['event_id'][-10:]}"
+            confirmed = shipped
+            items = [{"ln": n, "sku": pid, "lot": lot, "qty": qty} for n, pid, lot, qty in lines]
+            base = {"wh": site, "ref": order_id}
+            pick = {"id": f"{sid}-P", "evt": "PCKD", **base, "ts": _z(picked), "items": items}
+            ship = {"id": f"{sid}-S", "evt": "SHPD", **base, "shp": sid, "ts": _z(shipped),
+                    "carrier": carrier, "bol": pro, "items": items}
+            self._push(picked, source, pick)
+            if spoiled:  # a site code the configuration does not know; resent right a few hours later
+                self._push(shipped, source, {**ship, "wh": site.lower()})
+                shipped = confirmed = shipped + timedelta(hours=rng.uniform(2, 8))
+            self._push(shipped, source, ship)
         delivered = shipped + timedelta(hours=rng.uniform(18, 96))
         roll = rng.random()
         if roll < 0.04:
             return  # proof of delivery never reaches billing
         lag = timedelta(0) if roll < 0.75 else timedelta(hours=rng.uniform(24, 120))
-        self.message(max(delivered, confirmed) + lag, "carrier-feed", f"pod-{sid}", "delivery",
-                     {"shipment_id": sid, "order_id": order_id,
-                      "delivered_at": delivered.isoformat(), "signed_by": "RECEIVING"})
+        arrives = max(delivered, confirmed) + lag
+        hour = arrives.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        self.collect(hour, "carrier-feed", CARRIER, {
+            "eventId": f"POD-{sid}", "statusCode": "D1", "trackingNumber": pro,
+            "shipperReference": {"shipment": sid, "order": order_id},
+            "pod": {"signedBy": "RECEIVING", "deliveredAt": delivered.astimezone(_EASTERN).isoformat()}})
+
+    def integrations_zone(self, source: str) -> str:
+        return next(c.timezone.key for c in self.integrations.wms_b if c.source == source)
+
+    def _push(self, when: datetime, source: str, event: dict[str, Any]) -> None:
+        self.document(when, source, WMS_A, json.dumps(event).encode(), "")
+
+    def _batch(self, key: tuple[str, str, datetime]) -> None:
+        """A nightly WMS file or an hourly carrier feed goes out with what it collected."""
+        source, kind, when = key
+        items = self.batches.pop(key)
+        if kind == WMS_B:
+            out = io.StringIO(newline="")
+            w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+            w.writerow(WMS_B_HEADER)
+            for rows in items:
+                w.writerows(rows)
+            self.document(when, source, kind, out.getvalue().encode(), f"{source}-{when:%Y%m%d}.csv")
+        else:
+            self.document(when, source, kind, json.dumps({"events": items}).encode(), "")
 
     def _pay(self, now: datetime, customer_id: str, inv: dict[str, Any]) -> None:
         sc = self.customers.get(customer_id)
@@ -391,8 +535,12 @@ class Simulation:
                         self.reviewing.discard(msg_id.removeprefix("decision-"))
                     batch.append(InboundMessage(source=source, source_message_id=msg_id,
                                                 kind=mkind, received_at=when, body=body))
-                elif kind == "x12":
-                    batch.append(raw_interchange(data, when))
+                elif kind == "doc":
+                    source, dkind, payload, name = data
+                    batch.append(raw_document(payload, source=source, kind=dkind, received_at=when,
+                                              name=name))
+                elif kind == "batch":
+                    self._batch(data)
                 elif kind == "day":
                     if progress and data:
                         progress(data, self.stats)
@@ -418,13 +566,14 @@ class Simulation:
         latest = max(m.received_at for m in batch)
         if latest > self.clock.now():
             self.clock.set(latest)
-        docs = [m for m in batch if m.kind == "x12"]
-        batch = [m for m in batch if m.kind != "x12"]
+        docs = [m for m in batch if m.kind in self.splitters]
+        batch = [m for m in batch if m.kind not in self.splitters]
         results = []
         for i in range(0, len(batch), 2000):
             results += self.app.runtime.submit(batch[i:i + 2000])
-        for doc in docs:  # each interchange is kept whole, then split and applied
-            head, outs = self.app.runtime.submit_document(doc, self.edi)
+        for doc in docs:  # each file is kept whole, then split and applied
+            self.stats.documents += 1
+            head, outs = self.app.runtime.submit_document(doc, self.splitters[doc.kind])
             results += [head] if head.status is not Status.APPLIED else []
             results += outs
         for out in results:

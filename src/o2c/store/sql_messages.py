@@ -195,6 +195,7 @@ class SqlInbox:
             "body": message.body,
             "status": "received",
             "correlation_id": correlation_id,
+            "document": message.document,
         }
 
     def mark(self, source: str, source_message_id: str, status: str, correlation_id: str | None) -> None:

@@ -227,6 +227,8 @@ inbox = Table(
     Column("body", Text(), nullable=False),
     Column("status", _id(), nullable=False),
     Column("correlation_id", _id()),
+    # The raw document (``source:source_message_id``) this message was split out of.
+    Column("document", _id()),
     PrimaryKeyConstraint("source", "source_message_id"),
 )
 

@@ -19,6 +19,7 @@ from o2c.adapters.sources.common import (
     Normalized,
     SourceError,
     SourceEvent,
+    SourceReject,
     at_path,
     load_default,
     message,
@@ -78,10 +79,13 @@ def normalize_carrier(
         return broken("a list of tracking events")
     out: list[SourceEvent] = []
     errors: list[SourceError] = []
+    rejects: list[SourceReject] = []
     ignored = 0
     for i, event in enumerate(events, 1):
         if not isinstance(event, dict):
-            errors += broken("a JSON object per event", f"event {i}").errors
+            bad = broken("a JSON object per event", f"event {i}").errors
+            errors += bad
+            rejects.append(SourceReject(content=event, errors=bad))
             continue
         r = EventReader(config.source, f"event {i}", event, config.paths)
         event_id = r.text("event_id", required=False)
@@ -103,6 +107,8 @@ def normalize_carrier(
                 r.get("delivered_at"),
             )
         errors += r.errors
+        if r.errors:
+            rejects.append(SourceReject(content=event, errors=r.errors))
         if r.errors or at is None:
             continue
         body = {
@@ -115,4 +121,4 @@ def normalize_carrier(
         out.append(
             SourceEvent(message=message(config.source, mid, "delivery", body, received_at), occurred_at=at)
         )
-    return Normalized(events=out, errors=errors, ignored=ignored)
+    return Normalized(events=out, errors=errors, ignored=ignored, rejects=rejects)

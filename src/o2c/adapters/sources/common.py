@@ -72,10 +72,21 @@ class SourceEvent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SourceReject:
+    """What could not be read, as the source sent it: one JSON event, or the rows
+    (cell dicts) of one CSV group; kept so it can be parked, corrected and replayed."""
+
+    content: Any
+    errors: list[SourceError]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Normalized:
     events: list[SourceEvent] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     ignored: int = 0  # events with a status mapped to ``ignore``
+    rejects: list[SourceReject] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # a CSV source's header, for its rejects
 
     @property
     def messages(self) -> list[InboundMessage]:

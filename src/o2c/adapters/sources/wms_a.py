@@ -22,6 +22,7 @@ from o2c.adapters.sources.common import (
     Normalized,
     SourceError,
     SourceEvent,
+    SourceReject,
     load_default,
     message,
     require,
@@ -74,9 +75,12 @@ def normalize_wms_a(payload: str | bytes | Any, config: WmsAConfig, *, received_
     events = payload if isinstance(payload, list) else [payload]
     out: list[SourceEvent] = []
     errors, ignored = [], 0
+    rejects: list[SourceReject] = []
     for i, event in enumerate(events, 1):
         if not isinstance(event, dict):
-            errors += _broken(config, "a JSON object per event", f"event {i}").errors
+            bad = _broken(config, "a JSON object per event", f"event {i}").errors
+            errors += bad
+            rejects.append(SourceReject(content=event, errors=bad))
             continue
         r = EventReader(config.source, f"event {i}", event, config.paths)
         event_id = r.text("event_id", required=False)
@@ -84,11 +88,13 @@ def normalize_wms_a(payload: str | bytes | Any, config: WmsAConfig, *, received_
             r.where = f"event {i} (id {event_id})"
         made = _one(r, config, event_id or stable_id("h", event), received_at)
         errors += r.errors
+        if r.errors:
+            rejects.append(SourceReject(content=event, errors=r.errors))
         if made is None and not r.errors:
             ignored += 1
         elif made is not None and not r.errors:
             out.append(made)
-    return Normalized(events=out, errors=errors, ignored=ignored)
+    return Normalized(events=out, errors=errors, ignored=ignored, rejects=rejects)
 
 
 def _broken(config: WmsAConfig, expected: str, where: str = "payload") -> Normalized:

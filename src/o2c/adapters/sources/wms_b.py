@@ -31,6 +31,7 @@ from o2c.adapters.sources.common import (
     Normalized,
     SourceError,
     SourceEvent,
+    SourceReject,
     decimal_of,
     load_default,
     message,
@@ -126,12 +127,16 @@ def normalize_wms_b(data: bytes, config: WmsBConfig, *, file_name: str, received
     groups: dict[tuple[str, ...], list[_Line]] = {}
     bad: set[tuple[str, ...]] = set()
     ignored = 0
+    rejects: list[SourceReject] = []
     for row in reader:
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
         if not any(cells.values()):
             continue
+        before = len(err.items)
         line = _read(cells, reader.line_num, config, err)
         if line is None:
+            if len(err.items) > before:
+                rejects.append(SourceReject(content=[cells], errors=err.items[before:]))
             continue
         if line.meaning is Meaning.IGNORE:
             ignored += 1
@@ -140,7 +145,11 @@ def normalize_wms_b(data: bytes, config: WmsBConfig, *, file_name: str, received
         if line.bad:
             bad.add(line.key)
     events = [_event(key, lines, config, received_at) for key, lines in groups.items() if key not in bad]
-    return Normalized(events=events, errors=err.items, ignored=ignored)
+    for key in bad:
+        lines = groups[key]
+        rejects.append(SourceReject(content=[ln.cells for ln in lines],
+                                    errors=[e for ln in lines for e in ln.errors]))
+    return Normalized(events=events, errors=err.items, ignored=ignored, rejects=rejects, header=header)
 
 
 class _Errors:
@@ -161,7 +170,11 @@ class _Line:
     cells: dict[str, str]
     body: dict[str, Any]
     at: datetime | None
-    bad: bool
+    errors: list[SourceError]
+
+    @property
+    def bad(self) -> bool:
+        return bool(self.errors)
 
 
 def _read(cells: dict[str, str], row: int, c: WmsBConfig, err: _Errors) -> _Line | None:
@@ -182,7 +195,7 @@ def _read(cells: dict[str, str], row: int, c: WmsBConfig, err: _Errors) -> _Line
         err.add(row, c.columns["status"], f"a status code in {sorted(c.statuses)}", code)
         return None
     if meaning is None or meaning is Meaning.IGNORE:
-        return _Line(Meaning.IGNORE, (), cells, {}, None, False) if meaning else None
+        return _Line(Meaning.IGNORE, (), cells, {}, None, []) if meaning else None
     order_id = need("order_id", "an o2c order number")
     line_no = cell("line_no")
     if not line_no.isdigit() or int(line_no) < 1:
@@ -210,7 +223,7 @@ def _read(cells: dict[str, str], row: int, c: WmsBConfig, err: _Errors) -> _Line
         key = ("pick", order_id, cell("date"), cell("time"))
     else:
         key = ("exception", str(row))
-    return _Line(meaning, key, cells, body, at, len(err.items) > before)
+    return _Line(meaning, key, cells, body, at, err.items[before:])
 
 
 class _Cells(dict[str, str]):

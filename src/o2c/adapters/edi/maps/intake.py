@@ -20,6 +20,7 @@ from o2c.adapters.edi.maps.inbound import FunctionalAck, read_interchange
 from o2c.adapters.edi.maps.outbound import ack_interchange
 from o2c.adapters.edi.maps.partners import PartnerDirectory
 from o2c.adapters.edi.maps.result import MapCode
+from o2c.adapters.raw import X12, raw_document
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import DocumentSplit
 
@@ -27,16 +28,8 @@ RAW_SOURCE = "edi"
 
 
 def raw_interchange(data: bytes, received_at: datetime, *, name: str = "") -> InboundMessage:
-    """The raw document as the runtime stores it. X12 is text in latin-1 at worst,
-    so the body is decoded without loss."""
-    digest = hashlib.sha256(data).hexdigest()[:32]
-    try:
-        body = data.decode("utf-8")
-    except UnicodeDecodeError:
-        body = data.decode("latin-1")
-    return InboundMessage(source=RAW_SOURCE, source_message_id=f"sha256:{digest}", kind="x12",
-                          received_at=received_at, body=body,
-                          content_type=f"application/edi-x12; name={name}" if name else "application/edi-x12")
+    """The raw document as the runtime stores it (see :func:`o2c.adapters.raw.raw_document`)."""
+    return raw_document(data, source=RAW_SOURCE, kind=X12, received_at=received_at, name=name)
 
 
 class EdiSplitter:
