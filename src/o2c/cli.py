@@ -335,13 +335,17 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
                                             help="NATS server with JetStream.")] = "nats://127.0.0.1:4222",
            db: DbOpt = None,
            batch: Annotated[int, typer.Option(min=1, max=5000, help="Messages per transaction.")] = 500,
+           config: ConfigOpt = None,
            ) -> None:
-    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped."""
+    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped.
+    Files (kinds x12, csv_orders, wms_a_events, wms_b_file, carrier_feed) are stored whole and split
+    with the integration configuration (--config)."""
     import asyncio
     import signal
 
     from o2c.adapters.nats import run_worker
 
+    splitters = _integrations(config).splitters()
     with opened(db) as a:
         async def main() -> None:
             stop = asyncio.Event()
@@ -349,7 +353,7 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             console.print(f"o2c worker: {nats} → {a.url} (batches of {batch}); Ctrl-C stops")
-            await run_worker(a, nats, stop_event=stop, batch=batch)
+            await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters})
 
         try:
             asyncio.run(main())

@@ -104,7 +104,7 @@ def names(nats_url: str) -> Iterator[Names]:
 @dataclass(frozen=True)
 class Published:
     subject: str
-    body: str
+    body: str | bytes
     headers: dict[str, str]
 
 
@@ -138,7 +138,9 @@ def publish(url: str, names: Names, messages: list[Published]) -> None:
         js = nc.jetstream()
         await ensure_stream(js, inbound_stream(names.in_stream, names.in_root))
         root = names.in_root
-        futures = [await js.publish_async(f"{root}.{m.subject}", m.body.encode(), headers=dict(m.headers))
+        futures = [await js.publish_async(f"{root}.{m.subject}",
+                                          m.body if isinstance(m.body, bytes) else m.body.encode(),
+                                          headers=dict(m.headers))
                    for m in messages]
         await asyncio.gather(*futures)
         await nc.close()
@@ -198,7 +200,8 @@ def eventually(check: Callable[[], bool], timeout: float, what: str | Callable[[
         time.sleep(0.05)
 
 
-async def run_until(app: Any, names: Names, done: Callable[[], bool], *, batch: int = 500) -> None:
+async def run_until(app: Any, names: Names, done: Callable[[], bool], *, batch: int = 500,
+                    **inbound: Any) -> None:
     """Run a worker in this process until ``done()``, then stop it gracefully."""
     stop = asyncio.Event()
 
@@ -210,7 +213,7 @@ async def run_until(app: Any, names: Names, done: Callable[[], bool], *, batch: 
         stop.set()
 
     await asyncio.gather(run_worker(app, NATS_URL, stop_event=stop, batch=batch,
-                                    inbound=names.inbound(), outbound=names.outbound()),
+                                    inbound=names.inbound(**inbound), outbound=names.outbound()),
                          watch())
 
 
@@ -243,6 +246,34 @@ def test_every_message_lands_in_the_inbox_once_and_the_orders_exist(sqlite_store
     once = one_order_events()
     assert all(c == once for c in per_order.values())
     assert stream_messages(NATS_URL, names.in_stream) == 0  # work queue: all acknowledged
+
+
+def test_files_over_nats_are_stored_whole_split_and_their_bad_parts_parked(sqlite_store, names) -> None:
+    from o2c.adapters.documents import Integrations
+    from tests.unit.test_documents import CONFIG
+
+    h = given_distributor(sqlite_store)
+    csv_file = ("Account;PO;Item;Qty;Unit;ShipTo\r\n"
+                "C1;PO-N1;P1;12,5;EA;C1-ST1\r\n"
+                "C1;PO-N2;P1;zwölf;EA;C1-ST1\r\n").encode("cp1252")  # not UTF-8: kept as sent
+    file_msg = Published("sales-csv.csv_orders", csv_file,
+                         {"O2c-Source-Message-Id": "upload-1", "Nats-Msg-Id": "upload-1",
+                          "Content-Type": "text/csv"})
+    publish(NATS_URL, names, [file_msg, exact_copy(file_msg, 1), order(1)])
+
+    asyncio.run(run_until(h.app, names, lambda: len(inbox_rows(sqlite_store)) == 4,
+                          splitters=Integrations.from_mapping(CONFIG).splitters()))
+
+    by_key = {(s, m): st for s, m, st in inbox_rows(sqlite_store)}
+    assert by_key[("sales-csv", "upload-1")] == "applied"
+    assert by_key[("edi-van", "edi-van-1")] == "applied"
+    assert sorted(st for (s, m), st in by_key.items() if s == "sales-csv" and m != "upload-1") == [
+        "applied", "dead_lettered"]
+    [letter] = h.dead_letters()
+    assert "got 'zwölf'" in letter.reason and letter.kind == "csv_orders"
+    with sqlite_store.unit_of_work() as uow:
+        assert uow.orders.find_by_po("C1", "PO-N1") is not None
+    assert stream_messages(NATS_URL, names.in_stream) == 0
 
 
 def test_a_failed_submit_naks_and_the_message_is_applied_on_redelivery(sqlite_store, names: Names) -> None:

@@ -21,7 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from o2c.adapters.nats.streams import RECEIVED_AT, SOURCE_MESSAGE_ID, ensure_stream, header, inbound_stream
 from o2c.engine.errors import InvalidMessage
 from o2c.engine.ports import InboundMessage
-from o2c.engine.runtime import Outcome, Runtime
+from o2c.engine.runtime import Outcome, Runtime, Splitter
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class NatsInbound:
         ack_wait: float = 30.0,
         retry_delay: float = 5.0,
         on_batch: Callable[[Sequence[Outcome]], None] | None = None,
+        splitters: dict[str, Splitter] | None = None,
     ) -> None:
         self.js = js
         self.stream = stream
@@ -75,6 +76,9 @@ class NatsInbound:
         self.ack_wait = ack_wait
         self.retry_delay = retry_delay
         self.on_batch = on_batch
+        # Kinds that are raw documents (an X12 interchange, a WMS file): each is
+        # stored whole and split by its splitter (``Runtime.submit_document``).
+        self.splitters = dict(splitters or {})
         self._refused: dict[tuple[str, str], _Refusal] = {}
         # Same engine, but the translator first refuses what the transport
         # found wrong, so those messages are dead-lettered through the runtime
@@ -128,11 +132,15 @@ class NatsInbound:
                 if received_at.tzinfo is None:
                     problems.append(f"{RECEIVED_AT} {raw_time!r} has no UTC offset")
                     received_at = stored_at
+        content_type = header(msg, "Content-Type") or "application/json"
         try:
             body = msg.data.decode("utf-8")
         except UnicodeDecodeError as e:
-            body = msg.data.decode("utf-8", errors="replace")
-            problems.append(f"the body is not UTF-8 (byte {e.start})")
+            if kind in self.splitters:  # a file: kept as sent, in Latin-1 if not UTF-8 (lossless)
+                body, content_type = msg.data.decode("latin-1"), f"{content_type}; charset=latin-1"
+            else:
+                body = msg.data.decode("utf-8", errors="replace")
+                problems.append(f"the body is not UTF-8 (byte {e.start})")
         if problems:
             message_id = f"nats:{msg.metadata.stream}:{msg.metadata.sequence.stream}"
             self._refused[(source, message_id)] = _Refusal(
@@ -140,7 +148,7 @@ class NatsInbound:
                 + "; ".join(problems))
         return InboundMessage(source=source, source_message_id=message_id, kind=kind,
                               received_at=received_at.astimezone(UTC), body=body,
-                              content_type=header(msg, "Content-Type") or "application/json")
+                              content_type=content_type)
 
     async def run(self, stop: asyncio.Event, *, after_batch: Callable[[], None] | None = None) -> None:
         """Fetch, submit, ack until ``stop`` is set; the batch in hand is
@@ -177,7 +185,7 @@ class NatsInbound:
         try:
             # submit blocks on the database; in a thread, the event loop keeps
             # answering server pings and sending the in-progress heartbeats.
-            outcomes = await asyncio.to_thread(self.runtime.submit, batch)
+            outcomes = await asyncio.to_thread(self._submit, batch)
         except Exception:
             log.exception("submit of %d messages failed; naking them for redelivery in %ss",
                           len(msgs), self.retry_delay)
@@ -193,6 +201,18 @@ class NatsInbound:
             await m.ack()
         if self.on_batch is not None:
             self.on_batch(outcomes)
+        return outcomes
+
+    def _submit(self, batch: Sequence[InboundMessage]) -> list[Outcome]:
+        """Messages in one transaction; each document (kind with a splitter) in its own."""
+        plain = [m for m in batch if m.kind not in self.splitters or (m.source, m.source_message_id)
+                 in self._refused]
+        outcomes = self.runtime.submit(plain) if plain else []
+        for m in batch:
+            split = self.splitters.get(m.kind)
+            if split is not None and (m.source, m.source_message_id) not in self._refused:
+                head, parts = self.runtime.submit_document(m, split)
+                outcomes += [head, *parts]
         return outcomes
 
     async def _keep_in_progress(self, msgs: Sequence[Msg]) -> None:
