@@ -237,3 +237,90 @@ def test_stock_never_oversells_and_agrees_with_a_pure_model(
             else (model.on_hand, model.reserved)
         )
         assert _position(check, product) == expected
+
+
+# ---------------------------------------------------------------- counts (adjust)
+
+
+def test_a_count_above_on_hand_adds_and_creates_a_missing_lot(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.stock.receive(W, "AD1", LOT, date(2027, 1, 31), Decimal(5))
+        assert uow.stock.adjust(W, "AD1", LOT, date(2099, 1, 1), Decimal("2.5")) is True
+        assert uow.stock.adjust(W, "AD1", "L9", date(2027, 6, 30), Decimal(3)) is True
+        assert uow.stock.adjust(W, "AD1", "L0", None, Decimal(0)) is True  # nothing to book, no row
+        uow.commit()
+    with uow_factory() as uow:
+        found = {p.lot_id: (p.expiry, p.on_hand, p.reserved) for p in uow.stock.positions(["AD1"])}
+        assert found == {
+            LOT: (date(2027, 1, 31), Decimal("7.5"), 0),  # a lot's expiry is set by its first receipt
+            "L9": (date(2027, 6, 30), Decimal(3), 0),
+        }
+
+
+def test_a_count_below_on_hand_never_takes_reserved_units(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.stock.receive(W, "AD2", LOT, None, Decimal(10))
+        assert uow.stock.reserve(W, "AD2", LOT, Decimal(6))
+        assert _positions(uow, "AD2") == {(W, "AD2", LOT): (Decimal(10), Decimal(6))}  # read, then change
+        assert uow.stock.adjust(W, "AD2", LOT, None, Decimal("-4.001")) is False
+        assert _positions(uow, "AD2") == {(W, "AD2", LOT): (Decimal(10), Decimal(6))}
+        assert uow.stock.adjust(W, "AD2", LOT, None, Decimal("-3.5")) is True
+        assert _positions(uow, "AD2") == {(W, "AD2", LOT): (Decimal("6.5"), Decimal(6))}
+        assert uow.stock.adjust(W, "AD2", LOT, None, Decimal("-0.5")) is True  # down to reserved exactly
+        assert uow.stock.adjust(W, "AD2", LOT, None, Decimal("-0.001")) is False
+        assert uow.stock.adjust(W, "AD404", LOT, None, Decimal(-1)) is False  # no such row
+        assert uow.stock.reserve(W, "AD2", LOT, Decimal("0.001")) is False  # and still usable
+        uow.commit()
+    with uow_factory() as uow:
+        assert _positions(uow, "AD2") == {(W, "AD2", LOT): (Decimal(6), Decimal(6))}
+        assert uow.stock.positions(["AD404"]) == []
+
+
+def test_a_count_rolls_back_with_its_transaction(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.stock.receive(W, "AD3", LOT, None, Decimal(10))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.stock.adjust(W, "AD3", LOT, None, Decimal(-4))
+        assert uow.stock.adjust(W, "AD3", "L2", None, Decimal(4))
+    with uow_factory() as uow:
+        assert _positions(uow, "AD3") == {(W, "AD3", LOT): (Decimal(10), Decimal(0))}
+
+
+counts = st.lists(
+    st.tuples(st.sampled_from(["adjust", "reserve", "unreserve"]),
+              st.decimals(min_value=Decimal(-30), max_value=Decimal(30), places=3), st.booleans()),
+    min_size=1, max_size=20,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=counts)
+def test_counts_and_reservations_agree_with_a_pure_model(
+    uow_factory: UowFactory, ops: list[tuple[str, Decimal, bool]]
+) -> None:
+    product = f"HA{next(_products)}"
+    model = Model()
+    uow = uow_factory()
+    for op, q, commit_after in ops:
+        if op == "adjust":
+            ok = model.on_hand + q >= model.reserved  # a count never takes reserved units
+            assert uow.stock.adjust(W, product, LOT, None, q) is ok
+            if ok:
+                model.on_hand += q
+        elif q > 0 and op == "reserve":
+            ok = model.on_hand - model.reserved >= q
+            assert uow.stock.reserve(W, product, LOT, q) is ok
+            if ok:
+                model.reserved += q
+        elif q > 0 and model.reserved >= q:
+            uow.stock.unreserve(W, product, LOT, q)
+            model.reserved -= q
+        assert 0 <= model.reserved <= model.on_hand
+        if commit_after:
+            uow.commit()
+    uow.commit()
+    with uow_factory() as check:
+        found = _position(check, product)
+        assert found is None or found == (model.on_hand, model.reserved)
+        assert found is not None or model.on_hand == 0

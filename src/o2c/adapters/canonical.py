@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +23,10 @@ from o2c.engine.ports import InboundMessage
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Qty = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
 Amount = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+#: a short code from a partner's code list (X12 ADX02, POC02, AT701...)
+Code = Annotated[str, Field(min_length=1, max_length=3)]
+#: a stock count (zero allowed)
+Stock = Annotated[Decimal, Field(max_digits=18, decimal_places=6)]
 
 
 class _Model(BaseModel):
@@ -61,6 +66,67 @@ class OrderIn(_Model):
                         for ln in self.lines))
 
 
+class LineChange(StrEnum):
+    """What an 860 asks of one line (POC02, code list 670, folded into o2c's vocabulary)."""
+
+    ADD = "add"
+    CANCEL = "cancel"
+    CHANGE_QUANTITY = "change_quantity"
+    CHANGE_DATE = "change_date"
+    CHANGE_PRICE = "change_price"
+    REPLACE = "replace"
+    NO_CHANGE = "no_change"
+
+
+class OrderChangeLineIn(_Model):
+    """One POC line.  ``quantity`` is the new ordered quantity (POC03), ``quantity_left``
+    what the buyer still expects to receive (POC04); ``change_code`` keeps POC02 verbatim."""
+
+    line_no: int = Field(ge=1)
+    changes: list[LineChange] = Field(min_length=1)
+    change_code: Code
+    product_id: str | None = None
+    quantity: Qty | None = None
+    quantity_left: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)] | None = None
+    uom: Annotated[str, Field(min_length=1, max_length=10)] | None = None
+    unit_price: Amount | None = None
+    requested_date: date | None = None
+
+
+class OrderChangeIn(_Model):
+    """kind ``order_change``: a buyer's change to a PO it sent before (X12 860).
+
+    ``purpose`` is ``change`` (BCH01 04), ``replace`` (05: the lines restate the order) or
+    ``cancel`` (01: the whole PO). The engine (``ChangeOrder``) finds the order by (customer,
+    PO number), applies the change while nothing is released to a warehouse (the order is then
+    validated, credit-checked and allocated again), refuses it after that with a hold for
+    customer service, and answers through the outbox (``order_ack``). Nothing is shipped
+    before a change is applied, so a missing ``quantity`` is taken from ``quantity_left``.
+    """
+
+    legal_entity_id: Text
+    customer_id: Text
+    po_number: Text
+    purpose: Annotated[str, Field(pattern=r"^(change|replace|cancel)$")]
+    change_sequence: str = ""
+    order_date: date | None = None
+    change_date: date | None = None
+    requested_date: date | None = None
+    lines: list[OrderChangeLineIn] = []
+
+    def command(self) -> cmd.ChangeOrder:
+        return cmd.ChangeOrder(
+            legal_entity_id=self.legal_entity_id, customer_id=self.customer_id,
+            po_number=self.po_number, purpose=self.purpose, change_sequence=self.change_sequence,
+            requested_date=self.requested_date,
+            lines=tuple(cmd.ChangeLine(
+                line_no=ln.line_no, changes=tuple(c.value for c in ln.changes),
+                product_id=ln.product_id or None,
+                quantity=ln.quantity if ln.quantity is not None else ln.quantity_left or None,
+                uom=ln.uom.upper() if ln.uom else None, unit_price=ln.unit_price,
+                requested_date=ln.requested_date) for ln in self.lines))
+
+
 class ShippedLineIn(_Model):
     line_no: int = Field(ge=1)
     product_id: Text
@@ -96,10 +162,116 @@ class DeliveryIn(_Model):
                                   delivered_at=self.delivered_at, signed_by=self.signed_by)
 
 
+class PickedLineIn(_Model):
+    line_no: int = Field(ge=1)
+    product_id: Text
+    lot_id: str = "-"
+    quantity: Qty
+
+
+def _warehouse_lines(lines: list[PickedLineIn]) -> tuple[ev.WarehouseLine, ...]:
+    return tuple(ev.WarehouseLine(line_no=ln.line_no, product_id=ln.product_id,
+                                  lot_id=ln.lot_id or "-", quantity=ln.quantity) for ln in lines)
+
+
+class PickConfirmedIn(_Model):
+    """kind ``pick_confirmed``: the warehouse picked (some of) an order's lines.
+
+    ``RecordPick`` records a ``PickConfirmed`` event and the order's ``picked_at`` (no
+    quantities change: the shipment confirmation does that), so that release-to-ship time
+    splits into waiting for the pick and waiting for the truck. A pick with another lot than
+    allocated is recorded as it is; the shipment confirmation decides."""
+
+    order_id: Text
+    warehouse_id: Text
+    picked_at: datetime
+    lines: list[PickedLineIn] = Field(min_length=1)
+
+    def command(self) -> cmd.RecordPick:
+        return cmd.RecordPick(order_id=self.order_id, warehouse_id=self.warehouse_id,
+                              picked_at=self.picked_at, lines=_warehouse_lines(self.lines))
+
+
+class FulfilmentExceptionIn(_Model):
+    """kind ``fulfilment_exception``: the warehouse cannot fulfil as allocated
+    (short pick, damaged, lot missing). ``code`` is the source's own exception
+    code, kept verbatim; ``reason`` its text; each line's quantity is what cannot be
+    fulfilled (no lines: the exception concerns all the warehouse holds for the order).
+
+    ``ReportFulfilmentException`` places a ``FUL-QTY-MISMATCH`` (or, as the fulfilment
+    policy maps the code, ``INV-LOT-UNAVAILABLE``) hold for ``warehouse_ops`` naming the
+    lines."""
+
+    order_id: Text
+    warehouse_id: Text
+    reported_at: datetime
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    reason: str = ""
+    lines: list[PickedLineIn] = []
+
+    def command(self) -> cmd.ReportFulfilmentException:
+        return cmd.ReportFulfilmentException(
+            order_id=self.order_id, warehouse_id=self.warehouse_id, reported_at=self.reported_at,
+            code=self.code, reason=self.reason, lines=_warehouse_lines(self.lines))
+
+
+class StatusEventIn(_Model):
+    """One AT7 status: the code (AT701, e.g. ``X6`` en route), its reason, when and where."""
+
+    code: Code
+    reason: str = ""
+    appointment_code: str = ""
+    at: datetime | None = None
+    city: str = ""
+    region: str = ""
+    country: str = ""
+
+
+class ShipmentStatusIn(_Model):
+    """kind ``shipment_status``: a carrier's milestones short of delivery (X12 214).
+
+    ``RecordShipmentStatus`` appends the statuses to the shipment (a ``ShipmentStatusReported``
+    event for track and trace) and raises ``FUL-LATE-SHIP`` when the fulfilment policy calls a
+    status a delay or an exception (e.g. ``SD`` shipment delayed). ``order_id`` is needed: o2c
+    finds a shipment through its order."""
+
+    shipment_id: Text
+    order_id: str = ""
+    carrier: str = ""
+    tracking_no: str = ""
+    statuses: list[StatusEventIn] = Field(min_length=1)
+
+    def command(self) -> cmd.RecordShipmentStatus:
+        return cmd.RecordShipmentStatus(
+            shipment_id=self.shipment_id, order_id=self.order_id, carrier=self.carrier,
+            tracking_no=self.tracking_no,
+            statuses=tuple(ev.CarrierStatus(code=s.code.upper(), reason=s.reason,
+                                            appointment_code=s.appointment_code, at=s.at,
+                                            city=s.city, region=s.region, country=s.country)
+                           for s in self.statuses))
+
+
 class RemittanceLineIn(_Model):
     invoice_id: Text
     amount: Amount
     discount: Amount = Decimal(0)
+
+
+class AdjustmentIn(_Model):
+    """One remittance adjustment (820 ADX): an amount the payer deducted (negative) or
+    added (positive), with its reason code (ADX02, X12 code list 426).
+
+    With ``invoice_id`` (an ADX after its RMR) the remittance line of that invoice is
+    already net of it; without, the payment amount as a whole is, and ``reference``
+    qualified ``IV`` may name the invoice. Cash application turns each deduction into a
+    dispute on its invoice (a deduction case, ``CSH-SHORT-PAY``).
+    """
+
+    invoice_id: str = ""
+    amount: Amount
+    reason_code: Code
+    reference_qualifier: str = ""
+    reference: str = ""
 
 
 class PaymentIn(_Model):
@@ -109,13 +281,18 @@ class PaymentIn(_Model):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     method: str = "ach"
     references: list[RemittanceLineIn] = []
+    adjustments: list[AdjustmentIn] = []
 
     def command(self) -> cmd.ReceivePayment:
         return cmd.ReceivePayment(
             payment_id=self.payment_id, customer_id=self.customer_id, amount=self.amount,
             currency=self.currency, method=self.method,
             references=tuple(ev.RemittanceLine(invoice_id=r.invoice_id, amount=r.amount,
-                                               discount=r.discount) for r in self.references))
+                                               discount=r.discount) for r in self.references),
+            adjustments=tuple(ev.RemittanceAdjustment(
+                invoice_id=a.invoice_id, amount=a.amount, reason_code=a.reason_code,
+                reference_qualifier=a.reference_qualifier, reference=a.reference)
+                for a in self.adjustments))
 
 
 class StockReceiptIn(_Model):
@@ -130,6 +307,37 @@ class StockReceiptIn(_Model):
         return cmd.ReceiveStock(warehouse_id=self.warehouse_id, product_id=self.product_id,
                                 lot_id=self.lot_id, expiry=self.expiry, quantity=self.quantity,
                                 reference=self.reference)
+
+
+class InventoryItemIn(_Model):
+    """One LIN of an 846: the product, its lot, and its quantities by QTY01 qualifier
+    (``quantities``); ``on_hand`` (17) and ``available`` (33) are lifted out when present."""
+
+    product_id: Text
+    lot_id: str = "-"
+    uom: str = ""
+    on_hand: Stock | None = None
+    available: Stock | None = None
+    quantities: dict[str, Stock] = {}
+
+
+class InventoryAdviceIn(_Model):
+    """kind ``inventory_advice``: a warehouse's (or 3PL's) count of the positions it names
+    (X12 846). o2c compares each ``on_hand`` with its own per warehouse/product/lot and
+    books the difference (``ReconcileInventory``), never below what orders have reserved;
+    a difference beyond the policy's tolerance goes to warehouse_ops."""
+
+    warehouse_id: Text
+    advice_id: str = ""
+    as_of: date | None = None
+    items: list[InventoryItemIn] = Field(min_length=1)
+
+    def command(self) -> cmd.ReconcileInventory:
+        return cmd.ReconcileInventory(
+            warehouse_id=self.warehouse_id, advice_id=self.advice_id, as_of=self.as_of,
+            items=tuple(cmd.CountedItem(product_id=i.product_id, lot_id=i.lot_id or "-",
+                                        uom=i.uom.upper(), on_hand=i.on_hand)
+                        for i in self.items))
 
 
 class HoldDecisionIn(_Model):
@@ -173,6 +381,11 @@ KINDS: dict[str, type[Any]] = {
     "hold_decision": HoldDecisionIn,
     "order_rejection": OrderRejectionIn,
     "credit_memo": CreditMemoIn,
+    "inventory_advice": InventoryAdviceIn,
+    "order_change": OrderChangeIn,
+    "pick_confirmed": PickConfirmedIn,
+    "fulfilment_exception": FulfilmentExceptionIn,
+    "shipment_status": ShipmentStatusIn,
 }
 
 

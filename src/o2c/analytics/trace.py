@@ -448,5 +448,42 @@ def summarize(env: ev.Envelope) -> str:
             return f"Payment {e.payment_id} applied to {e.invoice_id}: {e.amount}{disc}"
         case ev.InvoicePaid():
             return f"Invoice {e.invoice_id} paid in full"
+        case ev.OrderChanged():
+            changed = "; ".join(_line_change(c) for c in e.lines) or "dates"
+            outcome = {"applied": "applied" + (", checked again" if e.recheck else ""),
+                       "cancelled": "the order is cancelled", "refused": "refused (too late)"}
+            return (
+                f"Buyer's {e.purpose} {e.change_sequence or '-'} to PO {e.po_number} "
+                f"{outcome.get(e.outcome, e.outcome)}: {changed}{_decided(e)}"
+            )
+        case ev.PickConfirmed():
+            qty = sum((ln.quantity for ln in e.lines), Decimal(0))
+            return (
+                f"Picked at {e.warehouse_id} {_t(e.picked_at)}: {len(e.lines)} line(s), "
+                f"{qty.normalize():f} units"
+            )
+        case ev.FulfilmentExceptionReported():
+            what = "; ".join(
+                f"line {ln.line_no} {ln.product_id} {ln.quantity.normalize():f}" for ln in e.lines
+            )
+            return (
+                f"Warehouse {e.warehouse_id} reports {e.code}{': ' + e.reason if e.reason else ''}"
+                f" ({what or 'whole order'}) -> {e.hold_code.value}{_decided(e)}"
+            )
+        case ev.ShipmentStatusReported():
+            codes = ", ".join(
+                s.code + (f"/{s.reason}" if s.reason else "") + (f" {_t(s.at)}" if s.at else "")
+                for s in e.statuses
+            )
+            return f"Carrier {e.carrier or '-'} status for {e.shipment_id}: {codes}{_decided(e)}"
         case _:
             return env.type
+
+
+def _line_change(c: ev.LineChangeData) -> str:
+    qty = "" if c.quantity is None else f" {c.quantity.normalize():f}{' ' + c.uom if c.uom else ''}"
+    if c.action in ("add", "cancel"):
+        return f"{c.action} line {c.line_no} {c.product_id}{qty}"
+    parts = [qty.strip(), "" if c.unit_price is None else f"price {c.unit_price}",
+             "" if c.requested_date is None else f"date {c.requested_date}"]
+    return f"line {c.line_no} {c.product_id} " + ", ".join(p for p in parts if p)

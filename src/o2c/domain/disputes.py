@@ -1,9 +1,15 @@
-"""Disputes: a customer contests (part of) an invoice. Routed and resolved in a
-later stage of the product; the model is here so that events and read models
-have one vocabulary from the start."""
+"""Disputes: a customer contests (part of) an invoice.
+
+A deduction is the common way one starts: the customer pays less than the
+invoice and says why (an 820 ADX adjustment with a reason code). Cash
+application turns each such claim into a dispute (``DisputeOpened``) tied to
+the invoice, so the difference is explained instead of left open or unapplied.
+Routing and resolution come in a later stage of the product.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +24,7 @@ class DisputeReason(StrEnum):
     DUPLICATE_BILLING = "duplicate_billing"
     TAX = "tax"
     TERMS = "terms"
+    OTHER = "other"
 
 
 class DisputeStatus(StrEnum):
@@ -36,3 +43,70 @@ class Dispute:
     status: DisputeStatus = DisputeStatus.OPEN
     resolved_at: datetime | None = None
     outcome: str | None = None
+
+
+#: X12 code list 426 (adjustment reason, 820 ADX02) folded into o2c's reasons;
+#: a code not listed (or a partner's own) is ``other``.
+ADJUSTMENT_REASONS: Mapping[str, DisputeReason] = {
+    **dict.fromkeys(("01", "02", "03", "23", "24", "43"), DisputeReason.PRICING),
+    **dict.fromkeys(("06", "59", "25"), DisputeReason.SHORTAGE),
+    **dict.fromkeys(("04", "11", "42"), DisputeReason.DAMAGE),
+    "19": DisputeReason.DUPLICATE_BILLING,
+    "55": DisputeReason.TAX,
+    "09": DisputeReason.TERMS,
+}
+
+
+def reason_for(code: str) -> DisputeReason:
+    """o2c's dispute reason for a payer's adjustment reason code."""
+    return ADJUSTMENT_REASONS.get(code.strip().upper(), DisputeReason.OTHER)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """A deduction the payer took: ``amount`` (> 0) less than invoiced, for ``reason_code``,
+    on ``invoice_id`` (empty: the remittance as a whole)."""
+
+    invoice_id: str
+    amount: Decimal
+    reason_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deduction:
+    """A claim placed on an invoice: the dispute to open."""
+
+    invoice_id: str
+    amount: Decimal
+    reason: DisputeReason
+    claim: Claim
+
+
+def plan_deductions(claims: Iterable[Claim], room: Mapping[str, Decimal]) -> tuple[list[Deduction],
+                                                                                 list[Claim]]:
+    """Place each claim on the invoice it names, then each claim of the whole remittance
+    on the invoices with room left, in ``room``'s order.
+
+    ``room`` is, per invoice, what is still open and not yet in dispute. Invariants: no
+    invoice is disputed beyond its room; a claim is disputed for at most its amount; what
+    of a claim finds no room (an unknown or settled invoice) is returned, unplaced.
+    """
+    left = {k: v for k, v in room.items() if v > 0}
+    placed: list[Deduction] = []
+    unplaced: list[Claim] = []
+    claims = list(claims)
+    for c in [c for c in claims if c.invoice_id] + [c for c in claims if not c.invoice_id]:
+        want = c.amount
+        targets = [c.invoice_id] if c.invoice_id else list(left)
+        for inv in targets:
+            take = min(want, left.get(inv, Decimal(0)))
+            if take <= 0:
+                continue
+            placed.append(Deduction(invoice_id=inv, amount=take, reason=reason_for(c.reason_code), claim=c))
+            left[inv] -= take
+            want -= take
+            if want == 0:
+                break
+        if want > 0:
+            unplaced.append(Claim(invoice_id=c.invoice_id, amount=want, reason_code=c.reason_code))
+    return placed, unplaced

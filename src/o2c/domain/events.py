@@ -203,6 +203,41 @@ class OrderClosed(OrderEvent):
     order_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineChangeData:
+    """One line of a buyer's change as o2c resolved it. ``action`` is ``add``, ``cancel`` or
+    ``change``; for a change, the fields that are not None are the new values."""
+
+    line_no: int
+    action: str
+    product_id: str
+    quantity: Decimal | None = None
+    uom: str | None = None
+    unit_price: Decimal | None = None
+    requested_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderChanged(OrderEvent):
+    """A buyer's change to its purchase order (X12 860), as decided.
+
+    ``outcome``: ``applied`` (the lines changed; with ``recheck`` the order goes back through
+    validation, credit and allocation), ``cancelled`` (the whole order: ``OrderRejected``
+    follows) or ``refused`` (nothing changed: too late, a hold for customer service follows).
+    """
+
+    order_id: str
+    customer_id: str
+    po_number: str
+    purpose: str
+    change_sequence: str
+    outcome: str
+    recheck: bool
+    lines: tuple[LineChangeData, ...]
+    requested_date: date | None
+    decision: Decision
+
+
 # ---------------------------------------------------------------- fulfilment
 
 
@@ -231,6 +266,67 @@ class ProofOfDeliveryReceived(OrderEvent):
     shipment_id: str
     delivered_at: datetime
     signed_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WarehouseLine:
+    """An order line as a warehouse reports it: picked, or not fulfillable as allocated."""
+
+    line_no: int
+    product_id: str
+    lot_id: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PickConfirmed(OrderEvent):
+    """The warehouse picked (some of) the order's lines: a timestamp, no quantities change."""
+
+    order_id: str
+    warehouse_id: str
+    picked_at: datetime
+    lines: tuple[WarehouseLine, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FulfilmentExceptionReported(OrderEvent):
+    """The warehouse cannot fulfil as allocated. ``code`` is the source's own code; the hold
+    ``hold_id`` (placed with this event, or already open) is how a person resolves it."""
+
+    order_id: str
+    warehouse_id: str
+    code: str
+    reason: str
+    reported_at: datetime
+    lines: tuple[WarehouseLine, ...]
+    hold_code: HoldCode
+    hold_id: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CarrierStatus:
+    """One carrier milestone (X12 214 AT7): status code, reason, when and where."""
+
+    code: str
+    reason: str = ""
+    appointment_code: str = ""
+    at: datetime | None = None
+    city: str = ""
+    region: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShipmentStatusReported(OrderEvent):
+    """A carrier's statuses for a shipment short of delivery (track and trace)."""
+
+    order_id: str
+    shipment_id: str
+    carrier: str
+    tracking_no: str
+    statuses: tuple[CarrierStatus, ...]
+    decision: Decision
 
 
 # ---------------------------------------------------------------- billing
@@ -311,12 +407,27 @@ class RemittanceLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RemittanceAdjustment:
+    """An amount the payer deducted (negative) or added (positive), with its reason
+    code (820 ADX). With ``invoice_id`` the remittance line of that invoice is already
+    net of it; without, the payment as a whole is (``reference`` may then name the
+    invoice, qualified ``IV``)."""
+
+    invoice_id: str
+    amount: Decimal
+    reason_code: str
+    reference_qualifier: str = ""
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentReceived(AccountEvent):
     payment_id: str
     customer_id: str
     amount: Money
     method: str
     references: tuple[RemittanceLine, ...]
+    adjustments: tuple[RemittanceAdjustment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -362,6 +473,44 @@ class StockReceived(StockEvent):
     reference: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StockAdjusted(StockEvent):
+    """On-hand of one position corrected to a warehouse's count (inventory advice).
+
+    ``delta`` is the change booked (negative: fewer units than o2c had), ``advised``
+    the count itself. On-hand never drops below what orders have reserved, so
+    ``delta`` may stop short of the count (the rest is a ``StockDifferenceReferred``)."""
+
+    warehouse_id: str
+    product_id: str
+    lot_id: str
+    expiry: date | None
+    delta: Decimal
+    advised: Decimal
+    advice_id: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StockDifferenceReferred(StockEvent):
+    """A count difference o2c did not book on its own, referred to warehouse_ops:
+    above the policy's tolerance, or below what orders have reserved. ``delta`` is
+    the part left unbooked; ``on_hand`` and ``reserved`` are o2c's figures when the
+    count was compared."""
+
+    warehouse_id: str
+    product_id: str
+    lot_id: str
+    expiry: date | None
+    on_hand: Decimal
+    reserved: Decimal
+    advised: Decimal
+    delta: Decimal
+    advice_id: str
+    reason: str
+    decision: Decision
+
+
 # ---------------------------------------------------------------- disputes
 
 
@@ -381,6 +530,9 @@ class DisputeOpened(DisputeEvent):
     customer_id: str
     reason_code: str
     amount: Money
+    #: the payment whose deduction opened it (cash application), if any
+    payment_id: str = ""
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -400,5 +552,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderRejected, OrderClosed, ShipmentConfirmed, ProofOfDeliveryReceived,
         InvoiceIssued, CreditMemoIssued, InvoicePaid, PaymentReceived, PaymentApplied,
         CashUnapplied, StockReceived, DisputeOpened, DisputeResolved,
+        StockAdjusted, StockDifferenceReferred,
+        OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
     )
 }

@@ -61,6 +61,7 @@ class HoldCode(StrEnum):
     CRD_ACCOUNT_BLOCKED = "CRD-ACCOUNT-BLOCKED"
     INV_SHORT = "INV-SHORT"
     INV_LOT_UNAVAILABLE = "INV-LOT-UNAVAILABLE"
+    INV_COUNT_MISMATCH = "INV-COUNT-MISMATCH"
     FUL_QTY_MISMATCH = "FUL-QTY-MISMATCH"
     FUL_LATE_SHIP = "FUL-LATE-SHIP"
     BIL_POD_OVERDUE = "BIL-POD-OVERDUE"
@@ -117,6 +118,9 @@ TAXONOMY: dict[HoldCode, HoldKind] = {
                  actions=(_R, _J), title="Not enough stock: backordered"),
         HoldKind(code=_C.INV_LOT_UNAVAILABLE, stage=Stage.ALLOCATION, owner=Role.WAREHOUSE_OPS,
                  actions=(_R, _J), title="No lot with enough shelf life"),
+        HoldKind(code=_C.INV_COUNT_MISMATCH, stage=Stage.ALLOCATION, owner=Role.WAREHOUSE_OPS,
+                 actions=(_R, _J), title="Warehouse count differs from o2c's stock beyond what "
+                                         "it may book on its own"),
         HoldKind(code=_C.FUL_QTY_MISMATCH, stage=Stage.FULFILMENT, owner=Role.WAREHOUSE_OPS,
                  actions=(_R, _O), title="Shipped quantity differs from allocated"),
         HoldKind(code=_C.FUL_LATE_SHIP, stage=Stage.FULFILMENT, owner=Role.WAREHOUSE_OPS,

@@ -162,3 +162,25 @@ def _merged(needs: Sequence[Need]) -> list[Need]:
     for n in needs:
         total[n.product_id] = total.get(n.product_id, Decimal(0)) + n.quantity
     return [Need(line_no=0, product_id=p, quantity=q) for p, q in total.items()]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountSplit:
+    """A warehouse's count of one position, split into what can be booked now and
+    what cannot.
+
+    Invariants: ``bookable + blocked == advised - on_hand``; booking ``bookable``
+    leaves ``on_hand + bookable >= reserved`` (a count never takes back stock that
+    orders hold); ``blocked`` is 0 unless the count is below what is reserved, and
+    then negative (the units the count says are missing but orders hold)."""
+
+    bookable: Decimal
+    blocked: Decimal
+
+
+def split_count(on_hand: Decimal, reserved: Decimal, advised: Decimal) -> CountSplit:
+    """Reconcile o2c's ``on_hand`` with a physical count ``advised`` without
+    breaking reservations: on-hand goes to the count, or to ``reserved`` if the
+    count is below it."""
+    target = max(advised, reserved)
+    return CountSplit(bookable=target - on_hand, blocked=advised - target)

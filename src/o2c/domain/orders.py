@@ -3,6 +3,10 @@
 Invariants (checked on every apply):
 - allocated ≤ ordered, shipped ≤ allocated, invoiced ≤ shipped, per line;
 - status changes only along :data:`TRANSITIONS`.
+
+A buyer's change (``OrderChanged`` with ``recheck``) sends an order that is not yet
+released back to ``received``, so that it is validated, credit-checked and allocated
+again; that is the only way back in the table.
 """
 
 from __future__ import annotations
@@ -35,12 +39,15 @@ class OrderStatus(StrEnum):
 S = OrderStatus
 _FULFIL = {S.RELEASED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.INVOICED, S.PAID}
 
+#: Statuses in which a buyer's change is applied: nothing is released to a warehouse yet.
+CHANGEABLE = frozenset({S.RECEIVED, S.VALIDATED, S.CREDIT_APPROVED, S.BACKORDERED})
+
 #: Allowed status changes. Staying in the same status is always allowed.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.RECEIVED: frozenset({S.VALIDATED, S.REJECTED}),
-    S.VALIDATED: frozenset({S.CREDIT_APPROVED, S.REJECTED}),
-    S.CREDIT_APPROVED: frozenset({S.BACKORDERED, S.RELEASED, S.REJECTED}),
-    S.BACKORDERED: frozenset({S.RELEASED, S.SHIPPED, S.INVOICED, S.REJECTED}),
+    S.VALIDATED: frozenset({S.CREDIT_APPROVED, S.REJECTED, S.RECEIVED}),
+    S.CREDIT_APPROVED: frozenset({S.BACKORDERED, S.RELEASED, S.REJECTED, S.RECEIVED}),
+    S.BACKORDERED: frozenset({S.RELEASED, S.SHIPPED, S.INVOICED, S.REJECTED, S.RECEIVED}),
     # Shipping, delivery and invoicing can interleave (invoice on ship before
     # delivery, a second shipment after the first invoice), hence the fan-out.
     S.RELEASED: frozenset(_FULFIL | {S.BACKORDERED, S.REJECTED}),
@@ -78,6 +85,7 @@ class OrderLine:
     shipped: Decimal = Decimal(0)
     invoiced: Decimal = Decimal(0)
     closed_short: Decimal = Decimal(0)
+    requested_date: date | None = None  # set by a buyer's change of this line's date
 
     @property
     def reserved(self) -> Decimal:
@@ -101,6 +109,19 @@ class ShipmentState:
     lines: tuple[ev.ShippedLine, ...]
     delivered_at: datetime | None = None
     invoice_id: str | None = None
+    statuses: tuple[ev.CarrierStatus, ...] = ()  # carrier milestones short of delivery
+
+
+@dataclass(slots=True, kw_only=True)
+class FulfilmentIssue:
+    """A warehouse's report that it cannot fulfil as allocated, and the hold that resolves it.
+    Without lines it concerns everything open at the warehouse."""
+
+    hold_id: str
+    warehouse_id: str
+    code: str
+    reported_at: datetime
+    lines: tuple[ev.WarehouseLine, ...]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -134,6 +155,11 @@ class Order:
     shipments: list[ShipmentState] = field(default_factory=list)
     invoices: dict[str, bool] = field(default_factory=dict)  # invoice id -> paid
     released_value: Decimal = Decimal(0)
+    picked_at: datetime | None = None  # the latest pick a warehouse confirmed
+    picks: list[tuple[str, datetime]] = field(default_factory=list)  # (warehouse, picked at)
+    issues: list[FulfilmentIssue] = field(default_factory=list)
+    holds_at_change: int = 0  # holds before the last rechecked change (see released_by_person)
+    cancelled_lines: list[int] = field(default_factory=list)  # removed by the buyer's changes
     version: int = 0
 
     # ------------------------------------------------------------ queries
@@ -224,18 +250,14 @@ class Order:
                     ln = self.line(a.line_no)
                     ln.closed_short += a.quantity
                     ln.backordered = max(Decimal(0), ln.backordered - a.quantity)
-                    for al in self.allocations:
-                        if (al.line_no, al.warehouse_id, al.lot_id) == (a.line_no, a.warehouse_id, a.lot_id):
-                            al.quantity -= a.quantity
-                            break
+                    for al, q in self._spread(a.line_no, a.warehouse_id, a.lot_id, a.quantity):
+                        al.quantity -= q
                 self.released_value -= e.value.amount
             case ev.ShipmentConfirmed():
                 for s in e.lines:
                     self.line(s.line_no).shipped += s.quantity
-                    for al in self.allocations:
-                        if (al.line_no, al.warehouse_id, al.lot_id) == (s.line_no, s.warehouse_id, s.lot_id):
-                            al.shipped += s.quantity
-                            break
+                    for al, q in self._spread(s.line_no, s.warehouse_id, s.lot_id, s.quantity):
+                        al.shipped += q
                 self.shipments.append(ShipmentState(shipment_id=e.shipment_id,
                                                     warehouse_id=e.warehouse_id,
                                                     shipped_at=at, lines=e.lines))
@@ -253,6 +275,19 @@ class Order:
                 self.invoices[e.invoice_id] = False
             case ev.InvoicePaid():
                 self.invoices[e.invoice_id] = True
+            case ev.OrderChanged():
+                self._change(e)
+            case ev.PickConfirmed():
+                self.picks.append((e.warehouse_id, e.picked_at))
+                self.picked_at = max(self.picked_at or e.picked_at, e.picked_at)
+            case ev.FulfilmentExceptionReported():
+                self.issues.append(FulfilmentIssue(hold_id=e.hold_id, warehouse_id=e.warehouse_id,
+                                                   code=e.code, reported_at=e.reported_at,
+                                                   lines=e.lines))
+            case ev.ShipmentStatusReported():
+                sh = self.shipment(e.shipment_id)
+                if sh is not None:
+                    sh.statuses = (*sh.statuses, *e.statuses)
             case ev.OrderRejected():
                 self._move(OrderStatus.REJECTED)
             case ev.OrderClosed():
@@ -264,12 +299,67 @@ class Order:
         self._check()
         self.version += 1
 
+    def _spread(self, line_no: int, warehouse_id: str, lot_id: str,
+                qty: Decimal) -> list[tuple[Allocation, Decimal]]:
+        """Share ``qty`` among the allocations of one line, warehouse and lot (a line
+        re-allocated from the same lot has several) by what each has open; any rest goes
+        to the first, so that an impossible quantity still shows in the invariants."""
+        same = [al for al in self.allocations
+                if (al.line_no, al.warehouse_id, al.lot_id) == (line_no, warehouse_id, lot_id)]
+        out: list[tuple[Allocation, Decimal]] = []
+        left = qty
+        for al in same:
+            q = min(left, al.quantity - al.shipped)
+            if q > 0:
+                out.append((al, q))
+                left -= q
+        if left > 0 and same:
+            out.append((same[0], left))
+        return out
+
+    def _change(self, e: ev.OrderChanged) -> None:
+        """Apply a buyer's change; a refused or whole-order cancellation changes no line."""
+        if e.outcome != "applied":
+            return
+        for c in e.lines:
+            if c.action == "add":
+                self.lines.append(OrderLine(line_no=c.line_no, product_id=c.product_id,
+                                            quantity=c.quantity or Decimal(0), uom=c.uom or "",
+                                            requested_price=c.unit_price,
+                                            requested_date=c.requested_date))
+            elif c.action == "cancel":
+                self.lines = [ln for ln in self.lines if ln.line_no != c.line_no]
+                self.cancelled_lines.append(c.line_no)
+            else:
+                ln = self.line(c.line_no)
+                ln.product_id = c.product_id
+                if c.quantity is not None:
+                    ln.quantity = c.quantity
+                if c.uom is not None:
+                    ln.uom = c.uom
+                if c.unit_price is not None:
+                    ln.requested_price = c.unit_price
+                if c.requested_date is not None:
+                    ln.requested_date = c.requested_date
+        self.lines.sort(key=lambda ln: ln.line_no)
+        if e.requested_date is not None:
+            self.requested_date = e.requested_date
+        if e.recheck:
+            # Validation prices and converts every line again; allocation plans again.
+            for ln in self.lines:
+                ln.base_quantity, ln.base_uom = Decimal(0), ""
+                ln.unit_price, ln.price_source = Decimal(0), ""
+                ln.backordered = Decimal(0)
+            self.holds_at_change = len(self.holds)
+
     # ------------------------------------------------------------ state machine
 
     def _derive_status(self, e: ev.Event) -> OrderStatus:
         st = self.status
         if st in (OrderStatus.CLOSED, OrderStatus.REJECTED):
             return st
+        if isinstance(e, ev.OrderChanged) and e.recheck:
+            return OrderStatus.RECEIVED
         if isinstance(e, ev.OrderValidated):
             return OrderStatus.VALIDATED
         if isinstance(e, ev.CreditApproved):

@@ -1,6 +1,7 @@
 """Customer accounts: open AR, credit exposure, cash on account.
 
 Invariant: open AR = invoiced − credit memos − applied cash − discounts taken.
+Open disputes (deductions) are part of open AR; ``disputed`` says how much of it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ class OpenItem:
 
 
 @dataclass(slots=True, kw_only=True)
+class OpenDispute:
+    """Part of an invoice the customer contests (a deduction), until it is resolved."""
+
+    dispute_id: str
+    invoice_id: str
+    reason: str
+    amount: Decimal
+
+
+@dataclass(slots=True, kw_only=True)
 class Account:
     customer_id: str
     currency: str
@@ -31,11 +42,20 @@ class Account:
     uninvoiced_released: Decimal = Decimal(0)
     unapplied_cash: Decimal = Decimal(0)
     open_items: dict[str, OpenItem] = field(default_factory=dict)
+    disputes: dict[str, OpenDispute] = field(default_factory=dict)
     version: int = 0
 
     @property
     def open_ar(self) -> Decimal:
         return self.invoiced - self.credited - self.applied - self.discounts
+
+    @property
+    def disputed(self) -> Decimal:
+        """Open AR the customer contests (open disputes)."""
+        return sum((d.amount for d in self.disputes.values()), Decimal(0))
+
+    def disputed_on(self, invoice_id: str) -> Decimal:
+        return sum((d.amount for d in self.disputes.values() if d.invoice_id == invoice_id), Decimal(0))
 
     def past_due(self, today: date, grace_days: int) -> tuple[Decimal, int]:
         """Amount past due beyond ``grace_days``, and the oldest item's days past due."""
@@ -68,6 +88,12 @@ class Account:
                 self._reduce(e.invoice_id, e.amount.amount + e.discount.amount)
             case ev.CashUnapplied():
                 self.unapplied_cash += e.amount.amount
+            case ev.DisputeOpened():
+                self.disputes[e.dispute_id] = OpenDispute(
+                    dispute_id=e.dispute_id, invoice_id=e.invoice_id, reason=e.reason_code,
+                    amount=e.amount.amount)
+            case ev.DisputeResolved():
+                self.disputes.pop(e.dispute_id, None)
             case _:
                 return
         self.version += 1

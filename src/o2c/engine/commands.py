@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from o2c.domain.events import OrderLineData, RemittanceLine, ShippedLine
+from o2c.domain.events import (
+    CarrierStatus,
+    OrderLineData,
+    RemittanceAdjustment,
+    RemittanceLine,
+    ShippedLine,
+    WarehouseLine,
+)
 
 
 class Command:
@@ -67,6 +74,36 @@ class RejectOrder(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeLine:
+    """One line of a buyer's change. ``changes``: ``add``, ``cancel``, ``change_quantity``,
+    ``change_date``, ``change_price``, ``replace`` (the line restated), ``no_change``."""
+
+    line_no: int
+    changes: tuple[str, ...]
+    product_id: str | None = None
+    quantity: Decimal | None = None  # the new ordered quantity
+    uom: str | None = None
+    unit_price: Decimal | None = None
+    requested_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeOrder(Command):
+    """A buyer changes a purchase order it sent before (X12 860), found by (customer, PO).
+
+    ``purpose``: ``change`` (the lines say what changes), ``replace`` (the lines restate the
+    whole order) or ``cancel`` (the whole order)."""
+
+    legal_entity_id: str
+    customer_id: str
+    po_number: str
+    purpose: str
+    change_sequence: str = ""
+    requested_date: date | None = None
+    lines: tuple[ChangeLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConfirmShipment(Command):
     """A warehouse reports what left the dock."""
 
@@ -89,6 +126,40 @@ class RecordDelivery(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RecordPick(Command):
+    """A warehouse reports lines picked for an order."""
+
+    order_id: str
+    warehouse_id: str
+    picked_at: datetime
+    lines: tuple[WarehouseLine, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportFulfilmentException(Command):
+    """A warehouse cannot fulfil as allocated (short pick, damage, lot missing). ``code`` is
+    the source's own; each line's quantity is what cannot be fulfilled (no lines: all of it)."""
+
+    order_id: str
+    warehouse_id: str
+    reported_at: datetime
+    code: str
+    reason: str
+    lines: tuple[WarehouseLine, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordShipmentStatus(Command):
+    """A carrier reports milestones of a shipment short of delivery (X12 214)."""
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    tracking_no: str
+    statuses: tuple[CarrierStatus, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceShipment(Command):
     order_id: str
     shipment_id: str
@@ -105,6 +176,9 @@ class ReceivePayment(Command):
     currency: str
     method: str
     references: tuple[RemittanceLine, ...]
+    #: the payer's deductions and additions (820 ADX); each deduction with a reason
+    #: code becomes a dispute on its invoice
+    adjustments: tuple[RemittanceAdjustment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +199,47 @@ class ReceiveStock(Command):
     expiry: date | None
     quantity: Decimal
     reference: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountedItem:
+    """One position of an inventory advice: the warehouse's count (None: not sent)
+    in ``uom`` (empty: the product's base unit)."""
+
+    product_id: str
+    lot_id: str
+    uom: str
+    on_hand: Decimal | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconcileInventory(Command):
+    """A warehouse's (or 3PL's) count of the positions it names (X12 846)."""
+
+    warehouse_id: str
+    advice_id: str
+    as_of: date | None
+    items: tuple[CountedItem, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolveStockDifference(Command):
+    """A count difference referred to warehouse_ops. Issued by the engine without
+    ``by``, it is refused (parked in the dead-letter queue with the reason) until a
+    person replays it with ``by`` and ``action``: ``apply`` books ``delta`` on the
+    current on-hand, ``keep`` keeps o2c's figures. Plain strings: it is replayed
+    from its JSON body."""
+
+    warehouse_id: str
+    product_id: str
+    lot_id: str
+    delta: str
+    advised: str
+    advice_id: str
+    rule: str
+    reason: str
+    by: str = ""
+    action: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

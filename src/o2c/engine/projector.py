@@ -78,10 +78,18 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
         case ev.CreditMemoIssued() | ev.PaymentApplied():
             _invoice(uow, e.invoice_id).apply(e)
             _account(uow, e.customer_id, e.amount.currency).apply(e)
-        case ev.PaymentReceived() | ev.CashUnapplied():
+        case ev.PaymentReceived() | ev.CashUnapplied() | ev.DisputeOpened():
             _account(uow, e.customer_id, e.amount.currency).apply(e)
+        case ev.DisputeResolved():
+            account = uow.accounts.get(e.customer_id)
+            if account is not None:
+                account.apply(e)
         case ev.StockReceived():
             uow.stock.receive(e.warehouse_id, e.product_id, e.lot_id, e.expiry, e.quantity)
+        case ev.StockAdjusted():
+            if not uow.stock.adjust(e.warehouse_id, e.product_id, e.lot_id, e.expiry, e.delta):
+                raise InsufficientStock(f"{e.warehouse_id}/{e.product_id}/{e.lot_id}: on-hand can no "
+                                        f"longer go down by {-e.delta} without taking reserved units")
         case ev.OrderEvent():
             _order(uow, e.order_id).apply(e, at)  # type: ignore[attr-defined]
         case _:

@@ -13,10 +13,16 @@ def shipment_key(order_id: str, shipment_id: str) -> str:
     return f"shipment:{order_id}:{shipment_id}"
 
 
+def release_key(order_id: str) -> str:
+    return f"release:{order_id}"
+
+
 def unblocks(e: ev.Event) -> str | None:
     """What a parked message may have been waiting for, now that ``e`` happened."""
     if isinstance(e, ev.ShipmentConfirmed):
         return shipment_key(e.order_id, e.shipment_id)
+    if isinstance(e, ev.OrderReleased):
+        return release_key(e.order_id)  # picks and warehouse exceptions sent before it
     return None
 
 
@@ -32,6 +38,13 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             return _resume(e.order_id, uow)
         case ev.StockReceived():
             return [cmd.AllocateOrder(order_id=o) for o in uow.orders.backordered(e.product_id)]
+        case ev.StockAdjusted() if e.delta > 0:
+            return [cmd.AllocateOrder(order_id=o) for o in uow.orders.backordered(e.product_id)]
+        case ev.StockDifferenceReferred():
+            return [cmd.ResolveStockDifference(
+                warehouse_id=e.warehouse_id, product_id=e.product_id, lot_id=e.lot_id,
+                delta=str(e.delta), advised=str(e.advised), advice_id=e.advice_id,
+                rule=e.decision.rule, reason=e.reason)]
         case ev.ShipmentConfirmed():
             return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=e.shipment_id,
                                         trigger="shipment_confirmed")]
@@ -40,6 +53,8 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
                                         trigger="pod_received")]
         case ev.InvoicePaid():
             return [cmd.CloseOrder(order_id=e.order_id)]
+        case ev.OrderChanged() if e.recheck:
+            return [cmd.ValidateOrder(order_id=e.order_id)]
         case _:
             return []
 
@@ -86,5 +101,15 @@ def outbound(env: ev.Envelope, uow: UnitOfWork) -> None:
             status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
             uow.outbox.put("order_ack", f"order:{e.order_id}", env.correlation_id,
                            {"order_id": e.order_id, "status": status})
+        case ev.OrderChanged() if e.outcome != "cancelled":
+            # The answer to the buyer's change (an 855 with IC lines, or the change refused);
+            # a cancelled order is answered by its OrderRejected above, a rechecked one is
+            # acknowledged again when it is validated.
+            uow.outbox.put("order_ack", f"order:{e.order_id}", env.correlation_id,
+                           {"order_id": e.order_id, "po_number": e.po_number,
+                            "status": "changed" if e.outcome == "applied" else "change_refused",
+                            "change_sequence": e.change_sequence,
+                            "lines": [{"line_no": str(c.line_no), "action": c.action}
+                                      for c in e.lines]})
         case _:
             pass

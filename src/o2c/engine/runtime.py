@@ -24,16 +24,22 @@ Translator = Callable[[InboundMessage], cmd.Command]
 
 def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
     """What a batch of commands is about to read, for ``UnitOfWork.prefetch``:
-    orders of shipments and deliveries, invoices and accounts of payments,
-    accounts, (customer, PO) pairs and stock positions of new orders."""
+    orders of shipments, deliveries, picks, exceptions and carrier statuses,
+    invoices and accounts of payments, accounts, (customer, PO) pairs and stock
+    positions of new orders, (customer, PO) pairs of changes."""
     orders: list[str] = []
     invoices: list[str] = []
     accounts: list[str] = []
     pos: list[tuple[str, str]] = []
     products: set[str] = set()
     for c in commands:
-        if isinstance(c, cmd.ConfirmShipment | cmd.RecordDelivery):
-            orders.append(c.order_id)
+        if isinstance(c, cmd.ConfirmShipment | cmd.RecordDelivery | cmd.RecordPick
+                      | cmd.ReportFulfilmentException | cmd.RecordShipmentStatus):
+            if c.order_id:
+                orders.append(c.order_id)
+        elif isinstance(c, cmd.ChangeOrder):
+            pos.append((c.customer_id, c.po_number))
+            products.update(ln.product_id for ln in c.lines if ln.product_id)
         elif isinstance(c, cmd.ReceivePayment):
             accounts.append(c.customer_id)
             invoices.extend(r.invoice_id for r in c.references)

@@ -18,6 +18,23 @@ from o2c.domain.master import BillingTrigger
 from o2c.policy.table import DecisionTable, TableError
 
 SECTIONS = ("credit", "pricing", "allocation", "billing", "holds")
+#: Sections a document may leave out, and what stands in for them.
+OPTIONAL_SECTIONS: Mapping[str, Mapping[str, Any]] = {
+    # Without a tolerance every count difference goes to a person.
+    "inventory": {"rules": [{"id": "no-tolerance-set", "then": {"outcome": "review"}}]},
+    # Every warehouse exception is a quantity mismatch, and only a carrier's "shipment
+    # delayed" (X12 214 AT701 SD) raises a late-ship hold.
+    "fulfilment": {
+        "exception_rules": [{"id": "cannot-fulfil-as-allocated", "then": {"hold": "FUL-QTY-MISMATCH"}}],
+        "shipment_status_rules": [
+            {"id": "carrier-reports-delay", "when": {"status": "SD"}, "then": {"outcome": "FUL-LATE-SHIP"}},
+            {"id": "milestone", "then": {"outcome": "record"}},
+        ],
+    },
+}
+INVENTORY_OUTCOMES = ("adjust", "review")
+FULFILMENT_EXCEPTION_HOLDS = (HoldCode.FUL_QTY_MISMATCH.value, HoldCode.INV_LOT_UNAVAILABLE.value)
+SHIPMENT_STATUS_OUTCOMES = ("record", HoldCode.FUL_LATE_SHIP.value)
 
 
 class PolicyError(ValueError):
@@ -66,6 +83,12 @@ class Section:
     pod_timeout_days: int
     sla_hours: Mapping[str, int]
     standard_terms: tuple[str, ...]
+    #: reconciling a warehouse's count with o2c's on-hand: outcome ``adjust`` or ``review``
+    inventory_table: DecisionTable
+    #: a warehouse's exception code -> ``hold`` (FUL-QTY-MISMATCH or INV-LOT-UNAVAILABLE)
+    fulfilment_exception_table: DecisionTable
+    #: a carrier's shipment status -> ``outcome``: ``record`` or ``FUL-LATE-SHIP``
+    shipment_status_table: DecisionTable
 
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
@@ -93,11 +116,32 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     alloc = _map(f"{path}.allocation", raw["allocation"])
     billing = _map(f"{path}.billing", raw["billing"])
     holds = _map(f"{path}.holds", raw["holds"])
+    inventory = _map(f"{path}.inventory", raw.get("inventory", OPTIONAL_SECTIONS["inventory"]))
+    fulfilment = _map(f"{path}.fulfilment", raw.get("fulfilment", OPTIONAL_SECTIONS["fulfilment"]))
+    try:
+        exception_table = DecisionTable.parse("fulfilment-exception", fulfilment.get("exception_rules"))
+        status_table = DecisionTable.parse("shipment-status", fulfilment.get("shipment_status_rules"))
+    except TableError as e:
+        raise PolicyError(f"{path}.fulfilment: {e}") from None
+    for table, name, key, allowed in (
+        (exception_table, "exception_rules", "hold", FULFILMENT_EXCEPTION_HOLDS),
+        (status_table, "shipment_status_rules", "outcome", SHIPMENT_STATUS_OUTCOMES),
+    ):
+        for r in table.rules:
+            if r.then.get(key) not in allowed:
+                raise PolicyError(f"{path}.fulfilment.{name}[{r.rule_id}].then.{key}: expected "
+                                  f"one of {list(allowed)}, got {r.then.get(key)!r}")
     try:
         credit_table = DecisionTable.parse("credit", credit.get("rules"))
         billing_table = DecisionTable.parse("billing", billing.get("rules"))
+        inventory_table = DecisionTable.parse("inventory", inventory.get("rules"))
     except TableError as e:
         raise PolicyError(f"{path}: {e}") from None
+    for r in inventory_table.rules:
+        out = r.then.get("outcome")
+        if out not in INVENTORY_OUTCOMES:
+            raise PolicyError(f"{path}.inventory.rules[{r.rule_id}].then.outcome: expected one of "
+                              f"{list(INVENTORY_OUTCOMES)}, got {out!r}")
     for r in credit_table.rules:
         out = r.then.get("outcome")
         if out != "approve" and out not in {h.value for h in HoldCode}:
@@ -135,6 +179,9 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         pod_timeout_days=_int(f"{path}.billing.pod_timeout_days", billing.get("pod_timeout_days", 7)),
         sla_hours={str(k): _int(f"{path}.holds.sla_hours.{k}", v) for k, v in sla.items()},
         standard_terms=tuple(str(t) for t in terms),
+        inventory_table=inventory_table,
+        fulfilment_exception_table=exception_table,
+        shipment_status_table=status_table,
     )
 
 
@@ -154,7 +201,7 @@ def parse_policy(raw: object) -> Policy:
             effective = datetime.fromisoformat(str(eff))
         except ValueError:
             raise PolicyError(f"policy.effective_from: expected an ISO date, got {eff!r}") from None
-    base_raw = {k: doc[k] for k in SECTIONS if k in doc}
+    base_raw = {k: doc[k] for k in (*SECTIONS, *OPTIONAL_SECTIONS) if k in doc}
     base = _section("policy", base_raw)
     by_entity: dict[str, Section] = {}
     for entity, over in _map("policy.entities", doc.get("entities", {})).items():

@@ -62,6 +62,9 @@ class _Master:
     def product(self, product_id: str) -> Product | None:
         return self.s.products.get(product_id)
 
+    def warehouse(self, warehouse_id: str) -> Warehouse | None:
+        return self.s.warehouses.get(warehouse_id)
+
     def warehouses(self, legal_entity_id: str) -> list[Warehouse]:
         return sorted((w for w in self.s.warehouses.values() if w.legal_entity_id == legal_entity_id),
                       key=lambda w: w.warehouse_id)
@@ -227,6 +230,18 @@ class _Stock:
                 raise ValueError(f"cannot ship {q} of {'/'.join(k)}: not reserved")
         for k, q in wanted.items():
             self.ship(*k, q)
+
+    def adjust(self, warehouse_id: str, product_id: str, lot_id: str,
+               expiry: date | None, delta: Decimal) -> bool:
+        if delta >= 0:
+            if delta > 0:
+                self.receive(warehouse_id, product_id, lot_id, expiry, delta)
+            return True
+        p = self._get((warehouse_id, product_id, lot_id))
+        if p is None or p.on_hand + delta < p.reserved:
+            return False
+        p.on_hand += delta
+        return True
 
     def publish(self) -> None:
         self.committed.update(self.live)

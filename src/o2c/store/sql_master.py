@@ -63,6 +63,7 @@ _ONE: dict[str, tuple[RawSql, type[Any]]] = {
     "legal_entity": (RawSql("SELECT doc FROM legal_entities WHERE entity_id = :k"), LegalEntity),
     "customer": (RawSql("SELECT doc FROM customers WHERE customer_id = :k"), Customer),
     "product": (RawSql("SELECT doc FROM products WHERE product_id = :k"), Product),
+    "warehouse": (RawSql("SELECT doc FROM warehouses WHERE warehouse_id = :k"), Warehouse),
 }
 _VERSION = RawSql("SELECT value FROM sequences WHERE name = :n")
 _WAREHOUSES = RawSql("SELECT doc FROM warehouses WHERE legal_entity_id = :le ORDER BY warehouse_id")
@@ -127,6 +128,9 @@ class SqlMasterData:
 
     def product(self, product_id: str) -> Product | None:
         return self._one("product", product_id)  # type: ignore[no-any-return]
+
+    def warehouse(self, warehouse_id: str) -> Warehouse | None:
+        return self._one("warehouse", warehouse_id)  # type: ignore[no-any-return]
 
     def warehouses(self, legal_entity_id: str) -> list[Warehouse]:
         """The legal entity's warehouses, by warehouse id."""

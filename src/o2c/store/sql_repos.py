@@ -441,6 +441,8 @@ _SHIP = RawSql(
     f"UPDATE stock SET on_hand = on_hand - :q, reserved = reserved - :q WHERE {_KEY} AND reserved >= :q"
 )
 _UNSHIP = RawSql(f"UPDATE stock SET on_hand = on_hand + :q, reserved = reserved + :q WHERE {_KEY}")
+# A count below o2c's on-hand: never takes reserved units (on_hand - q >= reserved).
+_COUNT_DOWN = RawSql(f"UPDATE stock SET on_hand = on_hand - :q WHERE {_KEY} AND on_hand - reserved >= :q")
 _RECEIVE = RawSql(
     "INSERT INTO stock (warehouse_id, product_id, lot_id, expiry, on_hand, reserved) "
     "VALUES (:w, :p, :l, :e, :q, :zero) "
@@ -649,6 +651,23 @@ class SqlStock:
         if self._exec(_SHIP, warehouse_id, product_id, lot_id, qty) != 1:
             raise ValueError(f"cannot ship {qty} of {warehouse_id}/{product_id}/{lot_id}: not reserved")
         self._moved((warehouse_id, product_id, lot_id), -qty, -qty)
+
+    def adjust(
+        self, warehouse_id: str, product_id: str, lot_id: str, expiry: date | None, delta: Decimal
+    ) -> bool:
+        """Correct on-hand to a count; see the port. A positive delta is a receipt
+        (the row is created if missing); a negative one is one conditional update
+        that refuses (False, nothing changed) to go below reserved."""
+        if not isinstance(delta, Decimal | int) or isinstance(delta, bool):
+            raise TypeError(f"delta must be Decimal, got {type(delta).__name__}")
+        if delta >= 0:
+            if delta > 0:
+                self.receive(warehouse_id, product_id, lot_id, expiry, delta)
+            return True
+        if self._exec(_COUNT_DOWN, warehouse_id, product_id, lot_id, -delta) != 1:
+            return False
+        self._moved((warehouse_id, product_id, lot_id), delta, Decimal(0))
+        return True
 
     def receive(
         self, warehouse_id: str, product_id: str, lot_id: str, expiry: date | None, qty: Decimal

@@ -1,4 +1,4 @@
-"""Specification: remittance advice (820) -> ``payment``, adjustments kept beside it."""
+"""Specification: remittance advice (820) -> ``payment``, with its ADX adjustments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from o2c.adapters.canonical import PaymentIn
 from o2c.adapters.edi.maps import map_820, read_interchange
-from o2c.adapters.edi.maps.canonical_ext import AdjustmentIn
 
 from .support import ack_lines, directory, inbound_set, inbound_text, partner, sample_sets
 
@@ -32,7 +31,8 @@ def test_the_edi_net_820_sample_becomes_a_check_payment_of_seven_invoices() -> N
     assert (first.invoice_id, first.amount, first.discount) == ("26801", Decimal("4408.75"), Decimal("97.9"))
     extras = result.documents[0].extras
     # ADX*-143.76*59*CM*26801 follows RMR 26801: 4650.41 - 97.90 - 143.76 = 4408.75
-    (adjustment,) = (AdjustmentIn.model_validate(a) for a in extras["adjustments"])
+    (adjustment,) = payment.adjustments
+    assert "adjustments" not in extras
     assert (adjustment.invoice_id, adjustment.amount, adjustment.reason_code, adjustment.reference) == (
         "26801",
         Decimal("-143.76"),
@@ -82,7 +82,11 @@ def test_an_ach_remittance_pays_invoices_net_of_discount(version: str) -> None:
         ("INV-1001", Decimal("980"), Decimal("20")),
         ("INV-1002", Decimal("520"), Decimal("0")),
     ]
-    assert result.documents[0].extras["adjustments"][0]["invoice_id"] == "INV-1002"
+    (adjustment,) = payment.adjustments
+    assert (adjustment.invoice_id, adjustment.amount, adjustment.reason_code) == (
+        "INV-1002", Decimal(-10), "CS")
+    assert (adjustment.reference_qualifier, adjustment.reference) == ("IV", "INV-1002")
+    assert payment.command().adjustments[0].amount == Decimal(-10)
 
 
 def test_a_payment_that_does_not_add_up_is_accepted_with_a_note_for_cash_application() -> None:

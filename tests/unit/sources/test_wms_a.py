@@ -53,15 +53,36 @@ def test_a_shipped_event_becomes_a_canonical_shipment() -> None:
     assert result.events[0].occurred_at == datetime(2026, 1, 5, 14, 3, tzinfo=UTC)
 
 
-def test_a_picked_event_is_informational_and_an_exception_keeps_its_code() -> None:
+def test_a_picked_event_and_an_exception_are_messages_for_the_engine() -> None:
     picked = event(id="A-1", evt="PCKD", shp=None)
     short = event(id="A-2", evt="XCPT", xcpt={"code": "SHORT", "text": "only 8 on the shelf"})
     result = normalize_wms_a([picked, short], CONFIG, received_at=AT)
-    assert result.errors == [] and result.messages == []
+    assert result.errors == [] and result.informational == []
     pick, exc = validated(result)
     assert isinstance(pick, PickConfirmedIn) and pick.picked_at == datetime(2026, 1, 5, 14, 3, tzinfo=UTC)
     assert (exc.code, exc.reason, exc.warehouse_id) == ("SHORT", "only 8 on the shelf", "W1")
-    assert [m.kind for m in result.informational] == ["pick_confirmed", "fulfilment_exception"]
+    assert [m.kind for m in result.messages] == ["pick_confirmed", "fulfilment_exception"]
+
+
+def test_a_pick_and_a_short_pick_from_wms_a_reach_the_order_through_the_runtime() -> None:
+    from o2c.domain.holds import HoldCode
+    from o2c.engine.runtime import Status
+    from tests.builders import Harness, seed
+
+    h = Harness()
+    seed(h.app)
+    h.stock("P1", "100")
+    oid = h.order(lines=[("P1", "10", "EA")]).correlation_id
+    items = [{"ln": 1, "sku": "P1", "lot": "-", "qty": "2"}]
+    picked = event(id="A-1", evt="PCKD", shp=None, ref=oid, items=items)
+    short = event(id="A-2", evt="XCPT", shp=None, ref=oid, items=items,
+                  xcpt={"code": "SHORT", "text": "only 8 on the shelf"})
+    result = normalize_wms_a([picked, short], CONFIG, received_at=AT)
+    assert [o.status for o in h.app.runtime.submit(result.messages)] == [Status.APPLIED] * 2
+    order = h.get(oid)
+    assert order.picked_at == datetime(2026, 1, 5, 14, 3, tzinfo=UTC)
+    (hold,) = order.open_holds
+    assert hold.code is HoldCode.FUL_QTY_MISMATCH and "W1 reports SHORT" in hold.reason
 
 
 def test_an_unknown_status_code_is_a_clear_error() -> None:

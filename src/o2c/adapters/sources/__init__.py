@@ -1,8 +1,8 @@
 """Source-system normalizers: each WMS, TMS or carrier speaks its own dialect
 (field names, status codes, time conventions); a normalizer maps it, BY
 CONFIGURATION (``configs/*.yaml``, loaded with :mod:`importlib.resources`), into
-canonical messages: ``shipment`` and ``delivery`` for the engine today,
-``pick_confirmed`` and ``fulfilment_exception`` (:mod:`.models`) for later.
+canonical messages for the engine: ``shipment``, ``delivery``, ``pick_confirmed``
+and ``fulfilment_exception``.
 
 Every normalizer returns a :class:`~.common.Normalized` (events and precise
 errors), never raises on bad input. Submit ``result.messages``.

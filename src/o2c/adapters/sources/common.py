@@ -90,14 +90,15 @@ class Normalized:
 
     @property
     def messages(self) -> list[InboundMessage]:
-        """Messages the engine applies today (kinds in ``canonical.KINDS``): submit these."""
+        """Messages the engine applies (kinds in ``canonical.KINDS``: shipments,
+        deliveries, picks and fulfilment exceptions): submit these."""
         return [e.message for e in self.events if e.message.kind in KINDS]
 
     @property
     def informational(self) -> list[InboundMessage]:
-        """Messages of kinds the engine does not handle yet (``pick_confirmed``,
-        ``fulfilment_exception``): keep or forward them, do not submit them yet
-        (the runtime would dead-letter an unknown kind)."""
+        """Messages of kinds the engine does not handle (none of the kinds the
+        normalizers produce today): keep or forward them, do not submit them (the
+        runtime would dead-letter an unknown kind)."""
         return [e.message for e in self.events if e.message.kind not in KINDS]
 
 

@@ -3,8 +3,7 @@ status codes (``PCKD`` picked, ``SHPD`` shipped, ``XCPT`` exception). Mapped by
 configuration (``configs/wms_a.yaml``): field paths, status code meanings,
 site codes to o2c warehouses, item codes to products.
 
-Produces ``shipment`` (engine-ready), ``pick_confirmed`` and
-``fulfilment_exception`` (informational until wired); see
+Produces ``shipment``, ``pick_confirmed`` and ``fulfilment_exception``; see
 :mod:`o2c.adapters.sources.common` for the invariants.
 """
 

@@ -31,7 +31,8 @@ def allocate_order(c: cmd.AllocateOrder, ctx: Context) -> list[ev.Event]:
     order = load_order(ctx, c.order_id, "allocation")
     if order.status not in ALLOCATABLE:
         return []
-    if any(h.code is not HoldCode.INV_SHORT for h in order.open_holds):
+    # A backorder waits for stock; a carrier's delay of what shipped does not stop the rest.
+    if any(h.code not in (HoldCode.INV_SHORT, HoldCode.FUL_LATE_SHIP) for h in order.open_holds):
         return []
     customer = ctx.uow.master.customer(order.customer_id)
     if customer is None:

@@ -34,12 +34,21 @@ def place_hold(ctx: Context, order: Order, code: HoldCode, reason: str, d: ev.De
     )
 
 
+#: Checks that read the order's lines or value: a person's acceptance covered the order as it
+#: was, so after a buyer's change (``Order.holds_at_change``) they are decided again.
+DECIDED_AGAIN_AFTER_CHANGE = frozenset({
+    HoldCode.PRC_CONTRACT_MISMATCH, HoldCode.PRC_BELOW_FLOOR, HoldCode.CRD_OVER_LIMIT,
+    HoldCode.CRD_PAST_DUE, HoldCode.CRD_ACCOUNT_BLOCKED,
+})
+
+
 def released_by_person(order: Order, code: HoldCode) -> str | None:
     """Who released (or overrode) an earlier hold with this code, if anyone did:
     the order must not be stopped again for what a person already accepted."""
     if not {HoldAction.RELEASE, HoldAction.OVERRIDE} & set(TAXONOMY[code].actions):
         return None  # e.g. an unknown item: a release cannot make it known; check again
-    for h in order.holds:
+    since = order.holds_at_change if code in DECIDED_AGAIN_AFTER_CHANGE else 0
+    for h in order.holds[since:]:
         if h.code is code and h.resolution in ("release", "override") and h.resolved_by:
             return h.resolved_by
     return None

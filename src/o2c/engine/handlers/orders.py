@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from o2c.domain import events as ev
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
-from o2c.domain.orders import OrderStatus
+from o2c.domain.orders import Allocation, Order, OrderStatus
 from o2c.engine import commands as cmd
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
@@ -16,17 +17,54 @@ from o2c.engine.handlers.common import load_order
 def _cancel_allocations(order_id: str, ctx: Context, reason: str,
                         warehouses: set[str] | None = None) -> list[ev.Event]:
     order = load_order(ctx, order_id, "cancellation")
-    lines = tuple(
-        ev.AllocationLine(line_no=a.line_no, product_id=a.product_id, warehouse_id=a.warehouse_id,
-                          lot_id=a.lot_id, quantity=a.quantity - a.shipped, expiry=a.expiry)
-        for a in order.allocations
-        if a.quantity - a.shipped > 0 and (warehouses is None or a.warehouse_id in warehouses)
-    )
+    return _cancel(order, reason, lambda a, left: left if warehouses is None or
+                   a.warehouse_id in warehouses else Decimal(0))
+
+
+def _cancel(order: Order, reason: str,
+            how_much: Callable[[Allocation, Decimal], Decimal]) -> list[ev.Event]:
+    """Give back, per allocation, ``how_much(allocation, open quantity)`` (at most the open
+    quantity) of what is allocated and not shipped."""
+    lines = []
+    for a in order.allocations:
+        left = a.quantity - a.shipped
+        q = min(how_much(a, left), left) if left > 0 else Decimal(0)
+        if q > 0:
+            lines.append(ev.AllocationLine(line_no=a.line_no, product_id=a.product_id,
+                                           warehouse_id=a.warehouse_id, lot_id=a.lot_id, quantity=q,
+                                           expiry=a.expiry))
     if not lines:
         return []
     value = sum((order.line(a.line_no).unit_price * a.quantity for a in lines), Decimal(0))
     return [ev.AllocationCancelled(order_id=order.order_id, customer_id=order.customer_id,
-                                   allocations=lines, value=order.money(value), reason=reason)]
+                                   allocations=tuple(lines), value=order.money(value), reason=reason)]
+
+
+def _close_short(order: Order, hold_id: str, reason: str) -> list[ev.Event]:
+    """Close short what will not come: everything a warehouse that has shipped did not ship,
+    and what warehouses reported they cannot fulfil (exceptions resolved through ``hold_id``:
+    the quantities of the lines they named, or everything open there when they named none)."""
+    whole = {s.warehouse_id for s in order.shipments}
+    reported: dict[tuple[str, int], Decimal] = {}  # (warehouse, line) -> quantity not coming
+    for issue in order.issues:
+        if issue.hold_id != hold_id:
+            continue
+        if not issue.lines:
+            whole.add(issue.warehouse_id)
+        for ln in issue.lines:
+            key = (issue.warehouse_id, ln.line_no)
+            reported[key] = reported.get(key, Decimal(0)) + ln.quantity
+
+    def how_much(a: Allocation, left: Decimal) -> Decimal:
+        if a.warehouse_id in whole:
+            return left
+        key = (a.warehouse_id, a.line_no)
+        q = min(reported.get(key, Decimal(0)), left)
+        if q > 0:
+            reported[key] -= q
+        return q
+
+    return _cancel(order, reason, how_much)
 
 
 def release_hold(c: cmd.ReleaseHold, ctx: Context) -> list[ev.Event]:
@@ -45,18 +83,22 @@ def release_hold(c: cmd.ReleaseHold, ctx: Context) -> list[ev.Event]:
     if action not in TAXONOMY[code].actions:
         allowed = ", ".join(a.value for a in TAXONOMY[code].actions)
         raise Rejected("CMD-INVALID", f"a {code.value} hold allows {allowed}, not {action.value}")
+    if action is HoldAction.REJECT and any(ln.shipped for ln in order.lines):
+        raise Rejected("CMD-INVALID", f"order {order.order_id} has shipped; it cannot be rejected "
+                                      f"(choose another action for the {code.value} hold)")
     out: list[ev.Event] = [ev.HoldReleased(order_id=order.order_id, hold_id=hold.hold_id, code=code,
                                            action=action.value, by=c.by, reason=c.reason)]
     if code is HoldCode.FUL_QTY_MISMATCH and action is HoldAction.OVERRIDE:
-        # What a warehouse that has shipped did not ship is not coming: close it short.
-        shipped_from = {s.warehouse_id for s in order.shipments}
-        out += _cancel_allocations(order.order_id, ctx, f"closed short by {c.by}: {c.reason}", shipped_from)
+        # What the warehouse(s) said will not come is not coming: close it short.
+        out += _close_short(order, hold.hold_id, f"closed short by {c.by}: {c.reason}")
     if action is HoldAction.REJECT:
-        out += _reject(order.order_id, ctx, c.by, f"{code.value} rejected: {c.reason}", skip=hold.hold_id)
+        out += reject_events(order.order_id, ctx, c.by, f"{code.value} rejected: {c.reason}",
+                             skip=hold.hold_id)
     return out
 
 
-def _reject(order_id: str, ctx: Context, by: str, reason: str, skip: str = "") -> list[ev.Event]:
+def reject_events(order_id: str, ctx: Context, by: str, reason: str, skip: str = "") -> list[ev.Event]:
+    """Reject an order: its open holds (but ``skip``) rejected, its allocations given back."""
     order = load_order(ctx, order_id, "rejection")
     out: list[ev.Event] = [
         ev.HoldReleased(order_id=order.order_id, hold_id=h.hold_id, code=h.code, action="reject",
@@ -75,7 +117,7 @@ def reject_order(c: cmd.RejectOrder, ctx: Context) -> list[ev.Event]:
         return []
     if any(ln.shipped for ln in order.lines):
         raise Rejected("CMD-INVALID", f"order {order.order_id} has shipped; it cannot be rejected")
-    return _reject(c.order_id, ctx, c.by, c.reason)
+    return reject_events(c.order_id, ctx, c.by, c.reason)
 
 
 def close_order(c: cmd.CloseOrder, ctx: Context) -> list[ev.Event]:

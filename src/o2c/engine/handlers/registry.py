@@ -8,7 +8,17 @@ from typing import Any
 from o2c.domain.events import Event
 from o2c.engine import commands as cmd
 from o2c.engine.context import Context
-from o2c.engine.handlers import allocation, billing, cash, credit, fulfilment, intake, orders
+from o2c.engine.handlers import (
+    allocation,
+    billing,
+    cash,
+    changes,
+    credit,
+    fulfilment,
+    intake,
+    inventory,
+    orders,
+)
 
 Handler = Callable[[Any, Context], list[Event]]
 
@@ -23,7 +33,13 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.ReceiveStock: orders.receive_stock,
     cmd.ConfirmShipment: fulfilment.confirm_shipment,
     cmd.RecordDelivery: fulfilment.record_delivery,
+    cmd.RecordPick: fulfilment.record_pick,
+    cmd.ReportFulfilmentException: fulfilment.report_fulfilment_exception,
+    cmd.RecordShipmentStatus: fulfilment.record_shipment_status,
+    cmd.ChangeOrder: changes.change_order,
     cmd.InvoiceShipment: billing.invoice_shipment,
     cmd.IssueCreditMemo: billing.issue_credit_memo,
     cmd.ReceivePayment: cash.receive_payment,
+    cmd.ReconcileInventory: inventory.reconcile_inventory,
+    cmd.ResolveStockDifference: inventory.resolve_stock_difference,
 }

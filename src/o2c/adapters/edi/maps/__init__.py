@@ -6,12 +6,12 @@ Inbound (``read_interchange`` runs them all, or call one map directly):
 set    map                    canonical kind
 =====  =====================  =========================================================
 850    :func:`map_850`        ``order`` (``OrderIn``)
-860    :func:`map_860`        ``order_change`` (``canonical_ext.OrderChangeIn``)
+860    :func:`map_860`        ``order_change`` (``OrderChangeIn``)
 856    :func:`map_856`        ``shipment`` (``ShipmentIn``), one per order in the ASN
 945    :func:`map_945`        ``shipment`` (``ShipmentIn``)
 214    :func:`map_214`        ``delivery`` (``DeliveryIn``) on D1, else ``shipment_status``
-846    :func:`map_846`        ``inventory_advice`` (``canonical_ext.InventoryAdviceIn``)
-820    :func:`map_820`        ``payment`` (``PaymentIn``), adjustments in ``extras``
+846    :func:`map_846`        ``inventory_advice`` (``InventoryAdviceIn``)
+820    :func:`map_820`        ``payment`` (``PaymentIn``, with its ADX ``adjustments``)
 =====  =====================  =========================================================
 
 Every map is pure - ``(transaction_set, partner, *, version) -> MapResult`` - and never raises

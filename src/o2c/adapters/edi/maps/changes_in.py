@@ -1,12 +1,12 @@
-"""Inbound purchase order changes: 860 -> ``order_change`` (``canonical_ext.OrderChangeIn``)."""
+"""Inbound purchase order changes: 860 -> ``order_change`` (``canonical.OrderChangeIn``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from o2c.adapters.canonical import LineChange
 from o2c.adapters.edi import Segment, TransactionSet
-from o2c.adapters.edi.maps.canonical_ext import LineChange
 from o2c.adapters.edi.maps.order_common import OrderHeader, check_ctt, line_number, line_product, line_uom
 from o2c.adapters.edi.maps.partners import TradingPartner
 from o2c.adapters.edi.maps.reading import Findings, Party, date_of, el, number, required

@@ -73,7 +73,7 @@ def _item(
 
 
 def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -> MapResult:
-    """846 -> ``inventory_advice`` (validates against ``canonical_ext.InventoryAdviceIn``)."""
+    """846 -> ``inventory_advice`` (validates against ``canonical.InventoryAdviceIn``)."""
     f = Findings(ts)
     bia = ctt = None
     parties: dict[str, Party] = {}

@@ -8,8 +8,9 @@ the partner's ``customer_id``).  Each RMR with RMR01 ``IV`` references an invoic
 invoice number, RMR04 the amount paid, RMR05 the invoice amount, RMR06 the discount taken.
 
 ADX adjustments (ADX01 amount, ADX02 reason code, ADX03/04 reference) belong to the RMR before
-them, or to the remittance when no RMR precedes.  ``PaymentIn`` has no field for them yet, so
-they travel in ``extras["adjustments"]`` (shaped as ``canonical_ext.AdjustmentIn``).
+them (``invoice_id`` set: that RMR04 is already net of them), or to the remittance when no RMR
+precedes (``invoice_id`` empty: BPR02 is net of them).  They travel in the payment's
+``adjustments`` (``AdjustmentIn``); cash application turns each deduction into a dispute.
 
 Invariant checked as a warning (cash application settles it, not a 997 rejection): BPR02
 equals the RMR04 amounts plus the adjustments not tied to an invoice.
@@ -32,7 +33,7 @@ _INVOICE = "IV"
 
 
 def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -> MapResult:
-    """820 -> ``payment`` with ``extras`` for adjustments, payer and payment date."""
+    """820 -> ``payment`` (with its ADX ``adjustments``); ``extras`` for payer and payment date."""
     f = Findings(ts)
     bpr = trn = cur = None
     parties: dict[str, Party] = {}
@@ -113,11 +114,11 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         "currency": currency,
         "method": method,
         "references": references,
+        "adjustments": adjustments,
     }
     extras: dict[str, Any] = {
         "handling": el(bpr, 1),
         "payment_date": el(bpr, 16),
-        "adjustments": adjustments,
         "remittance": remittance,
         "parties": parties,
     }

@@ -115,7 +115,7 @@ class Mapped:
     ``payload`` is JSON-ready (strings for decimals and dates) and validates against the model
     of ``kind`` (:data:`o2c.adapters.canonical.KINDS` or :data:`.canonical_ext.EXT_KINDS`).
     ``extras`` keeps what the partner sent that the canonical model has no field for yet
-    (BOL numbers, remittance adjustments...), so nothing is lost before the engine wants it.
+    (BOL numbers, the payer's details...), so nothing is lost before the engine wants it.
     ``part`` tells apart several documents of one set (an ASN covering two orders); it is
     ``""`` when the set yields one document.
     """
