@@ -193,7 +193,7 @@ def test_cancelling_the_whole_po_rejects_the_order_and_is_answered(h: Harness) -
     assert change(h, purpose="cancel", seq="2").status is Status.APPLIED  # cancelled already
     assert len(payloads(h, oid, "OrderChanged")) == 1
     late = change(h, qty(1, "3"), seq="3")
-    assert late.status is Status.DEAD_LETTERED and late.code == "VAL-DUPLICATE-PO"
+    assert late.status is Status.DEAD_LETTERED and late.code == "VAL-CHANGE-TOO-LATE"
     assert f"(order {oid}) cannot be applied: the order is rejected" in (late.reason or "")
 
 
@@ -218,7 +218,7 @@ def test_a_change_after_the_release_is_refused_with_a_hold_for_customer_service(
     assert order.status is OrderStatus.RELEASED and order.line(1).quantity == Decimal(10)
     assert reserved(h) == Decimal(10)
     (hold,) = order.open_holds
-    assert hold.code is HoldCode.VAL_DUPLICATE_PO
+    assert hold.code is HoldCode.VAL_CHANGE_TOO_LATE
     assert hold.kind.owner.value == "customer_service"
     assert f"change 4 to PO PO-1 (line 1 P1: 30) came after order {oid} was released to warehouse W1" \
         in hold.reason
@@ -230,7 +230,7 @@ def test_a_change_after_the_release_is_refused_with_a_hold_for_customer_service(
     change(h, qty(1, "40"), seq="5")
     assert len(h.get(oid).open_holds) == 1 and len(payloads(h, oid, "OrderChanged")) == 2
     # the warehouse could stop it: customer service cancels the order, the stock comes back
-    h.send("hold_decision", {"order_id": oid, "code": "VAL-DUPLICATE-PO", "by": "cs",
+    h.send("hold_decision", {"order_id": oid, "code": "VAL-CHANGE-TOO-LATE", "by": "cs",
                              "reason": "buyer wants it cancelled, warehouse stopped it",
                              "action": "reject"})
     assert h.get(oid).status is OrderStatus.REJECTED
@@ -247,10 +247,10 @@ def test_a_change_after_shipping_is_refused_and_the_order_cannot_be_rejected_any
     (hold,) = order.open_holds
     assert "(cancel the order) came after" in hold.reason and "has shipped (SH1-W1)" in hold.reason
     assert payloads(h, oid, "OrderChanged")[0].decision.rule == "change/refused-shipped"
-    out = h.send("hold_decision", {"order_id": oid, "code": "VAL-DUPLICATE-PO", "by": "cs",
+    out = h.send("hold_decision", {"order_id": oid, "code": "VAL-CHANGE-TOO-LATE", "by": "cs",
                                    "reason": "x", "action": "reject"})
     assert out.status is Status.DEAD_LETTERED and "has shipped" in (out.reason or "")
-    assert h.send("hold_decision", {"order_id": oid, "code": "VAL-DUPLICATE-PO", "by": "cs",
+    assert h.send("hold_decision", {"order_id": oid, "code": "VAL-CHANGE-TOO-LATE", "by": "cs",
                                     "reason": "told the buyer", "action": "override"}).status \
         is Status.APPLIED
     assert not h.get(oid).on_hold and h.get(oid).status is OrderStatus.INVOICED

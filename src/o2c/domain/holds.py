@@ -53,6 +53,7 @@ class HoldCode(StrEnum):
     VAL_DUPLICATE_PO = "VAL-DUPLICATE-PO"
     VAL_MISSING_FIELD = "VAL-MISSING-FIELD"
     VAL_CURRENCY_INVALID = "VAL-CURRENCY-INVALID"
+    VAL_CHANGE_TOO_LATE = "VAL-CHANGE-TOO-LATE"
     PRC_CONTRACT_MISMATCH = "PRC-CONTRACT-MISMATCH"
     PRC_BELOW_FLOOR = "PRC-BELOW-FLOOR"
     TRM_NONSTANDARD = "TRM-NONSTANDARD"
@@ -102,6 +103,8 @@ TAXONOMY: dict[HoldCode, HoldKind] = {
                  actions=(_E, _J), title="Required field missing"),
         HoldKind(code=_C.VAL_CURRENCY_INVALID, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
                  actions=(_E, _J), title="Order currency is not the selling entity's currency"),
+        HoldKind(code=_C.VAL_CHANGE_TOO_LATE, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_O, _J), title="Buyer's PO change arrived after the order was released"),
         HoldKind(code=_C.PRC_CONTRACT_MISMATCH, stage=Stage.CAPTURE, owner=Role.PRICING,
                  actions=(_O, _E, _J), title="Price outside the contract's tolerance"),
         HoldKind(code=_C.PRC_BELOW_FLOOR, stage=Stage.CAPTURE, owner=Role.PRICING,

@@ -45,6 +45,7 @@ PEOPLE: dict[HoldCode, tuple[str, float, float, float]] = {
     HoldCode.VAL_UOM_INVALID: ("reject", 1.0, 1, 8),
     HoldCode.VAL_MISSING_FIELD: ("reject", 1.0, 1, 6),
     HoldCode.VAL_DUPLICATE_PO: ("reject", 0.95, 1, 6),
+    HoldCode.VAL_CHANGE_TOO_LATE: ("override", 1.0, 1, 8),  # keep the order as it was released
     HoldCode.PRC_CONTRACT_MISMATCH: ("override", 0.75, 3, 30),
     HoldCode.PRC_BELOW_FLOOR: ("override", 0.8, 4, 24),
     HoldCode.TRM_NONSTANDARD: ("override", 0.9, 2, 12),
@@ -144,7 +145,7 @@ class Simulation:
             {"partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
              "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
              "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
-             "inbound": ["850"], "product_qualifiers": ["VP"],
+             "inbound": ["850", "860"], "product_qualifiers": ["VP"],
              "currency": self._currency(sc.customer.legal_entity_id)}
             for sc in world.customers if sc.traits.channel == "edi"])
 
@@ -301,6 +302,27 @@ class Simulation:
         self.document(when, "edi", X12, data, name)
         if roll > 0.992:  # the VAN delivers the same interchange twice
             self.document(when + timedelta(minutes=20), "edi", X12, data, name)
+        elif 0.004 <= roll < 0.035 and sender != "UNKNOWNVAN" and body["po_number"]:
+            self._edi_change(when + timedelta(hours=rng.uniform(0.2, 6)), sender, body)
+
+    def _edi_change(self, when: datetime, sender: str, body: dict[str, Any]) -> None:
+        """The buyer changes its PO (X12 860): one more case of line 1, or the last line
+        cancelled. Most orders are released within minutes, so many changes come too late."""
+        self._isa += 1
+        lines = body["lines"]
+        segs: list[tuple[str, ...]] = [("BCH", "04", "SA", body["po_number"], "", "1",
+                                        when.strftime("%Y%m%d"))]
+        if len(lines) > 1 and self.rng.random() < 0.5:
+            segs.append(("POC", str(lines[-1]["line_no"]), "DI", "", "", lines[-1]["uom"]))
+        else:
+            first = lines[0]
+            qty = str(int(first["quantity"]) + 1)
+            segs.append(("POC", str(first["line_no"]), "QI", qty, qty, first["uom"], first["unit_price"],
+                         "", "VP", first["product_id"]))
+        segs.append(("CTT", str(len(segs) - 1)))
+        ic = build_interchange(sender, "NORTHWINDDIST", self._isa, at=when.replace(tzinfo=None),
+                               groups=[("PC", "004010", self._isa, [("860", "0001", segs)])])
+        self.document(when, "edi", X12, write(ic).encode(), f"860-{self._isa:09d}.edi")
 
     def _csv_order(self, body: dict[str, Any]) -> None:
         """A field sales order: rows in today's order file of its country."""

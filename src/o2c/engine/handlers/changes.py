@@ -9,10 +9,9 @@ recorded without that. Cancelling the whole order, or every line, rejects it.
 
 A change that arrives after the release (or the shipment) is refused: the order stays as it
 is, ``OrderChanged`` records the refusal and a hold goes to customer service, who knows the
-buyer and can reach the warehouse. The taxonomy has no code for "change arrived too late";
-the closest is ``VAL-DUPLICATE-PO`` (the same customer PO received again, owned by customer
-service, actions override and reject): override keeps the order as it is, reject cancels it
-(possible only while nothing has shipped).
+buyer and can reach the warehouse, under ``VAL-CHANGE-TOO-LATE`` (an o2c addition to the
+primer's taxonomy): override keeps the order as it is, reject cancels it (possible only while
+nothing has shipped).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from o2c.engine.handlers.common import decision, place_hold
 from o2c.engine.handlers.orders import reject_events
 
 #: The hold for a change that came too late (see the module docstring).
-CHANGE_REFUSED = HoldCode.VAL_DUPLICATE_PO
+CHANGE_REFUSED = HoldCode.VAL_CHANGE_TOO_LATE
 ENGINE = "o2c.engine"
 T = TypeVar("T")
 _PRICE = Decimal("0.0001")  # prices travel with at most 4 decimals (canonical ``Amount``)
