@@ -375,3 +375,30 @@ def test_no_durations_give_no_median() -> None:
     assert Stat.of([]) == stat(0, None, None)
     with pytest.raises(ValueError):
         median([])
+
+
+def test_a_shipment_confirmed_in_a_nightly_batch_counts_from_when_the_truck_left(h: Harness) -> None:
+    # given an on-ship order whose warehouse ships at T0+4h but confirms in a batch at T0+14h
+    h.stock("P1", "100")
+    order = h.order(customer_id="C1").correlation_id
+    h.later(hours=14)
+    lines = [{"line_no": a.line_no, "product_id": a.product_id, "quantity": str(a.quantity)}
+             for a in h.get(order).allocations]
+    h.send("shipment", {"shipment_id": "NIGHT-1", "order_id": order, "warehouse_id": "W1",
+                        "lines": lines, "shipped_at": (T0 + timedelta(hours=4)).isoformat()})
+    # and a warehouse clock running ahead: its time is capped at o2c's own
+    h.stock("P1", "100")
+    ahead = h.order(customer_id="C1", po="PO-2").correlation_id
+    h.send("shipment", {"shipment_id": "AHEAD-1", "order_id": ahead, "warehouse_id": "W1",
+                        "lines": lines, "shipped_at": (T0 + timedelta(hours=20)).isoformat()})
+    r = kpis(h)
+    # then the invoice came 10 h after the truck left (0 h for the capped one), but 0 h
+    # after the confirmation that triggered it
+    assert r.shipment_to_invoice == stat(2, "5.00", "10.00")
+    assert r.trigger_to_invoice == stat(2, "0.00", "0.00")
+    assert h.get(order).shipments[0].shipped_at == T0 + timedelta(hours=4)
+    assert h.get(ahead).shipments[0].shipped_at == T0 + timedelta(hours=14)
+    # a time without a zone is refused: guessing it is how shipment times go wrong
+    out = h.send("shipment", {"shipment_id": "NAIVE", "order_id": ahead, "warehouse_id": "W1",
+                              "lines": lines, "shipped_at": "2026-03-02T10:00:00"})
+    assert out.status.value == "dead_lettered" and "shipped_at" in (out.reason or "")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from o2c.domain import events as ev
 from o2c.engine import commands as cmd
@@ -141,11 +141,12 @@ class ShipmentIn(_Model):
     carrier: str = ""
     tracking_no: str = ""
     lines: list[ShippedLineIn]
+    shipped_at: AwareDatetime | None = None  # when the truck left, by the warehouse's clock
 
     def command(self) -> cmd.ConfirmShipment:
         return cmd.ConfirmShipment(
             shipment_id=self.shipment_id, order_id=self.order_id, warehouse_id=self.warehouse_id,
-            carrier=self.carrier, tracking_no=self.tracking_no,
+            carrier=self.carrier, tracking_no=self.tracking_no, shipped_at=self.shipped_at,
             lines=tuple(ev.ShippedLine(line_no=s.line_no, product_id=s.product_id,
                                        warehouse_id=self.warehouse_id, lot_id=s.lot_id,
                                        quantity=s.quantity) for s in self.lines))

@@ -33,8 +33,10 @@ Definitions
   ``period_end - placed``.
 - ``shipment_to_invoice``: one value per (invoice, shipment) pair, for each
   ``InvoiceIssued`` in the period and each ``shipment_ids`` entry whose
-  ``ShipmentConfirmed`` (same order, same shipment id) was seen:
-  ``ShipmentConfirmed`` -> ``InvoiceIssued``.
+  ``ShipmentConfirmed`` (same order, same shipment id) was seen: the shipment
+  (its ``shipped_at``, the warehouse's own time, when the source reports it;
+  else the ``ShipmentConfirmed``) -> ``InvoiceIssued``. A warehouse that
+  confirms in a nightly batch shows here as latency.
 - ``trigger_to_invoice``: the same pairs, from the event that fired the invoice:
   trigger ``on_ship`` -> the ``ShipmentConfirmed``; ``on_pod`` -> the
   ``ProofOfDeliveryReceived`` of that shipment (its ``occurred_at``, not the
@@ -324,7 +326,8 @@ class _Order:
     released: bool = False
     invoiced: bool = False
     touched: bool = False
-    shipments: dict[str, tuple[datetime, datetime | None]] = field(default_factory=dict)
+    #: shipment id -> (shipped by the warehouse's clock, POD received, confirmed to o2c)
+    shipments: dict[str, tuple[datetime, datetime | None, datetime]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -388,10 +391,11 @@ class _Pass:
             case ev.ShipmentConfirmed():
                 self.n["shipments"] += inp
                 if order is not None:
-                    order.shipments[e.shipment_id] = (at, None)
+                    order.shipments[e.shipment_id] = (e.shipped_at or at, None, at)
             case ev.ProofOfDeliveryReceived() if order is not None:
                 if e.shipment_id in order.shipments:
-                    order.shipments[e.shipment_id] = (order.shipments[e.shipment_id][0], at)
+                    shipped, _, confirmed = order.shipments[e.shipment_id]
+                    order.shipments[e.shipment_id] = (shipped, at, confirmed)
             case ev.InvoiceIssued():
                 self.n["invoices_issued"] += inp
                 if order is not None:
@@ -415,7 +419,7 @@ class _Pass:
             if shipped is None or not inp:
                 continue
             self.ship_inv.add(micros(at - shipped[0]))
-            trigger = {BillingTrigger.ON_SHIP.value: shipped[0], BillingTrigger.ON_POD.value: shipped[1]}.get(
+            trigger = {BillingTrigger.ON_SHIP.value: shipped[2], BillingTrigger.ON_POD.value: shipped[1]}.get(
                 e.trigger
             )
             if trigger is not None:

@@ -258,6 +258,10 @@ class ShipmentConfirmed(OrderEvent):
     carrier: str
     tracking_no: str
     lines: tuple[ShippedLine, ...]
+    #: when the warehouse says the truck left (its own clock, in UTC); None when the
+    #: source does not say, and then the confirmation is the shipment. A nightly
+    #: batch confirms hours after the truck left: this keeps that wait visible.
+    shipped_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

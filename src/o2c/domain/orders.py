@@ -260,7 +260,7 @@ class Order:
                         al.shipped += q
                 self.shipments.append(ShipmentState(shipment_id=e.shipment_id,
                                                     warehouse_id=e.warehouse_id,
-                                                    shipped_at=at, lines=e.lines))
+                                                    shipped_at=e.shipped_at or at, lines=e.lines))
             case ev.ProofOfDeliveryReceived():
                 sh = self.shipment(e.shipment_id)
                 if sh is not None:

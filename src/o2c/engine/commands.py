@@ -113,6 +113,7 @@ class ConfirmShipment(Command):
     carrier: str
     tracking_no: str
     lines: tuple[ShippedLine, ...]
+    shipped_at: datetime | None = None  # the warehouse's time of shipping, if it says
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,10 +62,8 @@ class SourceError:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceEvent:
-    """A canonical message and the business time the source reported for it (UTC).
-
-    ``occurred_at`` travels beside the message because ``ShipmentIn`` has no
-    time field yet; the runtime should take it as the event's business time."""
+    """A canonical message and the business time the source reported for it (UTC);
+    the message carries it too (``shipped_at``, ``picked_at``, ``reported_at``)."""
 
     message: InboundMessage
     occurred_at: datetime

@@ -131,6 +131,7 @@ def _one(r: EventReader, config: WmsAConfig, message_id: str, received_at: datet
                 "carrier": r.text("carrier", required=False),
                 "tracking_no": r.text("tracking_no", required=False),
                 "lines": r.lines(config.products),
+                "shipped_at": at.isoformat() if at else None,
             },
         )
     elif meaning is Meaning.PICKED:

@@ -270,6 +270,7 @@ def _event(key: tuple[str, ...], lines: list[_Line], c: WmsBConfig, received_at:
                 "carrier": cell(c.columns.get("carrier", ""), ""),
                 "tracking_no": cell(c.columns.get("tracking_no", ""), ""),
                 "lines": [ln.body for ln in lines],
+                "shipped_at": at.isoformat(),
             },
         )
     elif first.meaning is Meaning.PICKED:

@@ -3,6 +3,7 @@ proof of delivery."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from o2c.domain import events as ev
@@ -49,7 +50,8 @@ def confirm_shipment(c: cmd.ConfirmShipment, ctx: Context) -> list[ev.Event]:
         open_alloc[(s.line_no, s.warehouse_id, s.lot_id)] = avail - s.quantity
     out: list[ev.Event] = [ev.ShipmentConfirmed(order_id=order.order_id, shipment_id=c.shipment_id,
                                                 warehouse_id=c.warehouse_id, carrier=c.carrier,
-                                                tracking_no=c.tracking_no, lines=c.lines)]
+                                                tracking_no=c.tracking_no, lines=c.lines,
+                                                shipped_at=_not_after(c.shipped_at, ctx.now()))]
     short = sorted((line_no, lot, left) for (line_no, wh, lot), left in open_alloc.items()
                    if wh == c.warehouse_id and left > 0)
     already = any(h.code is HoldCode.FUL_QTY_MISMATCH for h in order.open_holds)
@@ -61,6 +63,12 @@ def confirm_shipment(c: cmd.ConfirmShipment, ctx: Context) -> list[ev.Event]:
                               f"shipment {c.shipment_id} from {c.warehouse_id} left {what}; release to "
                               "wait for the rest, override to close the order short", d))
     return out
+
+
+def _not_after(t: datetime | None, now: datetime) -> datetime | None:
+    """A source's own time, never later than o2c's clock (a warehouse clock running fast
+    must not make a shipment look as if it happened after it was confirmed)."""
+    return None if t is None else min(t, now)
 
 
 def record_delivery(c: cmd.RecordDelivery, ctx: Context) -> list[ev.Event]:
