@@ -408,7 +408,7 @@ class Simulation:
             confirmed = datetime.combine(shipped.date(), time(23, 30), tzinfo=UTC)
             if confirmed < shipped:
                 confirmed += timedelta(days=1)
-            zone = ZoneInfo(self.integrations_zone(source))
+            zone = ZoneInfo(self._zone(source))
             rows = []
             for status, at in (("P", picked), ("S", shipped)):
                 local = at.astimezone(zone)
@@ -446,7 +446,8 @@ class Simulation:
             "shipperReference": {"shipment": sid, "order": order_id},
             "pod": {"signedBy": "RECEIVING", "deliveredAt": delivered.astimezone(_EASTERN).isoformat()}})
 
-    def integrations_zone(self, source: str) -> str:
+    def _zone(self, source: str) -> str:
+        """The IANA time zone a WMS "B" site writes its local times in."""
         return next(c.timezone.key for c in self.integrations.wms_b if c.source == source)
 
     def _push(self, when: datetime, source: str, event: dict[str, Any]) -> None:
