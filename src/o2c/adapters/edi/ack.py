@@ -8,12 +8,13 @@ the X12 code lists (AK304/720, AK403/723, AK502/718, AK905/716).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from o2c.adapters.edi.errors import EdiError
 from o2c.adapters.edi.isa import same_number
-from o2c.adapters.edi.model import FunctionalGroup, Interchange, Segment, TransactionSet
+from o2c.adapters.edi.model import FunctionalGroup, Interchange, Segment, TransactionSet, fast_builder
 
 __all__ = [
     "ElementNote",
@@ -28,6 +29,7 @@ _MAX_CODES = 5  # AK502..AK506 and AK905..AK909
 # What a 997 may echo from the partner's data: delimiters are never letters, digits or blanks,
 # so these can be written under any delimiters (other characters are dropped, see _echo).
 _SAFE_COPY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ")
+_all_safe = re.compile("[A-Za-z0-9 ]*").fullmatch
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +82,16 @@ class GroupVerdict:
     errors: tuple[EdiError, ...]
 
 
+# One 997 per inbound group, with a verdict per set: built without the frozen dataclasses'
+# per-field object.__setattr__ (see fast_builder).
+_segment = fast_builder(Segment)
+_transaction_set = fast_builder(TransactionSet)
+_element_note = fast_builder(ElementNote)
+_segment_note = fast_builder(SegmentNote)
+_set_verdict = fast_builder(SetVerdict)
+_group_verdict = fast_builder(GroupVerdict)
+
+
 def _belongs(err: EdiError, ic: Interchange, group: FunctionalGroup) -> bool:
     if err.group_control_number is None or not same_number(err.group_control_number, group.control_number):
         return False
@@ -92,11 +104,15 @@ def _span(ts: TransactionSet) -> tuple[int, int]:
     return ts.header.position, last.position
 
 
-def _owner(err: EdiError, sets: tuple[TransactionSet, ...]) -> int | None:
-    """Index of the set an error is about: by control number, then by position if duplicated."""
+def _owner(err: EdiError, sets: tuple[TransactionSet, ...], by_control: dict[str, list[int]]) -> int | None:
+    """Index of the set an error is about: by control number, then by position if duplicated.
+
+    ``by_control`` maps each control number to the indexes of the sets that carry it (see
+    :func:`_by_control`): one lookup per error rather than a scan of the group's sets.
+    """
     if err.set_control_number is None:
         return None
-    matches = [i for i, ts in enumerate(sets) if ts.control_number == err.set_control_number]
+    matches = by_control.get(err.set_control_number, ())
     if len(matches) > 1 and err.position:
         for i in matches:
             lo, hi = _span(sets[i])
@@ -105,8 +121,15 @@ def _owner(err: EdiError, sets: tuple[TransactionSet, ...]) -> int | None:
     return matches[0] if matches else None
 
 
+def _by_control(sets: tuple[TransactionSet, ...]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, ts in enumerate(sets):
+        out.setdefault(ts.control_number, []).append(i)
+    return out
+
+
 def _dedupe(errors: Iterable[EdiError]) -> tuple[EdiError, ...]:
-    return tuple(dict.fromkeys(errors))
+    return tuple(dict.fromkeys(errors)) if errors else ()
 
 
 def _codes(values: Iterable[str | None]) -> tuple[str, ...]:
@@ -114,6 +137,8 @@ def _codes(values: Iterable[str | None]) -> tuple[str, ...]:
 
 
 def _segment_notes(ts: TransactionSet, errors: tuple[EdiError, ...]) -> tuple[SegmentNote, ...]:
+    if not errors:
+        return ()
     by_position = {s.position: s for s in ts.segments}
     by_position[ts.header.position] = ts.header
     notes: dict[int, tuple[str, str, list[ElementNote]]] = {}
@@ -135,7 +160,7 @@ def _segment_notes(ts: TransactionSet, errors: tuple[EdiError, ...]) -> tuple[Se
             value = seg.element(err.element) if seg and err.element >= 1 else ""
             copy = value[:99] if value and _echo(value) == value else ""
             entry[2].append(
-                ElementNote(
+                _element_note(
                     position=err.element,
                     code=elem_code,
                     reference=err.reference or "",
@@ -143,12 +168,14 @@ def _segment_notes(ts: TransactionSet, errors: tuple[EdiError, ...]) -> tuple[Se
                 )
             )
     return tuple(
-        SegmentNote(segment_id=sid, position=pos, code=code, elements=tuple(elems))
+        _segment_note(segment_id=sid, position=pos, code=code, elements=tuple(elems))
         for pos, (sid, code, elems) in sorted(notes.items())
     )
 
 
 def _assess_set(ts: TransactionSet, errors: tuple[EdiError, ...]) -> SetVerdict:
+    if not errors:  # the usual case, and what the general path below concludes for it
+        return _set_verdict(transaction_set=ts, code="A", syntax_codes=(), segments=(), errors=())
     notes = _segment_notes(ts, errors)
     codes = [e.ak502 for e in errors]
     if notes or any(e.ak304 for e in errors):
@@ -159,7 +186,7 @@ def _assess_set(ts: TransactionSet, errors: tuple[EdiError, ...]) -> SetVerdict:
         code = "E"
     else:
         code = "A"
-    return SetVerdict(
+    return _set_verdict(
         transaction_set=ts, code=code, syntax_codes=_codes(codes), segments=notes, errors=errors
     )
 
@@ -180,10 +207,13 @@ def assess_group(
     sets = group.transaction_sets
     per_set: list[list[EdiError]] = [list(ts.errors) for ts in sets]
     group_errors: list[EdiError] = list(group.errors)
+    by_control: dict[str, list[int]] | None = None  # built for the first error that needs it
     for err in errors:
         if not _belongs(err, interchange, group):
             continue
-        owner = _owner(err, sets)
+        if by_control is None and err.set_control_number is not None:
+            by_control = _by_control(sets)
+        owner = None if by_control is None else _owner(err, sets, by_control)
         (group_errors if owner is None else per_set[owner]).append(err)
     verdicts = tuple(_assess_set(ts, _dedupe(errs)) for ts, errs in zip(sets, per_set, strict=True))
     g_errors = _dedupe(group_errors)
@@ -197,7 +227,7 @@ def assess_group(
         code = "E" if g_errors or any(v.code == "E" for v in verdicts) else "A"
     else:
         code = "P" if accepted else "R"
-    return GroupVerdict(
+    return _group_verdict(
         group=group,
         code=code,
         included=included,
@@ -226,19 +256,19 @@ def functional_ack(
     verdict = assess_group(interchange, group, errors)
     ctrl = f"{control_number:04d}" if isinstance(control_number, int) else control_number
     segs: list[Segment] = [
-        Segment(id="AK1", elements=(_echo(group.functional_id), _echo(group.control_number)))
+        _segment(id="AK1", elements=(_echo(group.functional_id), _echo(group.control_number)))
     ]
     for sv in verdict.sets:
         ts = sv.transaction_set
         # AK203 echoes ST03 (implementation convention reference) when the set had one.
         ak2 = tuple(map(_echo, (ts.id, ts.control_number, *ts.header.elements[2:3])))
-        segs.append(Segment(id="AK2", elements=ak2))
+        segs.append(_segment(id="AK2", elements=ak2))
         for note in sv.segments:
-            segs.append(Segment(id="AK3", elements=(note.segment_id, str(note.position), "", note.code)))
+            segs.append(_segment(id="AK3", elements=(note.segment_id, str(note.position), "", note.code)))
             for el in note.elements:
                 ak4 = (str(el.position), el.reference, el.code, el.bad_value)
-                segs.append(Segment(id="AK4", elements=_trim(ak4)))
-        segs.append(Segment(id="AK5", elements=(sv.code, *sv.syntax_codes)))
+                segs.append(_segment(id="AK4", elements=_trim(ak4)))
+        segs.append(_segment(id="AK5", elements=(sv.code, *sv.syntax_codes)))
     ak9 = (
         verdict.code,
         str(verdict.included),
@@ -246,13 +276,13 @@ def functional_ack(
         str(verdict.accepted),
         *verdict.syntax_codes,
     )
-    segs.append(Segment(id="AK9", elements=ak9))
-    return TransactionSet(
+    segs.append(_segment(id="AK9", elements=ak9))
+    return _transaction_set(
         id="997",
         control_number=ctrl,
         segments=tuple(segs),
-        header=Segment(id="ST", elements=("997", ctrl)),
-        trailer=Segment(id="SE", elements=(str(len(segs) + 2), ctrl)),
+        header=_segment(id="ST", elements=("997", ctrl)),
+        trailer=_segment(id="SE", elements=(str(len(segs) + 2), ctrl)),
     )
 
 
@@ -263,7 +293,7 @@ def _echo(value: str) -> str:
     delimiters; so restricted, the 997 can be written under any others (AK404, optional, is
     left out instead when its copy would be altered).
     """
-    return value if all(c in _SAFE_COPY for c in value) else "".join(c for c in value if c in _SAFE_COPY)
+    return value if _all_safe(value) else "".join(c for c in value if c in _SAFE_COPY)
 
 
 def _trim(elements: tuple[str, ...]) -> tuple[str, ...]:

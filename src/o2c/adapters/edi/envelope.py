@@ -7,13 +7,27 @@ broken set never hides the sets after it.
 
 from __future__ import annotations
 
-from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity
+from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity, new_error
 from o2c.adapters.edi.isa import IsaInfo, as_count, same_number
-from o2c.adapters.edi.model import FunctionalGroup, Interchange, Segment, TransactionSet
+from o2c.adapters.edi.model import FunctionalGroup, Interchange, Segment, TransactionSet, fast_builder
 
 __all__ = ["EnvelopeBuilder"]
 
 _E = ErrorCode
+# Every parsed set, group and interchange is built without the frozen dataclasses' per-field
+# object.__setattr__ (see fast_builder).
+_segment = fast_builder(Segment)
+_transaction_set = fast_builder(TransactionSet)
+_functional_group = fast_builder(FunctionalGroup)
+_interchange = fast_builder(Interchange)
+_BLANKS = ("",) * 8
+
+
+def _head(seg: Segment, count: int) -> tuple[str, ...]:
+    """Elements 1..``count`` (at most 8) of ``seg``, ``""`` for those it lacks: one call where
+    several :func:`_el` would do."""
+    elements = seg.elements
+    return elements[:count] if len(elements) >= count else (*elements, *_BLANKS[: count - len(elements)])
 
 
 def _el(seg: Segment, index: int) -> str:
@@ -29,6 +43,25 @@ class EnvelopeBuilder:
     or None between sets.  Errors go both to the shared ``errors`` list and to the interchange,
     group or set they concern.
     """
+
+    __slots__ = (
+        "_all",
+        "_g_ctrls",
+        "_g_errors",
+        "_g_sets",
+        "_groups",
+        "_gs",
+        "_ic_errors",
+        "_iea",
+        "_isa",
+        "_orphan",
+        "_s_errors",
+        "_set_ctrls",
+        "_st",
+        "_ta1",
+        "content",
+        "last",
+    )
 
     def __init__(self, isa: IsaInfo, errors: list[EdiError]) -> None:
         self._isa = isa
@@ -61,7 +94,7 @@ class EnvelopeBuilder:
     ) -> None:
         in_set = self.content is not None and not self._orphan and self._st is not None
         in_group = self._gs is not None
-        err = EdiError(
+        err = new_error(
             code=code,
             message=message,
             segment_id=segment_id or at.id or None,
@@ -96,7 +129,7 @@ class EnvelopeBuilder:
 
     def empty_segment(self, position: int, line: int) -> None:
         """Report two terminators in a row; ``position`` is that of the segment before."""
-        at = Segment(id="", position=position, line=line)
+        at = _segment(id="", position=position, line=line)
         self._error(
             _E.EMPTY_SEGMENT,
             "Two segment terminators in a row: an empty segment was skipped.",
@@ -164,7 +197,7 @@ class EnvelopeBuilder:
             )
             return
         self._orphan = False
-        set_id, ctrl = _el(st, 1), _el(st, 2)
+        set_id, ctrl = _head(st, 2)
         if not (len(set_id) == 3 and set_id.isascii() and set_id.isdigit()):
             self._error(
                 _E.SET_ID_INVALID,
@@ -202,7 +235,7 @@ class EnvelopeBuilder:
             self._reset_set()
             return
         actual = len(content) + 2
-        declared = _el(se, 1)
+        declared, se_ctrl = _head(se, 2)
         if as_count(declared) != actual:
             self._error(
                 _E.SEGMENT_COUNT_MISMATCH,
@@ -211,7 +244,7 @@ class EnvelopeBuilder:
                 se,
                 element=1,
             )
-        if _el(se, 2) != _el(st, 2):
+        if se_ctrl != _el(st, 2):
             self._error(
                 _E.CONTROL_NUMBER_MISMATCH,
                 f"SE02 control number {_el(se, 2)!r} does not match ST02 "
@@ -240,10 +273,11 @@ class EnvelopeBuilder:
     def _close_set(self, trailer: Segment | None) -> None:
         st = self._st
         if st is not None and self.content is not None:
+            set_id, ctrl = _head(st, 2)
             self._g_sets.append(
-                TransactionSet(
-                    id=_el(st, 1),
-                    control_number=_el(st, 2),
+                _transaction_set(
+                    id=set_id,
+                    control_number=ctrl,
                     segments=tuple(self.content),
                     header=st,
                     trailer=trailer,
@@ -336,16 +370,17 @@ class EnvelopeBuilder:
         gs = self._gs
         if gs is None:
             return
+        functional_id, sender, receiver, date, time, control_number, agency, version = _head(gs, 8)
         self._groups.append(
-            FunctionalGroup(
-                functional_id=_el(gs, 1),
-                sender=_el(gs, 2),
-                receiver=_el(gs, 3),
-                date=_el(gs, 4),
-                time=_el(gs, 5),
-                control_number=_el(gs, 6),
-                agency=_el(gs, 7),
-                version=_el(gs, 8),
+            _functional_group(
+                functional_id=functional_id,
+                sender=sender,
+                receiver=receiver,
+                date=date,
+                time=time,
+                control_number=control_number,
+                agency=agency,
+                version=version,
                 transaction_sets=tuple(self._g_sets),
                 header=gs,
                 trailer=trailer,
@@ -399,7 +434,7 @@ class EnvelopeBuilder:
                 segment_id="IEA",
             )
         f = self._isa.fields
-        return Interchange(
+        return _interchange(
             auth_qualifier=f[0],
             auth_info=f[1],
             security_qualifier=f[2],

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from o2c.adapters.edi.model import fast_builder
+
 __all__ = [
     "AK304_SEGMENT_SYNTAX",
     "AK403_ELEMENT_SYNTAX",
@@ -248,3 +250,7 @@ class EdiError:
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line else ""
         return f"{where}{self.code}: {self.message}"
+
+
+new_error = fast_builder(EdiError)
+"""``EdiError(...)`` for the codec's own hot paths (see :func:`~.model.fast_builder`)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
-from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity
-from o2c.adapters.edi.model import Delimiters, Segment
+from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity, new_error
+from o2c.adapters.edi.model import Delimiters, Segment, fast_builder
 
 __all__ = ["ISA_WIDTHS", "IsaInfo", "as_count", "read_isa", "same_number"]
 
@@ -17,6 +19,9 @@ _ISA_LENGTH = 3 + sum(w + 1 for w in ISA_WIDTHS)  # 105: 'ISA' + 16 x (separator
 _ISA_SEARCH_LIMIT = _ISA_LENGTH + 40
 # One Delimiters object per distinct set: every segment of an interchange points to it.
 _DELIMITERS: dict[tuple[str, str, str | None, str], Delimiters] = {}
+_segment = fast_builder(Segment)
+# Offsets (from the "I" of ISA) of the 16 separators of a fixed-width ISA: 3, 6, 17 ... 103.
+_separators = itemgetter(*accumulate((3, *(w + 1 for w in ISA_WIDTHS[:-1]))))
 
 
 class IsaInfo(NamedTuple):
@@ -65,6 +70,34 @@ def _locate(text: str, start: int, el: str) -> int:
     return idx
 
 
+def _fail(errors: list[EdiError], line: int, code: str, message: str) -> None:
+    errors.append(new_error(code=code, message=message, segment_id="ISA", position=1, line=line))
+
+
+def _note(
+    found: list[EdiError],
+    errors: list[EdiError],
+    line: int,
+    ctrl: str,
+    code: str,
+    message: str,
+    element: int | None,
+    severity: Severity = "error",
+) -> None:
+    err = new_error(
+        code=code,
+        message=message,
+        segment_id="ISA",
+        position=1,
+        line=line,
+        element=element,
+        interchange_control_number=ctrl,
+        severity=severity,
+    )
+    found.append(err)
+    errors.append(err)
+
+
 def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInfo | None:
     """Decode the ISA at ``text[start]``; None (with an error appended) when unusable.
 
@@ -72,24 +105,29 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
     after the ISA can be split reliably.  Other faults (field widths, a clashing component or
     repetition separator, a non-numeric ISA13) are reported and the ISA is used anyway.
     """
-
-    def fail(code: str, message: str) -> None:
-        errors.append(EdiError(code=code, message=message, segment_id="ISA", position=1, line=line))
-
     el = text[start + 3 : start + 4]
     if not el:
-        fail(_E.ISA_TOO_SHORT, "The input ends inside the ISA header; an ISA is 106 characters.")
+        _fail(
+            errors, line, _E.ISA_TOO_SHORT, "The input ends inside the ISA header; an ISA is 106 characters."
+        )
         return None
-    if _bad_delimiter(el) or el in "\r\n\t":
-        fail(
+    if el.isalnum() or el in " \r\n\t":
+        _fail(
+            errors,
+            line,
             _E.BAD_DELIMITERS,
             f"The element separator (4th character of ISA) is {el!r}; it must be a "
             "punctuation or control character, not a letter, digit or blank.",
         )
         return None
-    idx = _locate(text, start, el)
+    # Fast path: a fixed-width ISA has its 16 separators, and only those, at fixed offsets.
+    head = text[start : start + _ISA_LENGTH]
+    fixed = len(head) == _ISA_LENGTH and head.count(el) == 16 and _separators(head) == (el,) * 16
+    idx = start + _ISA_LENGTH - 2 if fixed else _locate(text, start, el)
     if idx < 0:
-        fail(
+        _fail(
+            errors,
+            line,
             _E.ISA_TOO_SHORT,
             f"The ISA header has only {-idx} of its 16 elements before the data ends; "
             f"expected a 106-character ISA with 16 {el!r}-separated fields.",
@@ -98,13 +136,17 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
     comp = text[idx + 1 : idx + 2]
     term = text[idx + 2 : idx + 3]
     if not term:
-        fail(
+        _fail(
+            errors,
+            line,
             _E.ISA_TOO_SHORT,
             "The ISA header is cut short: ISA16 or the segment terminator after it is missing.",
         )
         return None
-    if _bad_delimiter(term) or term == el:
-        fail(
+    if term.isalnum() or term == " " or term == el:
+        _fail(
+            errors,
+            line,
             _E.BAD_DELIMITERS,
             f"The segment terminator (the character after ISA16) is {term!r}; it must differ "
             f"from the element separator {el!r} and not be a letter, digit or blank. The ISA "
@@ -116,36 +158,30 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
     fields = tuple(map(str.strip, raw))
     ctrl = fields[12]
     found: list[EdiError] = []
-
-    def note(code: str, message: str, element: int | None, severity: Severity = "error") -> None:
-        err = EdiError(
-            code=code,
-            message=message,
-            segment_id="ISA",
-            position=1,
-            line=line,
-            element=element,
-            interchange_control_number=ctrl,
-            severity=severity,
-        )
-        found.append(err)
-        errors.append(err)
-
-    widths = tuple(map(len, raw))
-    if widths != ISA_WIDTHS:
-        bad = [
-            f"ISA{i:02d} is {w} wide, expected {x}"
-            for i, (w, x) in enumerate(zip(widths, ISA_WIDTHS, strict=True), 1)
-            if w != x
-        ]
-        note(
-            _E.ISA_FIELD_WIDTH,
-            "The ISA is not fixed-width: " + "; ".join(bad) + ". It was read anyway.",
-            None,
-            "warning",
-        )
+    if not fixed:
+        widths = tuple(map(len, raw))
+        if widths != ISA_WIDTHS:
+            bad = [
+                f"ISA{i:02d} is {w} wide, expected {x}"
+                for i, (w, x) in enumerate(zip(widths, ISA_WIDTHS, strict=True), 1)
+                if w != x
+            ]
+            _note(
+                found,
+                errors,
+                line,
+                ctrl,
+                _E.ISA_FIELD_WIDTH,
+                "The ISA is not fixed-width: " + "; ".join(bad) + ". It was read anyway.",
+                None,
+                "warning",
+            )
     if _bad_delimiter(comp) or comp in (el, term):
-        note(
+        _note(
+            found,
+            errors,
+            line,
+            ctrl,
             _E.BAD_DELIMITERS,
             f"The component separator ISA16 is {comp!r}; it must be distinct from the element "
             f"separator {el!r} and terminator {term!r} and not alphanumeric.",
@@ -155,7 +191,11 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
     isa11 = raw[10]
     if len(isa11) == 1 and not _bad_delimiter(isa11):
         if isa11 in (el, term, comp):
-            note(
+            _note(
+                found,
+                errors,
+                line,
+                ctrl,
                 _E.BAD_DELIMITERS,
                 f"The repetition separator ISA11 {isa11!r} is also used as another delimiter; "
                 "repetitions cannot be told apart and are not split.",
@@ -164,7 +204,11 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
         else:
             rep = isa11
     if not (ctrl.isascii() and ctrl.isdigit()):
-        note(
+        _note(
+            found,
+            errors,
+            line,
+            ctrl,
             _E.CONTROL_NUMBER_INVALID,
             f"ISA13 interchange control number {ctrl!r} is not a 9-digit number.",
             13,
@@ -175,5 +219,5 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
         delimiters = Delimiters(element=el, component=comp, repetition=rep, terminator=term)
         if len(_DELIMITERS) < 1024:  # bounded: hostile input could vary them endlessly
             _DELIMITERS[key] = delimiters
-    header = Segment(id="ISA", elements=raw, position=1, line=line, delimiters=delimiters)
+    header = _segment(id="ISA", elements=raw, position=1, line=line, delimiters=delimiters)
     return IsaInfo(start, idx + 3, delimiters, header, fields, tuple(found))

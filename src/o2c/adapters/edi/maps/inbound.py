@@ -13,6 +13,7 @@ for two orders), so an interchange sent again deduplicates in the inbox.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ from o2c.adapters.edi.maps.partners import PartnerDirectory, TradingPartner
 from o2c.adapters.edi.maps.payments_in import map_820
 from o2c.adapters.edi.maps.result import MapCode, MapError, MapResult
 from o2c.adapters.edi.maps.warehouse_in import map_945
+from o2c.adapters.edi.model import fast_builder
 
 __all__ = [
     "INBOUND_MAPS",
@@ -145,25 +147,46 @@ def read_interchange(
     the runtime validates later anyway (the benchmark measures both).  997 control numbers
     (ST02) are numbered from ``ack_control_start`` across the batch, so the acks of one partner
     can share a functional group.
+
+    As :func:`~o2c.adapters.edi.parse` does, it pauses the cyclic garbage collector while it
+    runs (and restores its state): the maps build no reference cycles either (one left by an
+    error path is collected once the collector is back on), and on a large file the
+    collections the parsed interchange would trigger, each walking all of it, cost more than
+    the mapping.
     """
-    out = _Batch(directory, validate, ack_control_start)
-    result = parse(data, encoding=encoding)
-    out.errors.extend(result.errors)
-    for ic in result.interchanges:
-        try:
-            out.interchange(ic)
-        except Exception as exc:  # the no-raise contract outranks the bug: report it as a value
-            out.errors.append(
-                EdiError(
-                    code=MapCode.MAPPING_FAILED,
-                    message=f"Reading interchange {ic.control_number} failed unexpectedly "
-                    f"({type(exc).__name__}: {exc}); this is a bug in the maps.",
-                    interchange_control_number=ic.control_number,
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        out = _Batch(directory, validate, ack_control_start)
+        result = parse(data, encoding=encoding)
+        out.errors.extend(result.errors)
+        for ic in result.interchanges:
+            try:
+                out.interchange(ic)
+            except Exception as exc:  # the no-raise contract outranks the bug: report it as a value
+                out.errors.append(
+                    EdiError(
+                        code=MapCode.MAPPING_FAILED,
+                        message=f"Reading interchange {ic.control_number} failed unexpectedly "
+                        f"({type(exc).__name__}: {exc}); this is a bug in the maps.",
+                        interchange_control_number=ic.control_number,
+                    )
                 )
-            )
-    return InboundBatch(
+    finally:
+        if paused:
+            gc.enable()
+    return _inbound_batch(
         messages=tuple(out.messages), acks=tuple(out.acks), errors=tuple(out.errors), sets=tuple(out.sets)
     )
+
+
+# Built per set and per group of every inbound file, without the frozen dataclasses' per-field
+# object.__setattr__ (see fast_builder).
+_canonical_message = fast_builder(CanonicalMessage)
+_set_outcome = fast_builder(SetOutcome)
+_functional_ack = fast_builder(FunctionalAck)
+_inbound_batch = fast_builder(InboundBatch)
 
 
 class _Batch:
@@ -233,7 +256,7 @@ class _Batch:
         results: list[MapResult | None] = []
         unsupported: set[str] = set()
         for ts in group.transaction_sets:
-            if not (envelope_ok and ts.ok):
+            if not envelope_ok or (ts.errors and not ts.ok):
                 results.append(None)
                 continue
             mapper = INBOUND_MAPS.get(ts.id) if ts.id in partner.inbound else None
@@ -244,14 +267,15 @@ class _Batch:
                 continue
             r = self.map_set(mapper, ts, partner, group.version)
             results.append(r)
-            extra.extend(
-                e.to_edi_error(
-                    ts,
-                    group_control_number=group.control_number,
-                    interchange_control_number=ic.control_number,
+            if r.errors:
+                extra.extend(
+                    e.to_edi_error(
+                        ts,
+                        group_control_number=group.control_number,
+                        interchange_control_number=ic.control_number,
+                    )
+                    for e in r.errors
                 )
-                for e in r.errors
-            )
         self.errors.extend(extra)
         # What we process is exactly what the 997 accepts: with a 997, its AK5/AK9 codes are
         # read back (one verdict computed, not two); without, the same verdict is computed.
@@ -262,7 +286,7 @@ class _Batch:
                 ack = _mark_unsupported(ack, unsupported)
             group_code, set_codes = _codes_of(ack)
             self.acks.append(
-                FunctionalAck(
+                _functional_ack(
                     partner=partner,
                     interchange_control_number=ic.control_number,
                     group_control_number=group.control_number,
@@ -276,7 +300,7 @@ class _Batch:
         for ts, code, mapped in zip(group.transaction_sets, set_codes, results, strict=True):
             code = "R" if group_code == "R" else code
             self.sets.append(
-                SetOutcome(
+                _set_outcome(
                     partner_id=partner.partner_id,
                     interchange_control_number=ic.control_number,
                     group_control_number=group.control_number,
@@ -323,7 +347,7 @@ class _Batch:
         base = f"{ic.control_number}:{group.control_number}:{ts.control_number}"
         for doc in r.documents:
             self.messages.append(
-                CanonicalMessage(
+                _canonical_message(
                     kind=doc.kind,
                     source=partner.source,
                     source_message_id=f"{base}/{doc.part}" if doc.part else base,
@@ -368,7 +392,7 @@ def _unsupported(
 
 def _codes_of(ack: TransactionSet) -> tuple[str, list[str]]:
     """(AK901, [AK501 per AK2 in order]) of a 997 built by ``functional_ack``."""
-    sets = [seg.element(1) for seg in ack.segments if seg.id == "AK5"]
+    sets = [seg.elements[0] for seg in ack.segments if seg.id == "AK5"]  # AK5s always have AK501
     last = ack.segments[-1]
     return (last.element(1) if last.id == "AK9" else "R"), sets
 

@@ -53,9 +53,13 @@ class OrderHeader:
                 add_address(party, seg)
             return party
         if sid == "REF":
-            self.refs.append({"qualifier": el(seg, 1), "value": el(seg, 2) or el(seg, 3)})
+            e = seg.elements
+            n = len(e)
+            value = (e[1].strip() if n > 1 else "") or (e[2].strip() if n > 2 else "")
+            self.refs.append({"qualifier": e[0].strip() if n else "", "value": value})
         elif sid == "DTM":
-            self.dates.setdefault(el(seg, 1), seg)
+            e = seg.elements
+            self.dates.setdefault(e[0].strip() if e else "", seg)
         elif sid == "CUR" and self.cur is None:
             self.cur = seg
         elif sid == "ITD" and self.itd is None:

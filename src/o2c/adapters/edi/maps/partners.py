@@ -246,6 +246,9 @@ class PartnerDirectory:
         self._by_id: dict[str, TradingPartner] = {}
         self._by_isa: dict[tuple[str, str], TradingPartner] = {}
         self._by_gs: dict[str, TradingPartner] = {}
+        # ISA05/ISA06 as sent -> partner (or None): the key normalisation is a regular
+        # expression substitution per interchange otherwise.  Bounded against hostile input.
+        self._seen_isa: dict[tuple[str, str], TradingPartner | None] = {}
         problems: list[tuple[str, str]] = []
         for p in partners:
             _claim(self._by_id, p.partner_id, p, "partner id", problems)
@@ -281,7 +284,16 @@ class PartnerDirectory:
 
     def by_isa(self, qualifier: str, sender_id: str) -> TradingPartner | None:
         """The partner whose ISA05/ISA06 these are, or None."""
-        return self._by_isa.get(_key(qualifier, sender_id))
+        sent = (qualifier, sender_id)
+        try:
+            return self._seen_isa[sent]
+        except KeyError:
+            pass
+        found = self._by_isa.get(_key(qualifier, sender_id))
+        if len(self._seen_isa) >= 4096:
+            self._seen_isa.clear()
+        self._seen_isa[sent] = found
+        return found
 
     def by_gs_sender(self, code: str) -> TradingPartner | None:
         """The partner using this GS02 application sender code, or None."""

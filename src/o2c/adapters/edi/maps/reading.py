@@ -85,7 +85,8 @@ class Findings:
     @property
     def failed(self) -> bool:
         """True once an error-severity finding was recorded."""
-        return any(e.severity == "error" for e in self.errors)
+        errors = self.errors
+        return bool(errors) and any(e.severity == "error" for e in errors)
 
     def add(
         self,
@@ -238,7 +239,8 @@ def number(
             expected="digits with an optional leading minus and decimal point",
         )
         return None
-    if sum(c.isdigit() for c in text) > _MAX_DIGITS:
+    # The pattern leaves only digits, one optional leading minus and at most one point.
+    if len(text) - (text[0] == "-") - ("." in text) > _MAX_DIGITS:
         f.add(
             seg,
             _E.ELEMENT_TOO_LONG,
@@ -253,8 +255,8 @@ def number(
     except InvalidOperation:  # unreachable after the pattern, kept for the no-raise contract
         f.bad_value(seg, index, reference, rule, f"{seg.id}{index:02d} {text!r} is not a number.")
         return None
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
+    # Decimal keeps every digit after the point (1.50 has exponent -2): count them in the text.
+    if "." in text and len(text) - text.index(".") - 1 > places:
         f.bad_value(
             seg,
             index,
@@ -388,14 +390,31 @@ Party = dict[str, str]
 def read_party(n1: Segment, f: Findings) -> Party:
     """The N1 part of a party (an overlong N104 is reported and dropped); :func:`add_address`
     completes it from N3/N4."""
-    code = fits(f, n1, 4, el(n1, 4), "67", f"{n1.id}04", "identification code")
-    return {"role": el(n1, 1), "name": el(n1, 2), "id_qualifier": el(n1, 3), "id": code}
+    e = n1.elements  # el() inlined: every inbound document has a few of these
+    n = len(e)
+    code = e[3].strip() if n > 3 else ""
+    if len(code) > MAX_ID:
+        code = fits(f, n1, 4, code, "67", f"{n1.id}04", "identification code")
+    return {
+        "role": e[0].strip() if n else "",
+        "name": e[1].strip() if n > 1 else "",
+        "id_qualifier": e[2].strip() if n > 2 else "",
+        "id": code,
+    }
 
 
 def add_address(party: Party, seg: Segment) -> None:
     """Fold an N3 or N4 of the loop into ``party``."""
+    e = seg.elements  # el() inlined, as in read_party
+    n = len(e)
     if seg.id == "N3":
-        lines = [v for v in (el(seg, 1), el(seg, 2)) if v]
-        party["address"] = "; ".join(filter(None, (party.get("address", ""), *lines)))
+        first = e[0].strip() if n else ""
+        second = e[1].strip() if n > 1 else ""
+        party["address"] = "; ".join([v for v in (party.get("address", ""), first, second) if v])
     elif seg.id == "N4":
-        party.update(city=el(seg, 1), region=el(seg, 2), postal_code=el(seg, 3), country=el(seg, 4))
+        party.update(
+            city=e[0].strip() if n else "",
+            region=e[1].strip() if n > 1 else "",
+            postal_code=e[2].strip() if n > 2 else "",
+            country=e[3].strip() if n > 3 else "",
+        )

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from o2c.adapters.edi import EdiError, Severity, TransactionSet
+from o2c.adapters.edi.model import fast_builder
 
 __all__ = ["MapCode", "MapError", "MapResult", "Mapped"]
 
@@ -138,7 +139,7 @@ class MapResult:
     errors: tuple[MapError, ...] = ()
 
     def __post_init__(self) -> None:
-        if any(e.severity == "error" for e in self.errors) and self.documents:
+        if self.documents and self.errors and any(e.severity == "error" for e in self.errors):
             raise ValueError("a MapResult with errors must not carry documents")
 
     @property
@@ -159,6 +160,9 @@ class MapResult:
     @staticmethod
     def of(documents: list[Mapped], errors: list[MapError]) -> MapResult:
         """Keep documents only when no error-severity finding was made (the invariant)."""
-        if any(e.severity == "error" for e in errors):
-            return MapResult(errors=tuple(errors))
-        return MapResult(documents=tuple(documents), errors=tuple(errors))
+        if errors and any(e.severity == "error" for e in errors):
+            return _map_result(errors=tuple(errors))
+        return _map_result(documents=tuple(documents), errors=tuple(errors))
+
+
+_map_result = fast_builder(MapResult)
