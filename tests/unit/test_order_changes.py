@@ -277,7 +277,40 @@ def test_a_change_that_does_not_fit_the_order_is_refused_whole(h: Harness, lines
     assert types(h, oid) == before
 
 
-def test_a_change_to_an_unknown_po_is_an_unknown_reference(h: Harness) -> None:
+def test_a_change_that_overtakes_its_order_waits_for_it_and_is_applied_before_the_order_is_checked(
+    h: Harness,
+) -> None:
+    h.stock("P1", "100")
+    early = change(h, qty(1, "4"), po="PO-EARLY")
+    assert early.status is Status.DEAD_LETTERED and early.code == "INT-OUT-OF-ORDER"
+    assert "PO PO-EARLY from C1" in (early.reason or "") and "has not received yet" in (early.reason or "")
+    (parked,) = h.dead_letters()
+    assert parked.waiting_for == "po:C1:PO-EARLY"
+    h.later(hours=2)
+    oid = h.order(po="PO-EARLY", lines=[("P1", "10", "EA")]).correlation_id
+    order = h.get(oid)
+    # applied the moment the order arrived, so the order was checked and released as changed
+    assert order.status is OrderStatus.RELEASED and order.line(1).base_quantity == Decimal(4)
+    assert reserved(h) == Decimal(4)
+    assert types(h, oid)[:4] == ["OrderReceived", "OrderChanged", "OrderValidated", "CreditApproved"]
+    (changed,) = payloads(h, oid, "OrderChanged")
+    assert (changed.outcome, changed.recheck) == ("applied", True)
+    assert not [hold for hold in order.holds if hold.code is HoldCode.VAL_CHANGE_TOO_LATE]
+    assert h.dead_letters() == []  # closed as replayed
+
+
+def test_a_cancellation_that_overtakes_its_order_cancels_it_on_arrival(h: Harness) -> None:
+    h.stock("P1", "100")
+    assert change(h, purpose="cancel", po="PO-GONE").code == "INT-OUT-OF-ORDER"
+    oid = h.order(po="PO-GONE").correlation_id
+    assert h.get(oid).status is OrderStatus.REJECTED
+    assert reserved(h) == Decimal(0)
+    assert h.dead_letters() == []
+
+
+def test_a_change_to_a_po_that_never_arrives_stays_parked_for_a_person(h: Harness) -> None:
     out = change(h, qty(1, "1"), po="PO-NEVER")
-    assert out.status is Status.DEAD_LETTERED and out.code == "INT-UNKNOWN-REFERENCE"
-    assert "PO PO-NEVER from C1" in (out.reason or "")
+    h.order(po="PO-OTHER")
+    assert out.status is Status.DEAD_LETTERED and out.code == "INT-OUT-OF-ORDER"
+    assert [d.code for d in h.dead_letters()] == ["INT-OUT-OF-ORDER"]
+    assert "ask the buyer" in (out.reason or "")

@@ -217,6 +217,10 @@ def test_a_pod_before_its_shipment_is_parked_and_applied_when_the_shipment_arriv
     assert h.dead_letters() == []
     pod = next(e for e in h.events(oid) if e.type == "ProofOfDeliveryReceived")
     assert pod.causation_id == f"test:{early.source_message_id}"
+    # applied right after its shipment, before the shipment's reactions: the on-ship
+    # invoice is still the shipment's, explained by its own trigger
+    (invoiced,) = [e.payload for e in h.events(oid) if e.type == "InvoiceIssued"]
+    assert (invoiced.trigger, invoiced.decision.inputs["event"]) == ("on_ship", "shipment_confirmed")
 
 
 def test_a_parked_message_can_still_be_replayed_by_hand(h: Harness) -> None:

@@ -46,7 +46,10 @@ class Dispatched:
     correlation_id: str | None = None
     events: int = 0
     dead_letters: list[str] = field(default_factory=list)
-    unblocked: list[str] = field(default_factory=list)  # what parked messages may be waiting for
+
+
+#: Applies the messages parked until one of the given keys happened (see ``reactions.unblocks``).
+Unparker = Callable[[list[str]], None]
 
 
 class MessageBus:
@@ -68,9 +71,21 @@ class MessageBus:
         self.max_stock_retries = max_stock_retries
 
     def dispatch(
-        self, uow: UnitOfWork, command: cmd.Command, *, source: str, causation_id: str | None
+        self,
+        uow: UnitOfWork,
+        command: cmd.Command,
+        *,
+        source: str,
+        causation_id: str | None,
+        unpark: Unparker | None = None,
     ) -> Dispatched:
-        """Run ``command`` and every command its events cause, in order."""
+        """Run ``command`` and every command its events cause, in order.
+
+        When an event is what parked messages wait for, ``unpark`` applies them at once,
+        before that event's own reactions: a message that came early is applied as if it had
+        arrived right after what it waited for (a buyer's change before its order is
+        validated and released, a proof of delivery before its shipment is invoiced).
+        """
         ctx = Context(uow=uow, clock=self.clock, ids=self.ids, policies=self.policies)
         result = Dispatched()
         queue: deque[tuple[cmd.Command, str | None, str]] = deque([(command, causation_id, source)])
@@ -91,10 +106,11 @@ class MessageBus:
             if envs and result.correlation_id is None:
                 result.correlation_id = envs[0].correlation_id
             result.events += len(envs)
+            if unpark is not None:
+                keys = [key for env in envs if (key := unblocks(env.payload)) is not None]
+                if keys:
+                    unpark(keys)
             for env in envs:
-                key = unblocks(env.payload)
-                if key is not None:
-                    result.unblocked.append(key)
                 queue.extend((nc, env.event_id, ENGINE_SOURCE) for nc in next_commands(env.payload, uow))
         return result
 

@@ -17,8 +17,14 @@ def release_key(order_id: str) -> str:
     return f"release:{order_id}"
 
 
+def po_key(customer_id: str, po_number: str) -> str:
+    return f"po:{customer_id}:{po_number}"
+
+
 def unblocks(e: ev.Event) -> str | None:
     """What a parked message may have been waiting for, now that ``e`` happened."""
+    if isinstance(e, ev.OrderReceived):
+        return po_key(e.customer_id, e.po_number)  # a buyer's change (860) sent before its order
     if isinstance(e, ev.ShipmentConfirmed):
         return shipment_key(e.order_id, e.shipment_id)
     if isinstance(e, ev.OrderReleased):

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from o2c.engine import commands as cmd
-from o2c.engine.bus import ENGINE_SOURCE, MessageBus, decode_command, describe_failure
+from o2c.engine.bus import ENGINE_SOURCE, Dispatched, MessageBus, decode_command, describe_failure
 from o2c.engine.errors import InvalidMessage, ProjectionFailed
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, UnitOfWork
 
@@ -263,22 +263,22 @@ class Runtime:
                 raise translated
             else:
                 command = translated
-            done = self.bus.dispatch(
-                uow, command, source=m.source, causation_id=f"{m.source}:{m.source_message_id}"
-            )
+            done = self._dispatch(uow, command, m.source, f"{m.source}:{m.source_message_id}")
         except ProjectionFailed:
             raise
         except Exception as exc:
             return self._park(uow, m, exc)
         uow.inbox.mark(m.source, m.source_message_id, Status.APPLIED.value, done.correlation_id)
-        if done.unblocked:
-            self._unpark(uow, done.unblocked)
         return Outcome(
             source=m.source,
             source_message_id=m.source_message_id,
             status=Status.APPLIED,
             correlation_id=done.correlation_id,
         )
+
+    def _dispatch(self, uow: UnitOfWork, c: cmd.Command, source: str, cause: str | None) -> Dispatched:
+        return self.bus.dispatch(uow, c, source=source, causation_id=cause,
+                                 unpark=lambda keys: self._unpark(uow, keys))
 
     def _unpark(self, uow: UnitOfWork, keys: list[str]) -> None:
         """Apply again, in this transaction, the messages parked until one of
@@ -329,7 +329,7 @@ class Runtime:
             if dl.source == ENGINE_SOURCE:
                 c = decode_command(dl.kind, body or dl.body)
                 try:
-                    done = self.bus.dispatch(uow, c, source=ENGINE_SOURCE, causation_id=dl.source_message_id)
+                    done = self._dispatch(uow, c, ENGINE_SOURCE, dl.source_message_id)
                     outcome = Outcome(
                         source=dl.source,
                         source_message_id=dl.source_message_id,

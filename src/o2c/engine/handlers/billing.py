@@ -37,6 +37,8 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
     trigger = BillingTrigger(d.outcome)
     if trigger is BillingTrigger.ON_POD and sh.delivered_at is None:
         return []
+    if trigger is BillingTrigger.ON_SHIP and c.trigger != "shipment_confirmed":
+        return []  # a POD applied before its shipment's own trigger: that one invoices
     if trigger is BillingTrigger.CONSOLIDATED:
         return []  # consolidated billing runs on its own schedule (not in this release)
     cur = order.currency

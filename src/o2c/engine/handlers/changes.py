@@ -1,7 +1,8 @@
 """A buyer's change to a purchase order it sent before (X12 860).
 
 The order is found by (customer, PO number), the way duplicate-PO detection finds it (the
-first order received with that PO). A change is applied only while nothing is released to a
+first order received with that PO). A change that overtakes its order is parked under
+``INT-OUT-OF-ORDER`` and applied as soon as the order is received, before it is validated. A change is applied only while nothing is released to a
 warehouse (:data:`o2c.domain.orders.CHANGEABLE`): a change to the lines sends the order back
 to ``received``, so that it is validated, credit-checked and allocated again like a new
 order (its open holds are closed as superseded and decided again); a change of dates only is
@@ -27,6 +28,7 @@ from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import decision, place_hold
 from o2c.engine.handlers.orders import reject_events
+from o2c.engine.reactions import po_key
 
 #: The hold for a change that came too late (see the module docstring).
 CHANGE_REFUSED = HoldCode.VAL_CHANGE_TOO_LATE
@@ -40,8 +42,13 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
     order_id = ctx.uow.orders.find_by_po(c.customer_id, c.po_number)
     order = ctx.uow.orders.get(order_id) if order_id else None
     if order is None:
-        raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
-                       f"{what} refers to a purchase order o2c has not received")
+        # Changes travel apart from their orders (another VAN batch, another mailbox), so one
+        # can overtake its 850: it waits, and is applied the moment the order arrives.
+        raise Rejected(HoldCode.INT_OUT_OF_ORDER,
+                       f"{what} refers to a purchase order o2c has not received yet; it is parked "
+                       "and applied as soon as that order arrives. If the buyer never sent it, ask "
+                       "the buyer for the order",
+                       waiting_for=po_key(c.customer_id, c.po_number))
     what = f"{what} (order {order.order_id})"
     if order.terminal:
         if c.purpose == "cancel" and order.status is OrderStatus.REJECTED:
