@@ -2,9 +2,11 @@
 
 The order is found by (customer, PO number), the way duplicate-PO detection finds it (the
 first order received with that PO). A change that overtakes its order is parked under
-``INT-OUT-OF-ORDER`` and applied as soon as the order is received, before it is validated. A change is applied only while nothing is released to a
-warehouse (:data:`o2c.domain.orders.CHANGEABLE`): a change to the lines sends the order back
-to ``received``, so that it is validated, credit-checked and allocated again like a new
+``INT-OUT-OF-ORDER`` and applied as soon as the order is received, before it is validated.
+
+A change is applied only while nothing is released to a warehouse
+(:data:`o2c.domain.orders.CHANGEABLE`): a change to the lines sends the order back to
+``received``, so that it is validated, credit-checked and allocated again like a new
 order (its open holds are closed as superseded and decided again); a change of dates only is
 recorded without that. Cancelling the whole order, or every line, rejects it.
 
