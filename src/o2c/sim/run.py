@@ -13,6 +13,7 @@ import io
 import json
 import math
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -69,6 +70,11 @@ SALES_FILES = {
 }
 WMS_B_HEADER = ("STATUS", "ORDER_NO", "LINE", "ITEM", "LOT", "QTY_SHIPPED", "SHIP_DATE", "SHIP_TIME",
                 "CARRIER", "PRO_NO", "REASON")
+#: why an EDI customer says it short-paid an invoice (820 ADX02, X12 code list 426), and how often:
+#: pricing error, quantity contested, item not accepted - damaged, item not received
+SHORT_PAY_REASONS = {"01": 0.4, "06": 0.25, "04": 0.2, "59": 0.15}
+#: the distributor's bank account EDI customers remit to (820 BPR13/BPR15)
+OUR_BANK = ("071000013", "4471203398")
 
 
 @dataclass(slots=True)
@@ -91,6 +97,13 @@ _EASTERN = ZoneInfo("America/New_York")
 
 def _z(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _routing(n: int) -> str:
+    """A nine-digit ABA routing number, its check digit right, for the simulated bank ``n``."""
+    head = f"{n % 10**8:08d}"
+    check = -sum(int(d) * w for d, w in zip(head, (3, 7, 1, 3, 7, 1, 3, 7), strict=True)) % 10
+    return f"{head}{check}"
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -125,6 +138,9 @@ class Simulation:
         self.csv_rows: dict[str, list[list[str]]] = {}
         self.csv_later: dict[str, list[list[str]]] = {}
         self.batches: dict[tuple[str, str, datetime], list[Any]] = {}
+        #: what each EDI customer pays in one pay run, one 820 each: (invoice, paid, discount taken)
+        self.remittances: dict[tuple[str, datetime], list[tuple[dict[str, Any], Decimal, Decimal]]] = {}
+        self.remit_rng = random.Random(seed * 7919 + 2)  # its own draws: the rest of the world is unmoved
         self.integrations = self.configuration(world)
         self.splitters = self.integrations.splitters()
         self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
@@ -145,7 +161,7 @@ class Simulation:
             {"partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
              "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
              "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
-             "inbound": ["850", "860"], "product_qualifiers": ["VP"],
+             "inbound": ["850", "860", "820"], "product_qualifiers": ["VP"],
              "currency": self._currency(sc.customer.legal_entity_id)}
             for sc in world.customers if sc.traits.channel == "edi"])
 
@@ -484,12 +500,55 @@ class Simulation:
                 amount = (total * Decimal("0.9")).quantize(Decimal("0.01"))
         when = max(now + timedelta(hours=2), datetime.combine(pay_day, time(10), tzinfo=UTC))
         self.stats.payments += 1
+        if t.channel == "edi":  # through its bank, with an 820 for all it pays in that run
+            key = (customer_id, when)
+            if key not in self.remittances:
+                self.remittances[key] = []
+                self.at(when, "remit", key)
+            self.remittances[key].append((inv, amount, taken))
+            return
         pid = f"PMT-{inv['invoice_id']}"
         self.message(when, "bank-lockbox", pid, "payment", {
             "payment_id": pid, "customer_id": customer_id, "amount": str(amount),
             "currency": inv["currency"], "method": "ach",
             "references": [{"invoice_id": inv["invoice_id"], "amount": str(amount),
                             "discount": str(taken)}]})
+
+    def _remit(self, key: tuple[str, datetime]) -> None:
+        """An EDI customer's accounts payable pays by ACH and sends the remittance advice, an X12
+        820: one RMR per invoice (paid, invoiced, discount taken), and an ADX after the RMR of
+        an invoice it short-paid, with the amount deducted and why, so that o2c opens a dispute."""
+        customer_id, when = key
+        items = self.remittances.pop(key)
+        c = self.customers[customer_id].customer
+        self._isa += 1
+        bank = zlib.crc32(customer_id.encode())
+        routing, account = _routing(bank), f"{bank % 10**10:010d}"
+        company = f"1{bank % 10**9:09d}"  # the payer's originating company id: "1" and its EIN
+        total = sum((paid for _, paid, _ in items), Decimal(0))
+        remits: list[tuple[str, ...]] = []
+        for inv, paid, taken in items:
+            invoiced = Decimal(inv["total"])
+            remits.append(("RMR", "IV", inv["invoice_id"], "PI", str(paid), str(invoiced),
+                           *((str(taken),) if taken else ())))
+            deducted = invoiced - taken - paid
+            if deducted > 0:
+                reason = self.remit_rng.choices(list(SHORT_PAY_REASONS), list(SHORT_PAY_REASONS.values()))[0]
+                remits.append(("ADX", str(-deducted), reason, "IV", inv["invoice_id"]))
+        segs: list[tuple[str, ...]] = [
+            ("BPR", "C", str(total), "C", "ACH", "CTX", "01", routing, "DA", account, company, "",
+             "01", *OUR_BANK, when.strftime("%Y%m%d")),
+            ("TRN", "1", f"{routing[:8]}{self._isa:07d}", company),  # the ACH trace number
+            ("CUR", "PR", items[0][0]["currency"]),
+            ("N1", "PR", c.name, "91", customer_id),  # our account number for the payer
+            ("N1", "PE", "Northwind Distribution"),
+            ("ENT", "1"),
+            *remits,
+        ]
+        ic = build_interchange(c.edi_id or customer_id, "NORTHWINDDIST", self._isa,
+                               at=when.replace(tzinfo=None),
+                               groups=[("RA", "004010", self._isa, [("820", "0001", segs)])])
+        self.document(when, "edi", X12, write(ic).encode(), f"820-{self._isa:09d}.edi")
 
     def _review(self, now: datetime) -> None:
         """The back office works its queues in business hours."""
@@ -564,6 +623,8 @@ class Simulation:
                                               name=name))
                 elif kind == "batch":
                     self._batch(data)
+                elif kind == "remit":
+                    self._remit(data)
                 elif kind == "day":
                     if progress and data:
                         progress(data, self.stats)

@@ -1,0 +1,132 @@
+"""Specification: the simulated distributor's customers pay the way their channel does.
+
+EDI customers pay by ACH and remit through an X12 820 (payment order / remittance advice)
+that o2c maps, applies and acknowledges; a deduction they take is explained by an ADX and
+becomes a dispute on the invoice. The other customers' payments come from the bank lockbox.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from o2c.adapters.runtime_parts import SeededIds, SimClock
+from o2c.bootstrap import App, bootstrap
+from o2c.domain.master import BillingTrigger
+from o2c.sim.run import SHORT_PAY_REASONS, Simulation
+from o2c.sim.world import SimCustomer, generate
+
+START = date(2026, 1, 5)  # a Monday
+DAYS = 5
+
+
+@dataclass(frozen=True)
+class Run:
+    app: App
+    edi: frozenset[str]  # customers ordering and remitting by EDI
+    short_payers: frozenset[str]  # EDI customers who deduct 10 % of every invoice
+
+    def events(self, kind: str) -> list[Any]:
+        return [e for e in self.app.store.events if e.type == kind]
+
+    def payments(self) -> list[Any]:
+        """The payment messages that reached the inbox."""
+        return [row["message"] for row in self.app.store.inbox.values() if row["message"].kind == "payment"]
+
+
+def _pays_on_invoice(sc: SimCustomer, *, channel: str, short_pay: float) -> SimCustomer:
+    """A customer who orders often, without mistakes, is billed on shipment and pays each
+    invoice as soon as it arrives, without taking a discount."""
+    customer = replace(sc.customer, billing_trigger=BillingTrigger.ON_SHIP, blocked=False)
+    traits = replace(
+        sc.traits,
+        channel=channel,
+        orders_per_week=8.0,
+        data_quality=0.0,
+        price_drift=0.0,
+        takes_discount=0.0,
+        pay_delay_days=-60.0,
+        short_pay=short_pay,
+    )
+    return SimCustomer(customer=customer, traits=traits)
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    """Given eight EDI customers (every other one short-paying) and two portal customers,
+    when five days are simulated through the real pipeline."""
+    world = generate(5, customers=10, products=60, start=START)
+    world.customers = [
+        _pays_on_invoice(sc, channel="edi" if i < 8 else "portal", short_pay=1.0 if i < 8 and i % 2 else 0.0)
+        for i, sc in enumerate(world.customers)
+    ]
+    begin = datetime.combine(START, time(0), tzinfo=UTC)
+    clock = SimClock(begin - timedelta(days=1))
+    app = bootstrap("memory", clock=clock, ids=SeededIds(5))
+    sim = Simulation(app, clock, world, seed=5, start=START)
+    sim.setup()
+    sim.run(DAYS)
+    edi = [sc.customer.customer_id for sc in world.customers if sc.traits.channel == "edi"]
+    short = [sc.customer.customer_id for sc in world.customers if sc.traits.short_pay]
+    return Run(app=app, edi=frozenset(edi), short_payers=frozenset(short))
+
+
+def test_edi_customers_remit_through_an_x12_820_and_the_others_through_the_lockbox(run: Run) -> None:
+    payments = run.payments()
+    by_edi = [m for m in payments if m.source.startswith("edi:")]
+    by_lockbox = [m for m in payments if m.source == "bank-lockbox"]
+    assert by_edi and by_lockbox and len(by_edi) + len(by_lockbox) == len(payments)
+    assert {m.source.removeprefix("edi:") for m in by_edi} <= run.edi
+    assert not {json.loads(m.body)["customer_id"] for m in by_lockbox} & run.edi
+    documents = {
+        f"{row['message'].source}:{row['message'].source_message_id}": row["message"]
+        for row in run.app.store.inbox.values()
+        if row["message"].kind == "x12"
+    }
+    for m in by_edi:  # each split out of an interchange holding an 820 in an RA group
+        x12 = documents[m.document].body
+        assert "~GS*RA*" in x12 and "~ST*820*" in x12 and "~BPR*C*" in x12 and "~TRN*1*" in x12
+    acks = [o["payload"]["x12"] for o in run.app.store.outbox if o["kind"] == "edi_997"]
+    accepted = [a for a in acks if "AK1*RA*" in a and "AK5*A~" in a and "AK9*A*" in a]
+    assert len(accepted) == len(by_edi)  # every 820 acknowledged by a 997 that accepts it
+
+
+def test_every_invoice_an_820_remits_is_applied_and_nothing_is_left_unapplied(run: Run) -> None:
+    received = [e for e in run.events("PaymentReceived") if e.source.startswith("edi:")]
+    remitted = {r.invoice_id for e in received for r in e.payload.references}
+    applied = {e.payload.invoice_id for e in run.events("PaymentApplied") if e.source.startswith("edi:")}
+    paid = {e.payload.invoice_id for e in run.events("InvoicePaid")}
+    paid_in_full = {
+        r.invoice_id
+        for e in received
+        if e.payload.customer_id not in run.short_payers
+        for r in e.payload.references
+    }
+    assert remitted and applied == remitted
+    assert paid_in_full and paid_in_full <= paid
+    assert any(len(e.payload.references) > 1 for e in received)  # one 820 per pay run, an RMR each
+    assert run.events("CashUnapplied") == []
+    letters = run.app.store.dead_letters.values()
+    assert [d for d in letters if d.kind == "payment" or "ST*820" in d.body] == []
+
+
+def test_a_short_paid_820_explains_the_deduction_and_opens_a_dispute_for_it(run: Run) -> None:
+    short = [e.payload for e in run.events("PaymentReceived") if e.payload.customer_id in run.short_payers]
+    assert short
+    disputes = {e.payload.invoice_id: e.payload for e in run.events("DisputeOpened")}
+    for payment in short:
+        for line, adjustment in zip(payment.references, payment.adjustments, strict=True):
+            invoice = run.app.store.invoices[line.invoice_id]
+            assert line.amount == (invoice.total * Decimal("0.9")).quantize(Decimal("0.01"))
+            deducted = invoice.total - line.amount
+            assert (adjustment.invoice_id, adjustment.amount) == (line.invoice_id, -deducted)
+            assert adjustment.reason_code in SHORT_PAY_REASONS
+            dispute = disputes[line.invoice_id]
+            assert (dispute.amount.amount, dispute.payment_id) == (deducted, payment.payment_id)
+            assert invoice.open_amount == deducted and invoice.status.value != "paid"
+    assert set(disputes) == {r.invoice_id for p in short for r in p.references}
