@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,7 +22,15 @@ from o2c.engine.context import Context
 from o2c.engine.errors import ProjectionFailed, Rejected
 from o2c.engine.handlers import HANDLERS
 from o2c.engine.handlers.registry import Handler
-from o2c.engine.ports import Clock, DeadLetter, Ids, InsufficientStock, UnitOfWork
+from o2c.engine.ports import (
+    Clock,
+    DeadLetter,
+    Ids,
+    InsufficientStock,
+    OutboundRenderer,
+    Outgoing,
+    UnitOfWork,
+)
 from o2c.engine.projector import correlation_of, project
 from o2c.engine.reactions import next_commands, outbound, unblocks
 from o2c.policy import PolicyRegistry
@@ -62,6 +70,7 @@ class MessageBus:
         recorded_clock: Callable[[], datetime],
         handlers: dict[type[cmd.Command], Handler] | None = None,
         max_stock_retries: int = 5,
+        renderers: Sequence[OutboundRenderer] = (),
     ) -> None:
         self.clock = clock
         self.ids = ids
@@ -69,6 +78,7 @@ class MessageBus:
         self.recorded_clock = recorded_clock
         self.handlers = handlers or HANDLERS
         self.max_stock_retries = max_stock_retries
+        self.renderers = tuple(renderers)
 
     def dispatch(
         self,
@@ -154,12 +164,22 @@ class MessageBus:
                 continue  # another worker took the stock: plan again on fresh numbers
             ctx.uow.events.append(envs)
             for env in envs:
-                outbound(env, ctx.uow)
+                for out in outbound(env):
+                    self.stage(ctx.uow, out, env)
             return envs
         raise Rejected(
             "INV-SHORT",
             f"{type(c).__name__}: stock changed under {self.max_stock_retries} allocation attempts in a row",
         )
+
+    def stage(self, uow: UnitOfWork, out: Outgoing, cause: ev.Envelope | None = None) -> None:
+        """Put ``out`` in the outbox, as the renderers make it for its channel (see
+        :class:`~o2c.engine.ports.OutboundRenderer`): every outbound message passes here."""
+        staged = [out]
+        for render in self.renderers:
+            staged = [r for o in staged for r in render(uow, o, cause)]
+        for o in staged:
+            uow.outbox.put(o.kind, o.destination, o.correlation_id, o.payload)
 
     def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None, exc: Exception) -> str:
         dl_id = f"DL-{uow.sequences.next('dead_letter'):06d}"

@@ -193,6 +193,30 @@ class OutboundMessage:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outgoing:
+    """An outbound message about to be staged in the outbox."""
+
+    kind: str
+    destination: str
+    correlation_id: str
+    payload: dict[str, Any]
+
+
+class OutboundRenderer(Protocol):
+    """Renders what o2c sends in the form a channel needs, in the transaction that stages it:
+    an order acknowledgment as an X12 855 for a buyer on EDI, an invoice as an 810.
+
+    Returns the messages to stage instead of ``out``: ``[out]`` leaves it as it is, more
+    messages add renderings beside it, a changed copy replaces it (an interchange numbered in
+    the partner's sequence). ``cause`` is the event ``out`` answers; None for what a document
+    calls for (its 997s). Renderers read state through ``uow`` and never raise for data they
+    cannot render: they leave the message as it is.
+    """
+
+    def __call__(self, uow: UnitOfWork, out: Outgoing, cause: Envelope | None) -> Sequence[Outgoing]: ...
+
+
 class Outbox(Protocol):
     """Outbound messages, written in the same transaction as the state change
     and sent after commit by a relay that reads ``pending`` and marks them sent

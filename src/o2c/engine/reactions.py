@@ -3,10 +3,12 @@ and the outbound messages events cause (written to the outbox)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from o2c.domain import events as ev
 from o2c.domain.orders import OrderStatus
 from o2c.engine import commands as cmd
-from o2c.engine.ports import UnitOfWork
+from o2c.engine.ports import Outgoing, UnitOfWork
 
 
 def shipment_key(order_id: str, shipment_id: str) -> str:
@@ -81,9 +83,16 @@ def _resume(order_id: str, uow: UnitOfWork) -> list[cmd.Command]:
             return []
 
 
-def outbound(env: ev.Envelope, uow: UnitOfWork) -> None:
-    """Messages to the outside world caused by an event, staged in the outbox."""
+def outbound(env: ev.Envelope) -> list[Outgoing]:
+    """Messages to the outside world caused by an event, in the channel-neutral form every
+    reader of the outbox understands; ``MessageBus.stage`` has them rendered for their
+    channel (an 855, a 940, an 856, an 810 for an EDI partner) and staged."""
     e = env.payload
+
+    def out(kind: str, destination: str, payload: dict[str, Any]) -> Outgoing:
+        return Outgoing(kind=kind, destination=destination, correlation_id=env.correlation_id,
+                        payload=payload)
+
     match e:
         case ev.StockAllocated():
             by_wh: dict[str, list[dict[str, str]]] = {}
@@ -91,31 +100,33 @@ def outbound(env: ev.Envelope, uow: UnitOfWork) -> None:
                 by_wh.setdefault(a.warehouse_id, []).append(
                     {"line_no": str(a.line_no), "product_id": a.product_id, "lot_id": a.lot_id,
                      "quantity": str(a.quantity)})
-            for wh, lines in by_wh.items():
-                uow.outbox.put("warehouse_release", wh, env.correlation_id,
-                               {"order_id": e.order_id, "event_id": env.event_id, "lines": lines})
+            return [out("warehouse_release", wh, {"order_id": e.order_id, "event_id": env.event_id,
+                                                  "lines": lines})
+                    for wh, lines in by_wh.items()]
+        case ev.ShipmentConfirmed():
+            return [out("ship_notice", f"order:{e.order_id}",
+                        {"order_id": e.order_id, "shipment_id": e.shipment_id,
+                         "warehouse_id": e.warehouse_id, "carrier": e.carrier,
+                         "tracking_no": e.tracking_no})]
         case ev.InvoiceIssued():
-            uow.outbox.put("invoice", f"customer:{e.customer_id}", env.correlation_id,
-                           {"invoice_id": e.invoice_id, "order_id": e.order_id,
-                            "total": str(e.total.amount), "currency": e.total.currency,
-                            "invoice_date": e.invoice_date.isoformat(),
-                            "due_date": e.due_date.isoformat(),
-                            "discount": str(e.discount.amount),
-                            "discount_date": e.discount_date.isoformat() if e.discount_date
-                            else None})
+            return [out("invoice", f"customer:{e.customer_id}",
+                        {"invoice_id": e.invoice_id, "order_id": e.order_id,
+                         "total": str(e.total.amount), "currency": e.total.currency,
+                         "invoice_date": e.invoice_date.isoformat(),
+                         "due_date": e.due_date.isoformat(),
+                         "discount": str(e.discount.amount),
+                         "discount_date": e.discount_date.isoformat() if e.discount_date else None})]
         case ev.OrderValidated() | ev.OrderRejected():
             status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
-            uow.outbox.put("order_ack", f"order:{e.order_id}", env.correlation_id,
-                           {"order_id": e.order_id, "status": status})
+            return [out("order_ack", f"order:{e.order_id}", {"order_id": e.order_id, "status": status})]
         case ev.OrderChanged() if e.outcome != "cancelled":
             # The answer to the buyer's change (an 855 with IC lines, or the change refused);
             # a cancelled order is answered by its OrderRejected above, a rechecked one is
             # acknowledged again when it is validated.
-            uow.outbox.put("order_ack", f"order:{e.order_id}", env.correlation_id,
-                           {"order_id": e.order_id, "po_number": e.po_number,
-                            "status": "changed" if e.outcome == "applied" else "change_refused",
-                            "change_sequence": e.change_sequence,
-                            "lines": [{"line_no": str(c.line_no), "action": c.action}
-                                      for c in e.lines]})
+            return [out("order_ack", f"order:{e.order_id}",
+                        {"order_id": e.order_id, "po_number": e.po_number,
+                         "status": "changed" if e.outcome == "applied" else "change_refused",
+                         "change_sequence": e.change_sequence,
+                         "lines": [{"line_no": str(c.line_no), "action": c.action} for c in e.lines]})]
         case _:
-            pass
+            return []

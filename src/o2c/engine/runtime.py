@@ -17,7 +17,7 @@ from typing import Any
 from o2c.engine import commands as cmd
 from o2c.engine.bus import ENGINE_SOURCE, Dispatched, MessageBus, decode_command, describe_failure
 from o2c.engine.errors import InvalidMessage, ProjectionFailed
-from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, UnitOfWork
+from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, Outgoing, UnitOfWork
 
 Translator = Callable[[InboundMessage], cmd.Command]
 
@@ -172,8 +172,7 @@ class Runtime:
         with self.uow_factory() as uow:
             uow.inbox.add(raw, None)
             uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
-            for kind, destination, correlation, payload in parts.outbound:
-                uow.outbox.put(kind, destination, correlation, payload)
+            self._stage(uow, parts)
             outs = self._park_rejects(uow, parts)
             uow.commit()
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
@@ -191,8 +190,7 @@ class Runtime:
                      parts: DocumentSplit) -> tuple[Outcome, list[Outcome]]:
         """Queue the document's outbound messages, park it whole if nothing in it
         could be used, else park its unreadable parts and apply its messages."""
-        for kind, destination, correlation, payload in parts.outbound:
-            uow.outbox.put(kind, destination, correlation, payload)
+        self._stage(uow, parts)
         if parts.problem is not None and not parts.messages and not parts.rejects:
             return self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0])), []
         uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
@@ -200,6 +198,11 @@ class Runtime:
         outs = self._park_rejects(uow, parts)
         seen = self._seen(uow, parts.messages)
         return head, outs + [self._one(uow, m, seen) for m in parts.messages]
+
+    def _stage(self, uow: UnitOfWork, parts: DocumentSplit) -> None:
+        for kind, destination, correlation, payload in parts.outbound:
+            self.bus.stage(uow, Outgoing(kind=kind, destination=destination, correlation_id=correlation,
+                                         payload=payload))
 
     def _park_rejects(self, uow: UnitOfWork, parts: DocumentSplit) -> list[Outcome]:
         outs = []
