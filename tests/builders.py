@@ -63,10 +63,10 @@ def seed(app: App, *customers: Customer) -> None:
 class Harness:
     """Drives an app with inbound messages the way channels would."""
 
-    def __init__(self, db: str = "memory", store: Any = None) -> None:
+    def __init__(self, db: str = "memory", store: Any = None, integrations: Any = None) -> None:
         self.clock = SimClock(T0)
         self.app = bootstrap(db, clock=self.clock, ids=SeededIds(7), store=store,
-                             recorded_clock=lambda: T0)
+                             recorded_clock=lambda: T0, integrations=integrations)
         self._ids = count(1)
 
     def later(self, **kw: float) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import yaml
 
 from o2c.adapters.canonical import translate
+from o2c.adapters.documents import Integrations
 from o2c.adapters.runtime_parts import SystemClock, UuidIds
 from o2c.engine.bus import MessageBus
 from o2c.engine.ports import Clock, Ids, UnitOfWork
@@ -97,13 +98,18 @@ class App:
 def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | None = None,
               policies: Sequence[Policy] | None = None,
               recorded_clock: Callable[[], datetime] | None = None,
-              store: Any = None) -> App:
+              store: Any = None, integrations: Integrations | None = None) -> App:
+    """Wire a runtime over ``db``. ``integrations`` (the sources' configuration) renders what
+    o2c sends for their channels, in the transaction that decides it: X12 855/940/856/810 for
+    the trading partners set up for them, and 997s numbered per partner; without it the
+    outbox holds the channel-neutral messages only."""
     url = resolve_db_url(db) if store is None else "given"
     clock = clock or SystemClock()
     ids = ids or UuidIds()
     registry = PolicyRegistry(list(policies) if policies else [load_policy_file()])
     store = store if store is not None else open_store(url)
     bus = MessageBus(clock=clock, ids=ids, policies=registry,
-                     recorded_clock=recorded_clock or SystemClock().now)
+                     recorded_clock=recorded_clock or SystemClock().now,
+                     renderers=integrations.renderers() if integrations is not None else ())
     runtime = Runtime(uow_factory=store.unit_of_work, bus=bus, translate=translate, ids=ids)
     return App(store=store, runtime=runtime, bus=bus, clock=clock, ids=ids, policies=registry, url=url)

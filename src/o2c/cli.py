@@ -42,9 +42,11 @@ def fail(message: str, code: int = 2) -> None:
 
 
 @contextmanager
-def opened(db: str | None) -> Iterator[App]:
+def opened(db: str | None, integrations: Any = None) -> Iterator[App]:
+    """The app over ``db``; with ``integrations``, what it sends is rendered for the
+    configured channels (X12 for trading partners)."""
     try:
-        a = bootstrap(db)
+        a = bootstrap(db, integrations=integrations)
     except SettingsError as e:
         fail(str(e))
     try:
@@ -141,6 +143,9 @@ def demo(
             f"\n[bold]{stats.messages:,}[/] inbound messages, {stats.orders_sent:,} orders, "
             f"{stats.duplicates:,} duplicates ignored, {stats.dead_lettered:,} dead-lettered."
         )
+        x12 = sorted((k.removeprefix("edi_"), n) for k, n in stats.sent.items() if k.startswith("edi_"))
+        if x12:
+            console.print("X12 sent to trading partners: " + ", ".join(f"{n:,} × {s}" for s, n in x12) + ".")
         console.print(
             f"Database: {shown}\nLook further:\n"
             f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"
@@ -289,7 +294,7 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
     elif source not in known:
         fail(f"{kind} source {source!r} is not configured (configured: {', '.join(known) or 'none'})")
     splitter = integrations.splitters()[doc_kind]
-    with opened(db) as a:
+    with opened(db, integrations) as a:
         failed = False
         for f in files:
             try:
@@ -319,13 +324,15 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
 @app.command()
 def serve(db: DbOpt = None,
           host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000) -> None:
-    """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs."""
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+          config: ConfigOpt = None) -> None:
+    """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs.
+    With --config, what o2c sends is also rendered for the configured channels (X12)."""
     import uvicorn
 
     from o2c.api.app import create_app
 
-    with opened(db) as a:
+    with opened(db, _integrations(config) if config else None) as a:
         console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}")
         uvicorn.run(create_app(a), host=host, port=port, log_level="info")
 
@@ -345,8 +352,9 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
 
     from o2c.adapters.nats import run_worker
 
-    splitters = _integrations(config).splitters()
-    with opened(db) as a:
+    integrations = _integrations(config)
+    splitters = integrations.splitters()
+    with opened(db, integrations) as a:
         async def main() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -411,14 +419,15 @@ def dlq_replay(
 ) -> None:
     """Apply a dead letter again, after fixing its cause (or with a corrected body). A parked
     file (or part of one) is split again with the integration configuration (--config)."""
-    splitters = _integrations(config).splitters()
+    integrations = _integrations(config)
+    splitters = integrations.splitters()
     text = None
     if body is not None:
         try:
             text = body.read_text("utf-8")
         except OSError as e:
             fail(f"cannot read {body}: {e.strerror}")
-    with opened(db) as a:
+    with opened(db, integrations) as a:
         try:
             out = a.runtime.replay(dead_letter_id, text, splitters)
         except KeyError:

@@ -41,6 +41,24 @@ def test_the_demo_shows_progress_a_kpi_table_dead_letters_and_a_trace(demo_run) 
     assert "Traceback" not in text + demo_run.stderr
 
 
+def test_the_demo_answers_its_edi_buyers_in_x12_each_interchange_numbered_per_partner(
+        demo_run, demo_db: Path) -> None:
+    from o2c.adapters.edi import parse
+
+    assert "X12 sent to trading partners:" in demo_run.stdout and "× 855" in demo_run.stdout
+    db = sqlite3.connect(demo_db)
+    rows = db.execute("SELECT kind, destination, payload FROM outbox WHERE kind LIKE 'edi_%'").fetchall()
+    assert {"edi_855", "edi_856", "edi_997"} <= {kind for kind, _, _ in rows}
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for kind, destination, payload in rows:
+        x12 = json.loads(payload)["x12"]
+        result = parse(x12)
+        assert result.errors == [] and result.transaction_sets()[0].id == kind.removeprefix("edi_")
+        numbers[destination].append(result.interchanges[0].control_number)
+    for sent in numbers.values():  # 1, 2, 3... with no gap and no repeat, whatever the set
+        assert sorted(int(n) for n in sent) == list(range(1, len(sent) + 1))
+
+
 def _hours(seconds: list[float]) -> tuple[str | None, str | None]:
     if not seconds:
         return None, None

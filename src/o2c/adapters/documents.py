@@ -29,6 +29,7 @@ from typing import Any
 from o2c.adapters.csv_intake import CsvMapping, MappingError, read_csv_orders
 from o2c.adapters.edi.maps.intake import EdiSplitter
 from o2c.adapters.edi.maps.partners import PartnerConfigError, PartnerDirectory
+from o2c.adapters.edi.maps.sending import X12Renderer
 from o2c.adapters.raw import (
     CARRIER,
     CSV_ORDERS,
@@ -46,7 +47,7 @@ from o2c.adapters.sources.common import Normalized
 from o2c.adapters.sources.wms_a import normalize_wms_a
 from o2c.adapters.sources.wms_b import normalize_wms_b
 from o2c.domain.holds import HoldCode
-from o2c.engine.ports import InboundMessage
+from o2c.engine.ports import InboundMessage, OutboundRenderer
 from o2c.engine.runtime import DocumentReject, DocumentSplit, Splitter
 
 __all__ = [
@@ -251,6 +252,11 @@ class Integrations:
             WMS_B: _BySource(WMS_B, {c.source: c for c in self.wms_b}, _split_wms_b),
             CARRIER: _BySource(CARRIER, {c.source: c for c in self.carriers}, _split_carrier),
         }
+
+    def renderers(self) -> list[OutboundRenderer]:
+        """What renders o2c's outbound messages for these sources' channels (X12 for the
+        partners set up for 855, 940, 856, 810; 997s numbered per partner), for ``bootstrap``."""
+        return [X12Renderer(self.partners)] if any(True for _ in self.partners) else []
 
     def sources(self, kind: str) -> list[str]:
         """The configured sources of a document kind (X12's is ``edi``)."""

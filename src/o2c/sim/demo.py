@@ -22,9 +22,10 @@ def run_demo(*, days: int, seed: int, db: str | None, start: date = DEFAULT_STAR
     statistics, and the simulated period (start, end)."""
     begin = datetime.combine(start, time(0), tzinfo=UTC)
     clock = SimClock(begin - timedelta(days=1))
-    app = bootstrap(db, clock=clock, ids=SeededIds(seed), recorded_clock=recorded_clock)
-    sim = Simulation(app, clock, generate(seed, customers=customers, products=products,
-                                          start=start), seed=seed, start=start)
+    world = generate(seed, customers=customers, products=products, start=start)
+    app = bootstrap(db, clock=clock, ids=SeededIds(seed), recorded_clock=recorded_clock,
+                    integrations=Simulation.configuration(world))
+    sim = Simulation(app, clock, world, seed=seed, start=start)
     sim.setup()
     stats = sim.run(days, progress)
     return app, stats, begin, begin + timedelta(days=days)

@@ -15,7 +15,7 @@ import math
 import random
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -90,6 +90,7 @@ class SimStats:
     decisions: int = 0
     receipts: int = 0
     documents: int = 0  # files and payloads (X12, CSV, WMS, carrier feed) stored whole, then split
+    sent: dict[str, int] = field(default_factory=dict)  # outbound messages by kind (edi_855, invoice...)
 
 
 _EASTERN = ZoneInfo("America/New_York")
@@ -155,14 +156,17 @@ class Simulation:
             raw["partners"] = partners
         return Integrations.from_mapping(raw)
 
-    def configuration(self, world: World) -> Integrations:
-        """The packaged integration configuration, with an X12 trading partner per EDI customer."""
-        return self.packaged_integrations([
+    @staticmethod
+    def configuration(world: World) -> Integrations:
+        """The packaged integration configuration, with an X12 trading partner per EDI customer:
+        850, 860 and 820 in; 855, 856, 810 and 997 back."""
+        currency = {e.entity_id: e.currency for e in world.entities}
+        return Simulation.packaged_integrations([
             {"partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
              "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
              "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
-             "inbound": ["850", "860", "820"], "product_qualifiers": ["VP"],
-             "currency": self._currency(sc.customer.legal_entity_id)}
+             "inbound": ["850", "860", "820"], "outbound": ["855", "856", "810", "997"],
+             "product_qualifiers": ["VP"], "currency": currency[sc.customer.legal_entity_id]}
             for sc in world.customers if sc.traits.channel == "edi"])
 
     # ------------------------------------------------------------ scheduling
@@ -399,6 +403,7 @@ class Simulation:
             uow.outbox.mark_sent([m.outbox_id for m in pending], now)
             uow.commit()
         for m in pending:
+            self.stats.sent[m.kind] = self.stats.sent.get(m.kind, 0) + 1
             if m.kind == "warehouse_release":
                 self._ship(now, m.destination, m.payload)
             elif m.kind == "invoice":

@@ -16,7 +16,7 @@ from o2c.adapters.edi import Interchange, SetSpec, TransactionSet, build_interch
 from o2c.adapters.edi.maps.inbound import FunctionalAck
 from o2c.adapters.edi.maps.partners import TradingPartner
 
-__all__ = ["FUNCTIONAL_IDS", "ack_interchange", "outbound_interchange"]
+__all__ = ["FUNCTIONAL_IDS", "ack_interchange", "envelope_997", "outbound_interchange"]
 
 FUNCTIONAL_IDS = {"855": "PR", "856": "SH", "810": "IN", "940": "OW", "997": "FA"}
 """GS01 functional identifier of each set we send."""
@@ -96,3 +96,11 @@ def ack_interchange(
         raise ValueError(f"997s for one interchange must share a partner; got {sorted(partners) or 'none'}")
     sets = [a.transaction_set for a in acks]
     return _envelope(acks[0].partner, "997", sets, control_number, group_control_number, at, False)
+
+
+def envelope_997(
+    partner: TradingPartner, sets: Sequence[SetSpec], *, control_number: int, at: datetime
+) -> Interchange:
+    """997 sets already built (read back from an interchange) in a new envelope numbered
+    ``control_number`` (ISA13 and GS06); see ``sending.X12Renderer``."""
+    return _envelope(partner, "997", sets, control_number, control_number, at, False)
