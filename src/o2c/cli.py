@@ -184,17 +184,21 @@ def _interesting_order(a: App) -> str | None:
 
 @app.command()
 def trace(
-    order_id: Annotated[str, typer.Argument(help="The order id, e.g. SO-00000042.")],
+    order_id: Annotated[str, typer.Argument(
+        help="An order id (SO-00000042), or a customer account (account:C1054, or C1054).")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """One order's timeline from the event log: events, waits, holds and the inbound documents."""
+    """One order's timeline from the event log: events, waits, holds and the inbound documents
+    they came from. For an account: its payments, remittances (820s), deductions and disputes."""
     from o2c.analytics import source
 
     with opened(db) as a:
         t = source.order_trace(a.store, order_id)
+        if t is None and not order_id.startswith("account:"):
+            t = source.order_trace(a.store, f"account:{order_id}")
         if t is None:
-            fail(f"no events for order {order_id!r} in {a.url}")
+            fail(f"no events for order or account {order_id!r} in {a.url}")
         if as_json:
             print(json.dumps(t.as_dict(), indent=2))
         else:

@@ -131,10 +131,14 @@ def dead_letters(console: Console, letters: list[Any], limit: int | None = None)
 
 def trace(console: Console, tr: Trace) -> None:
     d = tr.as_dict()
-    console.print(
-        f"\n[bold]Order {d['order_id']}[/] for {d['customer_id']}, PO {d['po_number']}: "
-        f"[bold]{d['status']}[/], elapsed {fmt_duration(tr.elapsed)}"
-    )
+    if tr.status is None and tr.order_id.startswith("account:"):  # cash, deductions, disputes
+        console.print(f"\n[bold]Account {tr.order_id.removeprefix('account:')}[/]: "
+                      f"{len(tr.steps)} events over {fmt_duration(tr.elapsed)}")
+    else:
+        console.print(
+            f"\n[bold]Order {d['order_id']}[/] for {d['customer_id']}, PO {d['po_number']}: "
+            f"[bold]{d['status']}[/], elapsed {fmt_duration(tr.elapsed)}"
+        )
     t = Table(show_edge=False, pad_edge=False)
     for col in ("time", "+", "event", "status", "source", "what"):
         t.add_column(col, overflow="fold")

@@ -243,3 +243,18 @@ def test_an_820_with_adx_deductions_becomes_payments_and_disputes(h: Harness) ->
     with h.app.store.unit_of_work() as uow:
         acks = [m for m in uow.outbox.pending() if m.kind == "edi_997"]
     assert len(acks) == 1 and "AK9*A*1*1*1" in acks[0].payload["x12"]
+
+
+def test_the_accounts_trace_reads_the_payment_and_the_dispute_its_deduction_opened(h: Harness) -> None:
+    from o2c.analytics.source import order_trace
+
+    inv = invoiced(h, "PO-1")
+    out = pay(h, "11.45", [(inv, "11.45")], [{"invoice_id": inv, "amount": "-10.00", "reason_code": "01"}])
+    trace = order_trace(h.app.store, "account:C1")
+    assert trace is not None and trace.status is None
+    lines = {s.type: s.summary for s in trace.steps}
+    assert lines["PaymentReceived"] == "Payment PAY1 received by ach: 11.45 USD for 1 invoice, 1 deduction"
+    assert lines["DisputeOpened"].startswith("Dispute ") and (
+        f"opened on {inv}: 10.00 USD, reason pricing (deducted from payment PAY1)" in lines["DisputeOpened"])
+    # every step points at the remittance it came from
+    assert {s.origin for s in trace.steps} == {f"test:{out.source_message_id}"}

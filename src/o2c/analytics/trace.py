@@ -476,6 +476,21 @@ def summarize(env: ev.Envelope) -> str:
                 for s in e.statuses
             )
             return f"Carrier {e.carrier or '-'} status for {e.shipment_id}: {codes}{_decided(e)}"
+        case ev.PaymentReceived():
+            lines = len(e.references)
+            taken = [a for a in e.adjustments if a.amount < 0]
+            deducted = f", {len(taken)} deduction{'s' * (len(taken) != 1)}" if taken else ""
+            return (f"Payment {e.payment_id} received by {e.method or '-'}: {e.amount} for {lines} "
+                    f"invoice{'s' * (lines != 1)}{deducted}")
+        case ev.CashUnapplied():
+            return f"{e.amount} of payment {e.payment_id} kept on account: {e.reason}"
+        case ev.DisputeOpened():
+            paid = f" (deducted from payment {e.payment_id})" if e.payment_id else ""
+            return (f"Dispute {e.dispute_id} opened on {e.invoice_id}: {e.amount}, reason "
+                    f"{e.reason_code}{paid}{_decided(e)}")
+        case ev.DisputeResolved():
+            memo = f", credit memo {e.credit_memo_id}" if e.credit_memo_id else ""
+            return f"Dispute {e.dispute_id} on {e.invoice_id} resolved: {e.outcome}{memo}"
         case _:
             return env.type
 
