@@ -336,9 +336,11 @@ def serve(db: DbOpt = None,
 
     from o2c.api.app import create_app
 
-    with opened(db, _integrations(config) if config else None) as a:
+    integrations = _integrations(config) if config else None
+    with opened(db, integrations) as a:
         console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}")
-        uvicorn.run(create_app(a), host=host, port=port, log_level="info")
+        splitters = integrations.splitters() if integrations is not None else None
+        uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -16,9 +16,14 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
+from o2c.adapters.documents import Integrations
+from o2c.adapters.edi.maps import PartnerDirectory
+from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
 from o2c.api import create_app
 from o2c.store.tables import inbox
-from tests.builders import Harness, customer, seed
+from tests.builders import T0, Harness, customer, seed
+from tests.unit.test_edi_intake import po_850
+from tests.unit.test_edi_outbound import CONFIG
 
 
 @dataclass
@@ -35,11 +40,22 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(sqlite_store: Any) -> Iterator[Server]:
-    h = Harness(store=sqlite_store)
+    yield from _serve(sqlite_store)
+
+
+@pytest.fixture
+def edi_server(sqlite_store: Any) -> Iterator[Server]:
+    """The API started with an integration configuration (``o2c serve --config``)."""
+    yield from _serve(sqlite_store, Integrations.from_mapping(CONFIG))
+
+
+def _serve(sqlite_store: Any, integrations: Integrations | None = None) -> Iterator[Server]:
+    h = Harness(store=sqlite_store, integrations=integrations)
     seed(h.app, customer("C1"), customer("C2", limit="10"))
     h.stock("P1", "1000")
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(h.app), host="127.0.0.1", port=port, log_level="warning"))
+    api = create_app(h.app, integrations.splitters() if integrations else None)
+    srv = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -184,6 +200,31 @@ def test_a_parked_delivery_applies_by_itself_once_its_shipment_arrives(server: S
     assert server.client.get("/dead-letters").json() == []
     r = server.client.post(f"/dead-letters/{early.dead_letter_id}/replay")
     assert r.status_code == 404, r.text  # nothing left to replay by hand
+
+
+def test_a_file_parked_before_its_partner_was_set_up_is_split_again_on_replay(edi_server: Server) -> None:
+    raw = raw_interchange(po_850("PO-LATE", [("3", "EA", "2.00", "P1")]), T0, name="late.edi")
+    head, _ = edi_server.h.app.runtime.submit_document(raw, EdiSplitter(PartnerDirectory(())))
+    assert head.code == "INT-UNKNOWN-REFERENCE"
+    r = edi_server.client.post(f"/dead-letters/{head.dead_letter_id}/replay")
+    assert r.status_code == 200, r.text
+    with edi_server.h.app.store.unit_of_work() as uow:
+        oid = uow.orders.find_by_po("C1", "PO-LATE")
+        kinds = [m.kind for m in uow.outbox.pending()]
+    assert oid is not None and edi_server.client.get(f"/orders/{oid}").json()["status"] == "released"
+    assert {"edi_997", "edi_855", "edi_940"} <= set(kinds)  # answered as it is applied
+
+
+def test_a_corrected_file_can_be_replayed_as_text(edi_server: Server) -> None:
+    good = po_850("PO-FIX", [("3", "EA", "2.00", "P1")], control=9).decode()
+    cut_short = raw_interchange(good[: len(good) // 3].encode(), T0)
+    x12 = Integrations.from_mapping(CONFIG).splitters()["x12"]
+    head, _ = edi_server.h.app.runtime.submit_document(cut_short, x12)
+    assert head.code == "INT-PARSE-ERROR"
+    r = edi_server.client.post(f"/dead-letters/{head.dead_letter_id}/replay", json={"body": good})
+    assert r.status_code == 200, r.text
+    with edi_server.h.app.store.unit_of_work() as uow:
+        assert uow.orders.find_by_po("C1", "PO-FIX") is not None
 
 
 def test_the_openapi_document_lists_every_route(server: Server) -> None:

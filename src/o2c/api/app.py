@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from o2c.api import routes_dead_letters, routes_orders
 from o2c.api.deps import Engine
 from o2c.bootstrap import App
+from o2c.engine.runtime import Splitter
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -47,14 +49,15 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def create_app(app_state: App) -> FastAPI:
-    """An HTTP API over ``app_state`` (its store, runtime and clock)."""
+def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) -> FastAPI:
+    """An HTTP API over ``app_state`` (its store, runtime and clock); ``splitters`` (from the
+    integration configuration) split parked files again when they are replayed."""
     api = FastAPI(
         title="o2c",
         summary="Order-to-cash intake and queries",
         version="0.1.0",
     )
-    api.state.o2c = Engine(app_state)
+    api.state.o2c = Engine(app_state, splitters)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.include_router(routes_orders.router)
     api.include_router(routes_dead_letters.router)

@@ -8,7 +8,7 @@ in one process and tests build their own.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request, status
 
 from o2c.bootstrap import App
+from o2c.engine.runtime import Splitter
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,8 +42,9 @@ class Engine:
     themselves (transactions, conflicts retried by the runtime), so no gate.
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, splitters: Mapping[str, Splitter] | None = None) -> None:
         self.app = app
+        self.splitters = dict(splitters or {})  # document kind -> splitter, for replaying files
         self._gate: Any = threading.Lock() if not hasattr(app.store, "engine") else None
 
     @contextmanager

@@ -51,12 +51,15 @@ def replay_dead_letter(
     caller: CallerDep,
     request: Annotated[ReplayRequest | None, Body()] = None,
 ) -> JSONResponse:
-    """Apply the message again, as stored or with a corrected ``body``. The dead letter
-    is closed either way; a new failure parks it under a new id (409)."""
-    body = json.dumps(request.body) if request is not None and request.body is not None else None
+    """Apply the message again, as stored or with a corrected ``body``; a parked file is
+    split again with the integration configuration the API was started with (``o2c serve
+    --config``). The dead letter is closed either way; a new failure parks it under a new
+    id (409)."""
+    given = request.body if request is not None else None
+    body = given if isinstance(given, str) or given is None else json.dumps(given)
     try:
         with engine.writing() as app:
-            out = app.runtime.replay(dead_letter_id, body)
+            out = app.runtime.replay(dead_letter_id, body, engine.splitters)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open dead letter {dead_letter_id}") from None
     result = ReplayResult(

@@ -126,11 +126,13 @@ class DeadLetterDetail(DeadLetterPublic):
 
 
 class ReplayRequest(BaseModel):
-    """Optional correction: the canonical body to apply instead of the stored one."""
+    """Optional correction to apply instead of the stored body: a canonical message as JSON,
+    or, for a parked file or part of one (an X12 interchange, CSV rows, a WMS event), the
+    corrected document as text, split again with the served integration configuration."""
 
     model_config = ConfigDict(extra="forbid")
 
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | str | None = None
 
 
 class ReplayResult(_Out):
