@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.edi.test_x12_reader import BODY_850
 
 from o2c.adapters.edi import (
     EdiError,
@@ -25,18 +26,6 @@ from o2c.adapters.edi import (
 )
 from o2c.adapters.edi.ack import ElementNote, GroupVerdict, SegmentNote, SetVerdict
 from o2c.adapters.edi.model import DEFAULT_DELIMITERS, fast_builder
-
-BODY_850 = [
-    "GS*PO*SENDER*RECEIVER*20240301*0930*1*X*004010",
-    "ST*850*0001",
-    "BEG*00*SA*PO-1001**20240301",
-    "PO1*1*10*EA*2.50**VN*SKU1",
-    "PO1*2*5*CA*12.00**VN*SKU2",
-    "CTT*2",
-    "SE*6*0001",
-    "GE*1*1",
-    "IEA*1*000000001",
-]
 
 
 def isa() -> str:
