@@ -266,9 +266,10 @@ def _integrations(path: Path | None) -> Any:
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "--partners",
+    typer.Option("--config", "--partners", envvar="O2C_CONFIG",
                  help="Integration configuration (YAML): X12 trading partners, CSV mappings, WMS and "
-                      "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own."),
+                      "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own. "
+                      "Set O2C_CONFIG once so that every command renders what o2c sends alike."),
 ]
 _KINDS = {"x12": "x12", "csv": "csv_orders", "wms-a": "wms_a_events", "wms-b": "wms_b_file",
           "carrier": "carrier_feed"}
