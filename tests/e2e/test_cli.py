@@ -176,7 +176,7 @@ def test_dead_letters_can_be_listed_shown_and_replayed(demo_run, demo_db) -> Non
 
 def test_bad_input_gets_a_clear_error_not_a_stack_trace(tmp_path: Path, demo_db) -> None:
     cases = [
-        (("trace", "SO-NOPE", "--db", str(demo_db)), "no events for order 'SO-NOPE'"),
+        (("trace", "SO-NOPE", "--db", str(demo_db)), "no events for order or account 'SO-NOPE'"),
         (("dlq", "replay", "DL-999999", "--db", str(demo_db)), "no open dead letter 'DL-999999'"),
         (("kpis", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"), "cannot open the database"),
         (("demo", "--days", "1", "--db", str(demo_db)), "already holds events"),
