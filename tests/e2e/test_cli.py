@@ -174,7 +174,7 @@ def test_dead_letters_can_be_listed_shown_and_replayed(demo_run, demo_db) -> Non
     assert again.returncode == 1 and "dead-lettered again" in again.stdout
 
 
-def test_bad_input_gets_a_clear_error_not_a_stack_trace(tmp_path: Path, demo_db) -> None:
+def test_bad_input_gets_a_clear_error_not_a_stack_trace(tmp_path: Path, demo_run, demo_db) -> None:
     cases = [
         (("trace", "SO-NOPE", "--db", str(demo_db)), "no events for order or account 'SO-NOPE'"),
         (("dlq", "replay", "DL-999999", "--db", str(demo_db)), "no open dead letter 'DL-999999'"),
