@@ -35,7 +35,8 @@ class World:
         world = generate(3, customers=12, products=40, start=START)
         begin = datetime.combine(START, time(0), tzinfo=UTC)
         self.clock = SimClock(begin - timedelta(days=1))
-        self.app: App = bootstrap("memory", clock=self.clock, ids=SeededIds(3))
+        self.app: App = bootstrap("memory", clock=self.clock, ids=SeededIds(3),
+                                  integrations=Simulation.configuration(world))
         self.sim = Simulation(self.app, self.clock, world, seed=3, start=START)
         self.sim.setup()
         self.sim.run(14)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from o2c.adapters.documents import Integrations
-from o2c.adapters.edi import build_interchange, write
+from o2c.adapters.edi import build_interchange, parse, write
 from o2c.adapters.raw import CARRIER, CSV_ORDERS, WMS_A, WMS_B, X12, raw_document
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
@@ -57,9 +57,33 @@ PEOPLE: dict[HoldCode, tuple[str, float, float, float]] = {
 BACKORDER_PATIENCE = timedelta(days=10)
 
 #: each warehouse's system: WMS "A" pushes JSON as things happen (site code),
-#: WMS "B" drops a CSV file each night (its source in the integration configuration)
-WMS_SITES = {"WH-COLUMBUS": ("wms-a", "COL"), "WH-RENO": ("wms-a", "REN"),
+#: WMS "B" drops a CSV file each night (its source in the integration configuration);
+#: Reno is run by a third-party logistics provider (below), reached only by X12
+WMS_SITES = {"WH-COLUMBUS": ("wms-a", "COL"),
              "WH-DALLAS": ("wms-b-dallas", ""), "WH-TORONTO": ("wms-b-toronto", "")}
+#: the 3PL running Reno: it ships what the 940s o2c sends it say, answers each with a 945, and
+#: sends its own count of the warehouse every night in an 846
+THIRD_PARTY = {"partner_id": "sierra-3pl", "isa_qualifier": "ZZ", "isa_id": "SIERRA3PL",
+               "our_isa_id": "NORTHWINDDIST", "legal_entity_id": "US01", "warehouse_id": "WH-RENO",
+               "inbound": ["945", "846"], "outbound": ["940", "997"], "product_qualifiers": ["VN"],
+               "timezone": "America/Los_Angeles"}
+TPL_SITE = ("SIERRA LOGISTICS RENO", "RNO")  # its N1 name and code for the warehouse
+#: the carriers warehouses ship with; one of them reports by X12 214 (shipment status), the
+#: others through the tracking aggregator's JSON feed
+CARRIERS = ("UPS", "FedEx Freight", "Estes", "Purolator")
+X12_CARRIER = "Estes"
+CARRIER_PARTNER = {"partner_id": "estes", "isa_qualifier": "02", "isa_id": "EXLA",
+                   "our_isa_id": "NORTHWINDDIST", "legal_entity_id": "US01", "inbound": ["214"],
+                   "timezone": "America/Chicago"}
+#: the SCACs the 3PL writes in its 945 (W2702) and the X12 carrier in its 214 (B1003)
+SCAC = {"UPS": "UPSN", "FedEx Freight": "FXFE", "Estes": "EXLA", "Purolator": "PURO"}
+#: where each warehouse is, as a carrier's 214 says it (MS1) and the zone of its times (AT707)
+SITES = {"WH-COLUMBUS": ("COLUMBUS", "OH", "US", "ET", "America/New_York"),
+         "WH-DALLAS": ("DALLAS", "TX", "US", "CT", "America/Chicago"),
+         "WH-RENO": ("RENO", "NV", "US", "PT", "America/Los_Angeles"),
+         "WH-TORONTO": ("TORONTO", "ON", "CA", "ET", "America/Toronto")}
+SIGNERS = ("RECEIVING", "J MARTINEZ", "K OBRIEN", "D NGUYEN", "S PATEL", "DOCK 2")
+STATUS_214 = "x12-214"  # the batch kind of a carrier's 214s (one interchange an hour)
 #: the CSV order files of field sales, per legal entity: source, header, delimiter, decimal
 #: separator, date format, encoding (as configured in ``integrations.yaml``)
 SALES_FILES = {
@@ -91,6 +115,67 @@ class SimStats:
     receipts: int = 0
     documents: int = 0  # files and payloads (X12, CSV, WMS, carrier feed) stored whole, then split
     sent: dict[str, int] = field(default_factory=dict)  # outbound messages by kind (edi_855, invoice...)
+    unreadable: int = 0  # X12 from o2c a simulated partner could not read (a 940 the 3PL cannot use)
+    short_shipped: int = 0  # 940 lines the 3PL had not the stock for (its count and o2c's disagreed)
+
+
+@dataclass(slots=True)
+class Stockroom:
+    """What the 3PL itself knows of its warehouse, per (product, lot): what it received and
+    shipped (``on_hand``), what the 940s it holds still ask for (``promised``), and what moved
+    since its last count. Its count is this, never o2c's figures."""
+
+    on_hand: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    promised: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    moved: set[tuple[str, str]] = field(default_factory=set)
+    shipments: int = 0
+
+    def add(self, key: tuple[str, str], qty: Decimal) -> None:
+        self.on_hand[key] = self.on_hand.get(key, Decimal(0)) + qty
+        self.moved.add(key)
+
+    def promise(self, key: tuple[str, str], qty: Decimal) -> None:
+        self.promised[key] = self.promised.get(key, Decimal(0)) + qty
+
+    def free(self, key: tuple[str, str]) -> Decimal:
+        return self.on_hand.get(key, Decimal(0)) - self.promised.get(key, Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseOrder:
+    """A 940 as the 3PL reads it: our order id (W0502), the buyer's PO (W0503), and per LX the
+    line (N9 LI), product (W01 VN), lot (N9 LT, "-" without), quantity and unit (W01)."""
+
+    order_id: str
+    po_number: str
+    lines: tuple[tuple[int, str, str, Decimal, str], ...]
+
+
+def read_940(x12: str) -> WarehouseOrder | None:
+    """The warehouse order of a 940 interchange, or None when it is not one the 3PL can use."""
+    result = parse(x12)
+    sets = result.transaction_sets()
+    if result.errors or len(sets) != 1 or sets[0].id != "940":
+        return None
+    order_id = po = ""
+    lines: list[list[Any]] = []
+    for seg in sets[0].segments:
+        e = seg.element
+        if seg.id == "W05":
+            order_id, po = e(2), e(3)
+        elif seg.id == "LX":
+            lines.append([0, "", "-", Decimal(0), ""])
+        elif not lines:
+            continue
+        elif seg.id == "W01" and e(4) == "VN":
+            lines[-1][1], lines[-1][3], lines[-1][4] = e(5), Decimal(e(1)), e(2)
+        elif seg.id == "N9" and e(1) == "LI":
+            lines[-1][0] = int(e(2))
+        elif seg.id == "N9" and e(1) == "LT":
+            lines[-1][2] = e(2)
+    if not order_id or not lines or any(not (n and pid and qty > 0) for n, pid, _, qty, _ in lines):
+        return None
+    return WarehouseOrder(order_id, po, tuple((n, pid, lot, qty, u) for n, pid, lot, qty, u in lines))
 
 
 _EASTERN = ZoneInfo("America/New_York")
@@ -98,6 +183,16 @@ _EASTERN = ZoneInfo("America/New_York")
 
 def _z(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _num(d: Decimal) -> str:
+    """A quantity as X12 writes it: no exponent, no trailing zeros."""
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _next_hour(t: datetime) -> datetime:
+    return t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 def _routing(n: int) -> str:
@@ -142,6 +237,14 @@ class Simulation:
         #: what each EDI customer pays in one pay run, one 820 each: (invoice, paid, discount taken)
         self.remittances: dict[tuple[str, datetime], list[tuple[dict[str, Any], Decimal, Decimal]]] = {}
         self.remit_rng = random.Random(seed * 7919 + 2)  # its own draws: the rest of the world is unmoved
+        #: the 3PL's counts, the X12 carrier's signers and warehouse_ops' recounts draw from their own
+        self.count_rng = random.Random(seed * 7919 + 3)
+        self.tpl = Stockroom()
+        #: per counted item, the chance of a real difference the 3PL finds (within the policy's
+        #: tolerance: o2c books it) and of a miscount (beyond it: o2c refers it to warehouse_ops,
+        #: who has the 3PL recount and keeps o2c's figures)
+        self.count_errors = (0.02, 0.002)
+        self.miscounts: set[tuple[str, str, str]] = set()  # (product, lot, advice id) miscounted
         self.integrations = self.configuration(world)
         self.splitters = self.integrations.splitters()
         self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
@@ -158,16 +261,19 @@ class Simulation:
 
     @staticmethod
     def configuration(world: World) -> Integrations:
-        """The packaged integration configuration, with an X12 trading partner per EDI customer:
-        850, 860 and 820 in; 855, 856, 810 and 997 back."""
+        """The packaged integration configuration, with an X12 trading partner per EDI customer
+        (850, 860 and 820 in; 855, 856, 810 and 997 back), the 3PL running Reno (940 and 997
+        out; 945 and 846 in) and the carrier reporting by 214. The app the simulation drives
+        must be bootstrapped with it: the 3PL ships only what a 940 asks for."""
         currency = {e.entity_id: e.currency for e in world.entities}
         return Simulation.packaged_integrations([
-            {"partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
-             "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
-             "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
-             "inbound": ["850", "860", "820"], "outbound": ["855", "856", "810", "997"],
-             "product_qualifiers": ["VP"], "currency": currency[sc.customer.legal_entity_id]}
-            for sc in world.customers if sc.traits.channel == "edi"])
+            *({"partner_id": sc.customer.customer_id, "isa_qualifier": "ZZ",
+               "isa_id": sc.customer.edi_id or sc.customer.customer_id, "our_isa_id": "NORTHWINDDIST",
+               "legal_entity_id": sc.customer.legal_entity_id, "customer_id": sc.customer.customer_id,
+               "inbound": ["850", "860", "820"], "outbound": ["855", "856", "810", "997"],
+               "product_qualifiers": ["VP"], "currency": currency[sc.customer.legal_entity_id]}
+              for sc in world.customers if sc.traits.channel == "edi"),
+            THIRD_PARTY, CARRIER_PARTNER])
 
     # ------------------------------------------------------------ scheduling
 
@@ -212,6 +318,7 @@ class Simulation:
         for wh in WAREHOUSES:
             for pid in self.product_ids:
                 self._receipt(opening, wh, pid, Decimal(self.rng.randint(20, 60)) * 10)
+        self.tpl.moved.clear()  # the 3PL's first count is of what moves from the first day
         for d in range(400):
             self.at(self.start + timedelta(days=d), "day", d)
 
@@ -222,6 +329,8 @@ class Simulation:
             expiry = (when + timedelta(days=self.rng.randint(90, 540))).date()
             lot = f"L{when:%y%m%d}{self.rng.randint(100, 999)}"
         self.stats.receipts += 1
+        if wh == THIRD_PARTY["warehouse_id"]:  # the 3PL puts it away and counts it in
+            self.tpl.add((pid, lot), qty)
         self.message(when, "erp", f"rcpt-{wh}-{pid}-{when:%Y%m%d%H%M}", "stock_receipt",
                      {"warehouse_id": wh, "product_id": pid, "lot_id": lot, "expiry": expiry,
                       "quantity": str(qty), "reference": f"PO-{wh}-{when:%Y%m%d}-{pid}"})
@@ -236,6 +345,7 @@ class Simulation:
                 self._order(day, sc)
         self._sales_files(day)
         self.at(day + timedelta(hours=5), "replenish", None)
+        self.at(day + timedelta(hours=7, minutes=15), "count", None)  # 23:15 in Reno, the night before
         if day.weekday() < 5:
             for h in range(8, 18):
                 self.at(day + timedelta(hours=h), "review", None)
@@ -405,19 +515,22 @@ class Simulation:
         for m in pending:
             self.stats.sent[m.kind] = self.stats.sent.get(m.kind, 0) + 1
             if m.kind == "warehouse_release":
-                self._ship(now, m.destination, m.payload)
+                if m.destination != THIRD_PARTY["warehouse_id"]:  # the 3PL works from its 940
+                    self._ship(now, m.destination, m.payload)
+            elif m.kind == "edi_940":
+                self._ship_940(now, m.payload)
             elif m.kind == "invoice":
                 self._pay(now, m.destination.removeprefix("customer:"), m.payload)
 
     def _ship(self, now: datetime, wh: str, release: dict[str, Any]) -> None:
         """The warehouse picks and ships a release, and tells o2c in its own dialect;
-        the carrier's proof of delivery comes through the tracking feed."""
+        then the carrier delivers it (``_carry``)."""
         rng = self.rng
         lo, hi, nightly = WAREHOUSES[wh][2][0], WAREHOUSES[wh][2][1], WAREHOUSES[wh][3]
         shipped = now + timedelta(hours=rng.uniform(lo, hi))
         picked = shipped - timedelta(hours=rng.uniform(0.5, min(2.5, lo)))
         order_id = release["order_id"]
-        carrier = rng.choice(("UPS", "FedEx Freight", "Estes", "Purolator"))
+        carrier = rng.choice(CARRIERS)
         pro = f"{rng.randrange(10**9, 10**10)}"
         lines = [(int(ln["line_no"]), ln["product_id"], ln["lot_id"], ln["quantity"])
                  for ln in release["lines"]]
@@ -429,6 +542,7 @@ class Simulation:
             confirmed = datetime.combine(shipped.date(), time(23, 30), tzinfo=UTC)
             if confirmed < shipped:
                 confirmed += timedelta(days=1)
+            known = confirmed + timedelta(days=1) if spoiled else confirmed  # when o2c can read it
             zone = ZoneInfo(self._zone(source))
             rows = []
             for status, at in (("P", picked), ("S", shipped)):
@@ -455,17 +569,173 @@ class Simulation:
                 self._push(shipped, source, {**ship, "wh": site.lower()})
                 shipped = confirmed = shipped + timedelta(hours=rng.uniform(2, 8))
             self._push(shipped, source, ship)
+            known = confirmed
+        self._carry(wh, sid, order_id, carrier, pro, shipped, confirmed, known)
+
+    def _ship_940(self, now: datetime, doc: dict[str, Any]) -> None:
+        """The 3PL ships what a 940 asks for as the other warehouses ship a release (the same
+        lead times and carriers), from the lots it names, and answers with a 945 when the truck
+        leaves (``_confirm_945``); then the carrier delivers it. It knows only what the 940 says."""
+        order = read_940(str(doc.get("x12", "")))
+        if order is None:
+            self.stats.unreadable += 1
+            return
+        rng, wh, tpl = self.rng, THIRD_PARTY["warehouse_id"], self.tpl
+        lo, hi = WAREHOUSES[wh][2]
+        shipped = now + timedelta(hours=rng.uniform(lo, hi))
+        rng.uniform(0.5, min(2.5, lo))  # when it picks: a 3PL reports no picks (drawn as _ship does)
+        carrier = rng.choice(CARRIERS)
+        pro = f"{rng.randrange(10**9, 10**10)}"
+        confirmed = shipped
+        if rng.random() < 0.006:  # the 945 waits a few hours in the 3PL's EDI queue
+            confirmed += timedelta(hours=rng.uniform(2, 8))
+        lines = []
+        for n, pid, lot, qty, unit in order.lines:  # it sets aside what it has of each lot
+            take = min(qty, max(tpl.free((pid, lot)), Decimal(0)))
+            if take < qty:
+                self.stats.short_shipped += 1
+            tpl.promise((pid, lot), take)
+            lines.append((n, pid, lot, qty, take, unit))
+        if not any(take for *_, take, _ in lines):
+            return  # nothing of it on the shelf: nothing ships (o2c's stock and the 3PL's disagree)
+        self.stats.shipments += 1
+        tpl.shipments += 1
+        sid = f"SRL{tpl.shipments:07d}"  # the 3PL's own shipment number, which its 945 gives o2c
+        self.at(confirmed, "945", (order, tuple(lines), sid, shipped, carrier, pro))
+        self._carry(wh, sid, order.order_id, carrier, pro, shipped, confirmed, confirmed)
+
+    def _confirm_945(self, when: datetime, data: tuple[Any, ...]) -> None:
+        """The 3PL's shipping advice (X12 945): W06 with our order id from the 940 (W0502) and its
+        shipment id, the carrier (W27) and PRO (N9 CN), and per LX the line (N9 LI), what was
+        ordered and shipped (W12) and the lot (N9 LT)."""
+        order, lines, sid, shipped, carrier, pro = data
+        tpl = self.tpl
+        local = shipped.astimezone(ZoneInfo(THIRD_PARTY["timezone"]))
+        segs: list[tuple[str, ...]] = [
+            ("W06", "F", order.order_id, f"{local:%Y%m%d}", sid, "", order.po_number),
+            ("N1", "SF", TPL_SITE[0], "92", TPL_SITE[1]),
+            ("N9", "BM", sid), ("N9", "CN", pro), ("W27", "M", SCAC[carrier], carrier)]
+        total = Decimal(0)
+        for i, (n, pid, lot, qty, take, unit) in enumerate(lines, 1):
+            key = (pid, lot)
+            tpl.add(key, -take)
+            tpl.promise(key, -take)
+            total += take
+            segs += [("LX", str(i)), ("N9", "LI", str(n)),
+                     ("W12", "CC" if take == qty else "CP", _num(qty), _num(take), _num(qty - take), unit,
+                      "", "VN", pid)]
+            if lot != "-":
+                segs.append(("N9", "LT", lot))
+        segs.append(("W03", _num(total)))
+        self._x12(when, THIRD_PARTY, "SW", "945", [segs])
+
+    def _carry(self, wh: str, sid: str, order_id: str, carrier: str, pro: str, shipped: datetime,
+               confirmed: datetime, known: datetime) -> None:
+        """The carrier delivers; its proof of delivery reaches billing through the tracking feed,
+        or, for the carrier on X12, in a 214 (after one saying it left the warehouse). About 4 %
+        of PODs never reach billing. ``confirmed`` is when the warehouse reported the shipment,
+        ``known`` when o2c could read it (a day later for a WMS "B" row it could not)."""
+        rng = self.rng
         delivered = shipped + timedelta(hours=rng.uniform(18, 96))
         roll = rng.random()
+        edi = carrier == X12_CARRIER
+        if edi:
+            self._status(_next_hour(max(shipped, known)), wh, sid, order_id, pro, "AF", shipped)
         if roll < 0.04:
             return  # proof of delivery never reaches billing
         lag = timedelta(0) if roll < 0.75 else timedelta(hours=rng.uniform(24, 120))
+        if edi:
+            self._status(_next_hour(max(delivered, known) + lag), wh, sid, order_id, pro, "D1", delivered)
+            return
         arrives = max(delivered, confirmed) + lag
-        hour = arrives.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        self.collect(hour, "carrier-feed", CARRIER, {
+        self.collect(_next_hour(arrives), "carrier-feed", CARRIER, {
             "eventId": f"POD-{sid}", "statusCode": "D1", "trackingNumber": pro,
             "shipperReference": {"shipment": sid, "order": order_id},
             "pod": {"signedBy": "RECEIVING", "deliveredAt": delivered.astimezone(_EASTERN).isoformat()}})
+
+    def _status(self, when: datetime, wh: str, sid: str, order_id: str, pro: str, code: str,
+                at: datetime) -> None:
+        """One X12 214 of the carrier's hourly interchange: B10 (PRO, the shipment id as the
+        warehouse reported it, SCAC), L11 OQ our order id, an AT7 status at the warehouse's
+        local time and zone code; AF (departed) with where (MS1), D1 (delivered) with the
+        signer (K1)."""
+        city, region, country, code_tz, zone = SITES[wh]
+        local = at.astimezone(ZoneInfo(zone))
+        segs: list[tuple[str, ...]] = [
+            ("B10", pro, sid, SCAC[X12_CARRIER]), ("L11", order_id, "OQ"), ("LX", "1"),
+            ("AT7", code, "NS", "", "", f"{local:%Y%m%d}", f"{local:%H%M}", code_tz)]
+        if code == "D1":
+            segs.append(("K1", self.count_rng.choice(SIGNERS)))
+        else:
+            segs.append(("MS1", city, region, country))
+        self.collect(when, CARRIER_PARTNER["partner_id"], STATUS_214, segs)
+
+    def _count(self, when: datetime) -> None:
+        """The 3PL's nightly inventory advice (X12 846): its own count of each (product, lot) that
+        moved that day and of a few others, on hand (QTY 17) in the product's unit. Mostly it is
+        what o2c has too; now and then it finds a real difference (within the policy's tolerance,
+        so o2c books it), rarely it miscounts by more (o2c refers that to warehouse_ops)."""
+        tpl, rng = self.tpl, self.count_rng
+        sample = set(rng.sample(self.product_ids, min(12, len(self.product_ids))))
+        keys = sorted(tpl.moved | {k for k, q in tpl.on_hand.items() if k[0] in sample and q > 0})
+        tpl.moved.clear()
+        if not keys:
+            return
+        local = when.astimezone(ZoneInfo(THIRD_PARTY["timezone"]))
+        advice = f"{TPL_SITE[1]}-{local:%Y%m%d}"
+        small, large = self.count_errors
+        segs: list[tuple[str, ...]] = [("BIA", "00", "DD", advice, f"{local:%Y%m%d}", f"{local:%H%M}"),
+                                       ("N1", "WH", TPL_SITE[0], "92", TPL_SITE[1])]
+        total = Decimal(0)
+        for i, key in enumerate(keys, 1):
+            pid, lot = key
+            counted = qty = tpl.on_hand.get(key, Decimal(0))
+            roll = rng.random()
+            if roll < small and qty >= 50:  # found damaged, or a carton more: at most 2 %
+                delta = Decimal(max(1, int(qty * Decimal(str(rng.uniform(0.002, 0.02))))))
+                if rng.random() < 0.7 and tpl.free(key) >= delta:
+                    delta = -delta
+                tpl.add(key, delta)
+                counted = qty + delta
+            elif small <= roll < small + large and qty >= 20:  # a miscount, by 5 to 15 %
+                delta = Decimal(max(3, round(qty * Decimal(str(rng.uniform(0.05, 0.15))))))
+                counted = qty + (delta if rng.random() < 0.5 else -delta)
+                self.miscounts.add((pid, lot, advice))
+            total += counted
+            segs += [("LIN", str(i), "VN", pid, *(("LT", lot) if lot != "-" else ())),
+                     ("QTY", "17", _num(counted), self.products[pid].base_uom)]
+        segs.append(("CTT", str(len(keys)), _num(total)))
+        self._x12(when, THIRD_PARTY, "IB", "846", [segs])
+
+    def _x12(self, when: datetime, partner: dict[str, Any], functional: str, set_id: str,
+             sets: list[list[tuple[str, ...]]]) -> None:
+        """An interchange from a partner (the 3PL, the carrier) to us, one group of ``sets``."""
+        self._isa += 1
+        ic = build_interchange(partner["isa_id"], "NORTHWINDDIST", self._isa, at=when.replace(tzinfo=None),
+                               sender_qualifier=partner["isa_qualifier"],
+                               groups=[(functional, "004010", self._isa,
+                                        [(set_id, f"{i:04d}", segs) for i, segs in enumerate(sets, 1)])])
+        self.document(when, "edi", X12, write(ic).encode(), f"{set_id}-{self._isa:09d}.edi")
+
+    def _recounts(self, now: datetime) -> None:
+        """warehouse_ops works the count differences o2c referred to it: for a miscount, the 3PL
+        recounts, finds o2c's figure right, and ops keeps it (replays the referral with "keep")."""
+        with self.app.store.unit_of_work() as uow:
+            letters = sorted((d for d in uow.dead_letters.open() if d.code == "INV-COUNT-MISMATCH"),
+                             key=lambda d: d.dead_letter_id)
+        for letter in letters:
+            body = json.loads(letter.body)
+            key = (body.get("product_id", ""), body.get("lot_id", ""), body.get("advice_id", ""))
+            if key in self.miscounts:
+                self.miscounts.discard(key)
+                self.at(now + timedelta(hours=self.count_rng.uniform(1, 6)), "recount",
+                        (letter.dead_letter_id, {**body, "by": "user:warehouse_ops", "action": "keep"}))
+
+    def _recount(self, when: datetime, data: tuple[str, dict[str, Any]]) -> None:
+        if when > self.clock.now():
+            self.clock.set(when)
+        self.stats.decisions += 1
+        self.app.runtime.replay(data[0], json.dumps(data[1]))
 
     def _zone(self, source: str) -> str:
         """The IANA time zone a WMS "B" site writes its local times in."""
@@ -485,6 +755,8 @@ class Simulation:
             for rows in items:
                 w.writerows(rows)
             self.document(when, source, kind, out.getvalue().encode(), f"{source}-{when:%Y%m%d}.csv")
+        elif kind == STATUS_214:  # the X12 carrier's hour of statuses: one interchange, a 214 each
+            self._x12(when, CARRIER_PARTNER, "QM", "214", items)
         else:
             self.document(when, source, kind, json.dumps({"events": items}).encode(), "")
 
@@ -577,6 +849,8 @@ class Simulation:
                 self._decide(now + timedelta(hours=self.rng.uniform(lo, hi)), order.order_id,
                              hold.hold_id, hold.code, action, hold.kind.owner.value,
                              f"reviewed by {hold.kind.owner.value}")
+        if self.miscounts:
+            self._recounts(now)
 
     def _decide(self, when: datetime, order_id: str, hold_id: str, code: HoldCode, action: str,
                 role: str, reason: str) -> None:
@@ -638,6 +912,14 @@ class Simulation:
                     self._flush(batch)
                     batch = []
                     self._review(when)
+                elif kind == "recount":
+                    self._flush(batch)
+                    batch = []
+                    self._recount(when, data)
+                elif kind == "945":
+                    self._confirm_945(when, data)
+                elif kind == "count":
+                    self._count(when)
                 elif kind == "replenish":
                     self._replenish(when)
                 elif kind == "receive":
