@@ -18,7 +18,8 @@ import pytest
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import App, bootstrap
 from o2c.domain.master import BillingTrigger
-from o2c.sim.run import SHORT_PAY_REASONS, Simulation
+from o2c.sim.partners import SHORT_PAY_REASONS
+from o2c.sim.run import Simulation
 from o2c.sim.world import SimCustomer, generate
 
 START = date(2026, 1, 5)  # a Monday

@@ -22,7 +22,8 @@ from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import App, bootstrap
 from o2c.domain.master import BillingTrigger
 from o2c.domain.money import money
-from o2c.sim.run import CARRIER_PARTNER, THIRD_PARTY, Simulation, read_940
+from o2c.sim.partners import CARRIER_PARTNER, THIRD_PARTY, read_940
+from o2c.sim.run import Simulation
 from o2c.sim.world import SimCustomer, generate
 
 START = date(2026, 1, 5)  # a Monday
