@@ -161,8 +161,11 @@ def test_segments_read_from_text_are_genuine_frozen_segments() -> None:
 
 
 # -- layouts: the line each segment starts on, counted by hand ---------------------------------
-# What may follow a segment: its terminator, then line breaks, blank lines or trailing blanks.
-JOINTS = st.sampled_from(["~\n", "~\n", "~\n", "~\r\n", "~", "~\n\n", "~\r\n\r\n", "~ \n", "~\t\n"])
+# What may follow a segment: its terminator, then line breaks, blank lines, trailing blanks or
+# the indentation of the next segment (pretty-printed files).
+JOINTS = st.sampled_from(
+    ["~\n", "~\n", "~\n", "~\r\n", "~", "~\n\n", "~\r\n\r\n", "~ \n", "~\t\n", "~\n  ", "~\r\n\t", "~ "]
+)
 
 
 def _by_text(result: ParseResult) -> dict[str, Segment]:

@@ -21,6 +21,16 @@ _transaction_set = fast_builder(TransactionSet)
 _functional_group = fast_builder(FunctionalGroup)
 _interchange = fast_builder(Interchange)
 _BLANKS = ("",) * 8
+_GS_ELEMENTS = (
+    "functional identifier code",
+    "application sender's code",
+    "application receiver's code",
+    "date",
+    "time",
+    "group control number",
+    "responsible agency code",
+    "version / release / industry identifier code",
+)
 
 
 def _head(seg: Segment, count: int) -> tuple[str, ...]:
@@ -319,6 +329,29 @@ class EnvelopeBuilder:
                 severity="warning",
             )
         self._g_ctrls.add(ctrl)
+        elements = gs.elements
+        if len(elements) != 8 or "" in elements:
+            self._check_gs_elements(gs)
+
+    def _check_gs_elements(self, gs: Segment) -> None:
+        """GS01..GS08 are all mandatory and GS08 is the last (GS06 is checked on its own)."""
+        elements = gs.elements
+        for i, name in enumerate(_GS_ELEMENTS, 1):
+            if i != 6 and not (elements[i - 1] if len(elements) >= i else ""):
+                self._error(
+                    _E.MANDATORY_ELEMENT_MISSING,
+                    f"GS{i:02d} ({name}) is missing; every element of GS is mandatory.",
+                    gs,
+                    element=i,
+                )
+        if len(elements) > 8:
+            self._error(
+                _E.TOO_MANY_ELEMENTS,
+                f"GS has {len(elements)} elements, but GS08 (version) is its last; an element "
+                "separator too many shifts every element after it.",
+                gs,
+                element=9,
+            )
 
     def _end_group(self, ge: Segment) -> None:
         if self.content is not None:

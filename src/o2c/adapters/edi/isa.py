@@ -9,7 +9,7 @@ from typing import NamedTuple
 from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity, new_error
 from o2c.adapters.edi.model import Delimiters, Segment, fast_builder
 
-__all__ = ["ISA_WIDTHS", "IsaInfo", "as_count", "read_isa", "same_number"]
+__all__ = ["ISA_SEPARATOR_OFFSETS", "ISA_WIDTHS", "IsaInfo", "as_count", "read_isa", "same_number"]
 
 _E = ErrorCode
 # ISA01..ISA16 are fixed width, so an ISA is always 106 characters with its terminator.
@@ -21,7 +21,9 @@ _ISA_SEARCH_LIMIT = _ISA_LENGTH + 40
 _DELIMITERS: dict[tuple[str, str, str | None, str], Delimiters] = {}
 _segment = fast_builder(Segment)
 # Offsets (from the "I" of ISA) of the 16 separators of a fixed-width ISA: 3, 6, 17 ... 103.
-_separators = itemgetter(*accumulate((3, *(w + 1 for w in ISA_WIDTHS[:-1]))))
+ISA_SEPARATOR_OFFSETS = tuple(accumulate((3, *(w + 1 for w in ISA_WIDTHS[:-1]))))
+_separators = itemgetter(*ISA_SEPARATOR_OFFSETS)
+_FIELD_SPANS = tuple(zip((o + 1 for o in ISA_SEPARATOR_OFFSETS), ISA_SEPARATOR_OFFSETS[1:], strict=False))
 
 
 class IsaInfo(NamedTuple):
@@ -56,11 +58,12 @@ def _bad_delimiter(c: str) -> bool:
 
 
 def _locate(text: str, start: int, el: str) -> int:
-    """Index of the separator before ISA16, or -(number of separators found) when cut short."""
-    # Fast path: a well-formed ISA has its separators at fixed offsets.
-    head = text[start : start + _ISA_LENGTH]
-    if len(head) == _ISA_LENGTH and head.count(el) == 16 and head[-2] == el:
-        return start + _ISA_LENGTH - 2
+    """Index of the separator before ISA16, or -(number of separators found) when cut short.
+
+    For an ISA whose separators are not all at their fixed offsets (read_isa takes the fixed
+    ones without calling this): they are counted one by one.  Sixteen of them within the
+    first 105 characters prove nothing then - one may be missing and ISA16 be the separator.
+    """
     limit = min(len(text), start + _ISA_SEARCH_LIMIT)
     idx = start + 3
     for count in range(1, 16):
@@ -121,9 +124,12 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
         )
         return None
     # Fast path: a fixed-width ISA has its 16 separators, and only those, at fixed offsets.
+    # With the separator at every fixed offset but also elsewhere (in ISA11 or ISA16, where
+    # it must not be), the fixed offsets still say where the fields are.
     head = text[start : start + _ISA_LENGTH]
-    fixed = len(head) == _ISA_LENGTH and head.count(el) == 16 and _separators(head) == (el,) * 16
-    idx = start + _ISA_LENGTH - 2 if fixed else _locate(text, start, el)
+    positional = len(head) == _ISA_LENGTH and _separators(head) == (el,) * 16
+    fixed = positional and head.count(el) == 16
+    idx = start + _ISA_LENGTH - 2 if positional else _locate(text, start, el)
     if idx < 0:
         _fail(
             errors,
@@ -153,8 +159,16 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
             "is probably truncated or malformed.",
         )
         return None
-    # Split only up to the last separator: ISA16 may (wrongly) equal the element separator.
-    raw = (*text[start + 4 : idx].split(el), comp)
+    if positional and not fixed:
+        raw = (*(head[a:b] for a, b in _FIELD_SPANS), comp)
+    else:
+        # Split only up to the last separator: ISA16 may (wrongly) equal the element separator.
+        inner = text[start + 4 : idx]
+        if not fixed and ("\n" in inner or "\r" in inner):
+            # Line breaks inside the ISA are no data: the file is wrapped (80-column records
+            # break a fixed-width ISA in ISA10), which the reader undoes after the ISA too.
+            inner = inner.replace("\r", "").replace("\n", "")
+        raw = (*inner.split(el), comp)
     fields = tuple(map(str.strip, raw))
     ctrl = fields[12]
     found: list[EdiError] = []
@@ -176,6 +190,19 @@ def read_isa(text: str, start: int, line: int, errors: list[EdiError]) -> IsaInf
                 None,
                 "warning",
             )
+    if positional and not fixed:  # the separator inside a field (ISA11 and ISA16: see below)
+        for i, value in enumerate(raw[:15], 1):
+            if el in value and i != 11:
+                _note(
+                    found,
+                    errors,
+                    line,
+                    ctrl,
+                    _E.BAD_DELIMITERS,
+                    f"ISA{i:02d} {value!r} contains the element separator {el!r}; a delimiter "
+                    "cannot be data.",
+                    i,
+                )
     if _bad_delimiter(comp) or comp in (el, term):
         _note(
             found,

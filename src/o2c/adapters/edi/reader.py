@@ -9,13 +9,14 @@ ST, SE, GE, IEA, TA1) leave the hot loop; content segments are appended to the o
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterable
 from itertools import repeat
 from typing import Any
 
 from o2c.adapters.edi.envelope import EnvelopeBuilder
 from o2c.adapters.edi.errors import EdiError, ErrorCode
-from o2c.adapters.edi.isa import IsaInfo, read_isa
+from o2c.adapters.edi.isa import ISA_SEPARATOR_OFFSETS, IsaInfo, read_isa
 from o2c.adapters.edi.model import Delimiters, ParseResult, Segment, mutable_twin
 
 __all__ = ["parse"]
@@ -24,6 +25,11 @@ _E = ErrorCode
 _ENVELOPE_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
 _CONTENT_IDS: set[str] = set()  # valid ids of content segments seen so far (see _valid_id)
 _SPACE = " \t\r\n"
+_INDENT = " \t"  # blanks that may stand before a segment id on its line
+# Between interchanges: blanks, and the NUL and SUB (Ctrl-Z) bytes with which block-oriented
+# transfers and DOS tools pad a file; none of them can begin an ISA.
+_PADDING = _SPACE + "\x00\x1a\ufeff"  # and the byte-order marks of files joined end to end
+_TRAILER_PADDING = ("\x00", "\x1a")
 
 
 # The hot loop fills a Segment's mutable twin and then makes it a Segment: about twice as fast
@@ -32,6 +38,10 @@ _Draft = mutable_twin(Segment)
 
 _ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _BINARY = (bytes, bytearray, memoryview)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# In a fixed-width ISA the component separator (ISA16) follows the last element separator and
+# the segment terminator comes after it, at this offset from the "I".
+_ISA_TERMINATOR = ISA_SEPARATOR_OFFSETS[-1] + 2  # 105
 
 
 def parse(data: bytes | bytearray | memoryview | str, *, encoding: str = "utf-8") -> ParseResult:
@@ -41,12 +51,16 @@ def parse(data: bytes | bytearray | memoryview | str, *, encoding: str = "utf-8"
 
     * never raises, whatever ``data`` holds; every problem is an :class:`EdiError` in
       ``result.errors`` (also attached to the interchange, group or set it belongs to);
-    * bytes are decoded with ``encoding`` (UTF-8 by default); undecodable bytes give an
-      ``UNDECODABLE_INPUT`` error and the text is then read as Latin-1, one character per
-      byte, so the structure can still be recovered;
+    * bytes are decoded with ``encoding`` (UTF-8 by default; UTF-16 when they start with its
+      byte-order mark); a delimiter byte the ISA announces (such as a 0x85 terminator) stands
+      for itself; other undecodable bytes give an ``UNDECODABLE_INPUT`` error and the text is
+      then read as Latin-1, one character per byte, so the structure can still be recovered;
     * delimiters come from each ISA (element = 4th character, component = ISA16, terminator =
       the character after ISA16, repetition = ISA11 when it is not alphanumeric); line breaks
-      after a terminator are ignored, and the terminator may itself be a line break;
+      and blanks after a terminator (indentation included) are ignored, the terminator may
+      itself be a line break, and line breaks inside a segment (wrapped, e.g. 80-column,
+      records) are not data;
+    * NUL and Ctrl-Z padding and byte-order marks between or after interchanges are ignored;
     * a structure with wrong control totals is still returned, flagged with its errors.
 
     The cyclic garbage collector is paused while it runs and its previous state restored:
@@ -88,9 +102,17 @@ def _decode(data: bytes | bytearray | memoryview | str, encoding: str, errors: l
         )
         return ""
     raw = bytes(data)
+    if raw[:1] >= b"\xfe" and raw.startswith(_UTF16_BOMS):  # saved as "Unicode" on Windows
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
+        text = _decode_around_delimiters(raw, encoding)
+        if text is not None:
+            return text
         line = raw.count(b"\n", 0, exc.start) + 1
         bad = raw[exc.start : exc.start + 1].hex().upper()
         errors.append(
@@ -112,15 +134,46 @@ def _decode(data: bytes | bytearray | memoryview | str, encoding: str, errors: l
     return raw.decode("latin-1")
 
 
+def _decode_around_delimiters(raw: bytes, encoding: str) -> str | None:
+    """``raw`` decoded when its only undecodable bytes are delimiters its ISAs announce; else None.
+
+    X12 is byte-oriented and any character not used in the data may be a delimiter: a
+    terminator of 0x85 (NEL, from EBCDIC translations) or a separator such as 0xA6 is valid
+    X12 but never valid UTF-8.  Such a byte stands for itself (its Latin-1 character, as
+    :func:`~.isa.read_isa` then finds it) while the data between delimiters is decoded with
+    ``encoding``.  Only fixed-width ISAs (once the line breaks of a wrapped file are taken
+    out) are trusted to say where their delimiters are.
+    """
+    high: set[int] = set()
+    k = raw.find(b"ISA")
+    while k >= 0 and len(high) <= 16:
+        head = raw[k : k + _ISA_TERMINATOR + 1]
+        if b"\n" in head or b"\r" in head:
+            head = raw[k : k + 2 * _ISA_TERMINATOR].replace(b"\r", b"").replace(b"\n", b"")
+            head = head[: _ISA_TERMINATOR + 1]
+        if len(head) == _ISA_TERMINATOR + 1 and all(head[i] == head[3] for i in ISA_SEPARATOR_OFFSETS):
+            high.update(b for b in (head[3], head[82], head[104], head[105]) if b >= 0x80)
+        k = raw.find(b"ISA", k + 3)
+    if not high:
+        return None
+    pieces = re.split(b"([" + b"".join(re.escape(bytes((b,))) for b in sorted(high)) + b"])", raw)
+    try:
+        return "".join(p.decode("latin-1") if i & 1 else p.decode(encoding) for i, p in enumerate(pieces))
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
 def _parse_text(text: str, result: ParseResult) -> None:
     errors = result.errors
+    if text.endswith(_TRAILER_PADDING):  # block padding after the last segment, not data
+        text = text.rstrip("\x00\x1a")
     n = len(text)
     pos = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not data
     line = 1
     found_any = False
     while True:
         start = pos
-        while pos < n and text[pos] in _SPACE:
+        while pos < n and text[pos] in _PADDING:
             pos += 1
         line += text.count("\n", start, pos)
         if pos >= n:
@@ -137,11 +190,16 @@ def _parse_text(text: str, result: ParseResult) -> None:
             nxt = _find_isa(text, pos, n, None)
             excerpt = text[pos : pos + 20]
             if nxt < 0 and not found_any:
+                case = (
+                    " X12 segment ids are upper case; this text is in lower case."
+                    if text.startswith("isa", pos)
+                    else ""
+                )
                 errors.append(
                     EdiError(
                         code=_E.NOT_X12,
                         message=f"No ISA interchange header found; the input starts with "
-                        f"{excerpt!r}. Expected X12 text beginning with 'ISA'.",
+                        f"{excerpt!r}. Expected X12 text beginning with 'ISA'.{case}",
                         line=line,
                     )
                 )
@@ -232,7 +290,8 @@ def _read_interchange(text: str, isa: IsaInfo, line: int, result: ParseResult) -
         t = text.find(term, iea)
         if t < 0:
             body_end = next_pos = n
-            missing_terminator = True
+            # A line break as terminator: the last line of a text file often has none.
+            missing_terminator = term not in "\r\n"
         else:
             body_end, next_pos = t, t + 1
     else:
@@ -302,7 +361,8 @@ def _layout(body: str, term: str, line: int, newlines: int) -> tuple[list[str], 
 
 
 def _layout_general(body: str, term: str, line: int) -> tuple[list[str], Iterable[int]]:
-    """Segment by segment: strip leading line breaks, count lines, drop blank lines."""
+    """Segment by segment: strip leading blanks and line breaks, remove the line breaks of
+    wrapped text, count lines, drop blank lines."""
     term_nl = 1 if term == "\n" else 0
     parts: list[str] = []
     lines: list[int] = []
@@ -311,10 +371,15 @@ def _layout_general(body: str, term: str, line: int) -> tuple[list[str], Iterabl
         raw_parts.pop()
     for raw in raw_parts:
         s = raw.lstrip(_SPACE)
+        first = line + raw.count("\n", 0, len(raw) - len(s))  # the line the segment starts on
+        if "\n" in s or "\r" in s:
+            # A line break inside a segment is no data (X12 text has no control characters
+            # but its delimiters): the file is wrapped, e.g. in 80-column records.
+            s = s.replace("\r", "").replace("\n", "")
         # Blank lines are layout; only two terminators in a row make an empty segment.
         if s or not (raw or term_nl):
             parts.append(s)
-            lines.append(line + raw.count("\n", 0, len(raw) - len(s)))
+            lines.append(first)
         line += raw.count("\n") + term_nl
     return parts, lines
 
@@ -341,6 +406,29 @@ def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, br
             continue
         fields = s.split(sep)
         sid = fields.pop(0)
+        if sid in known:  # the usual case, a content segment whose id was seen before
+            position += 1
+            seg = draft()
+            seg.id = sid
+            seg.elements = tuple(fields)
+            seg.position = position
+            seg.line = seg_line
+            seg.delimiters = d
+            seg.__class__ = segment  # see _Draft
+            if content is not None:
+                content.append(seg)
+            else:
+                env.outside(seg)
+            continue
+        if sid[:1] in _INDENT:
+            # Blanks before the id are layout (indented, pretty-printed files), as the general
+            # layout path treats them; only the fast paths leave them here, never with a line
+            # break among them (see _layout), so the segment's line is unchanged.
+            s = s.lstrip(_INDENT)
+            if not s:
+                continue  # a line of blanks
+            fields = s.split(sep)
+            sid = fields.pop(0)
         position += 1
         seg = draft()
         seg.id = sid
@@ -348,7 +436,7 @@ def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, br
         seg.position = position
         seg.line = seg_line
         seg.delimiters = d
-        seg.__class__ = segment  # see _Draft
+        seg.__class__ = segment
         if sid not in known:
             if sid in envelope_ids:
                 env.envelope(seg)
