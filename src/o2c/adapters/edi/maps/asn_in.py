@@ -1,6 +1,9 @@
-"""Inbound ship notices (856 ASN) from a warehouse or 3PL -> ``shipment`` (one per HL O).
+"""Inbound ship notices (856 ASN) from a warehouse or 3PL -> ``shipment`` (one per order).
 
-See :mod:`.shipment_common` for the assumptions shared with the 945.
+An order is an HL O with its PRF, or - in the shipment/item structure (S-I, no order level,
+as AIAG and several retail guides lay it out) - the PRF01 of item HLs that carry their own
+PRF: items naming the same order make one shipment.  See :mod:`.shipment_common` for the
+assumptions shared with the 945.
 """
 
 from __future__ import annotations
@@ -40,13 +43,14 @@ class _Order:
 
 
 class _Item:
-    __slots__ = ("hl", "lin", "lot", "orphan_reported", "sn1")
+    __slots__ = ("hl", "lin", "lot", "orphan_reported", "prf", "sn1")
 
     def __init__(self, hl: Segment, orphan_reported: bool) -> None:
         self.hl = hl
         self.orphan_reported = orphan_reported  # its HL02 was already reported as unknown
         self.lin: Segment | None = None
         self.sn1: Segment | None = None
+        self.prf: Segment | None = None  # its own order reference, when no HL O is above it
         self.lot = ""
 
 
@@ -54,7 +58,8 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     """856 ship notice from a warehouse or 3PL -> one ``shipment`` per HL O (see module doc).
 
     BSN02 shipment id and BSN03 date are mandatory; the HL tree is checked (unique HL01, known
-    HL02 parent, every item under an order); TD5 gives the carrier (TD503 SCAC, else TD505);
+    HL02 parent, every item under an order or with its own PRF); TD5 gives the carrier (TD503
+    SCAC, else TD505);
     REF CN the tracking (PRO) number, REF BM/BN the bill of lading; PRF01 the order; per item
     LIN product id by preference and lot (LIN ``LT`` pair or REF LT), SN102 the quantity.
     CTT01 must count the HL segments (error); CTT02 the SN102 hash total (warning).
@@ -94,6 +99,8 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
                 refs.setdefault(q, v)
         elif sid == "PRF" and order is not None:
             order.prf = order.prf or seg
+        elif sid == "PRF" and item is not None:
+            item.prf = item.prf or seg
         elif level in ("", "S"):
             if sid == "BSN":
                 bsn = bsn or seg
@@ -125,6 +132,7 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
                 "undo a confirmed shipment from EDI.",
                 expected="00 (original) or another purpose that reports goods shipped",
             )
+    items = _orders_of_items(items, orders)
     hash_total: Decimal | None = Decimal(0)
     for it, owner in items:
         qty = _item_line(f, it, owner, partner)
@@ -182,6 +190,25 @@ def map_856(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     return MapResult.of(docs, f.errors)
 
 
+def _orders_of_items(
+    items: list[tuple[_Item, _Order | None]], orders: list[_Order]
+) -> list[tuple[_Item, _Order | None]]:
+    """Give each item without an order HL above it the order its own PRF names (one order per
+    PRF01, in order of first appearance, appended to ``orders``); others keep their owner."""
+    by_number: dict[str, _Order] = {}
+    out: list[tuple[_Item, _Order | None]] = []
+    for it, owner in items:
+        if owner is None and it.prf is not None and not it.orphan_reported:
+            number = el(it.prf, 1)
+            owner = by_number.get(number)
+            if owner is None:
+                owner = by_number[number] = _Order(it.hl)
+                owner.prf = it.prf
+                orders.append(owner)
+        out.append((it, owner))
+    return out
+
+
 def _hl(
     f: Findings, seg: Segment, hls: dict[str, tuple[str, _Order | None]], orders: list[_Order]
 ) -> tuple[str, _Order | None, bool]:
@@ -224,8 +251,9 @@ def _item_line(f: Findings, it: _Item, order: _Order | None, partner: TradingPar
             2,
             "734",
             "856.HL02",
-            f"Item HL {el(it.hl, 1)} is not under an order HL, so its order is unknown.",
-            expected="an item HL below an HL with HL03 O",
+            f"Item HL {el(it.hl, 1)} is not under an order HL and has no PRF, so its order "
+            "is unknown.",
+            expected="an item HL below an HL with HL03 O, or with its own PRF",
         )
     if it.lin is None:
         f.missing_segment("LIN", "856.LIN", f"Item HL {el(it.hl, 1)} has no LIN.", at=it.hl)

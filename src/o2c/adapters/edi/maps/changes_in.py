@@ -43,7 +43,8 @@ def map_860(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     BCH01 purpose (01 cancel, 04 change, 05 replace), BCH03 PO number, BCH06 PO date, BCH11
     change date; per POC: POC01 line, POC02 change code (see ``_POC02``), POC03 new quantity,
     POC04 quantity left, POC05 unit, POC06 price, POC08.. product ids, and a DTM 002 in the loop
-    as the line's new requested date.  Added lines (AI) must say product, quantity and unit.
+    as the line's new requested date.  Added lines (AI) must say product, quantity and unit;
+    a deleted line (DI) may give 0 as its new quantity.
     """
     f = Findings(ts)
     head = OrderHeader()
@@ -137,7 +138,14 @@ def _poc(
             expected="one of " + ", ".join(_POC02),
         )
     adding = changes == (LineChange.ADD,)
-    qty = number(f, seg, 3, "330", "860.POC03", "quantity ordered", required=adding, positive=True)
+    # A deleted line's new quantity is naught: 0 is what many buyers send with DI, and it says
+    # nothing the cancellation does not (it is mapped as no quantity).
+    cancelling = changes == (LineChange.CANCEL,)
+    qty = number(f, seg, 3, "330", "860.POC03", "quantity ordered", required=adding, positive=not cancelling)
+    if cancelling and qty is not None and qty <= 0:
+        if qty < 0:
+            f.bad_value(seg, 3, "330", "860.POC03", f"POC03 quantity ordered {qty} is negative.")
+        qty = None
     left = number(f, seg, 4, "671", "860.POC04", "quantity left to receive")
     if left is not None and left < 0:
         f.bad_value(seg, 4, "671", "860.POC04", f"POC04 quantity left {left} is negative.")

@@ -5,6 +5,9 @@ every transaction set the partner may send, validates each payload against its c
 model, and decides the 997 of every functional group with the codec's ``assess_group`` over
 envelope *and* mapping errors.  Only sets the 997 accepts (``A`` or ``E``, in a group that is
 not rejected) become messages: a rejected set is the partner's to correct and resend.
+Acknowledgments the partner sends back (997/999 in a GS01 ``FA`` group) are read and their
+outcome recorded, but never acknowledged - the X12 rule, which keeps two systems from
+acknowledging each other's acknowledgments forever - nor reported as unsupported sets.
 
 Message identity: ``source`` is ``edi:<partner_id>`` and ``source_message_id`` is
 ``ISA13:GS06:ST02`` (``/<part>`` appended when one set yields several documents, e.g. an ASN
@@ -56,6 +59,7 @@ __all__ = [
 ]
 
 Mapper = Callable[..., MapResult]
+_ACKNOWLEDGMENT_SETS = frozenset({"997", "999"})
 INBOUND_MAPS: Mapping[str, Mapper] = MappingProxyType(
     {
         "850": map_850,
@@ -119,7 +123,7 @@ class InboundBatch:
     Invariants: every message comes from a set whose outcome code is ``A`` or ``E``; ``errors``
     holds every problem found (codec and mapping, as ``EdiError`` values with their control
     numbers), in the order found; one ``FunctionalAck`` per group of a known partner that wants
-    997s.
+    997s, except acknowledgment groups (GS01 ``FA``), which are never acknowledged.
     """
 
     messages: tuple[CanonicalMessage, ...] = ()
@@ -253,6 +257,7 @@ class _Batch:
                 )
             )
         envelope_ok = not extra and not any(e.severity == "error" for e in group.errors)
+        acknowledgments = group.functional_id == "FA"  # 997s/999s answering what we sent
         results: list[MapResult | None] = []
         unsupported: set[str] = set()
         for ts in group.transaction_sets:
@@ -260,6 +265,9 @@ class _Batch:
                 results.append(None)
                 continue
             mapper = INBOUND_MAPS.get(ts.id) if ts.id in partner.inbound else None
+            if mapper is None and acknowledgments and ts.id in _ACKNOWLEDGMENT_SETS:
+                results.append(None)  # read, not mapped: no inbound map takes acknowledgments
+                continue
             if mapper is None:
                 unsupported.add(ts.control_number)
                 extra.append(_unsupported(ic, group, ts, partner))
@@ -279,7 +287,7 @@ class _Batch:
         self.errors.extend(extra)
         # What we process is exactly what the 997 accepts: with a 997, its AK5/AK9 codes are
         # read back (one verdict computed, not two); without, the same verdict is computed.
-        if partner.send_997:
+        if partner.send_997 and not acknowledgments:
             ack = functional_ack(ic, group, extra, control_number=self.ack_control)
             self.ack_control += 1
             if unsupported:

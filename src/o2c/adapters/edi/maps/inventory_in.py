@@ -2,9 +2,10 @@
 
 BIA (BIA03 advice reference, BIA04 date), N1 WH/SF (the warehouse, through ``warehouse_map``,
 else the partner's ``warehouse_id``), then per LIN loop: the product id by the partner's
-qualifier preference, the lot (a LIN ``LT`` pair or REF LT), and every QTY by its qualifier
+qualifier preference, the lot (a LIN ``LT`` pair or REF LT), every QTY by its qualifier
 (QTY01, code list 673: ``17`` quantity on hand and ``33`` quantity available are also lifted
-into ``on_hand``/``available``).  CTT01, when sent, must count the LIN loops.
+into ``on_hand``/``available``) and the unit (QTY03, else the UIT after the QTY, as 004010
+senders put it; a two-character code of list 355).  CTT01, when sent, must count the LIN loops.
 """
 
 from __future__ import annotations
@@ -32,8 +33,25 @@ __all__ = ["map_846"]
 _ON_HAND, _AVAILABLE = "17", "33"
 
 
+def _unit(f: Findings, seg: Segment, index: int, rule: str) -> str:
+    """The unit code of composite ``index`` (C001, first component); "" (and an error) when it
+    is not an X12 unit code, as a segment run into the next one leaves it (``FTCTT``)."""
+    code = el(seg, index).split(seg.delimiters.component, 1)[0].strip()
+    if not code or (len(code) == 2 and code.isascii() and code.isalnum()):
+        return code
+    f.bad_value(
+        seg,
+        index,
+        "355",
+        rule,
+        f"{seg.id}{index:02d} unit {code!r} is not an X12 unit code.",
+        expected="a two-character unit code such as EA or CA",
+    )
+    return ""
+
+
 def _item(
-    f: Findings, lin: Segment, qtys: list[Segment], lot: str, partner: TradingPartner
+    f: Findings, lin: Segment, qtys: list[Segment], lot: str, unit: str, partner: TradingPartner
 ) -> dict[str, Any] | None:
     pairs = product_pairs(lin, 2, f, "846.LIN03")
     chosen = pick_product(pairs, partner.product_qualifiers)
@@ -58,7 +76,9 @@ def _item(
             f.missing(q, 1, "673", "846.QTY01", "quantity qualifier")
         elif value is not None:
             quantities.setdefault(qualifier, str(value))
-        uom = uom or el(q, 3).split(q.delimiters.component, 1)[0]
+        code = _unit(f, q, 3, "846.QTY03")  # every QTY's unit is checked, the first one kept
+        uom = uom or code
+    uom = uom or unit
     if chosen is None:
         return None
     lot = lot or next((v for q, v in pairs if q == "LT"), "")
@@ -78,16 +98,18 @@ def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     bia = ctt = None
     parties: dict[str, Party] = {}
     party: Party | None = None
-    loops: list[tuple[Segment, list[Segment], list[str]]] = []  # (LIN, QTYs, [lot])
+    loops: list[tuple[Segment, list[Segment], list[str]]] = []  # (LIN, QTYs, [lot, UIT unit])
     for seg in ts.segments:
         sid = seg.id
         if sid == "LIN":
-            loops.append((seg, [], [""]))
+            loops.append((seg, [], ["", ""]))
         elif loops:
             if sid == "QTY":
                 loops[-1][1].append(seg)
             elif sid == "REF" and el(seg, 1) == "LT":
                 loops[-1][2][0] = el(seg, 2)
+            elif sid == "UIT" and not loops[-1][2][1]:
+                loops[-1][2][1] = _unit(f, seg, 1, "846.UIT01")
             elif sid == "CTT":
                 ctt = seg
         elif sid == "BIA":
@@ -104,7 +126,7 @@ def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         as_of = date_of(f, bia, 4, "846.BIA04", "inventory date")
     if not loops:
         f.missing_segment("LIN", "846.LIN", "The inventory advice has no LIN item.", at=ctt or ts.trailer)
-    items = [_item(f, lin, qtys, lot[0], partner) for lin, qtys, lot in loops]
+    items = [_item(f, lin, qtys, lot, unit, partner) for lin, qtys, (lot, unit) in loops]
     if ctt is not None:
         _check_ctt(f, ctt, len(loops), items)
     site = parties.get("WH") or parties.get("SF") or parties.get("RL")
