@@ -106,6 +106,7 @@ def test_releases_to_the_3pl_go_out_as_940s_and_come_back_as_945s_that_ship_the_
     assert shipments and {e.source for e in run.events("ShipmentConfirmed")
                           if e.payload.warehouse_id == RENO} == {TPL}
     assert len(run.inbox(TPL, "shipment")) == len(shipments)
+    assert all(s.shipped_at is not None for s in shipments)  # the 945's G62: when the truck left
     by_order: dict[str, list[Any]] = defaultdict(list)
     for s in shipments:
         by_order[s.order_id].append(s)

@@ -205,15 +205,16 @@ class X12Partners:
 
     def _confirm_945(self, when: datetime, data: tuple[Any, ...]) -> None:
         """The 3PL's shipping advice (X12 945): W06 with our order id from the 940 (W0502) and its
-        shipment id, the carrier (W27) and PRO (N9 CN), and per LX the line (N9 LI), what was
-        ordered and shipped (W12) and the lot (N9 LT)."""
+        shipment id, the carrier (W27) and PRO (N9 CN), when the truck left (G62 11, its local
+        time), and per LX the line (N9 LI), what was ordered and shipped (W12) and the lot (N9 LT)."""
         order, lines, sid, shipped, carrier, pro = data
         tpl = self.tpl
         local = shipped.astimezone(ZoneInfo(THIRD_PARTY["timezone"]))
         segs: list[tuple[str, ...]] = [
             ("W06", "F", order.order_id, f"{local:%Y%m%d}", sid, "", order.po_number),
             ("N1", "SF", TPL_SITE[0], "92", TPL_SITE[1]),
-            ("N9", "BM", sid), ("N9", "CN", pro), ("W27", "M", SCAC[carrier], carrier)]
+            ("N9", "BM", sid), ("N9", "CN", pro), ("W27", "M", SCAC[carrier], carrier),
+            ("G62", "11", f"{local:%Y%m%d}", "8", f"{local:%H%M}", "LT")]  # when the truck left, its time
         total = Decimal(0)
         for i, (n, pid, lot, qty, take, unit) in enumerate(lines, 1):
             key = (pid, lot)

@@ -177,6 +177,28 @@ def test_a_945_confirms_what_the_3pl_shipped_against_our_940(version: str) -> No
     )
 
 
+@pytest.mark.parametrize(("g62", "shipped_at"), [
+    (("G62", "11", "20240302", "8", "1645"), "2024-03-02T22:45:00+00:00"),  # the partner's zone, CST
+    (("G62", "11", "20240302", "8", "1645", "ET"), "2024-03-02T21:45:00+00:00"),
+    (("G62", "11", "20240302", "8", "1645", "UT"), "2024-03-02T16:45:00+00:00"),
+    (("G62", "11", "20240302"), None),  # a date alone does not say when the truck left
+    (("G62", "10", "20240301", "8", "0900"), None),  # requested ship date: not when it shipped
+])
+def test_a_945_says_when_the_truck_left_with_a_g62_ship_date_and_time(g62: tuple[str, ...],
+                                                                     shipped_at: str | None) -> None:
+    segments = [*SHIPPING_ADVICE[:5], g62, *SHIPPING_ADVICE[5:]]
+    result = map_945(inbound_set(partner("lakeside-3pl"), "945", segments), partner("lakeside-3pl"))
+    assert result.errors == ()
+    shipment = ShipmentIn.model_validate(result.payload)
+    assert (shipment.shipped_at.isoformat() if shipment.shipped_at else None) == shipped_at
+
+
+def test_a_945_ship_time_that_is_no_time_is_an_error_on_g6204() -> None:
+    segments = [*SHIPPING_ADVICE[:5], ("G62", "11", "20240302", "8", "2561"), *SHIPPING_ADVICE[5:]]
+    result = map_945(inbound_set(partner("lakeside-3pl"), "945", segments), partner("lakeside-3pl"))
+    assert [(e.segment_id, e.element, e.rule) for e in result.errors] == [("G62", 4, "945.G6204")]
+
+
 def test_a_945_total_that_disagrees_with_its_items_is_a_warning() -> None:
     batch = read_interchange(
         inbound_text(partner("lakeside-3pl"), "945", SHIPPING_ADVICE, edit=("W03*9*", "W03*10*")), directory()

@@ -20,13 +20,12 @@ the partner's ``timezone``.  An unknown code is a warning and the partner's zone
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from o2c.adapters.edi import Segment, TransactionSet
 from o2c.adapters.edi.maps.partners import TradingPartner
-from o2c.adapters.edi.maps.reading import Findings, date_of, el, fits, time_of
+from o2c.adapters.edi.maps.reading import Findings, date_of, el, fits, time_of, zone_of
 from o2c.adapters.edi.maps.result import Mapped, MapResult
 
 __all__ = ["DELIVERED", "map_214"]
@@ -34,37 +33,6 @@ __all__ = ["DELIVERED", "map_214"]
 DELIVERED = "D1"
 _ORDER_REFS = ("OQ", "SO")
 _SHIPMENT_REFS = ("SI", "BM")
-_FIXED: dict[str, float] = {
-    "UT": 0, "GM": 0, "ES": -5, "ED": -4, "CS": -6, "CD": -5, "MS": -7, "MD": -6, "PS": -8, "PD": -7,
-    "AS": -9, "AD": -8, "HS": -10, "HD": -9, "TS": -4, "TD": -3, "NS": -3.5, "ND": -2.5,
-}  # fmt: skip
-_VARYING = {
-    "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
-    "PT": "America/Los_Angeles", "AT": "America/Anchorage", "HT": "Pacific/Honolulu",
-    "NT": "America/St_Johns", "TT": "America/Halifax",
-}  # fmt: skip
-
-
-def _zone(f: Findings, at7: Segment, partner: TradingPartner) -> tzinfo:
-    code = el(at7, 7)
-    if code in _FIXED:
-        return timezone(timedelta(hours=_FIXED[code]))
-    if code in _VARYING:
-        return ZoneInfo(_VARYING[code])
-    if code not in ("", "LT"):
-        f.bad_value(
-            at7,
-            7,
-            "623",
-            "214.AT707",
-            f"AT707 time code {code!r} is not one o2c knows; the time was read in the partner's "
-            f"zone {partner.timezone}.",
-            expected="UT, GM, LT or a North American zone code",
-            severity="warning",
-        )
-    return ZoneInfo(partner.timezone)
-
-
 def _status(f: Findings, loop: dict[str, Any], partner: TradingPartner) -> dict[str, Any]:
     at7: Segment = loop["at7"]
     code = fits(f, at7, 1, el(at7, 1), "1650", "214.AT701", "shipment status code", 2)
@@ -75,7 +43,8 @@ def _status(f: Findings, loop: dict[str, Any], partner: TradingPartner) -> dict[
     clock = time_of(f, at7, 6, "214.AT706", "status time")
     when = None
     if day is not None:
-        when = datetime.combine(day, clock or time(0), tzinfo=_zone(f, at7, partner))
+        zone = zone_of(f, at7, 7, "214.AT707", partner.timezone)
+        when = datetime.combine(day, clock or time(0), tzinfo=zone)
     ms1: Segment | None = loop["ms1"]
     return {
         "code": code or appointment,

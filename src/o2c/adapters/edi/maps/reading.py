@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from o2c.adapters.edi import ErrorCode, Segment, Severity, TransactionSet
 from o2c.adapters.edi.maps.result import MapError
@@ -333,6 +334,42 @@ def time_of(f: Findings, seg: Segment, index: int, rule: str, what: str) -> time
         expected="HHMM, HHMMSS, HHMMSSD or HHMMSSDD",
     )
     return None
+
+
+# X12 time codes (code list 623): fixed offsets, and the zones that keep daylight time.
+_FIXED_ZONES: dict[str, float] = {
+    "UT": 0, "GM": 0, "ES": -5, "ED": -4, "CS": -6, "CD": -5, "MS": -7, "MD": -6, "PS": -8, "PD": -7,
+    "AS": -9, "AD": -8, "HS": -10, "HD": -9, "TS": -4, "TD": -3, "NS": -3.5, "ND": -2.5,
+}  # fmt: skip
+_VARYING_ZONES = {
+    "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+    "PT": "America/Los_Angeles", "AT": "America/Anchorage", "HT": "Pacific/Honolulu",
+    "NT": "America/St_Johns", "TT": "America/Halifax",
+}  # fmt: skip
+
+
+def zone_of(f: Findings, seg: Segment, index: int, rule: str, local: str) -> tzinfo:
+    """The zone of the time code in element ``index`` (code list 623): ``UT``/``GM`` UTC, the
+    US and Canadian standard/daylight codes as fixed offsets, ``ET``/``CT``/``MT``/``PT``... through
+    the IANA database; ``LT`` or no code is ``local`` (the partner's zone).  An unknown code is
+    a warning, and ``local`` is used."""
+    code = el(seg, index)
+    if code in _FIXED_ZONES:
+        return timezone(timedelta(hours=_FIXED_ZONES[code]))
+    if code in _VARYING_ZONES:
+        return ZoneInfo(_VARYING_ZONES[code])
+    if code not in ("", "LT"):
+        f.bad_value(
+            seg,
+            index,
+            "623",
+            rule,
+            f"{seg.id}{index:02d} time code {code!r} is not one o2c knows; the time was read in the "
+            f"partner's zone {local}.",
+            expected="UT, GM, LT or a North American zone code",
+            severity="warning",
+        )
+    return ZoneInfo(local)
 
 
 def product_pairs(

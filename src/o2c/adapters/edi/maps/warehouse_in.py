@@ -1,10 +1,14 @@
 """Inbound warehouse shipping advice (945) from a 3PL -> ``shipment``.
 
-See :mod:`.shipment_common` for the assumptions shared with the 856.
+See :mod:`.shipment_common` for the assumptions shared with the 856.  When the truck left:
+a G62 ``11`` (shipped on this date) with its time (G6204, in the zone of G6205, else the
+partner's) is the shipment's ``shipped_at``; W0603 alone is a date, which does not say when,
+so the 945's arrival then stands for it.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +25,15 @@ from o2c.adapters.edi.maps.reading import (
     product_pairs,
     read_party,
     required,
+    time_of,
+    zone_of,
 )
 from o2c.adapters.edi.maps.result import Mapped, MapResult
 from o2c.adapters.edi.maps.shipment_common import ShippedLines, int_id, shipped_product
 
 __all__ = ["map_945"]
+
+_SHIPPED_ON = "11"  # G6201 date qualifier (432): shipped on this date
 
 
 def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -> MapResult:
@@ -38,7 +46,7 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     (a warning otherwise).
     """
     f = Findings(ts)
-    w06 = w27 = w03 = None
+    w06 = w27 = w03 = g62 = None
     refs: dict[str, str] = {}
     parties: dict[str, Party] = {}
     party: Party | None = None
@@ -74,6 +82,8 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             w06 = w06 or seg
         elif sid == "W27":
             w27 = w27 or seg
+        elif sid == "G62" and el(seg, 1) == _SHIPPED_ON:
+            g62 = g62 or seg
         elif sid == "W03":
             w03 = seg
         elif sid == "N1":
@@ -94,6 +104,7 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         if not shipment_id:
             f.missing(w06, 4, "145", "945.W0604", "shipment identification")
         date_of(f, w06, 3, "945.W0603", "shipment date")
+    shipped_at = _shipped_at(f, g62, partner) if g62 is not None else None
     if not pending:
         f.missing_segment("W12", "945.W12", "The shipping advice has no W12 item.", at=w03 or ts.trailer)
     if w03 is not None:
@@ -127,6 +138,8 @@ def map_945(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         "tracking_no": refs.get("CN") or refs.get("2I") or "",
         "lines": lines.payload(),
     }
+    if shipped_at is not None:
+        payload["shipped_at"] = shipped_at.isoformat()
     extras: dict[str, Any] = {
         "shipped_on": el(w06, 3),
         "purchase_order": el(w06, 6),
@@ -155,3 +168,13 @@ def _w12(
     if qty is not None and product:
         lines.add(line_no, product, lot or el(w12, 9) or "-", qty, el(w12, 5))
     return qty or Decimal(0)
+
+
+def _shipped_at(f: Findings, g62: Segment, partner: TradingPartner) -> datetime | None:
+    """G62 11: the date (G6202) and time (G6204) the shipment left, in UTC; None without a time."""
+    day = date_of(f, g62, 2, "945.G6202", "ship date", required=True)
+    clock = time_of(f, g62, 4, "945.G6204", "ship time")
+    if day is None or clock is None:
+        return None
+    local = datetime.combine(day, clock, tzinfo=zone_of(f, g62, 5, "945.G6205", partner.timezone))
+    return local.astimezone(UTC)
