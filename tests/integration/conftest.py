@@ -21,4 +21,4 @@ def sql_store(request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def new_harness(sql_store: Any) -> Callable[[], Harness]:
     """Each scenario builds one harness over a fresh database."""
-    return lambda: Harness(store=sql_store)
+    return lambda **kw: Harness(store=sql_store, **kw)
