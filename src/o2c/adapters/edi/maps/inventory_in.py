@@ -25,29 +25,13 @@ from o2c.adapters.edi.maps.reading import (
     pick_product,
     product_pairs,
     read_party,
+    unit_code,
 )
 from o2c.adapters.edi.maps.result import Mapped, MapResult
 
 __all__ = ["map_846"]
 
 _ON_HAND, _AVAILABLE = "17", "33"
-
-
-def _unit(f: Findings, seg: Segment, index: int, rule: str) -> str:
-    """The unit code of composite ``index`` (C001, first component); "" (and an error) when it
-    is not an X12 unit code, as a segment run into the next one leaves it (``FTCTT``)."""
-    code = el(seg, index).split(seg.delimiters.component, 1)[0].strip()
-    if not code or (len(code) == 2 and code.isascii() and code.isalnum()):
-        return code
-    f.bad_value(
-        seg,
-        index,
-        "355",
-        rule,
-        f"{seg.id}{index:02d} unit {code!r} is not an X12 unit code.",
-        expected="a two-character unit code such as EA or CA",
-    )
-    return ""
 
 
 def _item(
@@ -76,7 +60,7 @@ def _item(
             f.missing(q, 1, "673", "846.QTY01", "quantity qualifier")
         elif value is not None:
             quantities.setdefault(qualifier, str(value))
-        code = _unit(f, q, 3, "846.QTY03")  # every QTY's unit is checked, the first one kept
+        code = (unit_code(f, q, 3, "846.QTY03") or "")  # every QTY's unit is checked, the first one kept
         uom = uom or code
     uom = uom or unit
     if chosen is None:
@@ -109,7 +93,7 @@ def map_846(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             elif sid == "REF" and el(seg, 1) == "LT":
                 loops[-1][2][0] = el(seg, 2)
             elif sid == "UIT" and not loops[-1][2][1]:
-                loops[-1][2][1] = _unit(f, seg, 1, "846.UIT01")
+                loops[-1][2][1] = unit_code(f, seg, 1, "846.UIT01") or ""
             elif sid == "CTT":
                 ctt = seg
         elif sid == "BIA":

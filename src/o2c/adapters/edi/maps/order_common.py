@@ -21,6 +21,7 @@ from o2c.adapters.edi.maps.reading import (
     pick_product,
     product_pairs,
     read_party,
+    unit_code,
 )
 
 __all__ = ["BUYER_ITEM", "OrderHeader", "check_ctt", "line_number", "line_product", "line_uom"]
@@ -151,20 +152,10 @@ def line_product(
 def line_uom(
     f: Findings, seg: Segment, index: int, partner: TradingPartner, rule: str, *, required_: bool = True
 ) -> str | None:
-    code = el(seg, index).split(seg.delimiters.component, 1)[0]  # POC05 is composite C001
+    code = unit_code(f, seg, index, rule)  # POC05 is composite C001
     if not code:
-        if required_:
+        if required_ and code == "":
             f.missing(seg, index, "355", rule, "unit of measure")
-        return None
-    if len(code) != 2 or not code.isalnum():
-        f.bad_value(
-            seg,
-            index,
-            "355",
-            rule,
-            f"{seg.id}{index:02d} unit {code!r} is not an X12 unit code.",
-            expected="a two-character unit code such as EA or CA",
-        )
         return None
     return partner.uom_map.get(code, code)
 

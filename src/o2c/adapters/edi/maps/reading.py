@@ -336,6 +336,24 @@ def time_of(f: Findings, seg: Segment, index: int, rule: str, what: str) -> time
     return None
 
 
+def unit_code(f: Findings, seg: Segment, index: int, rule: str) -> str | None:
+    """The unit code (code list 355) of element ``index``, the first component of a C001
+    composite: ``""`` when empty, None (and an error) when it is not two letters or digits -
+    as a unit that ran into the next segment (``FTCTT``) leaves it."""
+    code = el(seg, index).split(seg.delimiters.component, 1)[0].strip()
+    if not code or (len(code) == 2 and code.isascii() and code.isalnum()):
+        return code
+    f.bad_value(
+        seg,
+        index,
+        "355",
+        rule,
+        f"{seg.id}{index:02d} unit {code!r} is not an X12 unit code.",
+        expected="a two-character unit code such as EA or CA",
+    )
+    return None
+
+
 # X12 time codes (code list 623): fixed offsets, and the zones that keep daylight time.
 _FIXED_ZONES: dict[str, float] = {
     "UT": 0, "GM": 0, "ES": -5, "ED": -4, "CS": -6, "CD": -5, "MS": -7, "MD": -6, "PS": -8, "PD": -7,
