@@ -406,21 +406,8 @@ def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, br
             continue
         fields = s.split(sep)
         sid = fields.pop(0)
-        if sid in known:  # the usual case, a content segment whose id was seen before
-            position += 1
-            seg = draft()
-            seg.id = sid
-            seg.elements = tuple(fields)
-            seg.position = position
-            seg.line = seg_line
-            seg.delimiters = d
-            seg.__class__ = segment  # see _Draft
-            if content is not None:
-                content.append(seg)
-            else:
-                env.outside(seg)
-            continue
-        if sid[:1] in _INDENT:
+        unknown = sid not in known  # known: a content segment whose id was seen before, the usual case
+        if unknown and sid[:1] in _INDENT:
             # Blanks before the id are layout (indented, pretty-printed files), as the general
             # layout path treats them; only the fast paths leave them here, never with a line
             # break among them (see _layout), so the segment's line is unchanged.
@@ -429,6 +416,7 @@ def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, br
                 continue  # a line of blanks
             fields = s.split(sep)
             sid = fields.pop(0)
+            unknown = sid not in known
         position += 1
         seg = draft()
         seg.id = sid
@@ -436,8 +424,8 @@ def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, br
         seg.position = position
         seg.line = seg_line
         seg.delimiters = d
-        seg.__class__ = segment
-        if sid not in known:
+        seg.__class__ = segment  # see _Draft
+        if unknown:
             if sid in envelope_ids:
                 env.envelope(seg)
                 content = env.content
