@@ -23,7 +23,7 @@ from o2c.api import create_app
 from o2c.store.tables import inbox
 from tests.builders import T0, Harness, customer, seed
 from tests.unit.test_edi_intake import po_850
-from tests.unit.test_edi_outbound import CONFIG
+from tests.unit.test_edi_outbound import CONFIG, X12_SPLITTER
 
 
 @dataclass
@@ -218,8 +218,7 @@ def test_a_file_parked_before_its_partner_was_set_up_is_split_again_on_replay(ed
 def test_a_corrected_file_can_be_replayed_as_text(edi_server: Server) -> None:
     good = po_850("PO-FIX", [("3", "EA", "2.00", "P1")], control=9).decode()
     cut_short = raw_interchange(good[: len(good) // 3].encode(), T0)
-    x12 = Integrations.from_mapping(CONFIG).splitters()["x12"]
-    head, _ = edi_server.h.app.runtime.submit_document(cut_short, x12)
+    head, _ = edi_server.h.app.runtime.submit_document(cut_short, X12_SPLITTER)
     assert head.code == "INT-PARSE-ERROR"
     r = edi_server.client.post(f"/dead-letters/{head.dead_letter_id}/replay", json={"body": good})
     assert r.status_code == 200, r.text

@@ -37,11 +37,13 @@ partners:
 """)
 
 
+INTEGRATIONS = Integrations.from_mapping(CONFIG)
+X12_SPLITTER = INTEGRATIONS.splitters()["x12"]
+
+
 @pytest.fixture
 def h(new_harness) -> Harness:
-    integrations = Integrations.from_mapping(CONFIG)
-    h = new_harness(integrations=integrations)
-    h.splitter = integrations.splitters()["x12"]  # type: ignore[attr-defined]
+    h = new_harness(integrations=INTEGRATIONS)
     seed(h.app)
     h.stock("P1", "100")
     return h
@@ -70,7 +72,7 @@ def isa13(x12: str) -> str:
 
 def order_by_edi(h: Harness, po: str = "PO-77", control: int = 7) -> str:
     raw = raw_interchange(po_850(po, [("2", "CS", "24.00", "P1"), ("5", "EA", "2.00", "P1")], control), T0)
-    _, outs = h.app.runtime.submit_document(raw, h.splitter)  # type: ignore[attr-defined]
+    _, outs = h.app.runtime.submit_document(raw, X12_SPLITTER)
     return str(outs[0].correlation_id)
 
 
