@@ -135,6 +135,16 @@ def test_a_rejected_order_is_answered_with_every_line_rejected(h: Harness) -> No
     assert [s[1] for s in segments(rd["payload"]["x12"], "ACK")] == ["IR", "IR"]
 
 
+def test_a_partner_buying_for_several_accounts_is_sent_the_documents_of_each(new_harness) -> None:
+    chain = {**CONFIG["partners"][0], "customer_id": None, "customer_map": {"STORE-1": "C1"}}
+    h = new_harness(integrations=Integrations.from_mapping({"partners": [chain]}))
+    seed(h.app)
+    h.stock("P1", "100")
+    oid = h.order(po="PO-CHAIN").correlation_id
+    h.ship_all(oid)
+    assert [m["destination"] for m in sent(h, "edi_810")] == ["edi:acme"]
+
+
 def test_without_an_integration_configuration_only_the_channel_neutral_messages_are_sent(new_harness) -> None:
     h = new_harness()
     seed(h.app)

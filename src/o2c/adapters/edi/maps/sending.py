@@ -65,8 +65,11 @@ class X12Renderer:
         self._customers: dict[str, TradingPartner] = {}
         self._warehouses: dict[str, TradingPartner] = {}
         for p in directory:
-            if p.customer_id and p.outbound & {"855", "856", "810"}:
-                self._customers.setdefault(p.customer_id, p)
+            if p.outbound & {"855", "856", "810"}:
+                # one account, or the accounts its N1 codes map to (a chain buying for several)
+                for customer_id in (p.customer_id, *p.customer_map.values()):
+                    if customer_id:
+                        self._customers.setdefault(customer_id, p)
             if p.warehouse_id and "940" in p.outbound:
                 self._warehouses.setdefault(p.warehouse_id, p)
 
