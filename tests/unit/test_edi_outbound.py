@@ -145,6 +145,15 @@ def test_a_partner_buying_for_several_accounts_is_sent_the_documents_of_each(new
     assert [m["destination"] for m in sent(h, "edi_810")] == ["edi:acme"]
 
 
+def test_a_3pl_running_several_warehouses_is_sent_the_940s_of_each(new_harness) -> None:
+    tpl = {**CONFIG["partners"][1], "warehouse_id": None, "warehouse_map": {"RIV-1": "W1", "RIV-2": "W2"}}
+    h = new_harness(integrations=Integrations.from_mapping({"partners": [tpl]}))
+    seed(h.app)
+    h.stock("P1", "100")
+    h.order(po="PO-3PL")
+    assert [m["destination"] for m in sent(h, "edi_940")] == ["edi:tpl"]
+
+
 def test_without_an_integration_configuration_only_the_channel_neutral_messages_are_sent(new_harness) -> None:
     h = new_harness()
     seed(h.app)

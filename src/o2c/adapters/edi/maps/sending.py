@@ -70,8 +70,10 @@ class X12Renderer:
                 for customer_id in (p.customer_id, *p.customer_map.values()):
                     if customer_id:
                         self._customers.setdefault(customer_id, p)
-            if p.warehouse_id and "940" in p.outbound:
-                self._warehouses.setdefault(p.warehouse_id, p)
+            if "940" in p.outbound:  # its warehouse, or every one its N1 codes map to
+                for warehouse_id in (p.warehouse_id, *p.warehouse_map.values()):
+                    if warehouse_id:
+                        self._warehouses.setdefault(warehouse_id, p)
 
     def __call__(self, uow: UnitOfWork, out: Outgoing, cause: ev.Envelope | None) -> Sequence[Outgoing]:
         if out.kind == "edi_997":
