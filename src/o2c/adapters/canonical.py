@@ -4,29 +4,85 @@ into engine commands.
 Each inbound ``kind`` has a pydantic model; a body that does not fit is
 refused with the path of every bad field and what was expected, so a person
 can correct it and replay.
+
+What the store holds is decided here, once, for every channel and both
+databases: identifiers (indexed: ids, codes, PO numbers) are at most
+:data:`ID_MAX` characters without control characters, free text at most
+:data:`TEXT_MAX` without NUL or lone surrogates (PostgreSQL refuses both);
+quantities and unit prices have :data:`~o2c.domain.money.QUANTITY_PLACES`
+decimal places, amounts of money their currency's minor unit.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from o2c.domain import events as ev
+from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES, minor_unit_problem
 from o2c.engine import commands as cmd
 from o2c.engine.errors import InvalidMessage
 from o2c.engine.ports import InboundMessage
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-Qty = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
-Amount = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+#: the longest identifier (id, code, PO number) kept: these are indexed, and an
+#: index entry has a size limit on PostgreSQL
+ID_MAX = 200
+#: the longest free text (a reason, a name on a POD) kept
+TEXT_MAX = 4000
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _identifier(value: str) -> str:
+    bad = _CONTROL.search(value)
+    if bad:
+        raise PydanticCustomError("identifier_characters",
+                                  "contains {char} at position {at}: an identifier has no control characters",
+                                  {"char": f"U+{ord(bad.group()):04X}", "at": bad.start()})
+    return value
+
+
+def _text(value: str) -> str:
+    bad = _UNSTORABLE.search(value)
+    if bad:
+        raise PydanticCustomError("text_characters",
+                                  "contains {char} at position {at}, which text cannot hold "
+                                  "(NUL or half of a surrogate pair)",
+                                  {"char": f"U+{ord(bad.group()):04X}", "at": bad.start()})
+    return value
+
+
+#: an identifier that must be there (an id, a code)
+Text = Annotated[str, Field(min_length=1, max_length=ID_MAX), AfterValidator(_identifier)]
+#: an identifier that may be empty
+OptId = Annotated[str, Field(max_length=ID_MAX), AfterValidator(_identifier)]
+#: free text
+Note = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_text)]
+Qty = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=QUANTITY_PLACES)]
+#: a unit price (may go below the currency's minor unit)
+Price = Annotated[Decimal, Field(max_digits=18, decimal_places=PRICE_PLACES)]
+#: an amount of money: exact to its currency's minor unit (checked where the currency is known)
+Amount = Annotated[Decimal, Field(max_digits=18, decimal_places=AMOUNT_PLACES)]
 #: a short code from a partner's code list (X12 ADX02, POC02, AT701...)
-Code = Annotated[str, Field(min_length=1, max_length=3)]
+Code = Annotated[str, Field(min_length=1, max_length=3), AfterValidator(_identifier)]
+Uom = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(_identifier)]
 #: a stock count (zero allowed)
-Stock = Annotated[Decimal, Field(max_digits=18, decimal_places=6)]
+Stock = Annotated[Decimal, Field(max_digits=18, decimal_places=QUANTITY_PLACES)]
 
 
 class _Model(BaseModel):
@@ -37,21 +93,21 @@ class OrderLineIn(_Model):
     line_no: int = Field(ge=1)
     product_id: Text
     quantity: Qty
-    uom: Annotated[str, Field(min_length=1, max_length=10)]
-    unit_price: Amount | None = None
-    customer_item: str | None = None
+    uom: Uom
+    unit_price: Price | None = None
+    customer_item: OptId | None = None
 
 
 class OrderIn(_Model):
     legal_entity_id: Text
     customer_id: Text
-    ship_to_id: str = ""
-    po_number: str = ""
+    ship_to_id: OptId = ""
+    po_number: OptId = ""
     channel: Text
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     order_date: date
     requested_date: date | None = None
-    payment_terms: str | None = None
+    payment_terms: OptId | None = None
     lines: list[OrderLineIn]
 
     def command(self) -> cmd.ReceiveOrder:
@@ -85,11 +141,11 @@ class OrderChangeLineIn(_Model):
     line_no: int = Field(ge=1)
     changes: list[LineChange] = Field(min_length=1)
     change_code: Code
-    product_id: str | None = None
+    product_id: OptId | None = None
     quantity: Qty | None = None
-    quantity_left: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)] | None = None
-    uom: Annotated[str, Field(min_length=1, max_length=10)] | None = None
-    unit_price: Amount | None = None
+    quantity_left: Annotated[Stock, Field(ge=0)] | None = None
+    uom: Uom | None = None
+    unit_price: Price | None = None
     requested_date: date | None = None
 
 
@@ -108,7 +164,7 @@ class OrderChangeIn(_Model):
     customer_id: Text
     po_number: Text
     purpose: Annotated[str, Field(pattern=r"^(change|replace|cancel)$")]
-    change_sequence: str = ""
+    change_sequence: OptId = ""
     order_date: date | None = None
     change_date: date | None = None
     requested_date: date | None = None
@@ -130,7 +186,7 @@ class OrderChangeIn(_Model):
 class ShippedLineIn(_Model):
     line_no: int = Field(ge=1)
     product_id: Text
-    lot_id: str = "-"
+    lot_id: OptId = "-"
     quantity: Qty
 
 
@@ -138,8 +194,8 @@ class ShipmentIn(_Model):
     shipment_id: Text
     order_id: Text
     warehouse_id: Text
-    carrier: str = ""
-    tracking_no: str = ""
+    carrier: OptId = ""
+    tracking_no: OptId = ""
     lines: list[ShippedLineIn]
     shipped_at: AwareDatetime | None = None  # when the truck left, by the warehouse's clock
 
@@ -156,7 +212,7 @@ class DeliveryIn(_Model):
     shipment_id: Text
     order_id: Text
     delivered_at: datetime
-    signed_by: str = ""
+    signed_by: Note = ""
 
     def command(self) -> cmd.RecordDelivery:
         return cmd.RecordDelivery(shipment_id=self.shipment_id, order_id=self.order_id,
@@ -166,7 +222,7 @@ class DeliveryIn(_Model):
 class PickedLineIn(_Model):
     line_no: int = Field(ge=1)
     product_id: Text
-    lot_id: str = "-"
+    lot_id: OptId = "-"
     quantity: Qty
 
 
@@ -206,8 +262,8 @@ class FulfilmentExceptionIn(_Model):
     order_id: Text
     warehouse_id: Text
     reported_at: datetime
-    code: Annotated[str, Field(min_length=1, max_length=40)]
-    reason: str = ""
+    code: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_identifier)]
+    reason: Note = ""
     lines: list[PickedLineIn] = []
 
     def command(self) -> cmd.ReportFulfilmentException:
@@ -220,12 +276,12 @@ class StatusEventIn(_Model):
     """One AT7 status: the code (AT701, e.g. ``X6`` en route), its reason, when and where."""
 
     code: Code
-    reason: str = ""
-    appointment_code: str = ""
+    reason: Note = ""
+    appointment_code: OptId = ""
     at: datetime | None = None
-    city: str = ""
-    region: str = ""
-    country: str = ""
+    city: Note = ""
+    region: Note = ""
+    country: Note = ""
 
 
 class ShipmentStatusIn(_Model):
@@ -237,9 +293,9 @@ class ShipmentStatusIn(_Model):
     finds a shipment through its order."""
 
     shipment_id: Text
-    order_id: str = ""
-    carrier: str = ""
-    tracking_no: str = ""
+    order_id: OptId = ""
+    carrier: OptId = ""
+    tracking_no: OptId = ""
     statuses: list[StatusEventIn] = Field(min_length=1)
 
     def command(self) -> cmd.RecordShipmentStatus:
@@ -268,11 +324,11 @@ class AdjustmentIn(_Model):
     dispute on its invoice (a deduction case, ``CSH-SHORT-PAY``).
     """
 
-    invoice_id: str = ""
+    invoice_id: OptId = ""
     amount: Amount
     reason_code: Code
-    reference_qualifier: str = ""
-    reference: str = ""
+    reference_qualifier: OptId = ""
+    reference: OptId = ""
 
 
 class PaymentIn(_Model):
@@ -280,9 +336,22 @@ class PaymentIn(_Model):
     customer_id: Text
     amount: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    method: str = "ach"
+    method: OptId = "ach"
     references: list[RemittanceLineIn] = []
     adjustments: list[AdjustmentIn] = []
+
+    @model_validator(mode="after")
+    def _exact_to_the_minor_unit(self) -> PaymentIn:
+        amounts = [("amount", self.amount)]
+        amounts += [(f"references.{i}.{f}", getattr(r, f))
+                    for i, r in enumerate(self.references) for f in ("amount", "discount")]
+        amounts += [(f"adjustments.{i}.amount", a.amount) for i, a in enumerate(self.adjustments)]
+        for where, value in amounts:
+            problem = minor_unit_problem(value, self.currency)
+            if problem:
+                raise PydanticCustomError("minor_unit", "{where}: {problem}",
+                                          {"where": where, "problem": problem})
+        return self
 
     def command(self) -> cmd.ReceivePayment:
         return cmd.ReceivePayment(
@@ -299,7 +368,7 @@ class PaymentIn(_Model):
 class StockReceiptIn(_Model):
     warehouse_id: Text
     product_id: Text
-    lot_id: str = "-"
+    lot_id: OptId = "-"
     expiry: date | None = None
     quantity: Qty
     reference: Text
@@ -315,8 +384,8 @@ class InventoryItemIn(_Model):
     (``quantities``); ``on_hand`` (17) and ``available`` (33) are lifted out when present."""
 
     product_id: Text
-    lot_id: str = "-"
-    uom: str = ""
+    lot_id: OptId = "-"
+    uom: OptId = ""
     on_hand: Stock | None = None
     available: Stock | None = None
     quantities: dict[str, Stock] = {}
@@ -329,7 +398,7 @@ class InventoryAdviceIn(_Model):
     a difference beyond the policy's tolerance goes to warehouse_ops."""
 
     warehouse_id: Text
-    advice_id: str = ""
+    advice_id: OptId = ""
     as_of: date | None = None
     items: list[InventoryItemIn] = Field(min_length=1)
 
@@ -345,8 +414,8 @@ class HoldDecisionIn(_Model):
     order_id: Text
     code: Text
     by: Text
-    reason: Text
-    action: str = "release"
+    reason: Annotated[Note, Field(min_length=1)]
+    action: OptId = "release"
 
     def command(self) -> cmd.ReleaseHold:
         return cmd.ReleaseHold(order_id=self.order_id, code=self.code, by=self.by,
@@ -356,7 +425,7 @@ class HoldDecisionIn(_Model):
 class OrderRejectionIn(_Model):
     order_id: Text
     by: Text
-    reason: Text
+    reason: Annotated[Note, Field(min_length=1)]
 
     def command(self) -> cmd.RejectOrder:
         return cmd.RejectOrder(order_id=self.order_id, by=self.by, reason=self.reason)
@@ -365,7 +434,7 @@ class OrderRejectionIn(_Model):
 class CreditMemoIn(_Model):
     invoice_id: Text
     amount: Amount
-    reason: Text
+    reason: Annotated[Note, Field(min_length=1)]
     by: Text
 
     def command(self) -> cmd.IssueCreditMemo:
@@ -394,8 +463,8 @@ def explain(e: ValidationError) -> str:
     """One line per bad field: where it is, what was wrong."""
     parts = []
     for err in e.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "(message)"
-        parts.append(f"{where}: {err['msg']}")
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where}: {err['msg']}" if where else err["msg"])
     return "; ".join(parts)
 
 

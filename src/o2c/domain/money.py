@@ -24,6 +24,17 @@ MINOR_UNITS: dict[str, int] = {
 
 _QUANTUM: dict[str, Decimal] = {c: Decimal(1).scaleb(-d) for c, d in MINOR_UNITS.items()}
 
+#: Decimal places a quantity (ordered, shipped, counted, in stock) is exact to,
+#: from the API schema and the canonical models to the store: one precision.
+QUANTITY_PLACES = 4
+#: Decimal places of a unit price (prices per piece go below the minor unit);
+#: extended amounts are rounded to the currency's minor unit.
+PRICE_PLACES = 4
+#: Decimal places of an amount of money at the edge before its currency is
+#: known; an amount is then exact to its currency's minor unit (see
+#: :func:`minor_unit_problem`). 3 is the most ISO 4217 uses (BHD, KWD).
+AMOUNT_PLACES = max(MINOR_UNITS.values())
+
 
 class CurrencyMismatch(ValueError):
     """Two amounts in different currencies were combined."""
@@ -39,6 +50,17 @@ def quantum(currency: str) -> Decimal:
         return _QUANTUM[currency]
     except KeyError:
         raise UnknownCurrency(f"unknown currency {currency!r}") from None
+
+
+def minor_unit_problem(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` is not an exact amount of ``currency`` (more decimal places
+    than its minor unit), or None. Amounts are refused, never rounded silently:
+    paying 10.005 USD cannot leave half a cent open on an invoice."""
+    q = quantum(currency)
+    if amount == amount.quantize(q):
+        return None
+    return (f"{amount} has more decimal places than {currency} has "
+            f"(exact to {MINOR_UNITS[currency]}: e.g. {amount.quantize(q, ROUND_HALF_UP)})")
 
 
 def to_decimal(value: object) -> Decimal:

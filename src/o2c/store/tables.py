@@ -9,10 +9,11 @@ Storage choices, and why:
   exact decimal type (SQLAlchemy's ``Numeric`` there goes through float), and
   TEXT would make ``on_hand - reserved >= :q`` compare strings. Scaled integers
   keep arithmetic exact *inside* SQL, so ``reserve`` stays one atomic
-  conditional ``UPDATE`` on both backends. Quantities have at most 3 decimals
-  and money at most 3 (BHD, KWD), so 4 decimals is exact; a value that does not
-  fit is refused (``strict``) rather than silently rounded, as PostgreSQL's
-  NUMERIC would.
+  conditional ``UPDATE`` on both backends. The scale is the domain's own
+  precision (``o2c.domain.money``: quantities and unit prices 4 places, money
+  its currency's minor unit, at most 3), which the canonical models enforce at
+  the edge; a value that does not fit is refused (``strict``) rather than
+  silently rounded, as PostgreSQL's NUMERIC would.
 - **Timestamps** use :class:`UtcDateTime`: ``TIMESTAMPTZ`` on PostgreSQL and a
   fixed-width ISO-8601 UTC string on SQLite (whose driver would otherwise drop
   the offset). Naive datetimes are refused: an audit log with ambiguous times
@@ -51,7 +52,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
 
-SCALE = 4
+from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES
+
+SCALE = max(QUANTITY_PLACES, PRICE_PLACES, AMOUNT_PLACES)
 QUANTUM = Decimal(1).scaleb(-SCALE)
 
 
