@@ -38,6 +38,7 @@ from o2c.adapters.raw import (
     WMS_B,
     X12,
     document_bytes,
+    document_text,
     param,
     raw_document,
 )
@@ -163,12 +164,12 @@ def _from_normalized(raw: InboundMessage, result: Normalized, part: Callable[[An
 
 
 def _split_wms_a(raw: InboundMessage, config: WmsAConfig) -> DocumentSplit:
-    result = normalize_wms_a(raw.body, config, received_at=raw.received_at)
+    result = normalize_wms_a(document_text(raw), config, received_at=raw.received_at)
     return _from_normalized(raw, result, lambda event: json.dumps([event]).encode())
 
 
 def _split_carrier(raw: InboundMessage, config: CarrierConfig) -> DocumentSplit:
-    result = normalize_carrier(raw.body, config, received_at=raw.received_at)
+    result = normalize_carrier(document_text(raw), config, received_at=raw.received_at)
     if config.events:
         return _from_normalized(raw, result, lambda event: json.dumps(_nest(config.events, [event])).encode())
     return _from_normalized(raw, result, lambda event: json.dumps(event).encode())

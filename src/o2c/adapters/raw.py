@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from o2c.engine.ports import InboundMessage
+from o2c.engine.storable import escape, restore
 
 X12 = "x12"
 CSV_ORDERS = "csv_orders"
@@ -33,14 +34,18 @@ def raw_document(
 ) -> InboundMessage:
     """A file or payload as the runtime stores it: text decoded without loss
     (UTF-8, else Latin-1, recorded in the content type so :func:`document_bytes`
-    gives the bytes back), id ``sha256:<hash of the bytes>``."""
+    gives the bytes back; NUL kept as a mark named there too), id
+    ``sha256:<hash of the bytes>``."""
     if kind not in KINDS:
         raise ValueError(f"document kind {kind!r} is not known (known: {', '.join(KINDS)})")
     try:
         body, charset = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         body, charset = data.decode("latin-1"), "latin-1"
+    body, nul = escape(body)  # a store cannot hold NUL in text: kept as a mark, restored on reading
     content_type = f"{KINDS[kind][1]}; charset={charset}"
+    if nul:
+        content_type += f"; {nul}"
     if name:
         content_type += f"; name={name.replace(';', '_')}"
     return InboundMessage(
@@ -59,9 +64,14 @@ def param(raw: InboundMessage, key: str) -> str:
     return found.group(1).strip() if found else ""
 
 
+def document_text(raw: InboundMessage) -> str:
+    """The document's text as received (NUL restored, see :func:`raw_document`)."""
+    return restore(raw.body, raw.content_type)
+
+
 def document_bytes(raw: InboundMessage) -> bytes:
     """The document's bytes as received (see :func:`raw_document`)."""
-    return raw.body.encode(param(raw, "charset") or "utf-8")
+    return document_text(raw).encode(param(raw, "charset") or "utf-8")
 
 
 def raw_part(kind: str, document: str, message_id: str, message_body: str, *, max_lines: int = 40) -> str:

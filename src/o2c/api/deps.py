@@ -13,7 +13,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Request, status
 
 from o2c.bootstrap import App
 from o2c.engine.runtime import Splitter
@@ -55,6 +55,12 @@ class Engine:
     @property
     def store(self) -> Any:
         return self.app.store
+
+
+#: An id in a path (an order, a dead letter): what an id can be, so that a NUL or a
+#: megabyte in a URL is a 422 naming it, never a database error.
+ResourceId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                 description="An identifier: at most 200 characters, no control characters.")]
 
 
 def engine(request: Request) -> Engine:

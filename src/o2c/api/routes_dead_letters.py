@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, status
 from fastapi.responses import JSONResponse
 
 from o2c.api import queries
-from o2c.api.deps import CallerDep, EngineDep
+from o2c.api.deps import CallerDep, EngineDep, ResourceId
 from o2c.api.schemas import (
     DeadLetterDetail,
     DeadLetterPublic,
@@ -29,7 +29,7 @@ def list_dead_letters(engine: EngineDep, caller: CallerDep) -> list[DeadLetterPu
 
 
 @router.get("/{dead_letter_id}", response_model=DeadLetterDetail, summary="One dead letter, with its body")
-def get_dead_letter(dead_letter_id: str, engine: EngineDep, caller: CallerDep) -> DeadLetterDetail:
+def get_dead_letter(dead_letter_id: ResourceId, engine: EngineDep, caller: CallerDep) -> DeadLetterDetail:
     found = queries.dead_letter(engine.store, dead_letter_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dead letter {dead_letter_id}")
@@ -46,7 +46,7 @@ def get_dead_letter(dead_letter_id: str, engine: EngineDep, caller: CallerDep) -
     summary="Apply a dead letter again",
 )
 def replay_dead_letter(
-    dead_letter_id: str,
+    dead_letter_id: ResourceId,
     engine: EngineDep,
     caller: CallerDep,
     request: Annotated[ReplayRequest | None, Body()] = None,

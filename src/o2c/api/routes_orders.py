@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from o2c.adapters.canonical import HoldDecisionIn, OrderIn
 from o2c.analytics.source import order_trace
 from o2c.api import queries
-from o2c.api.deps import CallerDep, EngineDep, IdempotencyKey
+from o2c.api.deps import CallerDep, EngineDep, IdempotencyKey, ResourceId
 from o2c.api.intake import submit
 from o2c.api.schemas import OrderAccepted, OrderPublic, Problem, order_public
 
@@ -74,7 +74,7 @@ def decide_hold(
 
 
 @router.get("/orders/{order_id}", response_model=OrderPublic, summary="An order's current state")
-def get_order(order_id: str, engine: EngineDep, caller: CallerDep) -> OrderPublic:
+def get_order(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> OrderPublic:
     found = queries.order(engine.store, order_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no order {order_id}")
@@ -82,7 +82,7 @@ def get_order(order_id: str, engine: EngineDep, caller: CallerDep) -> OrderPubli
 
 
 @router.get("/orders/{order_id}/trace", summary="Everything that happened to an order, with waits")
-def get_trace(order_id: str, engine: EngineDep, caller: CallerDep) -> dict[str, Any]:
+def get_trace(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> dict[str, Any]:
     """The order's trace from the event log (steps, time in each status, holds, and
     the inbound messages that caused them)."""
     trace = order_trace(engine.store, order_id)

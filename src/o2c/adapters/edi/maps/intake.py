@@ -20,7 +20,7 @@ from o2c.adapters.edi.maps.inbound import FunctionalAck, read_interchange
 from o2c.adapters.edi.maps.outbound import ack_interchange
 from o2c.adapters.edi.maps.partners import PartnerDirectory
 from o2c.adapters.edi.maps.result import MapCode
-from o2c.adapters.raw import X12, raw_document
+from o2c.adapters.raw import X12, document_text, raw_document
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import DocumentSplit
 
@@ -39,7 +39,7 @@ class EdiSplitter:
         self.directory = directory
 
     def __call__(self, raw: InboundMessage) -> DocumentSplit:
-        batch = read_interchange(raw.body, self.directory)
+        batch = read_interchange(document_text(raw), self.directory)
         messages = tuple(
             InboundMessage(source=m.source, source_message_id=m.source_message_id, kind=m.kind,
                            received_at=raw.received_at, body=m.body())
