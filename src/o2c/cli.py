@@ -15,6 +15,7 @@ from rich.console import Console
 
 from o2c import render
 from o2c.bootstrap import App, SettingsError, bootstrap
+from o2c.engine.errors import TransientFailure
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -51,6 +52,9 @@ def opened(db: str | None, integrations: Any = None) -> Iterator[App]:
         fail(str(e))
     try:
         yield a
+    except TransientFailure as e:
+        fail(f"the database is unavailable ({e.args[0]}); nothing more was applied: "
+             "run the same command again once it is back (what was done is kept, nothing twice)")
     finally:
         a.close()
 
@@ -311,17 +315,42 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
             if head.status.value == "duplicate":
                 console.print(f"{f}: already received ({head.source_message_id}); nothing changed")
                 continue
-            if head.status.value == "dead_lettered":
-                failed = True
-                console.print(f"[red]{f}: parked as {head.dead_letter_id}[/]: {head.code}: {head.reason}")
-                continue
-            console.print(f"{f}: {len(outs)} message(s)")
-            for o in outs:
-                where = o.correlation_id or ""
-                if o.status.value == "dead_lettered":
-                    failed = True
-                    where = f"[red]{o.dead_letter_id} {o.code}[/]: {o.reason}"
-                console.print(f"  {o.source_message_id}: {o.status.value} {where}")
+            failed = _print_document(str(f), head, outs) or failed
+        if failed:
+            raise typer.Exit(1)
+
+
+def _print_document(name: str, head: Any, outs: list[Any]) -> bool:
+    """What became of one document and its parts; True if anything was parked."""
+    if head.status.value == "dead_lettered":
+        console.print(f"[red]{name}: parked as {head.dead_letter_id}[/]: {head.code}: {head.reason}")
+        return True
+    console.print(f"{name}: {len(outs)} message(s)" + (f" ({head.reason})" if head.reason else ""))
+    failed = False
+    for o in outs:
+        where = o.correlation_id or ""
+        if o.status.value == "dead_lettered":
+            failed = True
+            where = f"[red]{o.dead_letter_id} {o.code}[/]: {o.reason}"
+        console.print(f"  {o.source_message_id}: {o.status.value} {where}")
+    return failed
+
+
+@app.command()
+def finish(db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """Finish the documents a run stopped half-way through (a crash, a kill): each is
+    split again from its stored copy and the parts not yet applied or parked are applied."""
+    integrations = _integrations(config)
+    with opened(db, integrations) as a:
+        try:
+            done = a.runtime.finish(integrations.splitters())
+        except KeyError as e:
+            fail(f"{e.args[0]}: name the configuration it was read with (--config)")
+        if not done:
+            console.print("nothing to finish: every stored document is complete")
+        failed = False
+        for head, outs in done:
+            failed = _print_document(f"{head.source}:{head.source_message_id}", head, outs) or failed
         if failed:
             raise typer.Exit(1)
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from o2c.api import routes_dead_letters, routes_orders
 from o2c.api.deps import Engine
 from o2c.bootstrap import App
+from o2c.engine.errors import TransientFailure
 from o2c.engine.runtime import Splitter
 
 
@@ -49,6 +50,15 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TransientFailure)
+    return JSONResponse(
+        status_code=503, headers={"Retry-After": "5"}, media_type="application/problem+json",
+        content={"type": "about:blank", "title": "Service Unavailable", "status": 503,
+                 "code": exc.code, "detail": f"the database is unavailable ({exc.args[0]}); nothing was "
+                 "applied: send the same request again (same Idempotency-Key) in a few seconds"})
+
+
 def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) -> FastAPI:
     """An HTTP API over ``app_state`` (its store, runtime and clock); ``splitters`` (from the
     integration configuration) split parked files again when they are replayed."""
@@ -59,6 +69,7 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     )
     api.state.o2c = Engine(app_state, splitters)
     api.add_exception_handler(RequestValidationError, _invalid_request)
+    api.add_exception_handler(TransientFailure, _store_unavailable)
     api.include_router(routes_orders.router)
     api.include_router(routes_dead_letters.router)
     return api

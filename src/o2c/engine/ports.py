@@ -170,6 +170,14 @@ class Inbox(Protocol):
     def add(self, message: InboundMessage, correlation_id: str | None) -> None: ...
     def mark(self, source: str, source_message_id: str, status: str,
              correlation_id: str | None) -> None: ...
+    def status(self, source: str, source_message_id: str) -> str | None:
+        """The stored status (``received`` until its outcome is marked), or None
+        if the inbox does not hold the message. A raw document still ``received``
+        after a commit was stored but not finished: an interrupted run."""
+        ...
+    def unfinished(self) -> list[InboundMessage]:
+        """Raw documents stored but not finished, oldest first."""
+        ...
 
 
 class DeadLetters(Protocol):

@@ -5,19 +5,31 @@ commit is the expensive part. Each message is still atomic: a handler that
 fails changes nothing, and a failure that may have half-applied state rolls
 the batch back and reprocesses it one message per transaction, so that only
 the bad message is dead-lettered.
+
+Failures by class: a deterministic one (bad data, a rule refused, a value
+the store refuses: ``StoreRefused``) parks the message at once; a transient
+one (``TransientFailure``: connection lost, deadlock, serialization) is
+retried with backoff (:class:`Retry`) up to a limit, then the batch is taken
+apart and a message that keeps failing alone is parked. No message is
+retried forever, and one poison message never holds back the others of its
+batch. Only when nothing can be stored at all (the database is gone) does
+``TransientFailure`` reach the caller, with nothing applied.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from o2c.engine import commands as cmd
 from o2c.engine.bus import ENGINE_SOURCE, Dispatched, MessageBus, decode_command, describe_failure
-from o2c.engine.errors import InvalidMessage, ProjectionFailed
+from o2c.engine.errors import InvalidMessage, ProjectionFailed, StoreRefused, TransientFailure
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, Outgoing, UnitOfWork
+from o2c.engine.storable import key as inbox_key
+from o2c.engine.storable import storable, storable_text
 
 Translator = Callable[[InboundMessage], cmd.Command]
 
@@ -88,6 +100,7 @@ Splitter = Callable[[InboundMessage], DocumentSplit]
 
 
 class Status(StrEnum):
+    RECEIVED = "received"  # stored, outcome not marked yet
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
@@ -104,6 +117,21 @@ class Outcome:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retry:
+    """How often, and how patiently, a transaction that failed transiently is
+    tried again: ``attempts`` retries, waiting ``first_delay`` seconds, doubling
+    up to ``max_delay``."""
+
+    attempts: int = 5
+    first_delay: float = 0.05
+    max_delay: float = 2.0
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def wait(self, attempt: int) -> None:
+        self.sleep(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
+
+
 class Runtime:
     def __init__(
         self,
@@ -113,22 +141,25 @@ class Runtime:
         translate: Translator,
         ids: Ids,
         max_conflict_retries: int = 3,
+        retry: Retry | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.bus = bus
         self.translate = translate
         self.ids = ids
         self.max_conflict_retries = max_conflict_retries
+        self.retry = retry or Retry()
 
     def submit(self, messages: Sequence[InboundMessage]) -> list[Outcome]:
         """Store, deduplicate and apply a batch of inbound messages."""
         translated: dict[int, cmd.Command | Exception] = {}
-        for attempt in range(self.max_conflict_retries + 1):
+        conflicts = transients = 0
+        while True:
             try:
                 with self.uow_factory() as uow:
                     seen = self._seen(uow, messages)
                     for i, m in enumerate(messages):
-                        if i not in translated and (m.source, m.source_message_id) not in seen:
+                        if i not in translated and inbox_key(m) not in seen:
                             translated[i] = self._translate(m)
                     prefetch = getattr(uow, "prefetch", None)
                     if prefetch is not None and len(messages) > 1:
@@ -140,9 +171,15 @@ class Runtime:
             except ConcurrencyConflict:
                 # Another worker changed what this batch read: all of it was rolled
                 # back, so run it again on fresh state (duplicates are caught then).
-                if attempt == self.max_conflict_retries:
+                conflicts += 1
+                if conflicts > self.max_conflict_retries:
                     raise
-            except ProjectionFailed:
+            except TransientFailure:
+                transients += 1
+                if transients > self.retry.attempts or len(messages) == 1:
+                    break  # each on its own now, so one that keeps failing parks alone
+                self.retry.wait(transients)
+            except (ProjectionFailed, StoreRefused):
                 break
         return [self._isolated(m) for m in messages]
 
@@ -150,11 +187,24 @@ class Runtime:
         """Store a raw document, then the canonical messages split out of it, in
         one transaction: the raw document is kept whole (and deduplicated) before
         anything in it is applied, so an interchange sent twice changes nothing.
-        Parts it could not read are parked one by one; the rest is applied."""
-        for attempt in range(self.max_conflict_retries + 1):
+        Parts it could not read are parked one by one; the rest is applied.
+
+        The document is marked applied only together with (or after) the last of
+        its parts. If one transaction cannot take it all, the parts go one per
+        transaction while the document stays ``received``; a crash then leaves it
+        unfinished, and submitting it again (or :meth:`finish`) applies exactly the
+        parts not yet applied or parked."""
+        raw, _ = storable(raw)  # splitters read the text as sent (o2c.adapters.raw.document_text)
+        conflicts = transients = 0
+        resumed = False
+        while not resumed:
             try:
                 with self.uow_factory() as uow:
-                    if self._seen(uow, [raw]):
+                    stored = uow.inbox.status(raw.source, raw.source_message_id)
+                    if stored == Status.RECEIVED.value:  # an earlier run stopped half-way
+                        resumed = True
+                        continue
+                    if stored is not None:
                         return Outcome(source=raw.source, source_message_id=raw.source_message_id,
                                        status=Status.DUPLICATE), []
                     uow.inbox.add(raw, None)
@@ -162,21 +212,61 @@ class Runtime:
                     uow.commit()
                     return head, outs
             except ConcurrencyConflict:
-                if attempt == self.max_conflict_retries:
+                conflicts += 1
+                if conflicts > self.max_conflict_retries:
                     raise
-            except ProjectionFailed:
+            except TransientFailure:
+                transients += 1
+                if transients > self.retry.attempts:
+                    break
+                self.retry.wait(transients)
+            except (ProjectionFailed, StoreRefused):
                 break
-        # A message of the document broke while being applied: keep the document
-        # whole on its own, then its messages one by one so only the bad one parks.
-        parts = self._split(raw, split)
+        return self._part_by_part(raw, self._split(raw, split), resumed=resumed)
+
+    def _part_by_part(self, raw: InboundMessage, parts: DocumentSplit,
+                      *, resumed: bool) -> tuple[Outcome, list[Outcome]]:
+        """A message of the document broke while being applied (or an earlier run
+        stopped half-way): keep the document whole, unfinished, with its outbound
+        messages and unreadable parts, then apply its messages one per transaction
+        so only the bad one parks, then mark the document applied."""
+        outs: list[Outcome] = []
+        if not resumed:
+            with self.uow_factory() as uow:
+                uow.inbox.add(raw, None)
+                self._stage(uow, parts)
+                outs = self._park_rejects(uow, parts)
+                uow.commit()
+        else:  # staged and parked by the first run: only what is still missing
+            with self.uow_factory() as uow:
+                outs = self._park_rejects(uow, parts)
+                uow.commit()
+        # After a failure, one per transaction; when resuming, all together first.
+        outs += self.submit(parts.messages) if resumed else [self._isolated(m) for m in parts.messages]
         with self.uow_factory() as uow:
-            uow.inbox.add(raw, None)
             uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
-            self._stage(uow, parts)
-            outs = self._park_rejects(uow, parts)
             uow.commit()
-        head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
-        return head, outs + [self._isolated(m) for m in parts.messages]
+        done = sum(o.status is not Status.DUPLICATE for o in outs)
+        head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED,
+                       reason=f"finished an interrupted run: {done} part(s) applied or parked now"
+                       if resumed else None)
+        return head, outs
+
+    def unfinished(self) -> list[InboundMessage]:
+        """Raw documents stored but not finished (a run stopped half-way)."""
+        with self.uow_factory() as uow:
+            return uow.inbox.unfinished()
+
+    def finish(self, splitters: Mapping[str, Splitter]) -> list[tuple[Outcome, list[Outcome]]]:
+        """Finish every document an interrupted run left half-applied, from its
+        stored copy: the parts not yet applied or parked are applied now."""
+        done = []
+        for raw in self.unfinished():
+            split = splitters.get(raw.kind)
+            if split is None:
+                raise KeyError(f"no splitter for {raw.kind} (document {raw.source}:{raw.source_message_id})")
+            done.append(self._part_by_part(raw, self._split(raw, split), resumed=True))
+        return done
 
     @staticmethod
     def _split(raw: InboundMessage, split: Splitter) -> DocumentSplit:
@@ -219,22 +309,42 @@ class Runtime:
         return outs
 
     def _isolated(self, m: InboundMessage) -> Outcome:
-        """One message in its own transaction: the fallback after a batch failed."""
-        try:
-            with self.uow_factory() as uow:
-                out = self._one(uow, m, self._seen(uow, [m]))
-                uow.commit()
-                return out
-        except ProjectionFailed as exc:
-            with self.uow_factory() as uow:
-                uow.inbox.add(m, None)
-                out = self._park(uow, m, exc)
-                uow.commit()
-                return out
+        """One message in its own transaction: the fallback after a batch failed.
+        A message that fails deterministically, or transiently beyond the retry
+        limit, is parked; if even that cannot be stored, the failure is raised."""
+        transients = conflicts = 0
+        while True:
+            try:
+                with self.uow_factory() as uow:
+                    out = self._one(uow, m, self._seen(uow, [m]))
+                    uow.commit()
+                    return out
+            except (ProjectionFailed, StoreRefused) as exc:
+                return self._park_alone(m, exc)
+            except ConcurrencyConflict:
+                conflicts += 1
+                if conflicts > self.max_conflict_retries:
+                    raise
+            except TransientFailure as exc:
+                transients += 1
+                if transients > self.retry.attempts:
+                    return self._park_alone(m, exc)
+                self.retry.wait(transients)
+
+    def _park_alone(self, m: InboundMessage, exc: BaseException) -> Outcome:
+        with self.uow_factory() as uow:
+            m, _ = storable(m)
+            if (m.source, m.source_message_id) in self._seen(uow, [m]):  # stored meanwhile
+                return Outcome(source=m.source, source_message_id=m.source_message_id,
+                               status=Status.DUPLICATE)
+            uow.inbox.add(m, None)
+            out = self._park(uow, m, exc)
+            uow.commit()
+            return out
 
     @staticmethod
     def _seen(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> set[tuple[str, str]]:
-        return uow.inbox.seen((m.source, m.source_message_id) for m in messages)
+        return uow.inbox.seen(inbox_key(m) for m in messages)
 
     def _translate(self, m: InboundMessage) -> cmd.Command | Exception:
         try:
@@ -249,12 +359,18 @@ class Runtime:
         seen: set[tuple[str, str]],
         translated: cmd.Command | Exception | None = None,
     ) -> Outcome:
-        key = (m.source, m.source_message_id)
+        kept, problem = storable(m)  # the store must be able to hold it before anything else
+        key = (kept.source, kept.source_message_id)
         if key in seen:
             return Outcome(source=m.source, source_message_id=m.source_message_id, status=Status.DUPLICATE)
         seen.add(key)
-        uow.inbox.add(m, None)
-        return self._apply(uow, m, translated)
+        uow.inbox.add(kept, None)
+        if problem is not None:
+            return self._park(uow, kept, InvalidMessage(
+                f"{m.kind} {kept.source_message_id} from {kept.source}: {problem}, which o2c cannot "
+                "keep; the stored copy shows it as \u2400 (NUL) or \ufffd: correct it at the source "
+                "and send it again"))
+        return self._apply(uow, kept, translated)
 
     def _apply(
         self, uow: UnitOfWork, m: InboundMessage, translated: cmd.Command | Exception | None = None
@@ -294,6 +410,7 @@ class Runtime:
 
     def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException) -> Outcome:
         code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) else describe_failure(exc)
+        reason = storable_text(reason)
         dl_id = f"DL-{uow.sequences.next('dead_letter'):06d}"
         uow.dead_letters.add(
             DeadLetter(
@@ -360,8 +477,12 @@ class Runtime:
                     received_at=dl.failed_at,
                     body=body or dl.body,
                 )
+                m, problem = storable(m)
                 split = (splitters or {}).get(dl.kind)
-                outcome = self._apply(uow, m) if split is None else self._resplit(uow, m, split)
+                if problem is not None:
+                    outcome = self._park(uow, m, InvalidMessage(f"the corrected {dl.kind}: {problem}"))
+                else:
+                    outcome = self._apply(uow, m) if split is None else self._resplit(uow, m, split)
             uow.commit()
             return outcome
 

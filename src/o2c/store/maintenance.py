@@ -6,6 +6,10 @@ into a scratch SQLite database that holds the same master data, with the
 engine's own projector, and compares every order, invoice, account and stock
 position with the live tables. A difference means a bug or a hand edit; the
 report names each one.
+
+:func:`incomplete` checks that nothing inbound was left half-way: every raw
+document finished (each of its parts applied or parked), every message
+applied or parked with its dead letter.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, select
 
 from o2c.engine.rebuild import rebuild
 from o2c.store import tables as t
@@ -67,6 +71,36 @@ def _compare(name: str, live: dict[Any, Any], rebuilt: dict[Any, Any]) -> Iterat
             yield f"{name} {key}: differs from what the log gives"
 
 
+def incomplete(store: SqlStore, *, limit: int = 50) -> list[str]:
+    """Inbound messages left half-way: documents an interrupted run did not
+    finish, parts of documents never applied or parked, messages marked
+    dead-lettered with no dead letter. Empty when nothing was lost."""
+    i, d = t.inbox, t.dead_letters
+    part = i.alias("part")
+    taken = (select(func.count()).select_from(part)
+             .where(part.c.document == i.c.source + ":" + i.c.source_message_id).scalar_subquery())
+    found: list[str] = []
+    with store.engine.connect() as c:
+        for source, mid, kind, parts in c.execute(
+                select(i.c.source, i.c.source_message_id, i.c.kind, taken)
+                .where(i.c.status == "received", i.c.document.is_(None)).limit(limit)):
+            found.append(f"document {source}:{mid} ({kind}) was stored but not finished "
+                         f"({parts} part(s) taken so far): a run stopped half-way; "
+                         "`o2c finish` applies the rest")
+        for source, mid, doc in c.execute(
+                select(i.c.source, i.c.source_message_id, i.c.document)
+                .where(i.c.status == "received", i.c.document.is_not(None)).limit(limit)):
+            found.append(f"message {source}:{mid} of document {doc} was stored but neither applied "
+                         "nor parked")
+        letter = exists().where(and_(d.c.source == i.c.source,
+                                     d.c.source_message_id == i.c.source_message_id))
+        for source, mid in c.execute(
+                select(i.c.source, i.c.source_message_id)
+                .where(i.c.status == "dead_lettered", ~letter).limit(limit)):
+            found.append(f"message {source}:{mid} is marked dead-lettered but has no dead letter")
+    return found[:limit]
+
+
 def verify_read_models(store: SqlStore, *, limit: int = 50) -> Verification:
     """Replay the log into a scratch database and compare (at most ``limit``
     differences are listed)."""
@@ -92,4 +126,5 @@ def verify_read_models(store: SqlStore, *, limit: int = 50) -> Verification:
             differences += _compare("stock", live_stock, rebuilt_stock)
         finally:
             scratch.dispose()
+    differences += incomplete(store, limit=limit)
     return Verification(events=n, compared=compared, differences=differences[:limit])

@@ -292,6 +292,15 @@ class _Inbox:
             row["correlation_id"] = correlation_id
         self.pending[key] = row
 
+    def status(self, source: str, source_message_id: str) -> str | None:
+        row = self.pending.get((source, source_message_id)) or self.committed.get((source, source_message_id))
+        return None if row is None else str(row["status"])
+
+    def unfinished(self) -> list[InboundMessage]:
+        rows = {**self.committed, **self.pending}.values()
+        found = [r["message"] for r in rows if r["status"] == "received" and r["message"].document is None]
+        return sorted(found, key=lambda m: m.received_at)
+
 
 class _DeadLetters:
     def __init__(self, committed: dict[str, DeadLetter]) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import URL, Connection, Engine
 
 from o2c.engine.ports import Clock
 from o2c.store.database import default_sqlite_url, make_engine, upgrade
+from o2c.store.failures import classify
 from o2c.store.sql_master import SharedMasterCache, SqlMasterData
 from o2c.store.sql_messages import (
     SqlDeadLetters,
@@ -221,8 +222,17 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.rollback()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            self.rollback()
+        except Exception:
+            if exc is None:
+                raise  # otherwise the error that ended the transaction is the one to see
+        if exc is not None:
+            failure = classify(exc)
+            if failure is not None:
+                # The runtime decides by class: retry what passes, park what never will.
+                raise failure from exc
 
     def commit(self) -> None:
         try:

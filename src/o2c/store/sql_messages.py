@@ -213,7 +213,7 @@ class SqlInbox:
             raise KeyError(f"inbox holds no message {(source, source_message_id)}")
 
     def status(self, source: str, source_message_id: str) -> str | None:
-        """The message's status, or None if it is not in the inbox (not in the port yet)."""
+        """The message's status, or None if it is not in the inbox."""
         row = self._pending.get((source, source_message_id))
         if row is not None:
             return str(row["status"])
@@ -226,6 +226,15 @@ class SqlInbox:
             )
             .scalar()
         )
+
+    def unfinished(self) -> list[InboundMessage]:
+        rows = self._tx.connection().execute(
+            select(inbox.c.source, inbox.c.source_message_id, inbox.c.kind, inbox.c.received_at,
+                   inbox.c.body, inbox.c.content_type)
+            .where(inbox.c.status == "received", inbox.c.document.is_(None))
+            .order_by(inbox.c.received_at))
+        return [InboundMessage(source=r[0], source_message_id=r[1], kind=r[2], received_at=r[3], body=r[4],
+                               content_type=r[5]) for r in rows]
 
     def flush(self) -> None:
         insert_rows(self._tx, inbox, _INSERT_INBOX, list(self._pending.values()))
