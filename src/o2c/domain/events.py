@@ -18,14 +18,25 @@ from o2c.domain.money import Money
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Condition:
+    """One rule whose conditions held, with the inputs those conditions read."""
+
+    rule: str  # table/rule, as in Decision.rule
+    outcome: str
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Decision:
-    """Why an automated step decided what it did."""
+    """Why an automated step decided what it did. A table that collects every matching
+    rule (credit) lists them all in ``conditions``; ``rule`` is the one this step acted on."""
 
     policy_id: str
     version: str
     rule: str
     outcome: str
     inputs: dict[str, str] = field(default_factory=dict)
+    conditions: tuple[Condition, ...] = ()
 
 
 class Event:

@@ -2,7 +2,7 @@
 
 Documents arrive as plain mappings (the runtime reads YAML); this package
 validates them, selects the version in force for a legal entity and a time,
-and evaluates first-match decision tables into :class:`~o2c.domain.events.Decision`
+and evaluates decision tables (first match, or every match) into :class:`~o2c.domain.events.Decision`
 records that name the policy, version, rule and inputs.
 """
 

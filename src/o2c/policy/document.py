@@ -15,7 +15,7 @@ from typing import Any
 
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger
-from o2c.policy.table import DecisionTable, TableError
+from o2c.policy.table import HIT_POLICIES, DecisionTable, TableError
 
 SECTIONS = ("credit", "pricing", "allocation", "billing", "holds")
 #: Sections a document may leave out, and what stands in for them.
@@ -131,8 +131,11 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
             if r.then.get(key) not in allowed:
                 raise PolicyError(f"{path}.fulfilment.{name}[{r.rule_id}].then.{key}: expected "
                                   f"one of {list(allowed)}, got {r.then.get(key)!r}")
+    credit_hit = credit.get("hit", "first")
+    if credit_hit not in HIT_POLICIES:
+        raise PolicyError(f"{path}.credit.hit: expected one of {list(HIT_POLICIES)}, got {credit_hit!r}")
     try:
-        credit_table = DecisionTable.parse("credit", credit.get("rules"))
+        credit_table = DecisionTable.parse("credit", credit.get("rules"), hit=credit_hit)
         billing_table = DecisionTable.parse("billing", billing.get("rules"))
         inventory_table = DecisionTable.parse("inventory", inventory.get("rules"))
     except TableError as e:
@@ -147,6 +150,10 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         if out != "approve" and out not in {h.value for h in HoldCode}:
             raise PolicyError(f"{path}.credit.rules[{r.rule_id}].then.outcome: expected 'approve' "
                               f"or a hold code, got {out!r}")
+        if credit_hit == "collect" and out == "approve" and r is not credit_table.rules[-1]:
+            # Collected, an approving rule could not outweigh the holds beside it.
+            raise PolicyError(f"{path}.credit.rules[{r.rule_id}].then.outcome: with hit: collect "
+                              "only the default (last) rule approves; expected a hold code")
     for r in billing_table.rules:
         trig = r.then.get("trigger")
         if trig not in {t.value for t in BillingTrigger}:

@@ -1,9 +1,14 @@
-"""First-match decision tables with safe, declarative conditions.
+"""Decision tables with safe, declarative conditions.
 
 A rule is ``{id, when: {input: condition, ...}, then: {...}}``. A condition is
 a literal (equality) or a mapping of operators: ``eq ne gt ge lt le in``.
-Numbers are compared as Decimal. A rule without ``when`` always matches.
-No code is evaluated, so a policy author cannot run anything.
+Numbers are compared as Decimal. A rule without ``when`` always matches; the
+last rule is such a default. No code is evaluated, so a policy author cannot
+run anything.
+
+The hit policy says which rules decide: ``first`` (the first rule that matches)
+or ``collect`` (every rule that matches, in table order; the default only when
+no other rule does), for checks that must report every condition that failed.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from o2c.domain.events import Decision
+from o2c.domain.events import Condition, Decision
 
 OPERATORS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "in"})
+HIT_POLICIES = ("first", "collect")
 
 
 class TableError(ValueError):
@@ -77,9 +83,12 @@ class Rule:
 class DecisionTable:
     name: str
     rules: tuple[Rule, ...]
+    hit: str = "first"
 
     @staticmethod
-    def parse(name: str, raw: object) -> DecisionTable:
+    def parse(name: str, raw: object, hit: str = "first") -> DecisionTable:
+        if hit not in HIT_POLICIES:
+            raise TableError(f"{name}: hit policy {hit!r} is unknown; allowed: {list(HIT_POLICIES)}")
         if not isinstance(raw, list) or not raw:
             raise TableError(f"{name}: expected a non-empty list of rules")
         rules: list[Rule] = []
@@ -104,21 +113,37 @@ class DecisionTable:
             rules.append(Rule(rule_id=rid, when=dict(when), then=dict(then)))
         if rules[-1].when:
             raise TableError(f"{name}: the last rule must have no 'when' (the default)")
-        return DecisionTable(name=name, rules=tuple(rules))
+        return DecisionTable(name=name, rules=tuple(rules), hit=hit)
 
     def evaluate(self, inputs: Mapping[str, object]) -> Rule:
+        """The first rule that matches."""
         for r in self.rules:
             if r.matches(inputs):
                 return r
         raise TableError(f"{self.name}: no rule matched")  # unreachable: last rule is a default
 
+    def matching(self, inputs: Mapping[str, object]) -> tuple[Rule, ...]:
+        """The rules that decide, as the hit policy says: the first match, or every
+        match but the default (the default alone when nothing else matches)."""
+        if self.hit == "first":
+            return (self.evaluate(inputs),)
+        found = tuple(r for r in self.rules[:-1] if r.matches(inputs))
+        return found or (self.rules[-1],)
+
     def decide(self, inputs: Mapping[str, object], *, policy_id: str, version: str,
                outcome_key: str) -> tuple[Rule, Decision]:
-        rule = self.evaluate(inputs)
+        """The decision of the first deciding rule; in a ``collect`` table its
+        ``conditions`` name every deciding rule with the inputs its conditions read."""
+        rules = self.matching(inputs)
+        rule = rules[0]
+        conditions = () if self.hit == "first" else tuple(
+            Condition(rule=f"{self.name}/{r.rule_id}", outcome=str(r.then.get(outcome_key, "")),
+                      inputs={k: _fmt(inputs[k]) for k in r.when})
+            for r in rules if r is not self.rules[-1])
         decision = Decision(
             policy_id=policy_id, version=version, rule=f"{self.name}/{rule.rule_id}",
             outcome=str(rule.then.get(outcome_key, "")),
-            inputs={k: _fmt(v) for k, v in inputs.items()},
+            inputs={k: _fmt(v) for k, v in inputs.items()}, conditions=conditions,
         )
         return rule, decision
 
