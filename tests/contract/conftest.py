@@ -128,6 +128,7 @@ def order(
                 reason="over",
                 placed_at=T0,
                 sla_due_at=T0 + timedelta(hours=4),
+                conditions=("credit/over-limit",),
             )
         ],
         invoices={"I-1": False, "I-2": True},
@@ -192,6 +193,8 @@ def decision() -> ev.Decision:
         rule="R3",
         outcome="approve",
         inputs={"exposure": "1500.00", "limit": "2000"},
+        conditions=(ev.Condition(rule="credit/over-limit", outcome="CRD-OVER-LIMIT",
+                                 inputs={"over_limit": "0.10"}),),
     )
 
 

@@ -380,7 +380,16 @@ def _t(at: datetime | None) -> str:
 
 def _decided(e: ev.Event) -> str:
     d = getattr(e, "decision", None)
-    return "" if d is None else f" — policy {d.policy_id} v{d.version} rule {d.rule}"
+    if d is None:
+        return ""
+    head = f" — policy {d.policy_id} v{d.version}"
+    rules = [c.rule for c in d.conditions]
+    if len(rules) < 2:
+        return f"{head} rule {d.rule}"
+    # A collecting table (credit): every rule whose conditions held, not only this one.
+    if d.rule in rules:
+        return f"{head} rules {', '.join(rules)}"
+    return f"{head} rule {d.rule} (conditions {', '.join(rules)})"
 
 
 def summarize(env: ev.Envelope) -> str:

@@ -167,6 +167,9 @@ class Hold:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     resolution: str | None = None
+    #: the rules of its code that failed when it was placed: what a release accepts. Empty
+    #: for checks that record no conditions; a release then accepts the code.
+    conditions: tuple[str, ...] = ()
 
     @property
     def kind(self) -> HoldKind:

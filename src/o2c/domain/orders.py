@@ -220,8 +220,9 @@ class Order:
         """Fold one event into the state; ``at`` is the event's business time."""
         match e:
             case ev.HoldPlaced():
+                own = tuple(c.rule for c in e.decision.conditions if c.outcome == e.code.value)
                 self.holds.append(Hold(hold_id=e.hold_id, code=e.code, reason=e.reason,
-                                       placed_at=at, sla_due_at=e.sla_due_at))
+                                       placed_at=at, sla_due_at=e.sla_due_at, conditions=own))
             case ev.HoldReleased():
                 for h in self.holds:
                     if h.hold_id == e.hold_id:

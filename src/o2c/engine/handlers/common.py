@@ -42,13 +42,16 @@ DECIDED_AGAIN_AFTER_CHANGE = frozenset({
 })
 
 
-def released_by_person(order: Order, code: HoldCode) -> str | None:
+def released_by_person(order: Order, code: HoldCode, condition: str | None = None) -> str | None:
     """Who released (or overrode) an earlier hold with this code, if anyone did:
-    the order must not be stopped again for what a person already accepted."""
+    the order must not be stopped again for what a person already accepted. With a
+    ``condition`` (a policy rule), only a hold that showed it accepted it."""
     if not {HoldAction.RELEASE, HoldAction.OVERRIDE} & set(TAXONOMY[code].actions):
         return None  # e.g. an unknown item: a release cannot make it known; check again
     since = order.holds_at_change if code in DECIDED_AGAIN_AFTER_CHANGE else 0
     for h in order.holds[since:]:
-        if h.code is code and h.resolution in ("release", "override") and h.resolved_by:
+        if h.code is not code or h.resolution not in ("release", "override") or not h.resolved_by:
+            continue
+        if condition is None or not h.conditions or condition in h.conditions:
             return h.resolved_by
     return None

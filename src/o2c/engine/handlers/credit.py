@@ -1,7 +1,9 @@
-"""Credit review: exposure against the account's limit and past-due balance."""
+"""Credit review: every rule of the credit table (blocked account, past due, exposure against
+the limit), one hold per failed code, each naming every failed condition."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from o2c.domain import events as ev
@@ -41,23 +43,51 @@ def check_credit(c: cmd.CheckCredit, ctx: Context) -> list[ev.Event]:
         "days_past_due": days,
     }
     policy = ctx.policy()
-    rule, d = ctx.section(order.legal_entity_id).credit_table.decide(
+    _, d = ctx.section(order.legal_entity_id).credit_table.decide(
         inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="outcome")
-    outcome = d.outcome
-    if outcome != "approve":
-        code = HoldCode(outcome)
-        by = released_by_person(order, code)
-        if by is None:
-            reason = {
-                HoldCode.CRD_ACCOUNT_BLOCKED: f"account {customer.customer_id} is blocked",
-                HoldCode.CRD_PAST_DUE: f"{inputs['past_due_amount']} {order.currency} past due, "
-                                       f"oldest {days} days",
-                HoldCode.CRD_OVER_LIMIT: f"exposure {inputs['exposure']} exceeds limit "
-                                         f"{limit.amount} {limit.currency} by {inputs['over_limit']}",
-            }.get(code, f"credit policy rule {rule.rule_id}")
-            return [place_hold(ctx, order, code, reason, d)]
-        d = ev.Decision(policy_id=d.policy_id, version=d.version, rule=f"{d.rule}/released-by-person",
-                        outcome="approve", inputs={**d.inputs, "released_by": by})
+    # A collecting table names every failed condition; a first-match one at most one.
+    failed = d.conditions or ((ev.Condition(rule=d.rule, outcome=d.outcome),)
+                              if d.outcome != "approve" else ())
+    accepted = {f.rule: by for f in failed
+                if (by := released_by_person(order, HoldCode(f.outcome), f.rule))}
+    new = [f for f in failed if f.rule not in accepted]
+    if new:
+        texts = {f.rule: _describe(HoldCode(f.outcome), f.rule, inputs, customer.customer_id,
+                                   limit, order.currency) for f in failed}
+        codes = list(dict.fromkeys(HoldCode(f.outcome) for f in new))
+        return [place_hold(ctx, order, code, _reason(code, failed, texts, accepted),
+                           replace(d, rule=next(f.rule for f in new if f.outcome == code.value),
+                                   outcome=code.value), seq=i)
+                for i, code in enumerate(codes)]
+    if failed:  # every failed condition was shown to and accepted by a person
+        d = replace(d, rule=f"{failed[0].rule}/released-by-person", outcome="approve",
+                    inputs={**d.inputs, "released_by": ", ".join(dict.fromkeys(accepted.values()))})
     return [ev.CreditApproved(order_id=order.order_id,
                               exposure=Money(exposure, order.currency).round(), limit=limit,
                               decision=d)]
+
+
+def _describe(code: HoldCode, rule: str, inputs: dict[str, object], customer_id: str, limit: Money,
+              currency: str) -> str:
+    match code:
+        case HoldCode.CRD_ACCOUNT_BLOCKED:
+            return f"account {customer_id} is blocked"
+        case HoldCode.CRD_PAST_DUE:
+            return f"{inputs['past_due_amount']} {currency} past due, oldest {inputs['days_past_due']} days"
+        case HoldCode.CRD_OVER_LIMIT:
+            return (f"exposure {inputs['exposure']} exceeds limit {limit.amount} {limit.currency} "
+                    f"by {inputs['over_limit']}")
+        case _:
+            return f"credit policy rule {rule}"
+
+
+def _reason(code: HoldCode, failed: tuple[ev.Condition, ...], texts: dict[str, str],
+            accepted: dict[str, str]) -> str:
+    """The hold's own conditions first, then every other condition failing beside it, so
+    whoever releases it sees all of them."""
+    own = dict.fromkeys(texts[f.rule] for f in failed if f.outcome == code.value)
+    others = dict.fromkeys(
+        f"{texts[f.rule]} ({f.outcome}" + (f", released by {accepted[f.rule]})" if f.rule in accepted
+                                           else ")")
+        for f in failed if f.outcome != code.value)
+    return "; ".join(own) + ("; also failing: " + "; ".join(others) if others else "")
