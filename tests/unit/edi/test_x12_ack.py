@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from o2c.adapters.edi import (
     AK304_SEGMENT_SYNTAX,
     AK403_ELEMENT_SYNTAX,
@@ -88,12 +90,93 @@ def test_a_wrong_ge01_rejects_the_group_with_ak905_code_5() -> None:
     # 4 is the control number disagreement.
     result, ic = inbound(edit=("GE*1*17", "GE*3*17"))
     ack = functional_ack(ic, ic.groups[0], result.errors, control_number=1)
-    assert ack_lines(ack)[-2:] == ["AK5*A", "AK9*R*3*1*0*5"]
+    assert ack_lines(ack)[-2:] == ["AK5*R", "AK9*R*3*1*0*5"]
 
 
 def test_a_ge02_that_disagrees_with_gs06_gives_ak905_code_4() -> None:
     _result, ic = inbound(edit=("GE*1*17", "GE*1*18"))
     assert ack_lines(functional_ack(ic, ic.groups[0], control_number=1))[-1] == "AK9*R*1*1*0*4"
+
+
+def group_level(code: str, severity: str = "error") -> EdiError:
+    """A finding about group 17 as a whole (no set), as a map or the reader of ISA adds it."""
+    return EdiError(
+        code=code,
+        message="m",
+        segment_id="ISA",
+        group_control_number="17",
+        severity="error" if severity == "error" else "warning",
+    )
+
+
+# Every way this codec (or a map, about the whole group) faults a group of two sound sets:
+# (text edits, group-level findings of a map) and the AK5s and AK9 the 997 must then hold.
+SOUND = ["AK5*R", "AK5*R"]
+ENVELOPE_FAULTS = {
+    "GE01 counts three sets": ([("GE*2*17", "GE*3*17")], [], SOUND, "AK9*R*3*2*0*5"),
+    "GE02 disagrees with GS06": ([("GE*2*17", "GE*2*18")], [], SOUND, "AK9*R*2*2*0*4"),
+    "GE is missing": ([("GE*2*17~", "")], [], SOUND, "AK9*R*2*2*0*3"),
+    "GS06 is not a number": (
+        [("*17*X*004010~", "*1A*X*004010~"), ("GE*2*17", "GE*2*1A")],
+        [],
+        SOUND,
+        "AK9*R*2*2*0*6",
+    ),
+    "GS08 is empty": ([("*17*X*004010~", "*17*X*~")], [], SOUND, "AK9*R*2*2*0"),
+    "GS has an element too many": ([("*17*X*004010~", "*17*X*004010*9~")], [], SOUND, "AK9*R*2*2*0"),
+    "a map refuses the group": ([], [group_level("NOT_ADDRESSED_TO_US")], SOUND, "AK9*R*2*2*0"),
+    "GE01 and one SE01 wrong": (
+        [("GE*2*17", "GE*3*17"), ("SE*4*0002", "SE*9*0002")],
+        [],
+        ["AK5*R", "AK5*R*4"],
+        "AK9*R*3*2*0*5",
+    ),
+}
+
+
+def ack_of(edits: list[tuple[str, str]], extra: list[EdiError]) -> list[str]:
+    """The 997 lines for a group of two orders after ``edits``, with ``extra`` findings."""
+    sets = [("850", n, ORDER) for n in (1, 2)]
+    text = write(build_interchange("BUYER", "DISTRIBUTOR", 5, at=AT, groups=[("PO", "004010", 17, sets)]))
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    result = parse(text)
+    (parsed,) = result.interchanges
+    (group,) = parsed.groups
+    return ack_lines(functional_ack(parsed, group, [*result.errors, *extra], control_number=1))
+
+
+def assert_ak5s_agree_with_ak9(lines: list[str]) -> None:
+    """AK903 counts the AK2s, AK904 the AK5s that accept (A or E); AK901 follows from them."""
+    ak5s = [line.split("*")[1] for line in lines if line.startswith("AK5*")]
+    ak9 = lines[-1].split("*")
+    assert ak9[0] == "AK9"
+    received, accepted = int(ak9[3]), int(ak9[4])
+    assert received == sum(line.startswith("AK2*") for line in lines) == len(ak5s)
+    assert accepted == sum(code in ("A", "E") for code in ak5s)
+    if ak9[1] in ("A", "E"):
+        assert accepted == received
+    elif ak9[1] == "P":
+        assert 0 < accepted < received
+    else:
+        assert ak9[1] == "R" and accepted == 0
+
+
+@pytest.mark.parametrize("fault", ENVELOPE_FAULTS)
+def test_in_a_group_rejected_for_its_envelope_no_set_is_reported_accepted(fault: str) -> None:
+    edits, extra, ak5s, ak9 = ENVELOPE_FAULTS[fault]
+    lines = ack_of(edits, extra)
+    # X12 718 has no code for "rejected with its group": a sound set is R without AK502.
+    assert [line for line in lines if line.startswith("AK5*")] == ak5s
+    assert lines[-1] == ak9
+    assert_ak5s_agree_with_ak9(lines)
+
+
+def test_a_group_warning_alone_leaves_its_sets_accepted() -> None:
+    lines = ack_of([], [group_level("DUPLICATE_CONTROL_NUMBER", "warning")])
+    assert lines == ["AK1*PO*17", "AK2*850*0001", "AK5*A", "AK2*850*0002", "AK5*A", "AK9*E*2*2*2"]
+    assert_ak5s_agree_with_ak9(lines)
 
 
 def test_a_mapper_warning_is_noted_but_the_set_is_accepted() -> None:

@@ -125,6 +125,12 @@ def assert_acknowledgeable(result: ParseResult) -> None:
     for ic in result.interchanges:
         for n, group in enumerate(ic.groups, 1):
             ack = functional_ack(ic, group, result.errors, control_number=n)
+            # AK903 counts the AK5s and AK904 those that accept; a rejected group accepts none.
+            ak5s = [s.elements[0] for s in ack.segments if s.id == "AK5"]
+            ak9 = ack.segments[-1]
+            accepted = sum(code in ("A", "E") for code in ak5s)
+            assert (ak9.element(3), ak9.element(4)) == (str(len(ak5s)), str(accepted))
+            assert ak9.element(1) != "R" or accepted == 0
             reply = build_interchange(
                 "US", "THEM", n, at=datetime(2024, 3, 1), groups=[("FA", "004010", n, [ack])]
             )

@@ -98,7 +98,7 @@ def test_an_interchange_addressed_to_someone_else_is_rejected_whole() -> None:
     )
     batch = read_interchange(text, directory())
     assert batch.messages == ()
-    assert ack_lines(batch) == ["AK1*PO*1", "AK2*850*0001", "AK5*A", "AK9*R*1*1*0"]
+    assert ack_lines(batch) == ["AK1*PO*1", "AK2*850*0001", "AK5*R", "AK9*R*1*1*0"]
     assert [e.code for e in batch.errors] == [MapCode.NOT_ADDRESSED_TO_US]
 
 

@@ -191,6 +191,24 @@ def _assess_set(ts: TransactionSet, errors: tuple[EdiError, ...]) -> SetVerdict:
     )
 
 
+def _rejected_with_group(verdict: SetVerdict) -> SetVerdict:
+    """``verdict`` as part of a group rejected for its envelope: no set of it is processed.
+
+    The AK5 must say so (AK904 counts the AK5s that accept).  The 718 list has no code for
+    "rejected with its group", so a set that was sound gets ``R`` with no AK502 (optional) and
+    AK905 says why; a set with its own findings keeps their codes and notes.
+    """
+    if not verdict.accepted:
+        return verdict
+    return _set_verdict(
+        transaction_set=verdict.transaction_set,
+        code="R",
+        syntax_codes=verdict.syntax_codes,
+        segments=verdict.segments,
+        errors=verdict.errors,
+    )
+
+
 def assess_group(
     interchange: Interchange, group: FunctionalGroup, errors: Iterable[EdiError] = ()
 ) -> GroupVerdict:
@@ -220,9 +238,12 @@ def assess_group(
     received = len(sets)
     declared = group.trailer.element(1) if group.trailer else ""
     included = int(declared) if declared.isascii() and declared.isdigit() and len(declared) < 10 else received
+    group_rejected = any(e.severity == "error" for e in g_errors)
+    if group_rejected:
+        verdicts = tuple(map(_rejected_with_group, verdicts))
     accepted = sum(v.accepted for v in verdicts)
-    if any(e.severity == "error" for e in g_errors):
-        code, accepted = "R", 0
+    if group_rejected:
+        code = "R"
     elif accepted == received:
         code = "E" if g_errors or any(v.code == "E" for v in verdicts) else "A"
     else:
