@@ -110,3 +110,46 @@ def test_a_remittance_without_trace_number_or_amount_is_rejected() -> None:
         "AK9*R*1*1*0",
     ]
     assert [e.message.split("]")[0][1:] for e in batch.errors] == ["820.BPR02", "820.TRN"]
+
+
+# Three payee-side ENT loops: an RMR with its own ADX; an ADX of the entity before its RMR;
+# an entity with only an ADX.  BPR02 = 90 + 50 (RMR04, net of their own ADX) - 5 - 3.
+ENTITY_LOOPS = [
+    REMITTANCE[0],
+    REMITTANCE[1],
+    REMITTANCE[2],
+    ("ENT", "1"),
+    ("RMR", "IV", "INV-1", "", "90", "100"),
+    ("ADX", "-10", "01", "IV", "INV-1"),
+    ("ENT", "2"),
+    ("ADX", "-5", "55"),
+    ("RMR", "IV", "INV-2", "", "50", "50"),
+    ("ENT", "3"),
+    ("ADX", "-3", "19"),
+]
+
+
+@pytest.mark.parametrize("version", ["004010", "005010"])
+def test_an_adx_of_an_entity_loop_is_an_account_adjustment_not_another_loops_invoice(version: str) -> None:
+    segments = [("BPR", "C", "132", *ENTITY_LOOPS[0][3:]), *ENTITY_LOOPS[1:]]
+    result = map_820(inbound_set(partner("acme"), "820", segments, version=version), partner("acme"))
+    # BPR02 is checked against every adjustment, in whichever loop: no note that it does not add up
+    assert result.errors == ()
+    payment = PaymentIn.model_validate(result.payload)
+    assert [(a.invoice_id, a.amount, a.reason_code) for a in payment.adjustments] == [
+        ("INV-1", Decimal(-10), "01"),
+        ("", Decimal(-5), "55"),
+        ("", Decimal(-3), "19"),
+    ]
+    assert [(r.invoice_id, r.amount) for r in payment.references] == [
+        ("INV-1", Decimal(90)),
+        ("INV-2", Decimal(50)),
+    ]
+
+
+def test_a_bpr02_that_leaves_out_an_entitys_adjustment_is_noted() -> None:
+    # 140 would be right only if the ADX of ENT 2 and 3 belonged to the RMRs before them
+    segments = [("BPR", "C", "140", *ENTITY_LOOPS[0][3:]), *ENTITY_LOOPS[1:]]
+    result = map_820(inbound_set(partner("acme"), "820", segments), partner("acme"))
+    (note,) = result.errors
+    assert note.severity == "warning" and "add up to 132" in note.message

@@ -8,12 +8,14 @@ the partner's ``customer_id``).  Each RMR with RMR01 ``IV`` references an invoic
 invoice number, RMR04 the amount paid, RMR05 the invoice amount, RMR06 the discount taken.
 
 ADX adjustments (ADX01 amount, ADX02 reason code, ADX03/04 reference) belong to the RMR before
-them (``invoice_id`` set: that RMR04 is already net of them), or to the remittance when no RMR
-precedes (``invoice_id`` empty: BPR02 is net of them).  They travel in the payment's
-``adjustments`` (``AdjustmentIn``); cash application turns each deduction into a dispute.
+them in the same ENT loop (``invoice_id`` set: that RMR04 is already net of them).  An ADX
+before any RMR of its ENT loop (the X12 order puts the entity's own ADX loop before its RMR
+loop), or in an ENT loop with no RMR, or before any ENT, adjusts the payer's account as a whole
+(``invoice_id`` empty: BPR02 is net of it).  They travel in the payment's ``adjustments``
+(``AdjustmentIn``), in document order; cash application turns each deduction into a dispute.
 
 Invariant checked as a warning (cash application settles it, not a 997 rejection): BPR02
-equals the RMR04 amounts plus the adjustments not tied to an invoice.
+equals the RMR04 amounts plus every adjustment not tied to an invoice, in whichever ENT loop.
 """
 
 from __future__ import annotations
@@ -37,14 +39,18 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     f = Findings(ts)
     bpr = trn = cur = None
     parties: dict[str, Party] = {}
-    remits: list[tuple[Segment, list[Segment]]] = []  # (RMR, its ADXs)
-    loose: list[Segment] = []  # ADX before any RMR: adjustments of the whole remittance
+    remits: list[Segment] = []
+    adxs: list[tuple[Segment, Segment | None]] = []  # (ADX, its RMR; None: of the account)
+    rmr: Segment | None = None  # the RMR loop open in the current ENT loop
     for seg in ts.segments:
         sid = seg.id
         if sid == "RMR":
-            remits.append((seg, []))
+            remits.append(seg)
+            rmr = seg
         elif sid == "ADX":
-            (remits[-1][1] if remits else loose).append(seg)
+            adxs.append((seg, rmr))
+        elif sid == "ENT":
+            rmr = None
         elif sid == "BPR":
             bpr = bpr or seg
         elif sid == "TRN":
@@ -85,24 +91,27 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
             at=f.first("ENT", "RMR"),
         )
     references: list[dict[str, str]] = []
-    adjustments = [_adjustment(f, adx, "") for adx in loose]
     remittance: list[dict[str, str]] = []
     paid_total = Decimal(0)
-    for rmr, adxs in remits:
-        paid = _remit(f, rmr, references, remittance)
+    for remit in remits:
+        paid = _remit(f, remit, references, remittance)
         paid_total += paid or 0
-        invoice = el(rmr, 2) if el(rmr, 1) == _INVOICE else ""
-        adjustments += [_adjustment(f, adx, invoice) for adx in adxs]
+    adjustments: list[dict[str, str]] = []
+    unassigned = Decimal(0)  # what BPR02 is net of beyond the RMR04 amounts
+    for adx, of in adxs:
+        adjustment = _adjustment(f, adx, "" if of is None or el(of, 1) != _INVOICE else el(of, 2))
+        adjustments.append(adjustment)
+        if of is None:
+            unassigned += Decimal(adjustment["amount"])
     if f.failed or amount is None or bpr is None:
         return MapResult(errors=tuple(f.errors))
-    unassigned = sum((Decimal(a["amount"]) for a in adjustments[: len(loose)]), Decimal(0))
     if remits and paid_total + unassigned != amount:
         f.bad_value(
             bpr,
             2,
             "782",
             "820.BPR02",
-            f"BPR02 pays {amount}, but the RMR04 amounts and remittance-level adjustments add up to "
+            f"BPR02 pays {amount}, but the RMR04 amounts and the account-level adjustments add up to "
             f"{paid_total + unassigned}; the difference is left for cash application.",
             expected=str(paid_total + unassigned),
             severity="warning",
