@@ -100,14 +100,29 @@ def test_a_deduction_of_the_whole_remittance_naming_an_invoice_comes_off_that_in
     assert (why.inputs["remitted"], why.inputs["remitted_less_deductions"]) == ("21.45", "11.45")
 
 
-def test_a_deduction_naming_no_invoice_goes_to_the_invoices_left_short(h: Harness) -> None:
+def test_a_deduction_naming_no_invoice_is_disputed_on_the_account_not_an_invoice(h: Harness) -> None:
     first, second = invoiced(h, "PO-1"), invoiced(h, "PO-2")
     pay(h, "35.45", [(first, "21.45"), (second, "21.45")], [{"amount": "-7.45", "reason_code": "ZZ"}])
     assert applied(h) == {first: Decimal("21.45"), second: Decimal("14.00")}
     [dispute] = account_events(h, "DisputeOpened")
-    assert (dispute.invoice_id, dispute.amount.amount, dispute.reason_code) == (
-        second, Decimal("7.45"), "other")
-    assert h.account("C1").open_ar == h.account("C1").disputed == Decimal("7.45")
+    assert (dispute.invoice_id, dispute.amount.amount, dispute.reason_code) == ("", Decimal("7.45"), "other")
+    d = dispute.decision.inputs
+    assert (d["invoice_id"], d["open_after_payment"], d["already_disputed"]) == ("", "7.45", "0")
+    acct = h.account("C1")
+    assert acct.open_ar == acct.disputed == Decimal("7.45")
+    assert acct.disputed_on(second) == 0 and acct.disputed_on("") == Decimal("7.45")
+
+
+def test_a_deduction_of_the_account_is_disputed_only_up_to_what_the_account_has_open(h: Harness) -> None:
+    inv = invoiced(h, "PO-1")
+    pay(h, "11.45", [(inv, "11.45")], [{"invoice_id": inv, "amount": "-4", "reason_code": "01"}])
+    # 10.00 open, 4.00 of it in dispute: an account deduction of 9 finds 6 open and not disputed
+    out = pay(h, "0.01", [(inv, "0.01")], [{"amount": "-9", "reason_code": "59"}], payment_id="PAY2")
+    assert out.status is Status.APPLIED
+    assert [(d.invoice_id, d.amount.amount) for d in account_events(h, "DisputeOpened")] == [
+        (inv, Decimal("4")), ("", Decimal("5.99"))]
+    acct = h.account("C1")
+    assert acct.open_ar == acct.disputed == Decimal("9.99")
 
 
 def test_a_deduction_is_disputed_only_up_to_what_is_open_and_not_yet_in_dispute(h: Harness) -> None:
@@ -146,7 +161,7 @@ def test_disputes_are_rebuilt_from_the_log(h: Harness) -> None:
         [{"invoice_id": first, "amount": "-3", "reason_code": "19"},
          {"amount": "-4.45", "reason_code": "55"}])
     assert [(d.invoice_id, d.reason_code) for d in account_events(h, "DisputeOpened")] == [
-        (first, "duplicate_billing"), (second, "tax")]
+        (first, "duplicate_billing"), ("", "tax")]
     live = h.app.store
     fresh = MemoryStore(legal_entities=live.legal_entities, warehouses=live.warehouses,
                         customers=live.customers, products=live.products, agreements=live.agreements)
@@ -171,22 +186,28 @@ money = st.integers(min_value=0, max_value=5000).map(lambda c: Decimal(c) / 100)
     claims=st.lists(st.tuples(st.sampled_from(["", "I1", "I2", "I3", "I9"]), money.filter(bool),
                               st.sampled_from(["01", "59", "CS"])), max_size=8),
     room=st.dictionaries(st.sampled_from(["I1", "I2", "I3"]), money.map(lambda m: m - 10), max_size=3),
+    account=money.map(lambda m: m * 3 - 10),
 )
-def test_deductions_never_exceed_an_invoices_room_and_account_for_every_claim(claims, room) -> None:
+def test_deductions_never_exceed_an_invoices_or_the_accounts_room_and_account_for_every_claim(
+        claims, room, account) -> None:
     asked = [Claim(invoice_id=i, amount=a, reason_code=r) for i, a, r in claims]
-    placed, unplaced = plan_deductions(asked, room)
-    for inv in {d.invoice_id for d in placed}:
+    placed, unplaced = plan_deductions(asked, room, account)
+    for inv in {d.invoice_id for d in placed if d.invoice_id}:
         assert Decimal(0) < sum(d.amount for d in placed if d.invoice_id == inv) <= room[inv]
-    for c in asked:  # a claim is placed on the invoice it names, else anywhere; nothing is lost
+    on_account = sum(d.amount for d in placed if not d.invoice_id)
+    assert on_account <= max(account - sum(d.amount for d in placed if d.invoice_id), Decimal(0))
+    for c in asked:  # a claim is placed where it names (no invoice: the account); nothing is lost
         mine = [d for d in placed if d.claim is c]
-        assert all(d.invoice_id == c.invoice_id for d in mine) or not c.invoice_id
+        assert all(d.invoice_id == c.invoice_id and d.amount > 0 for d in mine)
         assert all(d.reason is reason_for(c.reason_code) for d in mine)
     assert sum(d.amount for d in placed) + sum(u.amount for u in unplaced) == sum(c.amount for c in asked)
-    # whatever stays unplaced found no room: every invoice it could use is full
+    # whatever stays unplaced found no room: its invoice, or what is left of the account, is full
     used = {inv: sum(d.amount for d in placed if d.invoice_id == inv) for inv in room}
     for u in unplaced:
-        targets = [u.invoice_id] if u.invoice_id else list(room)
-        assert all(used.get(t, Decimal(0)) >= max(room.get(t, Decimal(0)), Decimal(0)) for t in targets)
+        if u.invoice_id:
+            assert used.get(u.invoice_id, Decimal(0)) >= max(room.get(u.invoice_id, Decimal(0)), Decimal(0))
+        else:
+            assert sum(d.amount for d in placed) >= account
 
 
 # ---------------------------------------------------------------- raw X12 820
@@ -231,7 +252,7 @@ def test_an_820_with_adx_deductions_becomes_payments_and_disputes(h: Harness) ->
     disputes = account_events(h, "DisputeOpened")
     assert [(d.invoice_id, d.amount.amount, d.reason_code, d.payment_id) for d in disputes] == [
         (first, Decimal("10.00"), "pricing", "ACH-31"),
-        (second, Decimal("2.00"), "tax", "ACH-31"),  # the remittance's own deduction: where cash ran out
+        ("", Decimal("2.00"), "tax", "ACH-31"),  # the remittance's own deduction: of the account
     ]
     assert account_events(h, "CashUnapplied") == []
     acct = h.account("C1")
@@ -243,6 +264,43 @@ def test_an_820_with_adx_deductions_becomes_payments_and_disputes(h: Harness) ->
     with h.app.store.unit_of_work() as uow:
         acks = [m for m in uow.outbox.pending() if m.kind == "edi_997"]
     assert len(acks) == 1 and "AK9*A*1*1*1" in acks[0].payload["x12"]
+
+
+def test_an_820s_entity_adjustments_open_disputes_on_the_account_not_another_loops_invoice(
+        h: Harness) -> None:
+    from o2c.analytics.source import order_trace
+
+    first, second = invoiced(h, "PO-1"), invoiced(h, "PO-2")
+    # BPR02 27.90 = 11.45 + 21.45 (RMR04, net of their own ADX) - 2.00 - 3.00 (the entities')
+    data = remittance_820("27.90", [
+        ("RMR", "IV", first, "PO", "11.45", "21.45"),
+        ("ADX", "-10.00", "01", "IV", first),  # ENT 1: of its RMR
+        ("ENT", "2"),
+        ("ADX", "-2.00", "55"),  # ENT 2: of the entity, before its RMR
+        ("RMR", "IV", second, "PO", "21.45", "21.45"),
+        ("ENT", "3"),
+        ("ADX", "-3.00", "19"),  # ENT 3: of the entity, which has no RMR
+    ], control=32)
+    raw = raw_interchange(data, T0, name="ent.820")
+    head, outs = h.app.runtime.submit_document(raw, EdiSplitter(PARTNERS))
+    assert head.status is Status.APPLIED and [o.status for o in outs] == [Status.APPLIED]
+    assert applied(h) == {first: Decimal("11.45"), second: Decimal("16.45")}
+    disputes = account_events(h, "DisputeOpened")
+    assert [(d.invoice_id, d.amount.amount, d.reason_code) for d in disputes] == [
+        (first, Decimal("10.00"), "pricing"),
+        ("", Decimal("2.00"), "tax"),
+        ("", Decimal("3.00"), "duplicate_billing"),
+    ]
+    assert account_events(h, "CashUnapplied") == []
+    acct = h.account("C1")
+    assert acct.open_ar == acct.disputed == Decimal("15.00") and acct.disputed_on(second) == 0
+    with h.app.store.unit_of_work() as uow:
+        [ack] = [m for m in uow.outbox.pending() if m.kind == "edi_997"]
+    assert "AK9*A*1*1*1" in ack.payload["x12"]  # BPR02 adds up: no note on it
+    trace = order_trace(h.app.store, "account:C1")
+    assert trace is not None
+    summaries = [s.summary for s in trace.steps if s.type == "DisputeOpened"]
+    assert "opened on account C1: 2.00 USD, reason tax" in summaries[1]
 
 
 def test_the_accounts_trace_reads_the_payment_and_the_dispute_its_deduction_opened(h: Harness) -> None:

@@ -495,13 +495,18 @@ def summarize(env: ev.Envelope) -> str:
             return f"{e.amount} of payment {e.payment_id} kept on account: {e.reason}"
         case ev.DisputeOpened():
             paid = f" (deducted from payment {e.payment_id})" if e.payment_id else ""
-            return (f"Dispute {e.dispute_id} opened on {e.invoice_id}: {e.amount}, reason "
+            return (f"Dispute {e.dispute_id} opened on {_disputed(e)}: {e.amount}, reason "
                     f"{e.reason_code}{paid}{_decided(e)}")
         case ev.DisputeResolved():
             memo = f", credit memo {e.credit_memo_id}" if e.credit_memo_id else ""
-            return f"Dispute {e.dispute_id} on {e.invoice_id} resolved: {e.outcome}{memo}"
+            return f"Dispute {e.dispute_id} on {_disputed(e)} resolved: {e.outcome}{memo}"
         case _:
             return env.type
+
+
+def _disputed(e: ev.DisputeOpened | ev.DisputeResolved) -> str:
+    """The invoice a dispute is about, or the account for a payer's deduction naming none."""
+    return e.invoice_id or f"account {e.customer_id}"
 
 
 def _line_change(c: ev.LineChangeData) -> str:

@@ -4,7 +4,9 @@ A deduction is the common way one starts: the customer pays less than the
 invoice and says why (an 820 ADX adjustment with a reason code). Cash
 application turns each such claim into a dispute (``DisputeOpened``) tied to
 the invoice, so the difference is explained instead of left open or unapplied.
-Routing and resolution come in a later stage of the product.
+A claim that names no invoice (a payer-level adjustment) is a dispute of the
+account as a whole: its ``invoice_id`` is empty. Routing and resolution come in
+a later stage of the product.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class DisputeStatus(StrEnum):
 @dataclass(slots=True, kw_only=True)
 class Dispute:
     dispute_id: str
-    invoice_id: str
+    invoice_id: str  # empty: the account as a whole
     customer_id: str
     reason: DisputeReason
     amount: Decimal
@@ -65,7 +67,7 @@ def reason_for(code: str) -> DisputeReason:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Claim:
     """A deduction the payer took: ``amount`` (> 0) less than invoiced, for ``reason_code``,
-    on ``invoice_id`` (empty: the remittance as a whole)."""
+    on ``invoice_id`` (empty: the account as a whole)."""
 
     invoice_id: str
     amount: Decimal
@@ -74,7 +76,7 @@ class Claim:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Deduction:
-    """A claim placed on an invoice: the dispute to open."""
+    """A claim placed on an invoice (or, ``invoice_id`` empty, the account): the dispute to open."""
 
     invoice_id: str
     amount: Decimal
@@ -82,31 +84,32 @@ class Deduction:
     claim: Claim
 
 
-def plan_deductions(claims: Iterable[Claim], room: Mapping[str, Decimal]) -> tuple[list[Deduction],
-                                                                                 list[Claim]]:
-    """Place each claim on the invoice it names, then each claim of the whole remittance
-    on the invoices with room left, in ``room``'s order.
+def plan_deductions(claims: Iterable[Claim], room: Mapping[str, Decimal],
+                    account: Decimal = Decimal(0)) -> tuple[list[Deduction], list[Claim]]:
+    """Place each claim on the invoice it names, then each claim naming none on the
+    account as a whole (a deduction with an empty ``invoice_id``).
 
-    ``room`` is, per invoice, what is still open and not yet in dispute. Invariants: no
-    invoice is disputed beyond its room; a claim is disputed for at most its amount; what
-    of a claim finds no room (an unknown or settled invoice) is returned, unplaced.
+    ``room`` is, per invoice, what is still open and not yet in dispute; ``account`` the
+    same for the whole account (its invoices included, so what the claims on invoices take
+    comes off it too). Invariants: no invoice is disputed beyond its room, nor the account
+    beyond what is left of ``account``; a claim is disputed for at most its amount, and only
+    where it names; what of a claim finds no room (an unknown or settled invoice, an account
+    with nothing open) is returned, unplaced.
     """
     left = {k: v for k, v in room.items() if v > 0}
+    account_left = account
     placed: list[Deduction] = []
     unplaced: list[Claim] = []
     claims = list(claims)
     for c in [c for c in claims if c.invoice_id] + [c for c in claims if not c.invoice_id]:
-        want = c.amount
-        targets = [c.invoice_id] if c.invoice_id else list(left)
-        for inv in targets:
-            take = min(want, left.get(inv, Decimal(0)))
-            if take <= 0:
-                continue
-            placed.append(Deduction(invoice_id=inv, amount=take, reason=reason_for(c.reason_code), claim=c))
-            left[inv] -= take
-            want -= take
-            if want == 0:
-                break
-        if want > 0:
-            unplaced.append(Claim(invoice_id=c.invoice_id, amount=want, reason_code=c.reason_code))
+        take = max(min(c.amount, left.get(c.invoice_id, Decimal(0)) if c.invoice_id else account_left),
+                   Decimal(0))
+        if take > 0:
+            placed.append(Deduction(invoice_id=c.invoice_id, amount=take, reason=reason_for(c.reason_code),
+                                    claim=c))
+            if c.invoice_id:
+                left[c.invoice_id] -= take
+            account_left -= take
+        if take < c.amount:
+            unplaced.append(Claim(invoice_id=c.invoice_id, amount=c.amount - take, reason_code=c.reason_code))
     return placed, unplaced

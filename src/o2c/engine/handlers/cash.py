@@ -26,10 +26,11 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
     Each deduction the payer explains (an adjustment with a negative amount and a
     reason code) becomes a dispute on its invoice for what the payment leaves
     open there (``DisputeOpened``, a ``CSH-SHORT-PAY`` deduction case), so the
-    difference is explained. A deduction of the whole remittance (no invoice)
-    goes to the invoices the payment left short, in remittance order; one that
-    names an invoice (``reference`` qualified ``IV``) takes its amount off that
-    invoice's line first, since the payment amount is net of it.
+    difference is explained. A deduction of the whole remittance that names an
+    invoice (``reference`` qualified ``IV``) takes its amount off that invoice's
+    line first, since the payment amount is net of it; one that names none (a
+    payer-level adjustment) is a dispute of the account (empty ``invoice_id``)
+    for what the account has open and not in dispute.
     """
     customer = ctx.uow.master.customer(c.customer_id)
     if customer is None:
@@ -138,26 +139,30 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
         claims.append(claim)
     account = ctx.uow.accounts.get(c.customer_id)
     before = {i: (account.disputed_on(i) if account else Decimal(0)) for i in invoices}
-    room = {i: opened.get(i, inv.open_amount) - before[i] for i, inv in invoices.items()}
-    placed, unplaced = plan_deductions(claims, room)
+    # The account's own figures, for the deductions that name no invoice (invoice_id "").
+    before[""] = account.disputed if account else Decimal(0)
+    open_after = {i: opened.get(i, inv.open_amount) for i, inv in invoices.items()}
+    open_after[""] = sum((opened.get(i, item.open_amount) for i, item in account.open_items.items()),
+                         Decimal(0)) if account else Decimal(0)
+    room = {i: open_after[i] - before[i] for i in invoices}
+    placed, unplaced = plan_deductions(claims, room, open_after[""] - before[""])
     out: list[ev.Event] = []
     for d in placed:
-        inv = invoices[d.invoice_id]
         a = adjustment_of[id(d.claim)]
         dispute_id = f"DSP-{ctx.uow.sequences.next('dispute'):07d}"
         out.append(ev.DisputeOpened(
-            dispute_id=dispute_id, invoice_id=inv.invoice_id, customer_id=c.customer_id,
-            reason_code=d.reason.value, amount=Money(d.amount, inv.currency), payment_id=c.payment_id,
+            dispute_id=dispute_id, invoice_id=d.invoice_id, customer_id=c.customer_id,
+            reason_code=d.reason.value, amount=Money(d.amount, c.currency), payment_id=c.payment_id,
             decision=decision(ctx, "cash/deduction", HoldCode.CSH_SHORT_PAY.value, {
-                "payment_id": c.payment_id, "invoice_id": inv.invoice_id,
+                "payment_id": c.payment_id, "invoice_id": d.invoice_id,
                 "adjustment_amount": a.amount, "adjustment_reason_code": a.reason_code,
                 "adjustment_reference": f"{a.reference_qualifier} {a.reference}".strip(),
-                "open_after_payment": opened.get(inv.invoice_id, inv.open_amount),
-                "already_disputed": before[inv.invoice_id], "disputed": d.amount,
+                "open_after_payment": open_after[d.invoice_id],
+                "already_disputed": before[d.invoice_id], "disputed": d.amount,
             }),
         ))
     for u in unplaced:
-        where = f"invoice {u.invoice_id}" if u.invoice_id else "the remittance"
+        where = f"invoice {u.invoice_id}" if u.invoice_id else f"account {c.customer_id}"
         problems.append(f"deduction of {u.amount} (reason {u.reason_code}) on {where} finds nothing "
                         "open and not already in dispute")
     return out
