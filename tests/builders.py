@@ -38,12 +38,13 @@ def customer(customer_id: str = "C1", *, limit: str = "100000", trigger: Billing
     )
 
 
-def seed(app: App, *customers: Customer) -> None:
+def seed(app: App, *customers: Customer, zone: str = "UTC") -> None:
+    """Entity ``US`` (business dates in ``zone``), warehouses W1 and W2, products P1 and P2."""
     with app.store.unit_of_work() as uow:
         m = uow.master
         m.add_legal_entity(LegalEntity(entity_id="US", name="Acme Supply US", currency="USD",
                                        tax_jurisdiction="US-OH", tax_rate=Decimal("0.0725"),
-                                       invoice_prefix="US"))
+                                       invoice_prefix="US", timezone=zone))
         for wid in ("W1", "W2"):
             m.add_warehouse(Warehouse(warehouse_id=wid, legal_entity_id="US", name=wid, region="OH"))
         m.add_product(Product(product_id="P1", description="Nitrile gloves", base_uom="EA",
@@ -63,8 +64,9 @@ def seed(app: App, *customers: Customer) -> None:
 class Harness:
     """Drives an app with inbound messages the way channels would."""
 
-    def __init__(self, db: str = "memory", store: Any = None, integrations: Any = None) -> None:
-        self.clock = SimClock(T0)
+    def __init__(self, db: str = "memory", store: Any = None, integrations: Any = None,
+                 start: datetime = T0) -> None:
+        self.clock = SimClock(start)
         self.app = bootstrap(db, clock=self.clock, ids=SeededIds(7), store=store,
                              recorded_clock=lambda: T0, integrations=integrations)
         self._ids = count(1)

@@ -56,11 +56,12 @@ Definitions
   sum ``PaymentApplied.discount`` - sum ``CreditMemoIssued.amount`` over events
   with ``occurred_at < t``; ``beginning_ar`` at ``period_start``, ``ending_ar`` at
   ``period_end``. ``credit_sales`` = sum ``InvoiceIssued.total`` whose
-  ``invoice_date`` is in the period, i.e. whose midnight UTC is in
-  ``[period_start, period_end)`` (use day-aligned periods: invoice dates are the
-  UTC date of issue). ``as_of_date`` = the UTC date of the period's last
-  instant (``period_end - 1 microsecond``); an invoice's days past due =
-  ``as_of_date - due_date`` in days, its open amount = total minus the
+  ``invoice_date`` is in the period, i.e. whose midnight in its legal entity's
+  zone (``zones``, UTC for an entity not named) is in ``[period_start,
+  period_end)`` (use periods aligned to the entities' midnights: invoice dates are
+  business dates of the entity). ``as_of_date`` = the entity's business date of
+  the period's last instant (``period_end - 1 microsecond``); an invoice's days
+  past due = ``as_of_date - due_date`` in days, its open amount = total minus the
   payments, discounts and credit memos above. ``aging``: open amounts (non-zero)
   by days past due: ``current`` (<= 0), ``1-30``, ``31-60``, ``61-90``,
   ``over_90``. ``ending_current_ar`` = the ``current`` bucket.
@@ -89,12 +90,13 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from o2c.domain import events as ev
+from o2c.domain.business_time import business_date, start_of_day
 from o2c.domain.master import BillingTrigger
 from o2c.domain.money import quantum
 
@@ -335,6 +337,7 @@ class _OpenInvoice:
     currency: str
     due_date: date
     open: Decimal
+    zone: str
 
 
 @dataclass(slots=True)
@@ -352,8 +355,8 @@ def is_human(env: ev.Envelope) -> bool:
 
 
 class _Pass:
-    def __init__(self, start: datetime, end: datetime) -> None:
-        self.start, self.end = start, end
+    def __init__(self, start: datetime, end: datetime, zones: Mapping[str, str]) -> None:
+        self.start, self.end, self.zones = start, end, zones
         self.orders: dict[str, _Order] = {}
         self.holds: dict[str, tuple[str, datetime]] = {}
         self.invoices: dict[str, _OpenInvoice] = {}
@@ -436,10 +439,10 @@ class _Pass:
         match e:
             case ev.InvoiceIssued():
                 cur, delta, settles = e.total.currency, e.total.amount, None
+                zone = self.zones.get(e.legal_entity_id, "UTC")
                 if delta > 0:
-                    self.invoices[e.invoice_id] = _OpenInvoice(cur, e.due_date, delta)
-                midnight = datetime.combine(e.invoice_date, time(0), tzinfo=UTC)
-                if self.start <= midnight < self.end:
+                    self.invoices[e.invoice_id] = _OpenInvoice(cur, e.due_date, delta, zone)
+                if self.start <= start_of_day(e.invoice_date, zone) < self.end:
                     self.ar.setdefault(cur, _Ar()).sales += delta
             case ev.PaymentApplied():
                 cur, delta = e.amount.currency, -(e.amount.amount + e.discount.amount)
@@ -459,10 +462,11 @@ class _Pass:
                 del self.invoices[settles]  # type: ignore[arg-type]
 
     def receivables(self) -> dict[str, Receivables]:
-        as_of = (self.end - _US).astimezone(UTC).date()
+        last = self.end - _US
+        as_of = {z: business_date(last, z) for z in {inv.zone for inv in self.invoices.values()}}
         aging: dict[str, dict[str, Decimal]] = {c: dict.fromkeys(AGING_BUCKETS, Decimal(0)) for c in self.ar}
         for inv in self.invoices.values():
-            aging[inv.currency][_bucket((as_of - inv.due_date).days)] += inv.open
+            aging[inv.currency][_bucket((as_of[inv.zone] - inv.due_date).days)] += inv.open
         days = Fraction(micros(self.end - self.start), _US_PER_DAY)
         out = {}
         for cur in sorted(self.ar):
@@ -500,14 +504,16 @@ def compute_kpis(
     period_end: datetime,
     inbound: Mapping[str, int] | None = None,
     dead_lettered: Mapping[str, int] | None = None,
+    zones: Mapping[str, str] | None = None,
 ) -> KpiReport:
     """The KPIs of ``[period_start, period_end)`` from envelopes in log order,
-    read once (a generator over the whole log is fine)."""
+    read once (a generator over the whole log is fine); ``zones`` maps a legal
+    entity to the IANA zone of its business dates (UTC if not named)."""
     if period_start.utcoffset() is None or period_end.utcoffset() is None:
         raise ValueError("period_start and period_end must be timezone-aware")
     if period_end <= period_start:
         raise ValueError(f"the period is empty: {period_start} .. {period_end}")
-    p = _Pass(period_start, period_end)
+    p = _Pass(period_start, period_end, zones or {})
     for env in envelopes:
         p.add(env)
     open_holds: dict[str, list[datetime]] = {}

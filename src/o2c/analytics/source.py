@@ -131,10 +131,26 @@ def order_trace(store: Any, order_id: str, as_of: datetime | None = None) -> Tra
     return build_trace(envs, inbound, as_of=as_of)
 
 
+def entity_zones(store: Any) -> dict[str, str]:
+    """Each legal entity's zone: where its business dates (invoice, due) fall."""
+    if _is_sql(store):
+        from sqlalchemy import select
+
+        from o2c.domain.master import LegalEntity
+        from o2c.store.codec import load
+        from o2c.store.tables import legal_entities
+
+        with store.engine.connect() as c:
+            rows = c.execute(select(legal_entities.c.doc)).scalars().all()
+        return {e.entity_id: e.timezone for e in (load(LegalEntity, doc) for doc in rows)}
+    return {k: e.timezone for k, e in store.legal_entities.items()}
+
+
 def kpi_report(store: Any, start: datetime, end: datetime) -> KpiReport:
     inbound, dead = inbound_counts(store)
     return compute_kpis(
-        events(store), period_start=start, period_end=end, inbound=inbound, dead_lettered=dead
+        events(store), period_start=start, period_end=end, inbound=inbound, dead_lettered=dead,
+        zones=entity_zones(store),
     )
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from o2c.domain.business_time import business_date
 from o2c.domain.money import Money
 
 
@@ -62,7 +63,9 @@ class PaymentTerms:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LegalEntity:
-    """The company that sells and invoices; owns a currency and a tax jurisdiction."""
+    """The company that sells and invoices; owns a currency and a tax jurisdiction.
+    ``timezone`` (IANA) is where its business dates fall: invoice and due dates,
+    days past due, the day a policy version takes effect."""
 
     entity_id: str
     name: str
@@ -71,6 +74,9 @@ class LegalEntity:
     tax_rate: Decimal
     invoice_prefix: str
     timezone: str = "UTC"
+
+    def business_date(self, instant: datetime) -> date:
+        return business_date(instant, self.timezone)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from o2c.domain.business_time import business_date
 from o2c.engine.ports import Clock, Ids, UnitOfWork
 from o2c.policy import Policy, PolicyRegistry
 from o2c.policy.document import Section
@@ -20,8 +21,20 @@ class Context:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def policy(self) -> Policy:
-        return self.policies.in_force(self.clock.now())
+    def zone(self, legal_entity_id: str) -> str:
+        """The entity's IANA zone (UTC for an entity master data does not know)."""
+        entity = self.uow.master.legal_entity(legal_entity_id)
+        return entity.timezone if entity is not None else "UTC"
+
+    def today(self, legal_entity_id: str) -> date:
+        """The entity's business date now: what its invoices and due dates count from."""
+        return business_date(self.clock.now(), self.zone(legal_entity_id))
+
+    def policy(self, legal_entity_id: str | None = None) -> Policy:
+        """The version in force now; for an entity, a version effective from a date
+        takes effect at the start of that day in the entity's zone."""
+        zone = self.zone(legal_entity_id) if legal_entity_id is not None else None
+        return self.policies.in_force(self.clock.now(), zone)
 
     def section(self, legal_entity_id: str) -> Section:
-        return self.policy().for_entity(legal_entity_id)
+        return self.policy(legal_entity_id).for_entity(legal_entity_id)

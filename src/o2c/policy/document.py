@@ -3,6 +3,11 @@
 A document is versioned (``policy_id`` + ``version``), takes effect at
 ``effective_from``, and may carry per-legal-entity overrides that are merged
 over the base sections. Validation errors name the path of the bad field.
+
+``effective_from`` is an instant (ISO 8601 with a UTC offset) or a date. A date
+is a business date: for a legal entity's decisions the version takes effect at
+the start of that day in the entity's zone; elsewhere in the document's own
+``timezone`` (IANA, optional), else UTC. A time without an offset is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from o2c.domain.business_time import start_of_day, zone
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger
 from o2c.policy.table import HIT_POLICIES, DecisionTable, TableError
@@ -98,13 +104,27 @@ class Section:
 class Policy:
     policy_id: str
     version: str
+    #: when the version takes effect where no entity's zone applies (an aware instant)
     effective_from: datetime
     raw: Mapping[str, Any]
     base: Section
     by_entity: Mapping[str, Section]
+    #: the business date it takes effect, when the document gives a date (None: an instant)
+    effective_date: date | None = None
+    #: the document's own zone for a date-only ``effective_from`` (IANA; UTC if not named)
+    timezone: str = "UTC"
 
     def for_entity(self, legal_entity_id: str) -> Section:
         return self.by_entity.get(legal_entity_id, self.base)
+
+    def effective_at(self, zone_name: str | None = None) -> datetime:
+        """When this version takes effect for an entity in ``zone_name`` (None: the
+        document's own zone): a date means the start of that day there."""
+        if self.effective_date is None:
+            return self.effective_from
+        if zone_name is None or zone_name == self.timezone:
+            return self.effective_from
+        return start_of_day(self.effective_date, zone_name)
 
 
 def _section(path: str, raw: Mapping[str, Any]) -> Section:
@@ -198,16 +218,12 @@ def parse_policy(raw: object) -> Policy:
     for key in ("policy_id", "version", "effective_from"):
         if key not in doc:
             raise PolicyError(f"policy.{key}: missing")
-    eff = doc["effective_from"]
-    if isinstance(eff, datetime):
-        effective = eff
-    elif isinstance(eff, date):
-        effective = datetime(eff.year, eff.month, eff.day)
-    else:
-        try:
-            effective = datetime.fromisoformat(str(eff))
-        except ValueError:
-            raise PolicyError(f"policy.effective_from: expected an ISO date, got {eff!r}") from None
+    tz = str(doc.get("timezone") or "UTC")
+    try:
+        zone(tz)
+    except ValueError as e:
+        raise PolicyError(f"policy.timezone: {e}") from None
+    day, effective = _effective(doc["effective_from"], tz)
     base_raw = {k: doc[k] for k in (*SECTIONS, *OPTIONAL_SECTIONS) if k in doc}
     base = _section("policy", base_raw)
     by_entity: dict[str, Section] = {}
@@ -215,4 +231,28 @@ def parse_policy(raw: object) -> Policy:
         by_entity[str(entity)] = _section(f"policy.entities.{entity}",
                                           _merge(base_raw, _map(f"policy.entities.{entity}", over)))
     return Policy(policy_id=str(doc["policy_id"]), version=str(doc["version"]),
-                  effective_from=effective, raw=doc, base=base, by_entity=by_entity)
+                  effective_from=effective, raw=doc, base=base, by_entity=by_entity,
+                  effective_date=day, timezone=tz)
+
+
+def _effective(eff: object, tz: str) -> tuple[date | None, datetime]:
+    """``effective_from`` as (its business date, or None for an instant; the instant
+    it takes effect in the document's zone ``tz``)."""
+    if isinstance(eff, date) and not isinstance(eff, datetime):
+        return eff, start_of_day(eff, tz)
+    if isinstance(eff, datetime):
+        when = eff
+    else:
+        text = str(eff).strip()
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                return day, start_of_day(day, tz)
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise PolicyError(f"policy.effective_from: expected an ISO date (2026-04-01) or a time "
+                              f"with a UTC offset (2026-04-01T00:00:00-05:00), got {eff!r}") from None
+    if when.tzinfo is None:
+        raise PolicyError(f"policy.effective_from: {when.isoformat()} has no UTC offset; give a date "
+                          f"(2026-04-01) or a time with an offset (2026-04-01T00:00:00-05:00)")
+    return None, when

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from o2c.policy.document import Policy, PolicyError
+
+#: Zones are UTC-12 to UTC+14: a day starts everywhere within two days of its start in any one.
+_ANY_ZONE = timedelta(days=2)
 
 
 class PolicyRegistry:
     """Holds every version of the policy; selects the one in force at a time.
 
-    Invariant: (policy_id, version) is unique; selection is by the latest
-    ``effective_from`` not after the given time.
+    Invariant: (policy_id, version) is unique; selection is by the latest start
+    not after the given instant, where a version effective from a date starts at
+    the beginning of that day in the zone asked for (a legal entity's), else in
+    the document's own zone.
     """
 
     def __init__(self, policies: list[Policy]) -> None:
@@ -23,20 +28,24 @@ class PolicyRegistry:
         self._by_time = sorted(policies, key=lambda p: p.effective_from)
         if not self._by_time:
             raise PolicyError("no policy registered")
+        only = self._by_time[0]
+        # With one version, once it has begun in every zone no zone needs working out.
+        margin = _ANY_ZONE if only.effective_date is not None else timedelta(0)
+        self._only_from = only.effective_from + margin if len(self._by_time) == 1 else None
 
-    def in_force(self, at: datetime) -> Policy:
-        if len(self._by_time) == 1 and self._by_time[0].effective_from.replace(tzinfo=None) <= at.replace(
-            tzinfo=None
-        ):
+    def in_force(self, at: datetime, zone: str | None = None) -> Policy:
+        """The version in force at ``at`` (aware) for an entity in ``zone`` (IANA)."""
+        if self._only_from is not None and self._only_from <= at:
             return self._by_time[0]  # the common case, asked for on every decision
-        naive = at.replace(tzinfo=None)
-        current = None
+        current, since = None, None
         for p in self._by_time:
-            if p.effective_from.replace(tzinfo=None) <= naive:
-                current = p
+            start = p.effective_at(zone)
+            if start <= at and (since is None or start >= since):
+                current, since = p, start
         if current is None:
+            first = self._by_time[0].effective_at(zone)
             raise PolicyError(f"no policy is in force at {at.isoformat()} "
-                              f"(the earliest takes effect {self._by_time[0].effective_from.isoformat()})")
+                              f"(the earliest takes effect {first.isoformat()})")
         return current
 
     @property

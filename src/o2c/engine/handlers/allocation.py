@@ -50,7 +50,7 @@ def allocate_order(c: cmd.AllocateOrder, ctx: Context) -> list[ev.Event]:
     pref = _preference(ctx, order, customer.home_warehouse_id)
     positions = ctx.uow.stock.positions({n.product_id for n in needs})
     plan = plan_allocation(needs, positions, warehouse_preference=pref,
-                           accepts_partial=customer.accepts_partial, today=ctx.now().date(),
+                           accepts_partial=customer.accepts_partial, today=ctx.today(order.legal_entity_id),
                            min_shelf_days=section.min_shelf_life_days)
     inputs: dict[str, object] = {
         "strategy": section.allocation_strategy, "home_warehouse": customer.home_warehouse_id,
@@ -58,7 +58,8 @@ def allocate_order(c: cmd.AllocateOrder, ctx: Context) -> list[ev.Event]:
         "min_shelf_life_days": section.min_shelf_life_days,
         "needs": ";".join(f"{n.line_no}:{n.product_id}:{n.quantity}" for n in needs),
     }
-    d = decision(ctx, f"allocation/{plan.rule.value}", plan.rule.value, inputs)
+    d = decision(ctx, f"allocation/{plan.rule.value}", plan.rule.value, inputs,
+                 order.legal_entity_id)
     out: list[ev.Event] = []
     if plan.picks:
         # StockAllocated goes first: its projection is the atomic reservation and

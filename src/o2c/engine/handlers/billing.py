@@ -29,7 +29,7 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
     entity = ctx.uow.master.legal_entity(order.legal_entity_id)
     if customer is None or entity is None:
         raise LookupError(f"master data for order {order.order_id} vanished")
-    policy = ctx.policy()
+    policy = ctx.policy(order.legal_entity_id)
     inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
                                  "customer_id": customer.customer_id, "event": c.trigger}
     _, d = ctx.section(order.legal_entity_id).billing_table.decide(
@@ -58,7 +58,7 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
         terms = PaymentTerms.parse(order.payment_terms or customer.payment_terms)
     except ValueError as e:
         raise Rejected(HoldCode.TRM_NONSTANDARD, f"order {order.order_id}: {e}") from None
-    day = ctx.now().date()
+    day = entity.business_date(ctx.now())
     number = ctx.uow.sequences.next(f"invoice:{entity.entity_id}")
     return [ev.InvoiceIssued(
         invoice_id=f"{entity.invoice_prefix}-{number:07d}", order_id=order.order_id,

@@ -50,7 +50,7 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
                                               amount=total, method=c.method,
                                               references=c.references, adjustments=c.adjustments)]
     left = total.amount
-    today = ctx.now().date()
+    today = ctx.today(customer.legal_entity_id)
     problems: list[str] = []
     opened: dict[str, Decimal] = {}
     invoices: dict[str, Invoice] = {}  # the payment's invoices, in remittance order
@@ -84,7 +84,8 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
         out.append(ev.PaymentApplied(
             payment_id=c.payment_id, customer_id=c.customer_id, invoice_id=inv.invoice_id,
             order_id=inv.order_id, amount=Money(amount, cur), discount=Money(discount, cur),
-            decision=decision(ctx, "cash/by-reference", "applied", inputs),
+            decision=decision(ctx, "cash/by-reference", "applied", inputs,
+                              customer.legal_entity_id),
         ))
         if opened[inv.invoice_id] == 0:
             out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id,
@@ -137,6 +138,8 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
         claim = Claim(invoice_id=named, amount=-a.amount, reason_code=a.reason_code)
         adjustment_of[id(claim)] = a
         claims.append(claim)
+    customer = ctx.uow.master.customer(c.customer_id)
+    entity_id = customer.legal_entity_id if customer is not None else None
     account = ctx.uow.accounts.get(c.customer_id)
     before = {i: (account.disputed_on(i) if account else Decimal(0)) for i in invoices}
     # The account's own figures, for the deductions that name no invoice (invoice_id "").
@@ -159,7 +162,7 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
                 "adjustment_reference": f"{a.reference_qualifier} {a.reference}".strip(),
                 "open_after_payment": open_after[d.invoice_id],
                 "already_disputed": before[d.invoice_id], "disputed": d.amount,
-            }),
+            }, entity_id),
         ))
     for u in unplaced:
         where = f"invoice {u.invoice_id}" if u.invoice_id else f"account {c.customer_id}"

@@ -73,7 +73,7 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
                   or ch.unit_price is not None or ch.product_id != order.line(ch.line_no).product_id
                   for ch in changes)
     rule = "change/applied-recheck" if recheck else "change/applied-dates-only"
-    d = decision(ctx, rule, "applied", _inputs(c, order, changes))
+    d = decision(ctx, rule, "applied", _inputs(c, order, changes), order.legal_entity_id)
     out: list[ev.Event] = []
     if recheck:
         out += [ev.HoldReleased(order_id=order.order_id, hold_id=h.hold_id, code=h.code,
@@ -189,7 +189,7 @@ def _cancel(c: cmd.ChangeOrder, order: Order, ctx: Context, what: str) -> list[e
     """The buyer cancels the whole order (or every line of it): the order is rejected."""
     rule = "change/cancel-order" if c.purpose == "cancel" else "change/every-line-cancelled"
     lines = tuple(_cancelled(ln) for ln in order.lines)
-    d = decision(ctx, rule, "cancelled", _inputs(c, order, list(lines)))
+    d = decision(ctx, rule, "cancelled", _inputs(c, order, list(lines)), order.legal_entity_id)
     out: list[ev.Event] = [ev.OrderChanged(
         order_id=order.order_id, customer_id=order.customer_id, po_number=order.po_number,
         purpose=c.purpose, change_sequence=c.change_sequence, outcome="cancelled", recheck=False,
@@ -208,7 +208,8 @@ def _refuse(c: cmd.ChangeOrder, order: Order, ctx: Context) -> list[ev.Event]:
     rule = "change/refused-shipped" if shipped else "change/refused-released"
     d = decision(ctx, rule, "refused", {**_inputs(c, order, list(requested)),
                                         "warehouses": ",".join(warehouses),
-                                        "shipments": ",".join(s.shipment_id for s in order.shipments)})
+                                        "shipments": ",".join(s.shipment_id for s in order.shipments)},
+                 order.legal_entity_id)
     out: list[ev.Event] = [ev.OrderChanged(
         order_id=order.order_id, customer_id=order.customer_id, po_number=order.po_number,
         purpose=c.purpose, change_sequence=c.change_sequence, outcome="refused", recheck=False,

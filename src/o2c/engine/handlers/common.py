@@ -19,8 +19,10 @@ def load_order(ctx: Context, order_id: str, what: str) -> Order:
     return order
 
 
-def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object]) -> ev.Decision:
-    p = ctx.policy()
+def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object],
+             legal_entity_id: str | None = None) -> ev.Decision:
+    """A decision naming the policy version in force (for ``legal_entity_id``, in its zone)."""
+    p = ctx.policy(legal_entity_id)
     return ev.Decision(policy_id=p.policy_id, version=p.version, rule=rule, outcome=outcome,
                        inputs={k: str(v) for k, v in inputs.items()})
 

@@ -30,7 +30,7 @@ def check_credit(c: cmd.CheckCredit, ctx: Context) -> list[ev.Event]:
     order_value = order.open_value
     exposure = open_ar + uninvoiced + order_value
     limit = customer.credit_limit
-    past_due, days = account.past_due(ctx.now().date(), 0) if account else (Decimal(0), 0)
+    past_due, days = account.past_due(ctx.today(order.legal_entity_id), 0) if account else (Decimal(0), 0)
     inputs: dict[str, object] = {
         "account_blocked": customer.blocked,
         "exposure": Money(exposure, order.currency).round().amount,
@@ -42,7 +42,7 @@ def check_credit(c: cmd.CheckCredit, ctx: Context) -> list[ev.Event]:
         "past_due_amount": Money(past_due, order.currency).round().amount,
         "days_past_due": days,
     }
-    policy = ctx.policy()
+    policy = ctx.policy(order.legal_entity_id)
     _, d = ctx.section(order.legal_entity_id).credit_table.decide(
         inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="outcome")
     # A collecting table names every failed condition; a first-match one at most one.

@@ -58,7 +58,8 @@ def confirm_shipment(c: cmd.ConfirmShipment, ctx: Context) -> list[ev.Event]:
     if short and not already:
         what = ", ".join(f"line {n} lot {lot}: {left} allocated not shipped" for n, lot, left in short)
         d = decision(ctx, "fulfilment/short-shipment", HoldCode.FUL_QTY_MISMATCH.value,
-                     {"shipment_id": c.shipment_id, "warehouse_id": c.warehouse_id, "short": what})
+                     {"shipment_id": c.shipment_id, "warehouse_id": c.warehouse_id, "short": what},
+                     order.legal_entity_id)
         out.append(place_hold(ctx, order, HoldCode.FUL_QTY_MISMATCH,
                               f"shipment {c.shipment_id} from {c.warehouse_id} left {what}; release to "
                               "wait for the rest, override to close the order short", d))
@@ -144,7 +145,7 @@ def report_fulfilment_exception(c: cmd.ReportFulfilmentException, ctx: Context) 
         raise Rejected(HoldCode.FUL_QTY_MISMATCH,
                        f"{what}: order {order.order_id} has nothing left to ship from "
                        f"{c.warehouse_id} for {lines} (status {order.status.value}); no hold placed")
-    policy = ctx.policy()
+    policy = ctx.policy(order.legal_entity_id)
     inputs: dict[str, object] = {"code": c.code.upper(), "warehouse_id": c.warehouse_id,
                                  "lines": len(c.lines)}
     _, d = ctx.section(order.legal_entity_id).fulfilment_exception_table.decide(
@@ -193,7 +194,7 @@ def record_shipment_status(c: cmd.RecordShipmentStatus, ctx: Context) -> list[ev
     new = tuple(s for i, s in enumerate(c.statuses) if s not in sh.statuses and s not in c.statuses[:i])
     if not new:
         return []  # reported before
-    policy = ctx.policy()
+    policy = ctx.policy(order.legal_entity_id)
     table = ctx.section(order.legal_entity_id).shipment_status_table
     decided = [table.decide({"status": s.code, "reason": s.reason, "shipment_id": c.shipment_id,
                              "carrier": c.carrier}, policy_id=policy.policy_id,

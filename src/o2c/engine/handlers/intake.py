@@ -131,8 +131,10 @@ def validate_order(c: cmd.ValidateOrder, ctx: Context) -> list[ev.Event]:
     if issues:
         return [
             place_hold(ctx, order, code, "; ".join(texts),
-                       decision(ctx, f"validation/{code.value}", code.value, inputs), seq=i)
+                       decision(ctx, f"validation/{code.value}", code.value, inputs,
+                                order.legal_entity_id), seq=i)
             for i, (code, texts) in enumerate(issues.items())
         ]
     return [ev.OrderValidated(order_id=order.order_id, lines=tuple(priced),
-                              decision=decision(ctx, "validation/all-checks-passed", "valid", inputs))]
+                              decision=decision(ctx, "validation/all-checks-passed", "valid", inputs,
+                                                       order.legal_entity_id))]

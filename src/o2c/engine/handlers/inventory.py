@@ -100,6 +100,11 @@ def _percent(delta: Decimal, on_hand: Decimal) -> Decimal:
     return (abs(delta) * 100 / on_hand).quantize(_PERCENT, ROUND_UP)
 
 
+def _entity_of(ctx: Context, warehouse_id: str) -> str | None:
+    warehouse = ctx.uow.master.warehouse(warehouse_id)
+    return warehouse.legal_entity_id if warehouse is not None else None
+
+
 def reconcile_inventory(c: cmd.ReconcileInventory, ctx: Context) -> list[ev.Event]:
     counts = _counts(c, ctx)
     positions: dict[tuple[str, str], StockPosition] = {
@@ -107,9 +112,9 @@ def reconcile_inventory(c: cmd.ReconcileInventory, ctx: Context) -> list[ev.Even
         for p in ctx.uow.stock.positions({pid for pid, _ in counts})
         if p.warehouse_id == c.warehouse_id
     }
-    policy = ctx.policy()
-    warehouse = ctx.uow.master.warehouse(c.warehouse_id)
-    section = policy.for_entity(warehouse.legal_entity_id) if warehouse else policy.base
+    entity_id = _entity_of(ctx, c.warehouse_id)
+    policy = ctx.policy(entity_id)
+    section = policy.for_entity(entity_id) if entity_id is not None else policy.base
     out: list[ev.Event] = []
     for (product_id, lot_id), advised in sorted(counts.items()):
         pos = positions.get((product_id, lot_id))
@@ -146,7 +151,7 @@ def reconcile_inventory(c: cmd.ReconcileInventory, ctx: Context) -> list[ev.Even
         if split.blocked != 0:
             held = decision(ctx, "inventory/reservations-protected", HoldCode.INV_COUNT_MISMATCH.value,
                             {**inputs, "booked": split.bookable, "not_booked": split.blocked,
-                             "tolerance_rule": d.rule})
+                             "tolerance_rule": d.rule}, entity_id)
             out.append(replace(referral, delta=split.blocked, decision=held, reason=(
                 f"the count {advised} is below the {reserved} reserved by orders: on-hand went "
                 f"down to {reserved} only; {-split.blocked} more would take reserved units "
@@ -176,7 +181,8 @@ def resolve_stock_difference(c: cmd.ResolveStockDifference, ctx: Context) -> lis
                        "by orders: ship, cancel or re-allocate those orders, then replay this again")
     d = decision(ctx, f"{c.rule}/{'approved' if booked else 'kept'}-by-person", c.action,
                  {"by": c.by, "on_hand": on_hand, "reserved": reserved, "delta": delta,
-                  "advised": advised, "referred_because": c.reason})
+                  "advised": advised, "referred_because": c.reason},
+                 _entity_of(ctx, c.warehouse_id))
     return [ev.StockAdjusted(warehouse_id=c.warehouse_id, product_id=c.product_id, lot_id=c.lot_id,
                              expiry=pos.expiry if pos else None, delta=booked, advised=advised,
                              advice_id=c.advice_id, decision=d)]
