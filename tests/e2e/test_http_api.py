@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -200,6 +201,29 @@ def test_a_parked_delivery_applies_by_itself_once_its_shipment_arrives(server: S
     assert server.client.get("/dead-letters").json() == []
     r = server.client.post(f"/dead-letters/{early.dead_letter_id}/replay")
     assert r.status_code == 404, r.text  # nothing left to replay by hand
+
+
+def test_a_delivery_time_without_an_offset_is_refused_naming_the_field_and_applies_with_one(
+    server: Server,
+) -> None:
+    # given a shipped order, and a proof of delivery whose time has no UTC offset
+    oid = post(server, "/orders", order_body()).json()["order_id"]
+    server.h.ship_all(oid)
+    naive = {"shipment_id": "SH1-W1", "order_id": oid, "delivered_at": "2026-03-02T14:05:00"}
+    dl_id = server.h.send("delivery", naive).dead_letter_id
+    # when it is replayed over HTTP, corrected but still without an offset
+    r = server.client.post(f"/dead-letters/{dl_id}/replay", json={"body": naive})
+    # then it is refused with the field and what to send
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "INT-PARSE-ERROR"
+    expected = "delivered_at: timestamp has no UTC offset; send e.g. 2026-03-02T14:05:00-05:00"
+    assert expected in r.json()["reason"]
+    # and with the offset it applies, as the instant it names
+    again = r.json()["dead_letter_id"]
+    fixed = {**naive, "delivered_at": "2026-03-02T14:05:00-05:00"}
+    assert server.client.post(f"/dead-letters/{again}/replay", json={"body": fixed}).status_code == 200
+    shipment = server.client.get(f"/orders/{oid}").json()["shipments"][0]
+    assert datetime.fromisoformat(shipment["delivered_at"]) == datetime(2026, 3, 2, 19, 5, tzinfo=UTC)
 
 
 def test_a_file_parked_before_its_partner_was_set_up_is_split_again_on_replay(edi_server: Server) -> None:

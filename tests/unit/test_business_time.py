@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from o2c.analytics.kpis import compute_kpis
 from o2c.domain.business_time import business_date, start_of_day
+from o2c.engine.runtime import Status
 from o2c.policy import PolicyError, PolicyRegistry, parse_policy
 from tests.builders import Harness, seed
 from tests.unit.test_policy_inventory import shipped
@@ -215,3 +216,44 @@ def test_decisions_name_the_version_in_force_at_the_entitys_midnight() -> None:
     versions = [next(e for e in h.events(o) if e.type == "CreditApproved").payload.decision.version
                 for o in (first, second)]
     assert versions == ["1", "2"]
+
+
+# ---------------------------------------------------------------- timestamps at the edge
+
+NAIVE = "2026-03-02T08:05:00"
+
+
+def _shipment(**extra: object) -> dict[str, object]:
+    return {"shipment_id": "S1", "order_id": "SO-1", "warehouse_id": "W1",
+            "lines": [{"line_no": 1, "product_id": "P1", "quantity": "1"}], **extra}
+
+
+@pytest.mark.parametrize(("kind", "body", "field"), [
+    ("delivery", {"shipment_id": "S1", "order_id": "SO-1", "delivered_at": NAIVE}, "delivered_at"),
+    ("shipment", _shipment(shipped_at=NAIVE), "shipped_at"),
+    ("pick_confirmed", {"order_id": "SO-1", "warehouse_id": "W1", "picked_at": NAIVE,
+                        "lines": [{"line_no": 1, "product_id": "P1", "quantity": "1"}]}, "picked_at"),
+    ("fulfilment_exception", {"order_id": "SO-1", "warehouse_id": "W1", "reported_at": NAIVE,
+                              "code": "SHORT"}, "reported_at"),
+    ("shipment_status", {"shipment_id": "S1", "order_id": "SO-1",
+                         "statuses": [{"code": "X6", "at": NAIVE}]}, "statuses.0.at"),
+])
+def test_a_canonical_timestamp_without_an_offset_is_refused_naming_the_field(
+        kind: str, body: dict[str, object], field: str) -> None:
+    # given a canonical JSON message (as NATS, the API or a splitter hands it to the runtime)
+    h = harness("UTC", at("2026-03-02T15:00:00+00:00"))
+    # when its timestamp has no offset
+    out = h.send(kind, body)
+    # then it is parked, the reason naming the field and what to send instead
+    assert out.status is Status.DEAD_LETTERED
+    assert out.code == "INT-PARSE-ERROR"
+    assert f"{field}: timestamp has no UTC offset; send e.g. 2026-03-02T14:05:00-05:00" in (out.reason or "")
+
+
+def test_the_same_timestamp_with_an_offset_is_taken_as_the_instant_it_names() -> None:
+    h = harness("UTC", at("2026-03-02T15:00:00+00:00"))
+    oid = h.order().correlation_id
+    h.send("shipment", {**_shipment(order_id=oid, shipped_at=f"{NAIVE}-06:00"),
+                        "warehouse_id": "W1"})
+    (shipment,) = h.get(oid).shipments
+    assert shipment.shipped_at == at("2026-03-02T14:05:00+00:00")

@@ -21,15 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from o2c.domain import events as ev
@@ -83,6 +75,18 @@ Code = Annotated[str, Field(min_length=1, max_length=3), AfterValidator(_identif
 Uom = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(_identifier)]
 #: a stock count (zero allowed)
 Stock = Annotated[Decimal, Field(max_digits=18, decimal_places=QUANTITY_PLACES)]
+
+
+def _with_offset(t: datetime) -> datetime:
+    if t.tzinfo is None:
+        raise PydanticCustomError(
+            "timezone_aware", "timestamp has no UTC offset; send e.g. 2026-03-02T14:05:00-05:00")
+    return t
+
+
+#: A moment in time: sent with a UTC offset, never guessed (a source whose times are
+#: local names its zone in its configuration, and its normalizer adds the offset).
+Instant = Annotated[datetime, AfterValidator(_with_offset)]
 
 
 class _Model(BaseModel):
@@ -197,7 +201,7 @@ class ShipmentIn(_Model):
     carrier: OptId = ""
     tracking_no: OptId = ""
     lines: list[ShippedLineIn]
-    shipped_at: AwareDatetime | None = None  # when the truck left, by the warehouse's clock
+    shipped_at: Instant | None = None  # when the truck left, by the warehouse's clock
 
     def command(self) -> cmd.ConfirmShipment:
         return cmd.ConfirmShipment(
@@ -211,7 +215,7 @@ class ShipmentIn(_Model):
 class DeliveryIn(_Model):
     shipment_id: Text
     order_id: Text
-    delivered_at: datetime
+    delivered_at: Instant
     signed_by: Note = ""
 
     def command(self) -> cmd.RecordDelivery:
@@ -241,7 +245,7 @@ class PickConfirmedIn(_Model):
 
     order_id: Text
     warehouse_id: Text
-    picked_at: datetime
+    picked_at: Instant
     lines: list[PickedLineIn] = Field(min_length=1)
 
     def command(self) -> cmd.RecordPick:
@@ -261,7 +265,7 @@ class FulfilmentExceptionIn(_Model):
 
     order_id: Text
     warehouse_id: Text
-    reported_at: datetime
+    reported_at: Instant
     code: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_identifier)]
     reason: Note = ""
     lines: list[PickedLineIn] = []
@@ -278,7 +282,7 @@ class StatusEventIn(_Model):
     code: Code
     reason: Note = ""
     appointment_code: OptId = ""
-    at: datetime | None = None
+    at: Instant | None = None
     city: Note = ""
     region: Note = ""
     country: Note = ""
