@@ -142,6 +142,16 @@ def test_an_order_for_an_unknown_customer_is_created_on_hold(server: Server) -> 
     assert r.json()["status"] == "received"
 
 
+def test_an_order_with_a_line_number_used_twice_is_created_on_hold_naming_it(server: Server) -> None:
+    body = order_body()
+    body["lines"].append({**body["lines"][0], "quantity": "3"})
+    r = post(server, "/orders", body)
+    assert r.status_code == 201, r.text
+    [hold] = r.json()["holds"]
+    assert hold["code"] == "VAL-DUPLICATE-LINE" and "line 1 is used more than once" in hold["reason"]
+    assert r.json()["status"] == "received"
+
+
 def test_a_credit_hold_is_released_by_a_hold_decision(server: Server) -> None:
     held = post(server, "/orders", order_body(customer_id="C2")).json()
     assert [h["code"] for h in held["holds"]] == ["CRD-OVER-LIMIT"]

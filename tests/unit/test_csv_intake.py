@@ -137,14 +137,15 @@ def test_a_row_without_customer_or_po_is_reported_on_its_own(tmp_path: Path) -> 
     assert (err.file, err.row, err.column) == ("o.csv", 5, "Customer")
 
 
-def test_duplicate_and_non_numeric_line_numbers_are_errors(tmp_path: Path) -> None:
+def test_a_non_numeric_line_number_is_an_error_and_one_used_twice_is_read_as_sent(tmp_path: Path) -> None:
     text = (
         "Customer,PO,ShipTo,Line,Item,Qty,Unit,Price,Wanted\nC1,P,,1,P1,1,EA,,\nC1,P,,1,P1,1,EA,,\n"
-        "C1,P,,x,P1,1,EA,,\n"
+        "C1,Q,,x,P1,1,EA,,\n"
     )
     batch = read_csv_file(write(tmp_path, "o.csv", text), US, received_at=AT)
-    assert [(e.row, e.column) for e in batch.errors] == [(3, "Line"), (4, "Line")]
-    assert batch.messages == []
+    assert [(e.row, e.column) for e in batch.errors] == [(4, "Line")]
+    # the engine holds the order for customer service (VAL-DUPLICATE-LINE)
+    assert [[ln.line_no for ln in o.lines] for o in bodies(batch)] == [[1, 1]]
 
 
 def test_a_missing_column_is_one_error_for_the_file(tmp_path: Path) -> None:

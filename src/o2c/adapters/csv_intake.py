@@ -357,8 +357,8 @@ class _Order:
         if not value.isdigit() or int(value) < 1:
             row.fail("line_no", "a line number (a whole number from 1)")
             return 0
-        if any(ln["line_no"] == int(value) for ln in self.lines):
-            row.fail("line_no", f"a line number not used before in PO {self.po_number}")
+        # A number used twice is read as sent: the order is held for customer service
+        # (VAL-DUPLICATE-LINE), like one from any other channel.
         return int(value)
 
     def message(self, m: CsvMapping, received_at: datetime) -> InboundMessage:

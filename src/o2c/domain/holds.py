@@ -51,6 +51,7 @@ class HoldCode(StrEnum):
     VAL_ITEM_UNKNOWN = "VAL-ITEM-UNKNOWN"
     VAL_UOM_INVALID = "VAL-UOM-INVALID"
     VAL_DUPLICATE_PO = "VAL-DUPLICATE-PO"
+    VAL_DUPLICATE_LINE = "VAL-DUPLICATE-LINE"
     VAL_MISSING_FIELD = "VAL-MISSING-FIELD"
     VAL_CURRENCY_INVALID = "VAL-CURRENCY-INVALID"
     VAL_CHANGE_TOO_LATE = "VAL-CHANGE-TOO-LATE"
@@ -99,6 +100,8 @@ TAXONOMY: dict[HoldCode, HoldKind] = {
                  actions=(_E, _J), title="Unit of measure not valid for the item"),
         HoldKind(code=_C.VAL_DUPLICATE_PO, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
                  actions=(_O, _J), title="Same customer PO number already received"),
+        HoldKind(code=_C.VAL_DUPLICATE_LINE, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
+                 actions=(_E, _J), title="Line number used more than once on the order"),
         HoldKind(code=_C.VAL_MISSING_FIELD, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
                  actions=(_E, _J), title="Required field missing"),
         HoldKind(code=_C.VAL_CURRENCY_INVALID, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,

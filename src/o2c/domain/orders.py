@@ -333,6 +333,9 @@ class Order:
                 self.cancelled_lines.append(c.line_no)
             else:
                 ln = self.line(c.line_no)
+                # A number the order holds more than once (held as VAL-DUPLICATE-LINE): the
+                # buyer's change says what that one line is, so the others under it go.
+                self.lines = [x for x in self.lines if x.line_no != c.line_no or x is ln]
                 ln.product_id = c.product_id
                 if c.quantity is not None:
                     ln.quantity = c.quantity

@@ -135,7 +135,6 @@ def test_an_acme_order_maps_every_header_and_line_element(version: str) -> None:
         (("24.5*PE", "24.12345*PE"), "AK3*PO1*11**8", "AK4*4*212*7", "850.PO104"),
         (("*UP*012345678905", "*EN*012345678905"), "AK3*PO1*13**8", "AK4*6*235*7*EN", "850.PO107"),
         (("CUR*BY*USD", "CUR*BY*usd"), "AK3*CUR*3**8", "AK4*2*100*7*usd", "850.CUR02"),
-        (("PO1*2*3*EA", "PO1*1*3*EA"), "AK3*PO1*13**8", "AK4*1*350*7*1", "850.PO101"),
         # a product id longer than data element 234 allows (48)
         (("VP*SKU-1*BP", "VP*" + "X" * 49 + "*BP"), "AK3*PO1*11**8", "AK4*7*234*5*" + "X" * 49, "850.PO107"),
     ],
@@ -168,6 +167,19 @@ def test_a_hash_total_that_disagrees_is_noted_but_the_order_is_accepted() -> Non
         "AK9*E*1*1*1",
     ]
     assert [e.severity for e in batch.errors] == ["warning"]
+
+
+def test_a_po101_used_twice_is_noted_and_the_order_accepted_as_sent() -> None:
+    batch = read_interchange(
+        inbound_text(partner("acme"), "850", ACME_PO, edit=("PO1*2*3*EA", "PO1*1*3*EA")), directory()
+    )
+    # the engine holds the order for customer service (VAL-DUPLICATE-LINE)
+    [message] = batch.messages
+    assert [ln["line_no"] for ln in message.payload["lines"]] == [1, 1]
+    assert ack_lines(batch)[2:6] == ["AK3*PO1*13**8", "AK4*1*350*7*1", "AK5*E*5", "AK9*E*1*1*1"]
+    assert [(e.severity, e.message.split("]")[0].lstrip("[")) for e in batch.errors] == [
+        ("warning", "850.PO101")
+    ]
 
 
 def test_a_po_line_without_any_product_id_is_missing_po107() -> None:

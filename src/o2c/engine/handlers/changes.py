@@ -19,6 +19,7 @@ nothing has shipped).
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from typing import TypeVar
 
@@ -69,9 +70,10 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
         return _cancel(c, order, ctx, what)
     if not changes and (c.requested_date is None or c.requested_date == order.requested_date):
         return []  # nothing differs from the order: the same change again
+    twice = used_twice(order)
     recheck = any(ch.action != "change" or ch.quantity is not None or ch.uom is not None
                   or ch.unit_price is not None or ch.product_id != order.line(ch.line_no).product_id
-                  for ch in changes)
+                  or ch.line_no in twice for ch in changes)
     rule = "change/applied-recheck" if recheck else "change/applied-dates-only"
     d = decision(ctx, rule, "applied", _inputs(c, order, changes), order.legal_entity_id)
     out: list[ev.Event] = []
@@ -91,7 +93,9 @@ def _resolve(c: cmd.ChangeOrder, order: Order,
              ctx: Context) -> tuple[list[ev.LineChangeData], list[tuple[HoldCode, str]]]:
     """The request as changes to this order's lines, leaving out what would change nothing;
     and what makes it impossible (code, sentence)."""
-    lines = {ln.line_no: ln for ln in order.lines}
+    # reversed: of a number used twice the first line stands for it, as Order.line finds it
+    lines = {ln.line_no: ln for ln in reversed(order.lines)}
+    twice = used_twice(order)
     out: list[ev.LineChangeData] = []
     problems: list[tuple[HoldCode, str]] = []
     if c.purpose == "cancel":
@@ -156,12 +160,18 @@ def _resolve(c: cmd.ChangeOrder, order: Order,
             requested_date=_new(cl.requested_date if restate or "change_date" in wants else None,
                                 ln.requested_date))
         if (change.product_id, change.quantity, change.uom, change.unit_price,
-                change.requested_date) != (ln.product_id, None, None, None, None):
-            out.append(change)
+                change.requested_date) != (ln.product_id, None, None, None, None) or ln.line_no in twice:
+            out.append(change)  # a change to a number used twice says what that one line is
     if restating:
         mentioned = {cl.line_no for cl in c.lines}
         out += [_cancelled(ln) for ln in order.lines if ln.line_no not in mentioned]
     return out, problems
+
+
+def used_twice(order: Order) -> set[int]:
+    """Line numbers the order holds more than once (a buyer's mistake, held as
+    ``VAL-DUPLICATE-LINE`` until a change or a rejection resolves it)."""
+    return {n for n, k in Counter(ln.line_no for ln in order.lines).items() if k > 1}
 
 
 def _per(ctx: Context, ln: OrderLine, uom: str) -> Decimal | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+
 from o2c.domain import events as ev
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import Customer, PaymentTerms
@@ -23,19 +26,44 @@ def receive_order(c: cmd.ReceiveOrder, ctx: Context) -> list[ev.Event]:
     )]
 
 
-def _issues(order: Order, customer: Customer | None, ctx: Context,
-            priced: list[ev.PricedLine]) -> dict[HoldCode, list[str]]:
-    """Everything wrong with the order, by hold code, in words a person can act on."""
-    found: dict[HoldCode, list[str]] = {}
+@dataclass(slots=True)
+class _Found:
+    """What validation found: the problems by hold code, in words a person can act on, what
+    each decision read beyond the order's summary, and the priced lines."""
 
-    def add(code: HoldCode, text: str) -> None:
-        found.setdefault(code, []).append(text)
+    texts: dict[HoldCode, list[str]] = field(default_factory=dict)
+    inputs: dict[HoldCode, dict[str, object]] = field(default_factory=dict)
+    read: dict[str, object] = field(default_factory=dict)  # for the decision that passes the order
+    priced: list[ev.PricedLine] = field(default_factory=list)
 
+    def add(self, code: HoldCode, text: str, inputs: dict[str, object] | None = None) -> None:
+        self.texts.setdefault(code, []).append(text)
+        self.inputs.setdefault(code, {}).update(inputs or {})
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+
+
+def _issues(order: Order, customer: Customer | None, ctx: Context) -> _Found:
+    """Everything wrong with the order, by hold code."""
+    found = _Found()
+    add = found.add
     master = ctx.uow.master
     if not order.po_number.strip():
         add(C.VAL_MISSING_FIELD, "the purchase order number is missing")
     if not order.lines:
         add(C.VAL_MISSING_FIELD, "the order has no lines")
+    counts = Counter(ln.line_no for ln in order.lines)
+    twice = sorted(n for n, k in counts.items() if k > 1)
+    if twice:
+        # Lines are told apart by number from here on (allocation, shipments, invoices,
+        # changes): two under one number would be priced, shipped and billed as one.
+        said = (f"lines {_numbers(twice)} are each" if len(twice) > 1 else f"line {twice[0]} is")
+        add(C.VAL_DUPLICATE_LINE, f"{said} used more than once on the order; every line needs a "
+                                  "number of its own: ask the buyer to restate the order (a change "
+                                  "replacing its lines) or reject it",
+            {"duplicate_line_numbers": ",".join(map(str, twice))})
     if customer is None:
         add(C.VAL_CUSTOMER_UNKNOWN, f"customer {order.customer_id!r} is not in master data; "
                                     "create the account or correct the customer id")
@@ -111,9 +139,9 @@ def _issues(order: Order, customer: Customer | None, ctx: Context,
         if section.enforce_floor and floor is not None and price < floor:
             add(C.PRC_BELOW_FLOOR, f"line {ln.line_no}: price {price} per {product.base_uom} is "
                                    f"below the floor {floor}")
-        priced.append(ev.PricedLine(line_no=ln.line_no, base_quantity=base_qty,
-                                    base_uom=product.base_uom, unit_price=price,
-                                    price_source=source))
+        found.priced.append(ev.PricedLine(line_no=ln.line_no, base_quantity=base_qty,
+                                          base_uom=product.base_uom, unit_price=price,
+                                          price_source=source))
     return found
 
 
@@ -122,19 +150,18 @@ def validate_order(c: cmd.ValidateOrder, ctx: Context) -> list[ev.Event]:
     if order.status is not OrderStatus.RECEIVED or order.on_hold:
         return []
     customer = ctx.uow.master.customer(order.customer_id)
-    priced: list[ev.PricedLine] = []
-    issues = {code: texts for code, texts in _issues(order, customer, ctx, priced).items()
-              if not released_by_person(order, code)}
+    found = _issues(order, customer, ctx)
+    issues = {code: texts for code, texts in found.texts.items() if not released_by_person(order, code)}
     inputs: dict[str, object] = {"customer_id": order.customer_id, "lines": len(order.lines),
                                  "tolerance_percent": ctx.section(order.legal_entity_id)
                                  .price_tolerance_percent}
     if issues:
         return [
             place_hold(ctx, order, code, "; ".join(texts),
-                       decision(ctx, f"validation/{code.value}", code.value, inputs,
-                                order.legal_entity_id), seq=i)
+                       decision(ctx, f"validation/{code.value}", code.value,
+                                {**inputs, **found.inputs[code]}, order.legal_entity_id), seq=i)
             for i, (code, texts) in enumerate(issues.items())
         ]
-    return [ev.OrderValidated(order_id=order.order_id, lines=tuple(priced),
-                              decision=decision(ctx, "validation/all-checks-passed", "valid", inputs,
-                                                       order.legal_entity_id))]
+    return [ev.OrderValidated(order_id=order.order_id, lines=tuple(found.priced),
+                              decision=decision(ctx, "validation/all-checks-passed", "valid",
+                                                {**inputs, **found.read}, order.legal_entity_id))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from o2c.adapters.edi import Segment
+from o2c.adapters.edi import Segment, Severity
 from o2c.adapters.edi.maps.partners import TradingPartner
 from o2c.adapters.edi.maps.reading import (
     Findings,
@@ -105,8 +105,13 @@ class OrderHeader:
         return out
 
 
-def line_number(f: Findings, seg: Segment, sequence: int, seen: set[int], rule: str) -> int:
-    """PO101/POC01 when it is a positive integer, else the line's sequence in the set."""
+def line_number(
+    f: Findings, seg: Segment, sequence: int, seen: set[int], rule: str, *, twice: Severity = "error"
+) -> int:
+    """PO101/POC01 when it is a positive integer, else the line's sequence in the set.
+
+    A number used twice is a finding of severity ``twice``: a warning lets the set through
+    with the number as sent (an 850's order is then held for customer service)."""
     text = el(seg, 1)
     n = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 and int(text) > 0 else sequence
     if n in seen:
@@ -117,6 +122,7 @@ def line_number(f: Findings, seg: Segment, sequence: int, seen: set[int], rule: 
             rule,
             f"{seg.id}01 line number {n} is used twice in this set.",
             expected="a distinct line number per line",
+            severity=twice,
         )
     seen.add(n)
     return n

@@ -365,7 +365,9 @@ _NO_PLAN: Any = object()
 def _po1(
     f: Findings, seg: Segment, sequence: int, seen: set[int], partner: TradingPartner
 ) -> tuple[dict[str, Any] | None, Decimal | None]:
-    line_no = line_number(f, seg, sequence, seen, "850.PO101")
+    # Read as sent, noted in the 997: the order is held (VAL-DUPLICATE-LINE) like one from any
+    # other channel, so customer service can have the buyer restate it.
+    line_no = line_number(f, seg, sequence, seen, "850.PO101", twice="warning")
     qty = number(f, seg, 2, "330", "850.PO102", "quantity ordered", required=True, positive=True)
     uom = line_uom(f, seg, 3, partner, "850.PO103")
     price = number(f, seg, 4, "212", "850.PO104", "unit price", places=4)
