@@ -152,6 +152,15 @@ def test_an_order_with_a_line_number_used_twice_is_created_on_hold_naming_it(ser
     assert r.json()["status"] == "received"
 
 
+def test_a_negative_po_price_is_created_on_a_pricing_hold_naming_it(server: Server) -> None:
+    body = order_body()
+    body["lines"][0]["unit_price"] = "-2.00"
+    r = post(server, "/orders", body)
+    assert r.status_code == 201, r.text
+    [hold] = r.json()["holds"]
+    assert hold["code"] == "PRC-PO-PRICE-INVALID" and "PO price -2.00 per EA" in hold["reason"]
+
+
 def test_a_credit_hold_is_released_by_a_hold_decision(server: Server) -> None:
     held = post(server, "/orders", order_body(customer_id="C2")).json()
     assert [h["code"] for h in held["holds"]] == ["CRD-OVER-LIMIT"]

@@ -1,5 +1,6 @@
-"""What order intake refuses to take on trust: line numbers used twice. It is a hold on the
-received order, never a silent repair, whatever the channel the order came by.
+"""What order intake refuses to take on trust: line numbers used twice and PO prices that
+cannot be right. Each is a hold on the received order, never a silent repair, whatever the
+channel the order came by.
 
 Runs on the in-memory store here; ``tests/integration`` runs the lifecycle scenarios on SQLite
 and PostgreSQL.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -19,11 +21,15 @@ from o2c.adapters.edi import build_interchange, write
 from o2c.adapters.edi.maps import PartnerDirectory
 from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
 from o2c.domain.holds import TAXONOMY, HoldCode, Role
-from o2c.domain.orders import Order, OrderStatus
+from o2c.domain.orders import Order, OrderLine, OrderStatus
+from o2c.engine.handlers.pricing import Reference, price_line
 from o2c.engine.runtime import Status
+from o2c.policy import PolicyError, parse_policy
 from tests.builders import T0, Harness, seed
 
 DUP = HoldCode.VAL_DUPLICATE_LINE
+INVALID = HoldCode.PRC_PO_PRICE_INVALID
+MISMATCH = HoldCode.PRC_CONTRACT_MISMATCH
 
 
 @pytest.fixture
@@ -174,3 +180,106 @@ def test_a_held_order_with_a_line_number_used_twice_can_be_rejected(h: Harness) 
                                    "action": "reject", "reason": "buyer will send a new PO"})
     assert out.status is Status.APPLIED
     assert h.get(oid).status is OrderStatus.REJECTED
+
+
+# ------------------------------------------------------------------ PO prices
+
+
+@pytest.mark.parametrize("price", ["-1", "0", "0.00", "99999999999999"])
+@pytest.mark.parametrize(("product", "reference"), [("P1", "contract PA-C1-P1 price 2.00"),
+                                                    ("P2", "list price 4.00")])
+def test_a_po_price_that_cannot_be_right_is_held_for_pricing_naming_it(
+        h: Harness, price: str, product: str, reference: str) -> None:
+    out = h.send("order", order_body([line(1, product, price=price)]))
+    order = held(h, out.correlation_id)
+    [hold] = order.open_holds
+    assert hold.code is INVALID and hold.kind.owner is Role.PRICING
+    assert f"line 1: PO price {price} per EA" in hold.reason and reference in hold.reason
+    assert order.lines[0].unit_price == 0  # nothing was priced behind the buyer's back
+    d = hold_decision(h, order, INVALID)
+    assert (d.policy_id, d.version, d.rule) == ("o2c.default", "1", "validation/PRC-PO-PRICE-INVALID")
+    assert d.inputs["line_1.po_price"] == price
+    assert d.inputs["line_1.reference_price"] == reference.rsplit(" ", 1)[1]
+    assert d.inputs["po_price_max_ratio"] == "10"
+
+
+def test_a_po_price_a_person_cannot_wave_through_is_fixed_by_the_buyers_change(h: Harness) -> None:
+    oid = h.send("order", order_body([line(1, price="-2.00")])).correlation_id
+    refused = h.send("hold_decision", {"order_id": oid, "code": "PRC-PO-PRICE-INVALID", "by": "pat",
+                                       "action": "override", "reason": "fine"})
+    assert refused.status is Status.DEAD_LETTERED and "allows edit_and_retry, reject" in refused.reason
+    out = change(h, {"line_no": 1, "changes": ["change_price"], "change_code": "PC", "unit_price": "2.00"})
+    assert out.status is Status.APPLIED
+    order = h.get(oid)
+    assert order.status is OrderStatus.RELEASED and order.lines[0].unit_price == Decimal("2.00")
+
+
+@pytest.mark.parametrize(("product", "price", "reference"), [
+    ("P1", "2.50", "contract PA-C1-P1 price 2.00"),
+    ("P2", "3.00", "list price 4.00 (no contract)"),
+])
+def test_a_po_price_outside_the_tolerance_is_a_price_mismatch_hold(
+        h: Harness, product: str, price: str, reference: str) -> None:
+    order = held(h, h.send("order", order_body([line(1, product, price=price)])).correlation_id)
+    [hold] = order.open_holds
+    assert hold.code is MISMATCH
+    assert f"line 1: PO price {price} per EA differs from {reference} by more than 2.0%" in hold.reason
+    d = hold_decision(h, order, MISMATCH)
+    assert (d.inputs["line_1.po_price"], d.inputs["tolerance_percent"]) == (price, "2.0")
+
+
+@pytest.mark.parametrize(("product", "price"), [("P1", "2.01"), ("P2", "4.05"), ("P2", "4.00")])
+def test_a_po_price_within_the_tolerance_is_the_price_of_the_line(h: Harness, product: str,
+                                                                  price: str) -> None:
+    oid = h.send("order", order_body([line(1, product, price=price)])).correlation_id
+    order = h.get(oid)
+    assert order.status is OrderStatus.RELEASED
+    assert (order.lines[0].unit_price, order.lines[0].price_source) == (Decimal(price), "po")
+    validated = next(e.payload for e in h.events(oid) if e.type == "OrderValidated")
+    assert validated.decision.inputs["line_1.po_price"] == price
+
+
+def test_a_line_without_a_po_price_is_priced_from_the_contract(h: Harness) -> None:
+    order = h.get(h.send("order", order_body([line(1)])).correlation_id)
+    assert (order.lines[0].unit_price, order.lines[0].price_source) == (Decimal("2.00"), "contract:PA-C1-P1")
+
+
+def test_an_overridden_price_mismatch_is_released_and_invoiced_at_the_po_price(h: Harness) -> None:
+    oid = h.send("order", order_body([line(1, price="2.50")])).correlation_id
+    out = h.send("hold_decision", {"order_id": oid, "code": "PRC-CONTRACT-MISMATCH", "by": "pat",
+                                   "action": "override", "reason": "agreed with the buyer"})
+    assert out.status is Status.APPLIED
+    order = h.get(oid)
+    assert order.status is OrderStatus.RELEASED
+    assert (order.lines[0].unit_price, order.lines[0].price_source) == (Decimal("2.50"), "po-price-accepted")
+    h.ship_all(oid)
+    [invoiced] = [e.payload for e in h.events(oid) if e.type == "InvoiceIssued"]
+    assert [(ln.unit_price, ln.amount) for ln in invoiced.lines] == [(Decimal("2.50"), Decimal("25.00"))]
+    assert invoiced.total.amount == Decimal("26.81")  # 25.00 + 7.25 % tax
+
+
+def shipped_policy() -> dict[str, Any]:
+    text = resources.files("o2c.policy").joinpath("defaults/default.yaml").read_text("utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("ratio", "code"), [("10", INVALID), ("1000", MISMATCH), (None, MISMATCH)])
+def test_what_counts_as_an_absurd_po_price_is_the_policys_ratio(ratio: str | None, code: HoldCode) -> None:
+    raw = shipped_policy()
+    if ratio is None:
+        del raw["pricing"]["po_price_max_ratio"]  # then only a price of zero or less is invalid
+    else:
+        raw["pricing"]["po_price_max_ratio"] = ratio
+    section = parse_policy(raw).base
+    ln = OrderLine(line_no=1, product_id="P1", quantity=Decimal(1), uom="EA", requested_price=Decimal(25))
+    priced = price_line(ln, Decimal(1), Reference(price=Decimal(2), source="list", name="list price"),
+                        section, mismatch_accepted=False)
+    assert priced.issue is not None and priced.issue[0] is code and priced.price is None
+
+
+@pytest.mark.parametrize("ratio", ["1", "0.5", "-3"])
+def test_a_ratio_that_would_call_fair_prices_absurd_is_refused_naming_the_key(ratio: str) -> None:
+    raw = shipped_policy()
+    raw["pricing"]["po_price_max_ratio"] = ratio
+    with pytest.raises(PolicyError, match=r"pricing\.po_price_max_ratio: expected a number greater than 1"):
+        parse_policy(raw)

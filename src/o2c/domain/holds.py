@@ -57,6 +57,7 @@ class HoldCode(StrEnum):
     VAL_CHANGE_TOO_LATE = "VAL-CHANGE-TOO-LATE"
     PRC_CONTRACT_MISMATCH = "PRC-CONTRACT-MISMATCH"
     PRC_BELOW_FLOOR = "PRC-BELOW-FLOOR"
+    PRC_PO_PRICE_INVALID = "PRC-PO-PRICE-INVALID"
     TRM_NONSTANDARD = "TRM-NONSTANDARD"
     CRD_OVER_LIMIT = "CRD-OVER-LIMIT"
     CRD_PAST_DUE = "CRD-PAST-DUE"
@@ -109,9 +110,15 @@ TAXONOMY: dict[HoldCode, HoldKind] = {
         HoldKind(code=_C.VAL_CHANGE_TOO_LATE, stage=Stage.CAPTURE, owner=Role.CUSTOMER_SERVICE,
                  actions=(_O, _J), title="Buyer's PO change arrived after the order was released"),
         HoldKind(code=_C.PRC_CONTRACT_MISMATCH, stage=Stage.CAPTURE, owner=Role.PRICING,
-                 actions=(_O, _E, _J), title="Price outside the contract's tolerance"),
+                 actions=(_O, _E, _J), title="PO price outside the tolerance of the contract "
+                                             "(or, without one, the list) price"),
         HoldKind(code=_C.PRC_BELOW_FLOOR, stage=Stage.CAPTURE, owner=Role.PRICING,
                  actions=(_O, _J), title="Price below the margin floor"),
+        # No override: a price of zero or less, or one the policy calls absurd, is a typo
+        # to correct (an order change) or a reason to reject, never a price to accept.
+        HoldKind(code=_C.PRC_PO_PRICE_INVALID, stage=Stage.CAPTURE, owner=Role.PRICING,
+                 actions=(_E, _J), title="PO price is zero or less, or absurd next to the "
+                                         "contract or list price"),
         HoldKind(code=_C.TRM_NONSTANDARD, stage=Stage.CAPTURE, owner=Role.SALES_OPS,
                  actions=(_O, _E, _J), title="Payment terms differ from the account's"),
         HoldKind(code=_C.CRD_OVER_LIMIT, stage=Stage.CREDIT, owner=Role.CREDIT_ANALYST,

@@ -81,6 +81,9 @@ class Section:
 
     credit_table: DecisionTable
     price_tolerance_percent: Decimal
+    #: a PO price this many times the contract or list price (or that fraction of it) is
+    #: absurd; None: only prices of zero or less are
+    po_price_max_ratio: Decimal | None
     enforce_floor: bool
     allocation_strategy: str
     min_shelf_life_days: int
@@ -190,6 +193,11 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     terms = pricing.get("standard_terms", [])
     if not isinstance(terms, list):
         raise PolicyError(f"{path}.pricing.standard_terms: expected a list")
+    ratio = pricing.get("po_price_max_ratio")
+    max_ratio = None if ratio is None else _dec(f"{path}.pricing.po_price_max_ratio", ratio)
+    if max_ratio is not None and max_ratio <= 1:
+        raise PolicyError(f"{path}.pricing.po_price_max_ratio: expected a number greater than 1 "
+                          f"(how many times the contract or list price is absurd), got {ratio!r}")
     pref = alloc.get("warehouse_preference", [])
     if not isinstance(pref, list):
         raise PolicyError(f"{path}.allocation.warehouse_preference: expected a list")
@@ -197,6 +205,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         credit_table=credit_table,
         price_tolerance_percent=_dec(f"{path}.pricing.tolerance_percent",
                                      pricing.get("tolerance_percent", "0")),
+        po_price_max_ratio=max_ratio,
         enforce_floor=bool(pricing.get("enforce_floor", True)),
         allocation_strategy=strategy,
         min_shelf_life_days=_int(f"{path}.allocation.min_shelf_life_days",

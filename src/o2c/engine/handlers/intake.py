@@ -12,6 +12,7 @@ from o2c.domain.orders import Order, OrderStatus
 from o2c.engine import commands as cmd
 from o2c.engine.context import Context
 from o2c.engine.handlers.common import decision, load_order, place_hold, released_by_person
+from o2c.engine.handlers.pricing import Reference, price_line
 
 C = HoldCode
 
@@ -95,7 +96,7 @@ def _issues(order: Order, customer: Customer | None, ctx: Context) -> _Found:
         if terms is not None and terms != account_terms:
             add(C.TRM_NONSTANDARD, f"the PO asks for '{terms}' but the account's terms are "
                                    f"'{account_terms}'")
-    tol = section.price_tolerance_percent / 100
+    accepted = released_by_person(order, C.PRC_CONTRACT_MISMATCH) is not None
     for ln in order.lines:
         product = master.product(ln.product_id)
         if product is None:
@@ -118,23 +119,21 @@ def _issues(order: Order, customer: Customer | None, ctx: Context) -> _Found:
             agreement = None  # a contract in another currency does not price this order
         list_price = product.list_prices.get(order.currency)
         if agreement is not None:
-            price, source = agreement.price.amount, f"contract:{agreement.agreement_id}"
+            ref = Reference(price=agreement.price.amount, source=f"contract:{agreement.agreement_id}",
+                            name=f"contract {agreement.agreement_id} price")
         elif list_price is not None:
-            price, source = list_price, "list"
+            ref = Reference(price=list_price, source="list", name="list price", note="(no contract)")
         else:
             add(C.VAL_ITEM_UNKNOWN, f"line {ln.line_no}: {product.product_id} has no price in "
                                     f"{order.currency} (no contract, no list price)")
             continue
-        if ln.requested_price is not None:
-            asked = ln.requested_price / factor
-            if agreement is not None and abs(asked - price) > price * tol:
-                if released_by_person(order, C.PRC_CONTRACT_MISMATCH):
-                    price, source = asked, "po-price-accepted"
-                else:
-                    add(C.PRC_CONTRACT_MISMATCH,
-                        f"line {ln.line_no}: PO price {ln.requested_price} per {ln.uom} differs "
-                        f"from contract {agreement.agreement_id} price {price * factor} by more "
-                        f"than {section.price_tolerance_percent}%")
+        priced = price_line(ln, factor, ref, section, mismatch_accepted=accepted)
+        found.read.update(priced.inputs)
+        if priced.issue is not None:
+            add(*priced.issue, priced.inputs)
+        if priced.price is None:
+            continue
+        price, source = priced.price, priced.source
         floor = product.floor_prices.get(order.currency)
         if section.enforce_floor and floor is not None and price < floor:
             add(C.PRC_BELOW_FLOOR, f"line {ln.line_no}: price {price} per {product.base_uom} is "
