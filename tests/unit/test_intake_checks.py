@@ -283,3 +283,13 @@ def test_a_ratio_that_would_call_fair_prices_absurd_is_refused_naming_the_key(ra
     raw["pricing"]["po_price_max_ratio"] = ratio
     with pytest.raises(PolicyError, match=r"pricing\.po_price_max_ratio: expected a number greater than 1"):
         parse_policy(raw)
+
+
+def test_a_po_price_per_case_is_kept_per_each_to_six_places_and_billed_as_the_po_says(h: Harness) -> None:
+    oid = h.send("order", order_body([{**line(1, qty="2", price="24.10"), "uom": "CS"}])).correlation_id
+    order = h.get(oid)
+    assert order.status is OrderStatus.RELEASED  # 24.10 per CS of 12 is within 2 % of 2.00 per EA
+    assert order.lines[0].unit_price == Decimal("2.008333")  # 24.10 / 12 does not end
+    h.ship_all(oid)
+    [invoiced] = [e.payload for e in h.events(oid) if e.type == "InvoiceIssued"]
+    assert [ln.amount for ln in invoiced.lines] == [Decimal("48.20")]  # 2 × 24.10

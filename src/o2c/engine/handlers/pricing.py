@@ -11,13 +11,17 @@ correct or a reason to reject (``PRC-PO-PRICE-INVALID``), never something to pri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from o2c.domain.holds import HoldCode
 from o2c.domain.orders import OrderLine
 from o2c.policy.document import Section
 
 C = HoldCode
+#: A PO price per case is kept per base unit to six places: exact enough that the amount of
+#: ten thousand units still comes to the PO's to the cent, short enough for every channel
+#: (an X12 R element, an 810's IT104, holds at most 15 digits; 25.00 / 12 does not end).
+_PER_BASE = Decimal("0.000001")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,7 +76,9 @@ def price_line(ln: OrderLine, factor: Decimal, ref: Reference, section: Section,
         return LinePrice(price=None, source="", inputs=inputs, issue=(
             C.PRC_PO_PRICE_INVALID, f"{said} is {side} the {ref.describe(factor)}, beyond what "
                                     f"the policy takes for a price (pricing.po_price_max_ratio): {todo}"))
-    per_base = asked / factor
+    exact = asked / factor
+    rounded = exact.quantize(_PER_BASE, ROUND_HALF_UP)
+    per_base = exact if exact == rounded else rounded  # 2.01 stays 2.01, not 2.010000
     tolerance = section.price_tolerance_percent
     if abs(per_base - ref.price) <= ref.price * tolerance / 100:
         return LinePrice(price=per_base, source="po", inputs=inputs)
