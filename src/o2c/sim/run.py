@@ -55,9 +55,11 @@ PEOPLE: dict[HoldCode, tuple[str, float, float, float]] = {
     HoldCode.VAL_UOM_INVALID: ("reject", 1.0, 1, 8),
     HoldCode.VAL_MISSING_FIELD: ("reject", 1.0, 1, 6),
     HoldCode.VAL_DUPLICATE_PO: ("reject", 0.95, 1, 6),
+    HoldCode.VAL_DUPLICATE_LINE: ("reject", 1.0, 1, 6),
     HoldCode.VAL_CHANGE_TOO_LATE: ("override", 1.0, 1, 8),  # keep the order as it was released
     HoldCode.PRC_CONTRACT_MISMATCH: ("override", 0.75, 3, 30),
     HoldCode.PRC_BELOW_FLOOR: ("override", 0.8, 4, 24),
+    HoldCode.PRC_PO_PRICE_INVALID: ("reject", 1.0, 2, 12),
     HoldCode.TRM_NONSTANDARD: ("override", 0.9, 2, 12),
     HoldCode.CRD_OVER_LIMIT: ("release", 0.85, 1, 28),
     HoldCode.CRD_PAST_DUE: ("release", 0.7, 4, 48),
