@@ -7,11 +7,18 @@ broken set never hides the sets after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from o2c.adapters.edi.errors import EdiError, ErrorCode, Severity, new_error
 from o2c.adapters.edi.isa import IsaInfo, as_count, same_number
 from o2c.adapters.edi.model import FunctionalGroup, Interchange, Segment, TransactionSet, fast_builder
 
-__all__ = ["EnvelopeBuilder"]
+__all__ = ["EnvelopeBuilder", "SetHook"]
+
+SetHook = Callable[[IsaInfo, Segment, TransactionSet], TransactionSet]
+"""Called with each transaction set as it closes (its interchange's ISA, its group's GS); what
+it returns is kept in the group instead. A reader of a large file maps each set there and keeps
+a light copy, so the whole file's segments are never held at once."""
 
 _E = ErrorCode
 # Every parsed set, group and interchange is built without the frozen dataclasses' per-field
@@ -71,10 +78,12 @@ class EnvelopeBuilder:
         "_ta1",
         "content",
         "last",
+        "on_set",
     )
 
-    def __init__(self, isa: IsaInfo, errors: list[EdiError]) -> None:
+    def __init__(self, isa: IsaInfo, errors: list[EdiError], on_set: SetHook | None = None) -> None:
         self._isa = isa
+        self.on_set = on_set
         self._all = errors
         self._ic_errors: list[EdiError] = list(isa.errors)
         self._groups: list[FunctionalGroup] = []
@@ -284,16 +293,17 @@ class EnvelopeBuilder:
         st = self._st
         if st is not None and self.content is not None:
             set_id, ctrl = _head(st, 2)
-            self._g_sets.append(
-                _transaction_set(
-                    id=set_id,
-                    control_number=ctrl,
-                    segments=tuple(self.content),
-                    header=st,
-                    trailer=trailer,
-                    errors=tuple(self._s_errors),
-                )
+            ts = _transaction_set(
+                id=set_id,
+                control_number=ctrl,
+                segments=tuple(self.content),
+                header=st,
+                trailer=trailer,
+                errors=tuple(self._s_errors),
             )
+            if self.on_set is not None and self._gs is not None:
+                ts = self.on_set(self._isa, self._gs, ts)
+            self._g_sets.append(ts)
         self._reset_set()
 
     def _reset_set(self) -> None:

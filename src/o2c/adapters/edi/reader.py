@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from itertools import repeat
 from typing import Any
 
-from o2c.adapters.edi.envelope import EnvelopeBuilder
+from o2c.adapters.edi.envelope import EnvelopeBuilder, SetHook
 from o2c.adapters.edi.errors import EdiError, ErrorCode
 from o2c.adapters.edi.isa import ISA_SEPARATOR_OFFSETS, IsaInfo, read_isa
 from o2c.adapters.edi.model import Delimiters, ParseResult, Segment, mutable_twin
@@ -44,7 +44,9 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ISA_TERMINATOR = ISA_SEPARATOR_OFFSETS[-1] + 2  # 105
 
 
-def parse(data: bytes | bytearray | memoryview | str, *, encoding: str = "utf-8") -> ParseResult:
+def parse(
+    data: bytes | bytearray | memoryview | str, *, encoding: str = "utf-8", on_set: SetHook | None = None
+) -> ParseResult:
     """Parse every interchange in ``data`` and validate its envelopes.
 
     Invariants:
@@ -61,7 +63,9 @@ def parse(data: bytes | bytearray | memoryview | str, *, encoding: str = "utf-8"
       itself be a line break, and line breaks inside a segment (wrapped, e.g. 80-column,
       records) are not data;
     * NUL and Ctrl-Z padding and byte-order marks between or after interchanges are ignored;
-    * a structure with wrong control totals is still returned, flagged with its errors.
+    * a structure with wrong control totals is still returned, flagged with its errors;
+    * with ``on_set``, each transaction set is handed to it as soon as its SE is read, and the
+      group keeps what it returns (see :data:`~o2c.adapters.edi.envelope.SetHook`).
 
     The cyclic garbage collector is paused while it runs and its previous state restored:
     parsing builds no reference cycles, yet the collections its many fresh objects trigger
@@ -75,7 +79,7 @@ def parse(data: bytes | bytearray | memoryview | str, *, encoding: str = "utf-8"
         gc.disable()
     try:
         text = _decode(data, encoding, errors)
-        _parse_text(text, result)
+        _parse_text(text, result, on_set)
     except Exception as exc:  # the no-raise contract outranks the bug: report it as a value
         errors.append(
             EdiError(
@@ -163,7 +167,7 @@ def _decode_around_delimiters(raw: bytes, encoding: str) -> str | None:
         return None
 
 
-def _parse_text(text: str, result: ParseResult) -> None:
+def _parse_text(text: str, result: ParseResult, on_set: SetHook | None = None) -> None:
     errors = result.errors
     if text.endswith(_TRAILER_PADDING):  # block padding after the last segment, not data
         text = text.rstrip("\x00\x1a")
@@ -225,7 +229,7 @@ def _parse_text(text: str, result: ParseResult) -> None:
             line += text.count("\n", pos, nxt)
             pos = nxt
             continue
-        pos, line = _read_interchange(text, isa, line, result)
+        pos, line = _read_interchange(text, isa, line, result, on_set)
 
 
 def _at_segment_start(text: str, i: int, term: str, floor: int) -> bool:
@@ -262,7 +266,9 @@ def _find_isa(text: str, start: int, stop: int, term: str | None) -> int:
         k = j + 1
 
 
-def _read_interchange(text: str, isa: IsaInfo, line: int, result: ParseResult) -> tuple[int, int]:
+def _read_interchange(
+    text: str, isa: IsaInfo, line: int, result: ParseResult, on_set: SetHook | None = None
+) -> tuple[int, int]:
     """Read one interchange whose ISA was decoded; return (next index, next line)."""
     d = isa.delimiters
     term = d.terminator
@@ -297,7 +303,7 @@ def _read_interchange(text: str, isa: IsaInfo, line: int, result: ParseResult) -
     else:
         body_end = next_pos = n
 
-    builder = EnvelopeBuilder(isa, result.errors)
+    builder = EnvelopeBuilder(isa, result.errors, on_set)
     body = text[body_start:body_end]
     breaks = body.count("\n")
     _read_segments(body, d, body_line, builder, breaks)
