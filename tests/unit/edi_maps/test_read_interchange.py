@@ -213,3 +213,34 @@ def test_a_partner_that_wants_no_997_gets_none_and_the_same_messages() -> None:
     assert batch.acks == ()
     assert [(m.kind, m.source_message_id) for m in batch.messages] == [("order", "000000001:1:0001")]
     assert [s.code for s in batch.sets] == ["A"]
+
+
+def _lean_cases() -> list[tuple[str, str]]:
+    acme = partner("acme")
+    bad = [s for s in ACME_PO if s[0] != "BEG"]
+    mixed = build_interchange(acme.isa_id, acme.our_isa_id, 9, at=AT,
+                              groups=[("PO", "004010", 3, [("850", 1, ACME_PO), ("850", 2, bad),
+                                                           ("850", 3, ACME_PO), ("850", 3, ACME_PO)])])
+    return [
+        *((name, name) for name in sorted(SAMPLES)),
+        ("one faulty order among good ones, a control number twice", write(mixed)),
+        ("a broken set envelope", inbound_text(acme, "850", ACME_PO, edit=("SE*15*0001", "SE*16*0001"))),
+        ("addressed to someone else",
+         inbound_text(acme, "850", ACME_PO, edit=("*ZZ*O2CDIST        *", "*ZZ*NOTUS          *"))),
+        ("an IEA that miscounts", inbound_text(acme, "850", ACME_PO, edit=("IEA*1*", "IEA*2*"))),
+    ]
+
+
+@pytest.mark.parametrize(("case", "data"), _lean_cases(), ids=[c for c, _ in _lean_cases()])
+def test_a_lean_read_gives_the_same_messages_997s_and_errors_as_a_full_one(case: str, data: str) -> None:
+    text = sample(data) if data in SAMPLES else data
+    full = read_interchange(text, directory())
+    lean = read_interchange(text, directory(), lean=True)
+    assert [(m.kind, m.source, m.source_message_id, m.body(), dict(m.payload), dict(m.extras), m.test)
+            for m in lean.messages] == [
+        (m.kind, m.source, m.source_message_id, m.body(), dict(m.payload), dict(m.extras), m.test)
+        for m in full.messages]
+    assert [ack_lines(lean, i) for i in range(len(lean.acks))] == [
+        ack_lines(full, i) for i in range(len(full.acks))]
+    assert lean.errors == full.errors
+    assert [s.code for s in lean.sets] == [s.code for s in full.sets]

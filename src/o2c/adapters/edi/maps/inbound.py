@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +36,7 @@ from o2c.adapters.edi import (
     functional_ack,
     parse,
 )
+from o2c.adapters.edi.isa import IsaInfo
 from o2c.adapters.edi.maps.asn_in import map_856
 from o2c.adapters.edi.maps.canonical_ext import EXT_KINDS
 from o2c.adapters.edi.maps.carrier_in import map_214
@@ -44,7 +45,7 @@ from o2c.adapters.edi.maps.inventory_in import map_846
 from o2c.adapters.edi.maps.orders_in import map_850
 from o2c.adapters.edi.maps.partners import PartnerDirectory, TradingPartner
 from o2c.adapters.edi.maps.payments_in import map_820
-from o2c.adapters.edi.maps.result import MapCode, MapError, MapResult
+from o2c.adapters.edi.maps.result import MapCode, MapError, Mapped, MapResult
 from o2c.adapters.edi.maps.warehouse_in import map_945
 from o2c.adapters.edi.model import fast_builder
 
@@ -52,6 +53,7 @@ __all__ = [
     "INBOUND_MAPS",
     "MODELS",
     "CanonicalMessage",
+    "EncodedPayload",
     "FunctionalAck",
     "InboundBatch",
     "SetOutcome",
@@ -76,6 +78,29 @@ MODELS: Mapping[str, type[Any]] = MappingProxyType({**KINDS, **EXT_KINDS})
 """Message kind -> the pydantic model its payload must satisfy."""
 
 
+class EncodedPayload(Mapping[str, Any]):
+    """A payload kept as its JSON text and decoded only when read: a large file's messages wait
+    for their group's 997 verdict as a few hundred bytes each instead of nested dicts."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        self.text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+    def _decoded(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.text)
+        return decoded
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CanonicalMessage:
     """One message for the inbox.  ``test`` is True when ISA15 said ``T`` (test data)."""
@@ -89,6 +114,8 @@ class CanonicalMessage:
 
     def body(self) -> str:
         """The payload as the JSON body of an ``InboundMessage``."""
+        if isinstance(self.payload, EncodedPayload):
+            return self.payload.text
         return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
 
 
@@ -144,6 +171,7 @@ def read_interchange(
     validate: bool = True,
     ack_control_start: int = 1,
     encoding: str = "utf-8",
+    lean: bool = False,
 ) -> InboundBatch:
     """Parse, identify, map and acknowledge every interchange in ``data``; never raises.
 
@@ -151,6 +179,11 @@ def read_interchange(
     the runtime validates later anyway (the benchmark measures both).  997 control numbers
     (ST02) are numbered from ``ack_control_start`` across the batch, so the acks of one partner
     can share a functional group.
+
+    ``lean`` is for large files: each set is mapped as soon as the reader closes it, and only a
+    light copy (no segments) of a set that mapped cleanly is kept for the 997; payloads are kept
+    as JSON text (:class:`EncodedPayload`) and ``sets`` carry no map results. Messages, 997s
+    and errors are the same as without it.
 
     As :func:`~o2c.adapters.edi.parse` does, it pauses the cyclic garbage collector while it
     runs (and restores its state): the maps build no reference cycles either (one left by an
@@ -163,7 +196,7 @@ def read_interchange(
         gc.disable()
     try:
         out = _Batch(directory, validate, ack_control_start)
-        result = parse(data, encoding=encoding)
+        result = parse(data, encoding=encoding, on_set=out.early if lean else None)
         out.errors.extend(result.errors)
         for ic in result.interchanges:
             try:
@@ -190,6 +223,9 @@ def read_interchange(
 _canonical_message = fast_builder(CanonicalMessage)
 _set_outcome = fast_builder(SetOutcome)
 _functional_ack = fast_builder(FunctionalAck)
+_mapped = fast_builder(Mapped)
+_map_result = fast_builder(MapResult)
+_transaction_set = fast_builder(TransactionSet)
 _inbound_batch = fast_builder(InboundBatch)
 
 
@@ -204,6 +240,28 @@ class _Batch:
         self.acks: list[FunctionalAck] = []
         self.errors: list[EdiError] = []
         self.sets: list[SetOutcome] = []
+        # lean: the result of each set mapped while reading, by (ISA13, position of its ST)
+        self.mapped: dict[tuple[str, int], MapResult] = {}
+
+    def early(self, isa: IsaInfo, gs: Segment, ts: TransactionSet) -> TransactionSet:
+        """Map a set as the reader closes it, when its partner is known from the ISA (the
+        common case; a partner found by GS sender is mapped with its group as usual), and keep
+        it without its segments if nothing in it needs them for the 997."""
+        partner = self.directory.by_isa(isa.fields[4], isa.fields[5])
+        if partner is None or (ts.errors and not ts.ok) or ts.id not in partner.inbound:
+            return ts
+        mapper = INBOUND_MAPS.get(ts.id)
+        if mapper is None:
+            return ts
+        r = self.map_set(mapper, ts, partner, gs.elements[7] if len(gs.elements) > 7 else "")
+        docs = tuple(_mapped(kind=d.kind, payload=EncodedPayload(d.payload),
+                             extras=EncodedPayload(d.extras) if d.extras else d.extras, part=d.part)
+                     for d in r.documents)
+        self.mapped[(isa.fields[12], ts.header.position)] = _map_result(documents=docs, errors=r.errors)
+        if ts.errors or r.errors:
+            return ts
+        return _transaction_set(id=ts.id, control_number=ts.control_number, segments=(), header=ts.header,
+                                trailer=ts.trailer, errors=ts.errors)
 
     def interchange(self, ic: Interchange) -> None:
         partner = self.directory.identify(ic)
@@ -273,7 +331,8 @@ class _Batch:
                 extra.append(_unsupported(ic, group, ts, partner))
                 results.append(None)
                 continue
-            r = self.map_set(mapper, ts, partner, group.version)
+            early = self.mapped.pop((ic.control_number, ts.header.position), None)
+            r = early if early is not None else self.map_set(mapper, ts, partner, group.version)
             results.append(r)
             if r.errors:
                 extra.extend(

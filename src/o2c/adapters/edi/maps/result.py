@@ -15,6 +15,7 @@ code, and the message says exactly what is wrong.  ``rule`` names the mapping ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -122,8 +123,8 @@ class Mapped:
     """
 
     kind: str
-    payload: dict[str, Any]
-    extras: dict[str, Any] = field(default_factory=dict)
+    payload: Mapping[str, Any]
+    extras: Mapping[str, Any] = field(default_factory=dict)
     part: str = ""
 
 
@@ -153,7 +154,7 @@ class MapResult:
         return self.documents[0].kind if self.documents else None
 
     @property
-    def payload(self) -> dict[str, Any] | None:
+    def payload(self) -> Mapping[str, Any] | None:
         """The first document's payload, for the common one-document case."""
         return self.documents[0].payload if self.documents else None
 
