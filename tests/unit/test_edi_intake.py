@@ -101,3 +101,51 @@ def test_an_interchange_from_an_unknown_sender_is_parked_and_applies_once_the_pa
     assert out.status is Status.APPLIED and out.reason == "1 message(s), 0 dead-lettered"
     assert h.dead_letters() == []
     assert h.app.store.orders["SO-00000001"].po_number == "PO-80"
+
+
+def batch_850(count: int, control: int = 9) -> bytes:
+    """One interchange from ACME holding ``count`` one-line 850s, as a VAN batch file."""
+    sets = [("850", n, [("BEG", "00", "SA", f"PO-B{n}", "", "20260302"),
+                        ("N1", "ST", "Main dock", "92", "0042"),
+                        ("PO1", "1", "1", "EA", "2.00", "", "VP", "P1"), ("CTT", "1")])
+            for n in range(1, count + 1)]
+    ic = build_interchange("ACME", "O2CDIST", control, at=T0.replace(tzinfo=None),
+                           groups=[("PO", "004010", control, sets)])
+    return write(ic).encode()
+
+
+def test_a_file_larger_than_a_transaction_is_applied_in_bounded_ones_and_marked_applied_last() -> None:
+    # Given a runtime that applies at most 3 messages of a document per transaction
+    h = Harness()
+    seed(h.app)
+    h.stock("P1", "100")
+    h.app.runtime.document_chunk = 3
+    raw = raw_interchange(batch_850(8), T0, name="batch.edi")
+    key = ("edi", raw.source_message_id)
+    commits: list[tuple[int, str]] = []  # (messages of the file in the inbox, the file's status)
+    factory = h.app.runtime.uow_factory
+
+    def counting() -> object:
+        uow = factory()
+        commit = uow.commit
+
+        def recorded() -> None:
+            commit()
+            parts = sum(1 for row in h.app.store.inbox.values() if row["message"].document)
+            commits.append((parts, h.app.store.inbox[key]["status"]))
+
+        uow.commit = recorded  # type: ignore[method-assign]
+        return uow
+
+    h.app.runtime.uow_factory = counting  # type: ignore[assignment]
+    # When a file of 8 orders comes in
+    head, outs = h.app.runtime.submit_document(raw, EdiSplitter(PARTNERS))
+    # Then every order is applied, three at a time, and the file is applied with its last order only
+    assert head.status is Status.APPLIED
+    assert [o.status for o in outs] == [Status.APPLIED] * 8
+    assert commits == [(3, "received"), (6, "received"), (8, "applied")]
+    [ack] = [m for m in h.app.store.outbox if m["kind"] == "edi_997"]
+    assert "AK9*A*8*8*8" in ack["payload"]["x12"]
+    # And the same file again changes nothing
+    again, more = h.app.runtime.submit_document(raw_interchange(batch_850(8), T0), EdiSplitter(PARTNERS))
+    assert again.status is Status.DUPLICATE and more == []

@@ -32,6 +32,9 @@ from o2c.engine.storable import key as inbox_key
 from o2c.engine.storable import storable, storable_text
 
 Translator = Callable[[InboundMessage], cmd.Command]
+#: messages of one document applied per transaction: a file of 80,000 orders in one transaction
+#: would hold every row and event of it in memory until the commit
+DOCUMENT_CHUNK = 2000
 
 
 def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
@@ -142,8 +145,10 @@ class Runtime:
         ids: Ids,
         max_conflict_retries: int = 3,
         retry: Retry | None = None,
+        document_chunk: int = DOCUMENT_CHUNK,
     ) -> None:
         self.uow_factory = uow_factory
+        self.document_chunk = document_chunk
         self.bus = bus
         self.translate = translate
         self.ids = ids
@@ -152,6 +157,12 @@ class Runtime:
 
     def submit(self, messages: Sequence[InboundMessage]) -> list[Outcome]:
         """Store, deduplicate and apply a batch of inbound messages."""
+        return self._batch(messages)
+
+    def _batch(self, messages: Sequence[InboundMessage],
+               finish: Callable[[UnitOfWork], None] | None = None) -> list[Outcome]:
+        """``submit``, with ``finish`` run in the batch's transaction (or, when the batch
+        falls back to one message per transaction, in one of its own after them)."""
         translated: dict[int, cmd.Command | Exception] = {}
         conflicts = transients = 0
         while True:
@@ -166,6 +177,8 @@ class Runtime:
                         commands = (c for c in translated.values() if isinstance(c, cmd.Command))
                         prefetch(**prefetch_keys(commands))
                     out = [self._one(uow, m, seen, translated.get(i)) for i, m in enumerate(messages)]
+                    if finish is not None:
+                        finish(uow)
                     uow.commit()
                     return out
             except ConcurrencyConflict:
@@ -181,7 +194,12 @@ class Runtime:
                 self.retry.wait(transients)
             except (ProjectionFailed, StoreRefused):
                 break
-        return [self._isolated(m) for m in messages]
+        outs = [self._isolated(m) for m in messages]
+        if finish is not None:
+            with self.uow_factory() as uow:
+                finish(uow)
+                uow.commit()
+        return outs
 
     def submit_document(self, raw: InboundMessage, split: Splitter) -> tuple[Outcome, list[Outcome]]:
         """Store a raw document, then the canonical messages split out of it, in
@@ -189,14 +207,20 @@ class Runtime:
         anything in it is applied, so an interchange sent twice changes nothing.
         Parts it could not read are parked one by one; the rest is applied.
 
-        The document is marked applied only together with (or after) the last of
-        its parts. If one transaction cannot take it all, the parts go one per
-        transaction while the document stays ``received``; a crash then leaves it
-        unfinished, and submitting it again (or :meth:`finish`) applies exactly the
-        parts not yet applied or parked."""
+        Up to ``document_chunk`` messages go in the document's own transaction;
+        beyond that, the rest goes in transactions of that many, so what one holds
+        stays bounded. The document is marked applied only together with (or
+        after) the last of its parts: while they go in several transactions (a
+        big file, or one per part after a part's projection failed) it stays
+        ``received``; a crash then leaves it unfinished, and submitting it again
+        (or :meth:`finish`) applies exactly the parts not yet applied or parked."""
         raw, _ = storable(raw)  # splitters read the text as sent (o2c.adapters.raw.document_text)
         conflicts = transients = 0
         resumed = False
+        rest: Sequence[InboundMessage] = ()
+        committed = False
+        head, outs = Outcome(source=raw.source, source_message_id=raw.source_message_id,
+                             status=Status.RECEIVED), []
         while not resumed:
             try:
                 with self.uow_factory() as uow:
@@ -208,9 +232,15 @@ class Runtime:
                         return Outcome(source=raw.source, source_message_id=raw.source_message_id,
                                        status=Status.DUPLICATE), []
                     uow.inbox.add(raw, None)
-                    head, outs = self._apply_split(uow, raw, self._split(raw, split))
+                    parts = self._split(raw, split)
+                    rest = parts.messages[self.document_chunk:]
+                    head, outs = self._apply_split(uow, raw, parts, parts.messages[:self.document_chunk],
+                                                   done=not rest)
                     uow.commit()
+                    committed = True
+                if not rest or head.status is not Status.APPLIED:
                     return head, outs
+                break
             except ConcurrencyConflict:
                 conflicts += 1
                 if conflicts > self.max_conflict_retries:
@@ -222,7 +252,11 @@ class Runtime:
                 self.retry.wait(transients)
             except (ProjectionFailed, StoreRefused):
                 break
-        return self._part_by_part(raw, self._split(raw, split), resumed=resumed)
+        else:
+            return self._part_by_part(raw, self._split(raw, split), resumed=True)
+        if committed:  # the first chunk is in: the rest in transactions of their own
+            return head, outs + self._in_chunks(raw, rest)
+        return self._part_by_part(raw, self._split(raw, split), resumed=False)
 
     def _part_by_part(self, raw: InboundMessage, parts: DocumentSplit,
                       *, resumed: bool) -> tuple[Outcome, list[Outcome]]:
@@ -241,11 +275,14 @@ class Runtime:
             with self.uow_factory() as uow:
                 outs = self._park_rejects(uow, parts)
                 uow.commit()
-        # After a failure, one per transaction; when resuming, all together first.
-        outs += self.submit(parts.messages) if resumed else [self._isolated(m) for m in parts.messages]
-        with self.uow_factory() as uow:
-            uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
-            uow.commit()
+        # After a failure, one per transaction; when resuming, in chunks first.
+        if resumed:
+            outs += self._in_chunks(raw, parts.messages)
+        else:
+            outs += [self._isolated(m) for m in parts.messages]
+            with self.uow_factory() as uow:
+                self._mark_applied(uow, raw)
+                uow.commit()
         done = sum(o.status is not Status.DUPLICATE for o in outs)
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED,
                        reason=f"finished an interrupted run: {done} part(s) applied or parked now"
@@ -276,18 +313,40 @@ class Runtime:
             parts = DocumentSplit(problem=describe_failure(exc))
         return parts.linked(raw)
 
-    def _apply_split(self, uow: UnitOfWork, raw: InboundMessage,
-                     parts: DocumentSplit) -> tuple[Outcome, list[Outcome]]:
+    def _in_chunks(self, raw: InboundMessage, messages: Sequence[InboundMessage]) -> list[Outcome]:
+        """A document's messages in transactions of ``document_chunk``, the document
+        marked applied with the last of them."""
+        outs: list[Outcome] = []
+        for i in range(0, len(messages), self.document_chunk):
+            last = i + self.document_chunk >= len(messages)
+            outs += self._batch(messages[i:i + self.document_chunk],
+                                (lambda uow: self._mark_applied(uow, raw)) if last else None)
+        if not messages:
+            with self.uow_factory() as uow:
+                self._mark_applied(uow, raw)
+                uow.commit()
+        return outs
+
+    def _apply_split(self, uow: UnitOfWork, raw: InboundMessage, parts: DocumentSplit,
+                     messages: Sequence[InboundMessage] | None = None,
+                     done: bool = True) -> tuple[Outcome, list[Outcome]]:
         """Queue the document's outbound messages, park it whole if nothing in it
-        could be used, else park its unreadable parts and apply its messages."""
+        could be used, else park its unreadable parts and apply its ``messages`` (all
+        of them unless told), marking it applied if ``done``."""
         self._stage(uow, parts)
         if parts.problem is not None and not parts.messages and not parts.rejects:
             return self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0])), []
-        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
+        if done:
+            self._mark_applied(uow, raw)
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
         outs = self._park_rejects(uow, parts)
-        seen = self._seen(uow, parts.messages)
-        return head, outs + [self._one(uow, m, seen) for m in parts.messages]
+        messages = parts.messages if messages is None else messages
+        seen = self._seen(uow, messages)
+        return head, outs + [self._one(uow, m, seen) for m in messages]
+
+    @staticmethod
+    def _mark_applied(uow: UnitOfWork, raw: InboundMessage) -> None:
+        uow.inbox.mark(raw.source, raw.source_message_id, Status.APPLIED.value, None)
 
     def _stage(self, uow: UnitOfWork, parts: DocumentSplit) -> None:
         for kind, destination, correlation, payload in parts.outbound:

@@ -39,7 +39,7 @@ class EdiSplitter:
         self.directory = directory
 
     def __call__(self, raw: InboundMessage) -> DocumentSplit:
-        batch = read_interchange(document_text(raw), self.directory)
+        batch = read_interchange(document_text(raw), self.directory, lean=True)
         messages = tuple(
             InboundMessage(source=m.source, source_message_id=m.source_message_id, kind=m.kind,
                            received_at=raw.received_at, body=m.body())
