@@ -219,8 +219,8 @@ class Runtime:
         resumed = False
         rest: Sequence[InboundMessage] = ()
         committed = False
-        head, outs = Outcome(source=raw.source, source_message_id=raw.source_message_id,
-                             status=Status.RECEIVED), []
+        head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.RECEIVED)
+        outs: list[Outcome] = []
         while not resumed:
             try:
                 with self.uow_factory() as uow:
