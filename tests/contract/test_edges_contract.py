@@ -221,3 +221,24 @@ def test_a_rolled_back_number_is_given_out_again(uow_factory: UowFactory) -> Non
         uow.commit()
     with uow_factory() as uow:
         assert uow.sequences.next("invoice:US") == 3
+
+
+def test_ids_are_unique_and_increase_from_one(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        first = [uow.sequences.next_id("order") for _ in range(3)]
+        uow.commit()
+    with uow_factory() as uow:
+        later = uow.sequences.next_id("order")
+        uow.commit()
+    assert first == [1, 2, 3]
+    assert later > first[-1]
+
+
+def test_an_id_of_a_rolled_back_unit_of_work_is_never_given_to_another_order_twice(
+        uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        lost = uow.sequences.next_id("order")
+        uow.rollback()
+        kept = [uow.sequences.next_id("order") for _ in range(2)]
+        uow.commit()
+    assert len(set(kept)) == 2 and min(kept) >= lost  # reused or skipped: both allowed, never repeated

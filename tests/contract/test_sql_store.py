@@ -290,3 +290,20 @@ def test_sequences_live_next_to_master_data_version_without_clashing(sql_store: 
     with sql_store.engine.connect() as conn:
         names = set(conn.execute(text("SELECT name FROM sequences")).scalars())
     assert names == {"invoice:US", "_o2c.master_data_version"}
+
+
+def test_two_units_of_work_cannot_both_commit_the_same_gapless_number(sql_store: SqlStore) -> None:
+    from o2c.store.sql import ConcurrencyConflict
+
+    if sql_store.dialect == "sqlite":
+        pytest.skip("SQLite has one writer at a time: the second would wait for the first")
+    first, second = sql_store.unit_of_work(), sql_store.unit_of_work()
+    assert first.sequences.next("invoice:US") == 1
+    assert second.sequences.next("invoice:US") == 1
+    first.commit()
+    with pytest.raises(ConcurrencyConflict):
+        second.commit()
+    # The loser runs again, claims the counter first and takes the next number.
+    with sql_store.unit_of_work() as again:
+        assert again.sequences.next("invoice:US") == 2
+        again.commit()

@@ -182,7 +182,7 @@ class MessageBus:
             uow.outbox.put(o.kind, o.destination, o.correlation_id, o.payload)
 
     def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None, exc: Exception) -> str:
-        dl_id = f"DL-{uow.sequences.next('dead_letter'):06d}"
+        dl_id = f"DL-{uow.sequences.next_id('dead_letter'):06d}"
         code, reason = describe_failure(exc)
         uow.dead_letters.add(
             DeadLetter(

@@ -236,10 +236,24 @@ class Outbox(Protocol):
 
 
 class Sequences(Protocol):
-    """Gapless counters (invoice numbers per legal entity): a number is taken
-    inside the transaction and is lost only if the transaction rolls back."""
+    """Counters of two kinds; the caller says which by the method it calls, and
+    a name is one kind for its whole life.
+
+    ``next``: **gapless** numbers (invoice and credit-memo numbers per legal
+    entity, X12 control numbers per partner), a legal or protocol requirement.
+    Committed numbers of a name are 1, 2, 3, … with no gap and no repeat; a
+    number taken by a transaction that rolls back is given out again. Two
+    writers taking numbers of one name at once cannot both commit: one commit
+    fails with :class:`ConcurrencyConflict` and is run again.
+
+    ``next_id``: **ids** (orders, dead letters, disputes): unique and
+    increasing within one writer, starting at 1, but gaps are allowed (an id
+    of a rolled-back transaction may be lost) and writers never wait for one
+    another to take one.
+    """
 
     def next(self, name: str) -> int: ...
+    def next_id(self, name: str) -> int: ...
 
 
 class Prefetching(Protocol):

@@ -470,7 +470,7 @@ class Runtime:
     def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException) -> Outcome:
         code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) else describe_failure(exc)
         reason = storable_text(reason)
-        dl_id = f"DL-{uow.sequences.next('dead_letter'):06d}"
+        dl_id = f"DL-{uow.sequences.next_id('dead_letter'):06d}"
         uow.dead_letters.add(
             DeadLetter(
                 dead_letter_id=dl_id,

@@ -370,6 +370,12 @@ class _Sequences:
         self.pending[name] = value
         return value
 
+    def next_id(self, name: str) -> int:
+        # Taken at once, outside the transaction: a rolled-back id is lost, as it
+        # may be on PostgreSQL, so no caller can come to rely on ids without gaps.
+        value = self.committed[name] = self.committed.get(name, 0) + 1
+        return value
+
 
 class MemoryUnitOfWork:
     """Implements ``o2c.engine.ports.UnitOfWork`` over a :class:`MemoryStore`."""

@@ -4,8 +4,9 @@ PostgreSQL.
 
 Shape of a unit of work (one database transaction):
 - the connection is taken, and the transaction begun, on first use;
-- stock changes and sequence numbers execute immediately (they must be
-  atomic against other workers);
+- stock changes execute immediately (they must be atomic against other
+  workers); gapless numbers are read on first use and stored, checked, at
+  commit (see :mod:`o2c.store.sql_sequences`);
 - events, inbox rows, outbox messages and dead letters are buffered, and
   aggregates are tracked in an identity map; ``commit`` writes them in that
   order with one batched statement per table, then commits;
@@ -31,7 +32,6 @@ from o2c.store.sql_messages import (
     SqlEventLog,
     SqlInbox,
     SqlOutbox,
-    SqlSequences,
 )
 from o2c.store.sql_raw import InsertSql, RawSql
 from o2c.store.sql_repos import (
@@ -42,6 +42,7 @@ from o2c.store.sql_repos import (
     SqlOrders,
     SqlStock,
 )
+from o2c.store.sql_sequences import Claims, IdBlocks, SqlSequences
 
 __all__ = ["ConcurrencyConflict", "SqlStore", "SqlUnitOfWork"]
 
@@ -77,6 +78,10 @@ class SqlStore:
         self.caches: dict[str, AggregateCache] = (
             {t: AggregateCache(cache_size) for t in ("orders", "invoices", "accounts")} if cache_size else {}
         )
+        # Ids (orders, dead letters, disputes) come in blocks reserved outside the
+        # unit of work on PostgreSQL; SQLite has one writer, so there they stay inside.
+        self.id_blocks = IdBlocks(self.engine) if self.dialect != "sqlite" else None
+        self.claims = Claims() if self.dialect != "sqlite" else None
         if migrate:
             upgrade(self.engine)
 
@@ -94,10 +99,13 @@ class SqlStore:
     def now(self) -> datetime:
         return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
-    def clear_caches(self) -> None:
-        """Forget cached master data and aggregates (after changing the database
-        behind the store's back)."""
+    def clear_caches(self, *, keep_ids: bool = False) -> None:
+        """Forget cached master data, aggregates and reserved id blocks (after
+        changing the database behind the store's back). ``keep_ids`` keeps the
+        blocks: they stay valid as long as ``sequences`` was not touched."""
         self.master_cache.clear()
+        if self.id_blocks is not None and not keep_ids:
+            self.id_blocks.clear()
         for cache in self.caches.values():
             cache.entries.clear()
 
@@ -145,7 +153,7 @@ class SqlUnitOfWork:
         self.inbox = SqlInbox(self)
         self.dead_letters = SqlDeadLetters(self)
         self.outbox = SqlOutbox(self, self._store.now)
-        self.sequences = SqlSequences(self)
+        self.sequences = SqlSequences(self, self._store.id_blocks, self._store.claims)
 
     # -------------------------------------------------------- Tx, for the repositories
 
@@ -163,6 +171,7 @@ class SqlUnitOfWork:
                 conn.close()
                 raise
             self._conn = conn
+            self.sequences.claim()  # before any other lock: see o2c.store.sql_sequences
         return self._conn
 
     def aggregate_cache(self, table: str) -> AggregateCache | None:
@@ -256,7 +265,7 @@ class SqlUnitOfWork:
         self._close()
         self._reset()
         if wrote_master:
-            self._store.clear_caches()
+            self._store.clear_caches(keep_ids=True)
 
     def rollback(self) -> None:
         self._discard()

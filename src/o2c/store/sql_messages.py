@@ -1,4 +1,4 @@
-"""SQL event log, inbox, outbox, dead letters and sequences. Used through
+"""SQL event log, inbox, outbox and dead letters. Used through
 :class:`o2c.store.sql.SqlUnitOfWork`.
 
 Appends are buffered and written in bulk at commit (one ``executemany`` per
@@ -21,7 +21,7 @@ from o2c.domain.events import Envelope
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
 from o2c.store.codec import dump_event, dump_value, load_event
 from o2c.store.sql_raw import RawSql, in_list, insert_sql
-from o2c.store.sql_repos import Tx, insert_rows, next_value
+from o2c.store.sql_repos import Tx, insert_rows
 from o2c.store.tables import dead_letters, events, inbox, outbox, utc_from_db, utc_to_db
 
 Key = tuple[str, str]
@@ -390,37 +390,3 @@ class SqlDeadLetters:
             for d in self._pending.values()
         ]
         insert_rows(self._tx, dead_letters, _INSERT_DEAD_LETTER, rows)
-
-
-# ---------------------------------------------------------------- sequences
-
-
-_SET_SEQUENCE = RawSql("UPDATE sequences SET value = :v WHERE name = :n")
-
-
-class SqlSequences:
-    """Gapless counters: the first ``next`` of a name in a transaction is one
-    atomic upsert-and-return whose row lock lasts until commit or rollback (a
-    rolled-back number is reused). While that lock is held no other
-    transaction can take a number of that name, so later ``next`` calls count
-    on in memory and ``flush`` (at commit) stores the last number taken."""
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
-        self._taken: dict[str, int] = {}  # name -> last number handed out
-        self._stored: dict[str, int] = {}  # name -> value of its (locked) row
-
-    def next(self, name: str) -> int:
-        last = self._taken.get(name)
-        if last is None or name.startswith("_o2c."):  # internal counters: always in the row
-            value = next_value(self._tx, name)
-            self._stored[name] = value
-        else:
-            value = last + 1
-        self._taken[name] = value
-        return value
-
-    def flush(self) -> None:
-        rows = [{"n": n, "v": v} for n, v in self._taken.items() if v != self._stored[n]]
-        if rows:
-            self._tx.raw_many(_SET_SEQUENCE, rows)

@@ -152,7 +152,7 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
     out: list[ev.Event] = []
     for d in placed:
         a = adjustment_of[id(d.claim)]
-        dispute_id = f"DSP-{ctx.uow.sequences.next('dispute'):07d}"
+        dispute_id = f"DSP-{ctx.uow.sequences.next_id('dispute'):07d}"
         out.append(ev.DisputeOpened(
             dispute_id=dispute_id, invoice_id=d.invoice_id, customer_id=c.customer_id,
             reason_code=d.reason.value, amount=Money(d.amount, c.currency), payment_id=c.payment_id,

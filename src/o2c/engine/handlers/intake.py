@@ -18,7 +18,7 @@ C = HoldCode
 
 
 def receive_order(c: cmd.ReceiveOrder, ctx: Context) -> list[ev.Event]:
-    order_id = f"SO-{ctx.uow.sequences.next('order'):08d}"
+    order_id = f"SO-{ctx.uow.sequences.next_id('order'):08d}"
     return [ev.OrderReceived(
         order_id=order_id, legal_entity_id=c.legal_entity_id, customer_id=c.customer_id,
         ship_to_id=c.ship_to_id, po_number=c.po_number, channel=c.channel, currency=c.currency,
