@@ -71,12 +71,24 @@ def open_store(url: str) -> Any:
         from o2c.store.memory import MemoryStore
 
         return MemoryStore()
+    from o2c.store.database import masked_url
     from o2c.store.sql import SqlStore
 
     try:
         return SqlStore(url)
     except Exception as e:  # driver and connection errors come in many types
-        raise SettingsError(f"cannot open the database {url!r}: {type(e).__name__}: {e}") from None
+        raise SettingsError(f"cannot open the database {masked_url(url)}: {database_error(e, url)}") from None
+
+
+def database_error(e: BaseException, url: str | None) -> str:
+    """A driver or SQLAlchemy error as one line for people: the driver's own
+    message (not SQLAlchemy's wrapper with its statement and links), any
+    password of ``url`` masked (drivers may echo the connection string)."""
+    from o2c.store.database import mask_secrets
+
+    orig = getattr(e, "orig", None) or e
+    text = " ".join(str(orig).split()) or type(orig).__name__
+    return mask_secrets(text, url)
 
 
 @dataclass
@@ -87,7 +99,7 @@ class App:
     clock: Clock
     ids: Ids
     policies: PolicyRegistry
-    url: str
+    url: str  # for people to read: any password masked
 
     def close(self) -> None:
         dispose = getattr(self.store, "dispose", None)
@@ -112,4 +124,7 @@ def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | N
                      recorded_clock=recorded_clock or SystemClock().now,
                      renderers=integrations.renderers() if integrations is not None else ())
     runtime = Runtime(uow_factory=store.unit_of_work, bus=bus, translate=translate, ids=ids)
-    return App(store=store, runtime=runtime, bus=bus, clock=clock, ids=ids, policies=registry, url=url)
+    from o2c.store.database import masked_url
+
+    return App(store=store, runtime=runtime, bus=bus, clock=clock, ids=ids, policies=registry,
+               url=masked_url(url))

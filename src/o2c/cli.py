@@ -17,12 +17,15 @@ from o2c import render
 from o2c.bootstrap import App, SettingsError, bootstrap
 from o2c.engine.errors import TransientFailure
 
+# No local variables in tracebacks: they would show database and NATS URLs with their passwords.
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
     help="o2c: event-driven order-to-cash for wholesale distributors.",
 )
-dlq = typer.Typer(no_args_is_help=True, help="The dead-letter queue: what could not be applied, and why.")
+dlq = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="The dead-letter queue: what could not be applied, and why.")
 app.add_typer(dlq, name="dlq")
 # Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 150)
@@ -37,15 +40,37 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
+# URLs this command was given; their passwords are masked in everything it prints.
+_urls: list[str] = []
+
+
+def hidden(url: str) -> str:
+    """``url`` for printing (password masked); remembered so that errors that
+    echo it are masked too."""
+    from o2c.store.database import masked_url
+
+    _urls.append(url)
+    return masked_url(url)
+
+
 def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    from o2c.store.database import mask_secrets
+
+    err.print(f"[bold red]error:[/] {mask_secrets(message, *_urls)}")
     raise typer.Exit(code)
 
 
 @contextmanager
 def opened(db: str | None, integrations: Any = None) -> Iterator[App]:
     """The app over ``db``; with ``integrations``, what it sends is rendered for the
-    configured channels (X12 for trading partners)."""
+    configured channels (X12 for trading partners). A database error on the way is
+    reported as one sentence, password masked, not as a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from o2c.bootstrap import database_error, resolve_db_url
+
+    url = resolve_db_url(db)
+    shown = hidden(url)
     try:
         a = bootstrap(db, integrations=integrations)
     except SettingsError as e:
@@ -53,8 +78,10 @@ def opened(db: str | None, integrations: Any = None) -> Iterator[App]:
     try:
         yield a
     except TransientFailure as e:
-        fail(f"the database is unavailable ({e.args[0]}); nothing more was applied: "
+        fail(f"database {shown} is unavailable ({database_error(e, url)}); nothing more was applied: "
              "run the same command again once it is back (what was done is kept, nothing twice)")
+    except SQLAlchemyError as e:
+        fail(f"database {shown}: {database_error(e, url)}")
     finally:
         a.close()
 
@@ -96,6 +123,7 @@ def demo(
     except ValueError:
         fail(f"--start {start!r} is not a date like 2026-01-05")
     url = _demo_db(db, reset)
+    shown_url = hidden(url)
     try:
         probe = bootstrap(url)
     except SettingsError as e:
@@ -104,7 +132,7 @@ def demo(
     probe.close()
     if has_events:
         fail(
-            f"{url} already holds events; the demo needs an empty database "
+            f"{shown_url} already holds events; the demo needs an empty database "
             "(give a new --db, or --reset for a SQLite file)"
         )
     out = Console(stderr=True) if as_json else console
@@ -133,7 +161,8 @@ def demo(
         sample = _interesting_order(application)
         if as_json:
             print(
-                json.dumps({"database": url, "simulation": _stats(stats), "kpis": report.as_dict()}, indent=2)
+                json.dumps({"database": shown_url, "simulation": _stats(stats), "kpis": report.as_dict()},
+                           indent=2)
             )
             return
         render.kpis(console, report)
@@ -142,7 +171,7 @@ def demo(
             trace = source.order_trace(application.store, sample, as_of=end)
             if trace:
                 render.trace(console, trace)
-        shown = url.removeprefix("sqlite:///")
+        shown = shown_url.removeprefix("sqlite:///")
         console.print(
             f"\n[bold]{stats.messages:,}[/] inbound messages, {stats.orders_sent:,} orders, "
             f"{stats.duplicates:,} duplicates ignored, {stats.dead_lettered:,} dead-lettered."
@@ -390,19 +419,20 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
 
     integrations = _integrations(config)
     splitters = integrations.splitters()
+    shown_nats = hidden(nats)
     with opened(db, integrations) as a:
         async def main() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            console.print(f"o2c worker: {nats} → {a.url} (batches of {batch}); Ctrl-C stops")
+            console.print(f"o2c worker: {shown_nats} → {a.url} (batches of {batch}); Ctrl-C stops")
             await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters})
 
         try:
             asyncio.run(main())
         except OSError as e:
-            fail(f"cannot reach NATS at {nats}: {e}")
+            fail(f"cannot reach NATS at {shown_nats}: {e}")
 
 
 @app.command()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -37,6 +38,34 @@ def default_sqlite_url() -> str:
     from platformdirs import user_data_dir
 
     return f"sqlite:///{Path(user_data_dir('o2c')) / 'o2c.db'}"
+
+
+def masked_url(url: str | URL) -> str:
+    """``url`` as it may be shown to people: any password replaced by ``***``.
+    Works for database URLs and other ``scheme://user:password@host`` URLs
+    (NATS); anything that is not a URL (``memory``, a path) is returned as is."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not URL-shaped: there is no password to hide
+        return str(url)
+
+
+def mask_secrets(text: str, *urls: str | URL | None) -> str:
+    """``text`` with the password of each of ``urls`` replaced by ``***``, in
+    the forms a driver may echo it (as written in the URL, and decoded)."""
+    for url in urls:
+        if url is None:
+            continue
+        try:
+            password = make_url(url).password
+        except Exception:  # not URL-shaped: no password in it
+            continue
+        if not password:
+            continue
+        forms = {str(password), quote(str(password), safe="")}
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, "***")
+    return text
 
 
 def _normalize(url: str | URL) -> URL:
@@ -85,7 +114,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         connect_args.setdefault("connect_timeout", 10)
         return create_engine(u, connect_args=connect_args, **kwargs)
     raise ValueError(
-        f"unsupported database {u.render_as_string(hide_password=True)}: "
+        f"unsupported database {masked_url(u)}: "
         "use sqlite:///path or postgresql+psycopg://..."
     )
 
