@@ -282,4 +282,29 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
     }
     post_orders = doc["paths"]["/orders"]["post"]
     assert post_orders["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OrderIn")
-    assert any(p["name"] == "Idempotency-Key" for p in post_orders["parameters"])
+    key = next(p for p in post_orders["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and key["required"] is True
+    assert set(post_orders["responses"]["409"]["content"]) == {"application/problem+json"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [
+        ("POST", "/orders", {}, 400, "BAD-REQUEST"),  # no Idempotency-Key
+        ("GET", "/orders/SO-NOPE", None, 404, "NOT-FOUND"),
+        ("POST", "/dead-letters/DL-NOPE/replay", None, 404, "NOT-FOUND"),
+        ("DELETE", "/orders/SO-NOPE", None, 405, "METHOD-NOT-ALLOWED"),
+        ("POST", "/hold-decisions", {"order_id": "SO-NOPE", "code": "CRD-OVER-LIMIT", "by": "ana",
+                                     "reason": "x"}, 409, "INT-UNKNOWN-REFERENCE"),
+    ],
+)
+def test_every_refusal_is_a_problem_naming_its_status_and_code(
+    server: Server, method: str, path: str, body: Any, status: int, code: str
+) -> None:
+    headers = {"Idempotency-Key": "p-1"} if path == "/hold-decisions" else {}
+    r = server.client.request(method, path, json=body, headers=headers)
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert (problem["type"], problem["status"], problem["code"]) == ("about:blank", status, code)
+    assert problem["title"] and problem["detail"] and problem["reason"] == problem["detail"]

@@ -9,14 +9,17 @@ database.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from o2c.api import routes_dead_letters, routes_orders
-from o2c.api.deps import Engine
+from o2c.api.deps import IDEMPOTENCY_HEADER, Engine
+from o2c.api.schemas import PROBLEM_MEDIA_TYPE, problem_of, problem_response
 from o2c.bootstrap import App
 from o2c.engine.errors import TransientFailure
 from o2c.engine.runtime import Splitter
@@ -52,11 +55,41 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TransientFailure)
-    return JSONResponse(
-        status_code=503, headers={"Retry-After": "5"}, media_type="application/problem+json",
-        content={"type": "about:blank", "title": "Service Unavailable", "status": 503,
-                 "code": exc.code, "detail": f"the database is unavailable ({exc.args[0]}); nothing was "
-                 "applied: send the same request again (same Idempotency-Key) in a few seconds"})
+    detail = (f"the database is unavailable ({exc.args[0]}); nothing was applied: send the same request "
+              "again (same Idempotency-Key) in a few seconds")
+    return problem_response(problem_of(503, exc.code, detail), headers={"Retry-After": "5"})
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Not found, a missing Idempotency-Key, a method a path does not have: problems too,
+    # named by their status (``NOT-FOUND``), the sentence kept in ``detail`` as before.
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTPStatus(exc.status_code).phrase.upper().replace(" ", "-")
+    return problem_response(problem_of(exc.status_code, code, str(exc.detail)), headers=exc.headers)
+
+
+def _publish(api: FastAPI) -> None:
+    """What FastAPI cannot say from the code alone: the Idempotency-Key header is required
+    (declared optional so that its absence is a 400 saying what to send, not a generic 422),
+    and problems are ``application/problem+json``."""
+    build = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is not None:
+            return api.openapi_schema
+        doc = build()
+        problem_ref = "#/components/schemas/Problem"
+        for operation in (op for item in doc["paths"].values() for op in item.values()):
+            for parameter in operation.get("parameters", []):
+                if (parameter["in"], parameter["name"]) == ("header", IDEMPOTENCY_HEADER):
+                    parameter["required"] = True
+            for answer in operation.get("responses", {}).values():
+                content = answer.get("content", {})
+                if content.get("application/json", {}).get("schema", {}).get("$ref") == problem_ref:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        return doc
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) -> FastAPI:
@@ -70,6 +103,8 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.state.o2c = Engine(app_state, splitters)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(TransientFailure, _store_unavailable)
+    api.add_exception_handler(StarletteHTTPException, _http_error)
     api.include_router(routes_orders.router)
     api.include_router(routes_dead_letters.router)
+    _publish(api)
     return api

@@ -67,11 +67,14 @@ def engine(request: Request) -> Engine:
     return request.app.state.o2c  # type: ignore[no-any-return]
 
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
 def idempotency_key(
     key: Annotated[
         str | None,
         Header(
-            alias="Idempotency-Key",
+            alias=IDEMPOTENCY_HEADER,
             description="Required. A key unique to this request (a UUID); sending the same key "
             "again returns the first answer instead of applying the request twice.",
             max_length=200,

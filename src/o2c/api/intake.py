@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from o2c.api import queries
 from o2c.api.deps import Engine
-from o2c.api.schemas import Problem, accepted
+from o2c.api.schemas import accepted, problem_of, problem_response
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Outcome, Status
 
@@ -28,8 +28,7 @@ SOURCE = "portal-api"
 
 
 def problem(http_status: int, code: str, reason: str, dead_letter_id: str | None = None) -> JSONResponse:
-    body = Problem(code=code, reason=reason, dead_letter_id=dead_letter_id)
-    return JSONResponse(status_code=http_status, content=body.model_dump(mode="json"))
+    return problem_response(problem_of(http_status, code, reason, dead_letter_id))
 
 
 def submit(engine: Engine, *, kind: str, key: str, payload: BaseModel, created_status: int) -> JSONResponse:

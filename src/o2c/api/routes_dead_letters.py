@@ -11,6 +11,10 @@ from fastapi.responses import JSONResponse
 from o2c.api import queries
 from o2c.api.deps import CallerDep, EngineDep, ResourceId
 from o2c.api.schemas import (
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    UNREADABLE,
     DeadLetterDetail,
     DeadLetterPublic,
     ReplayRequest,
@@ -23,12 +27,14 @@ from o2c.engine.runtime import Status
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
 
 
-@router.get("", response_model=list[DeadLetterPublic], summary="Open dead letters, oldest first")
+@router.get("", response_model=list[DeadLetterPublic], responses=UNAVAILABLE,
+            summary="Open dead letters, oldest first")
 def list_dead_letters(engine: EngineDep, caller: CallerDep) -> list[DeadLetterPublic]:
     return [dead_letter_public(d) for d in queries.open_dead_letters(engine.store)]
 
 
-@router.get("/{dead_letter_id}", response_model=DeadLetterDetail, summary="One dead letter, with its body")
+@router.get("/{dead_letter_id}", response_model=DeadLetterDetail,
+            responses={**NOT_FOUND, **INVALID, **UNAVAILABLE}, summary="One dead letter, with its body")
 def get_dead_letter(dead_letter_id: ResourceId, engine: EngineDep, caller: CallerDep) -> DeadLetterDetail:
     found = queries.dead_letter(engine.store, dead_letter_id)
     if found is None:
@@ -41,7 +47,10 @@ def get_dead_letter(dead_letter_id: ResourceId, engine: EngineDep, caller: Calle
     response_model=ReplayResult,
     responses={
         409: {"model": ReplayResult, "description": "Failed again: parked under a new id."},
-        404: {"description": "No open dead letter with this id."},
+        **UNREADABLE,
+        404: {**NOT_FOUND[404], "description": "No open dead letter with this id."},
+        **INVALID,
+        **UNAVAILABLE,
     },
     summary="Apply a dead letter again",
 )

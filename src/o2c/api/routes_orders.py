@@ -17,7 +17,15 @@ from o2c.analytics.source import order_trace
 from o2c.api import queries
 from o2c.api.deps import CallerDep, EngineDep, IdempotencyKey, ResourceId
 from o2c.api.intake import submit
-from o2c.api.schemas import OrderAccepted, OrderPublic, Problem, order_public
+from o2c.api.schemas import (
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    OrderAccepted,
+    OrderPublic,
+    Problem,
+    order_public,
+)
 
 router = APIRouter(tags=["orders"])
 
@@ -27,13 +35,17 @@ OrderCreate = OrderIn
 HoldDecisionCreate = HoldDecisionIn
 
 _WRITE_ANSWERS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The Idempotency-Key header is missing."},
+    400: {"model": Problem, "description": "The Idempotency-Key header is missing, or the body is not "
+          "readable (not UTF-8 JSON)."},
     409: {
         "model": Problem,
         "description": "Not applied: dead-lettered (``dead_letter_id`` names it), "
         "or the Idempotency-Key was already used for another request.",
     },
+    **INVALID,
+    **UNAVAILABLE,
 }
+_READ_ANSWERS = {**NOT_FOUND, **INVALID, **UNAVAILABLE}
 
 
 @router.post(
@@ -73,7 +85,8 @@ def decide_hold(
     return submit(engine, kind="hold_decision", key=key, payload=decision, created_status=status.HTTP_200_OK)
 
 
-@router.get("/orders/{order_id}", response_model=OrderPublic, summary="An order's current state")
+@router.get("/orders/{order_id}", response_model=OrderPublic, responses=_READ_ANSWERS,
+            summary="An order's current state")
 def get_order(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> OrderPublic:
     found = queries.order(engine.store, order_id)
     if found is None:
@@ -81,7 +94,8 @@ def get_order(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> Ord
     return order_public(found)
 
 
-@router.get("/orders/{order_id}/trace", summary="Everything that happened to an order, with waits")
+@router.get("/orders/{order_id}/trace", responses=_READ_ANSWERS,
+            summary="Everything that happened to an order, with waits")
 def get_trace(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> dict[str, Any]:
     """The order's trace from the event log (steps, time in each status, holds, and
     the inbound messages that caused them)."""

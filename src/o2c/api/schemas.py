@@ -7,14 +7,19 @@ Every amount and quantity is a decimal string, every time ISO 8601 in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from o2c.domain.orders import Order
 from o2c.engine.ports import DeadLetter
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class _Out(BaseModel):
@@ -102,12 +107,58 @@ class OrderPublic(_Out):
 
 
 class Problem(_Out):
-    """Why a message was not applied; ``dead_letter_id`` names the parked message a
-    person can fix and replay (``POST /dead-letters/{id}/replay``)."""
+    """An error answer, as RFC 9457 problem details (``application/problem+json``).
 
+    ``code`` names the reason for machines (``CMD-INVALID``, ``NOT-FOUND``...), ``detail``
+    says it for people; ``reason`` repeats ``detail`` for clients written before it.
+    ``dead_letter_id`` names the parked message a person can fix and replay
+    (``POST /dead-letters/{id}/replay``)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
     code: str
     reason: str
     dead_letter_id: str | None = None
+
+
+def problem_of(status: int, code: str, detail: str, dead_letter_id: str | None = None) -> Problem:
+    return Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, code=code, reason=detail,
+                   dead_letter_id=dead_letter_id)
+
+
+def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=problem.status, content=problem.model_dump(mode="json"),
+                        media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+class FieldError(_Out):
+    field: str = Field(description="Where: a dotted path (``lines.0.quantity``), ``(body)`` for the body.")
+    message: str
+    type: str = Field(description="The kind of error, for machines (``missing``, ``string_too_long``...).")
+    loc: list[str | int]
+
+
+class InvalidRequest(_Out):
+    """A request that does not fit the schema: every bad field, and one sentence naming them."""
+
+    detail: list[FieldError]
+    message: str
+
+
+#: Error answers, by status, for the routes' ``responses=``; each route lists those it can give.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such resource."}}
+UNREADABLE: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not readable (not UTF-8 JSON)."}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": InvalidRequest, "description": "The request does not fit the schema: bad fields named."}
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": Problem, "description": "The database is unavailable; nothing was applied. "
+          "Retry after ``Retry-After`` seconds (a write with the same Idempotency-Key)."}
+}
 
 
 class DeadLetterPublic(_Out):
