@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
 
 import yaml
 
@@ -19,13 +18,10 @@ from o2c.adapters.canonical import translate
 from o2c.adapters.documents import Integrations
 from o2c.adapters.runtime_parts import SystemClock, UuidIds
 from o2c.engine.bus import MessageBus
-from o2c.engine.ports import Clock, Ids, UnitOfWork
+from o2c.engine.ports import Clock, Ids
 from o2c.engine.runtime import Runtime
 from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
-
-
-class Store(Protocol):
-    def unit_of_work(self) -> UnitOfWork: ...
+from o2c.store.port import Store
 
 
 class SettingsError(ValueError):
@@ -66,7 +62,7 @@ def resolve_db_url(db: str | None) -> str:
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
-def open_store(url: str) -> Any:
+def open_store(url: str) -> Store:
     if url == "memory":
         from o2c.store.memory import MemoryStore
 
@@ -93,7 +89,7 @@ def database_error(e: BaseException, url: str | None) -> str:
 
 @dataclass
 class App:
-    store: Any
+    store: Store
     runtime: Runtime
     bus: MessageBus
     clock: Clock
@@ -102,15 +98,13 @@ class App:
     url: str  # for people to read: any password masked
 
     def close(self) -> None:
-        dispose = getattr(self.store, "dispose", None)
-        if dispose is not None:
-            dispose()
+        self.store.dispose()
 
 
 def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | None = None,
               policies: Sequence[Policy] | None = None,
               recorded_clock: Callable[[], datetime] | None = None,
-              store: Any = None, integrations: Integrations | None = None) -> App:
+              store: Store | None = None, integrations: Integrations | None = None) -> App:
     """Wire a runtime over ``db``. ``integrations`` (the sources' configuration) renders what
     o2c sends for their channels, in the transaction that decides it: X12 855/940/856/810 for
     the trading partners set up for them, and 997s numbered per partner; without it the

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -53,7 +53,7 @@ def hidden(url: str) -> str:
     return masked_url(url)
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     from o2c.store.database import mask_secrets
 
     err.print(f"[bold red]error:[/] {mask_secrets(message, *_urls)}")
@@ -439,10 +439,11 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
 def verify(db: DbOpt = None) -> None:
     """Replay the event log into a scratch database and check the read models match it."""
     with opened(db) as a:
-        if not hasattr(a.store, "engine"):
-            fail("verify needs a SQL database (--db)")
         from o2c.store.maintenance import verify_read_models
+        from o2c.store.sql import SqlStore
 
+        if not isinstance(a.store, SqlStore):
+            fail("verify needs a SQL database (--db)")
         result = verify_read_models(a.store)
         counts = ", ".join(f"{n:,} {name}" for name, n in result.compared.items())
         if result.ok:

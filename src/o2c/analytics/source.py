@@ -15,27 +15,25 @@ from o2c.adapters.raw import raw_part
 from o2c.analytics.kpis import KpiReport, compute_kpis
 from o2c.analytics.trace import InboundSummary, Trace, build_trace
 from o2c.domain.events import Envelope
+from o2c.store.memory import as_memory_store
+from o2c.store.port import Store
 
 
-def _is_sql(store: Any) -> bool:
-    return hasattr(store, "engine")
-
-
-def events(store: Any) -> Iterator[Envelope]:
+def events(store: Store) -> Iterator[Envelope]:
     """The whole log in order, streamed."""
     with store.unit_of_work() as uow:
         yield from uow.events.all()
 
 
-def inbound_counts(store: Any) -> tuple[dict[str, int], dict[str, int]]:
+def inbound_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
     """Inbound messages and dead-lettered inbound messages, per source system
     (documents and the messages split out of them alike)."""
-    if _is_sql(store):
+    if (engine := store.sql_engine) is not None:
         from sqlalchemy import func, select
 
         from o2c.store.tables import dead_letters, inbox
 
-        with store.engine.connect() as c:
+        with engine.connect() as c:
             inbound = dict(
                 c.execute(select(inbox.c.source, func.count()).group_by(inbox.c.source)).tuples().all()
             )
@@ -52,9 +50,10 @@ def inbound_counts(store: Any) -> tuple[dict[str, int], dict[str, int]]:
                 select(func.count()).select_from(dead_letters).where(dead_letters.c.source == "o2c.engine")
             ).scalar_one()
     else:
-        inbound = dict(Counter(k[0] for k in store.inbox))
-        dead = dict(Counter(k[0] for k, row in store.inbox.items() if row["status"] == "dead_lettered"))
-        engine_dead = sum(1 for d in store.dead_letters.values() if d.source == "o2c.engine")
+        mem = as_memory_store(store)
+        inbound = dict(Counter(k[0] for k in mem.inbox))
+        dead = dict(Counter(k[0] for k, row in mem.inbox.items() if row["status"] == "dead_lettered"))
+        engine_dead = sum(1 for d in mem.dead_letters.values() if d.source == "o2c.engine")
     if engine_dead:
         dead["o2c.engine"] = engine_dead
     return _by_system(inbound), _by_system(dead)
@@ -70,29 +69,30 @@ def _by_system(counts: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def _inbox_rows(store: Any, keys: Iterable[tuple[str, str]]) -> list[tuple[Any, ...]]:
+def _inbox_rows(store: Store, keys: Iterable[tuple[str, str]]) -> list[tuple[Any, ...]]:
     """(source, id, kind, received_at, body, document) of the inbox rows with these keys."""
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return []
-    if _is_sql(store):
+    if (engine := store.sql_engine) is not None:
         from sqlalchemy import select, tuple_
 
         from o2c.store.tables import inbox
 
         cols = (inbox.c.source, inbox.c.source_message_id, inbox.c.kind, inbox.c.received_at, inbox.c.body,
                 inbox.c.document)
-        with store.engine.connect() as c:
+        with engine.connect() as c:
             return [tuple(r) for r in c.execute(
                 select(*cols).where(tuple_(inbox.c.source, inbox.c.source_message_id).in_(wanted)))]
+    mem = as_memory_store(store)
     return [
         (s, i, m.kind, m.received_at, m.body, m.document)
         for (s, i) in wanted
-        if (row := store.inbox.get((s, i))) and (m := row["message"])
+        if (row := mem.inbox.get((s, i))) and (m := row["message"])
     ]
 
 
-def inbound_summaries(store: Any, keys: Iterable[str]) -> dict[str, InboundSummary]:
+def inbound_summaries(store: Store, keys: Iterable[str]) -> dict[str, InboundSummary]:
     """The inbound messages behind the given causation ids (``source:id``), each
     with the part of the raw document (X12 set, CSV rows, JSON events) it came from.
 
@@ -122,7 +122,7 @@ def _document_key(document: str) -> tuple[str, str]:
     return source, mid
 
 
-def order_trace(store: Any, order_id: str, as_of: datetime | None = None) -> Trace | None:
+def order_trace(store: Store, order_id: str, as_of: datetime | None = None) -> Trace | None:
     with store.unit_of_work() as uow:
         envs = uow.events.for_correlation(order_id)
     if not envs:
@@ -131,22 +131,23 @@ def order_trace(store: Any, order_id: str, as_of: datetime | None = None) -> Tra
     return build_trace(envs, inbound, as_of=as_of)
 
 
-def entity_zones(store: Any) -> dict[str, str]:
+def entity_zones(store: Store) -> dict[str, str]:
     """Each legal entity's zone: where its business dates (invoice, due) fall."""
-    if _is_sql(store):
+    engine = store.sql_engine
+    if engine is not None:
         from sqlalchemy import select
 
         from o2c.domain.master import LegalEntity
         from o2c.store.codec import load
         from o2c.store.tables import legal_entities
 
-        with store.engine.connect() as c:
+        with engine.connect() as c:
             rows = c.execute(select(legal_entities.c.doc)).scalars().all()
         return {e.entity_id: e.timezone for e in (load(LegalEntity, doc) for doc in rows)}
-    return {k: e.timezone for k, e in store.legal_entities.items()}
+    return {k: e.timezone for k, e in as_memory_store(store).legal_entities.items()}
 
 
-def kpi_report(store: Any, start: datetime, end: datetime) -> KpiReport:
+def kpi_report(store: Store, start: datetime, end: datetime) -> KpiReport:
     inbound, dead = inbound_counts(store)
     return compute_kpis(
         events(store), period_start=start, period_end=end, inbound=inbound, dead_lettered=dead,
@@ -154,16 +155,17 @@ def kpi_report(store: Any, start: datetime, end: datetime) -> KpiReport:
     )
 
 
-def log_span(store: Any) -> tuple[datetime, datetime] | None:
+def log_span(store: Store) -> tuple[datetime, datetime] | None:
     """First and last business time in the log."""
-    if _is_sql(store):
+    if (engine := store.sql_engine) is not None:
         from sqlalchemy import func, select
 
         from o2c.store.tables import events as t
 
-        with store.engine.connect() as c:
+        with engine.connect() as c:
             lo, hi = c.execute(select(func.min(t.c.occurred_at), func.max(t.c.occurred_at))).one()
         return (lo, hi) if lo is not None else None
-    if not store.events:
+    mem = as_memory_store(store)
+    if not mem.events:
         return None
-    return store.events[0].occurred_at, store.events[-1].occurred_at
+    return mem.events[0].occurred_at, mem.events[-1].occurred_at

@@ -11,12 +11,13 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request, status
 
 from o2c.bootstrap import App
 from o2c.engine.runtime import Splitter
+from o2c.store.port import Store
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,7 +46,7 @@ class Engine:
     def __init__(self, app: App, splitters: Mapping[str, Splitter] | None = None) -> None:
         self.app = app
         self.splitters = dict(splitters or {})  # document kind -> splitter, for replaying files
-        self._gate: Any = threading.Lock() if not hasattr(app.store, "engine") else None
+        self._gate = None if app.store.supports_concurrent_writers else threading.Lock()
 
     @contextmanager
     def writing(self) -> Iterator[App]:
@@ -53,7 +54,7 @@ class Engine:
             yield self.app
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.app.store
 
 

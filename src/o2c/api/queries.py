@@ -8,10 +8,11 @@ works on the in-memory and the SQL store alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from o2c.domain.orders import Order
 from o2c.engine.ports import DeadLetter
+from o2c.store.memory import as_memory_store
+from o2c.store.port import Store
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,13 +25,13 @@ class InboxRecord:
     correlation_id: str | None
 
 
-def inbox_record(store: Any, source: str, source_message_id: str) -> InboxRecord | None:
-    if hasattr(store, "engine"):
+def inbox_record(store: Store, source: str, source_message_id: str) -> InboxRecord | None:
+    if (engine := store.sql_engine) is not None:
         from sqlalchemy import select
 
         from o2c.store.tables import inbox
 
-        with store.engine.connect() as c:
+        with engine.connect() as c:
             row = c.execute(
                 select(inbox.c.kind, inbox.c.body, inbox.c.status, inbox.c.correlation_id).where(
                     inbox.c.source == source, inbox.c.source_message_id == source_message_id
@@ -41,7 +42,7 @@ def inbox_record(store: Any, source: str, source_message_id: str) -> InboxRecord
             if row is None
             else InboxRecord(kind=row[0], body=row[1], status=row[2], correlation_id=row[3])
         )
-    found = store.inbox.get((source, source_message_id))
+    found = as_memory_store(store).inbox.get((source, source_message_id))
     if found is None:
         return None
     m = found["message"]
@@ -50,22 +51,22 @@ def inbox_record(store: Any, source: str, source_message_id: str) -> InboxRecord
     )
 
 
-def order(store: Any, order_id: str) -> Order | None:
+def order(store: Store, order_id: str) -> Order | None:
     with store.unit_of_work() as uow:
         return uow.orders.get(order_id)
 
 
-def dead_letter(store: Any, dead_letter_id: str) -> DeadLetter | None:
+def dead_letter(store: Store, dead_letter_id: str) -> DeadLetter | None:
     with store.unit_of_work() as uow:
         return uow.dead_letters.get(dead_letter_id)
 
 
-def open_dead_letters(store: Any) -> list[DeadLetter]:
+def open_dead_letters(store: Store) -> list[DeadLetter]:
     with store.unit_of_work() as uow:
         return uow.dead_letters.open()
 
 
-def latest_dead_letter(store: Any, source: str, source_message_id: str) -> DeadLetter | None:
+def latest_dead_letter(store: Store, source: str, source_message_id: str) -> DeadLetter | None:
     """The open dead letter of one inbound message (a replay that failed parks it again,
     under a new id: the newest open one is the one to act on)."""
     mine = [

@@ -256,10 +256,35 @@ class Sequences(Protocol):
     def next_id(self, name: str) -> int: ...
 
 
-class Prefetching(Protocol):
-    """Optional on a unit of work: load what a batch is about to read in a
-    few queries instead of one per message. Purely an optimisation; reads
-    answer the same with or without it."""
+class UnitOfWork(Protocol):
+    """One atomic transaction over every port. The ports are read-only members
+    so that a store may hand out its own richer types for them."""
+
+    @property
+    def master(self) -> MasterData: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def stock(self) -> StockRepository: ...
+    @property
+    def events(self) -> EventLog: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def dead_letters(self) -> DeadLetters: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def sequences(self) -> Sequences: ...
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object, /) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
 
     def prefetch(
         self,
@@ -269,24 +294,8 @@ class Prefetching(Protocol):
         accounts: Iterable[str] = (),
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
-    ) -> None: ...
-
-
-class UnitOfWork(Protocol):
-    """One atomic transaction over every port."""
-
-    master: MasterData
-    orders: OrderRepository
-    invoices: InvoiceRepository
-    accounts: AccountRepository
-    stock: StockRepository
-    events: EventLog
-    inbox: Inbox
-    dead_letters: DeadLetters
-    outbox: Outbox
-    sequences: Sequences
-
-    def __enter__(self) -> UnitOfWork: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
+    ) -> None:
+        """Load what a batch is about to read in a few queries instead of one
+        per message. Purely an optimisation (a store may do nothing): reads
+        answer the same with or without it."""
+        ...

@@ -172,10 +172,9 @@ class Runtime:
                     for i, m in enumerate(messages):
                         if i not in translated and inbox_key(m) not in seen:
                             translated[i] = self._translate(m)
-                    prefetch = getattr(uow, "prefetch", None)
-                    if prefetch is not None and len(messages) > 1:
+                    if len(messages) > 1:
                         commands = (c for c in translated.values() if isinstance(c, cmd.Command))
-                        prefetch(**prefetch_keys(commands))
+                        uow.prefetch(**prefetch_keys(commands))
                     out = [self._one(uow, m, seen, translated.get(i)) for i, m in enumerate(messages)]
                     if finish is not None:
                         finish(uow)

@@ -48,6 +48,25 @@ class MemoryStore:
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
+    @property
+    def sql_engine(self) -> None:
+        return None
+
+    @property
+    def supports_concurrent_writers(self) -> bool:
+        return False  # plain dicts: a commit is not atomic across threads
+
+    def dispose(self) -> None:
+        """Nothing is held open."""
+
+
+def as_memory_store(store: object) -> MemoryStore:
+    """A store without SQL, as the memory store it must be, for reads the ports
+    do not offer (see ``o2c.store.port.Store.sql_engine``)."""
+    if isinstance(store, MemoryStore):
+        return store
+    raise TypeError(f"{type(store).__name__} has neither a SQL engine nor in-memory tables")
+
 
 class _Master:
     def __init__(self, s: MemoryStore) -> None:

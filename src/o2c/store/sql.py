@@ -96,6 +96,14 @@ class SqlStore:
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
 
+    @property
+    def sql_engine(self) -> Engine:
+        return self.engine
+
+    @property
+    def supports_concurrent_writers(self) -> bool:
+        return True  # transactions isolate writers; the runtime retries conflicts
+
     def now(self) -> datetime:
         return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
