@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar
 
 from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
@@ -24,6 +24,23 @@ from o2c.domain.receivables import Account
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
 
 _StockKey = tuple[str, str, str]
+_A = TypeVar("_A")
+
+
+class InboxRow(TypedDict):
+    """An inbound message as the memory store holds it (the SQL store's ``inbox`` row)."""
+
+    message: InboundMessage
+    status: str
+    correlation_id: str | None
+
+
+class OutboxRow(TypedDict):
+    kind: str
+    destination: str
+    correlation_id: str
+    payload: dict[str, Any]
+    sent_at: datetime | None
 
 
 @dataclass
@@ -40,9 +57,9 @@ class MemoryStore:
     accounts: dict[str, Account] = field(default_factory=dict)
     stock: dict[_StockKey, StockPosition] = field(default_factory=dict)
     events: list[Envelope] = field(default_factory=list)
-    inbox: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    inbox: dict[tuple[str, str], InboxRow] = field(default_factory=dict)
     dead_letters: dict[str, DeadLetter] = field(default_factory=dict)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
@@ -113,14 +130,14 @@ class _Master:
         self.s.agreements[a.agreement_id] = a
 
 
-class _Aggregates:
+class _Aggregates(Generic[_A]):
     """Identity map over one dict of the store, copy-on-read, published at commit."""
 
-    def __init__(self, committed: dict[str, Any]) -> None:
+    def __init__(self, committed: dict[str, _A]) -> None:
         self.committed = committed
-        self.live: dict[str, Any] = {}
+        self.live: dict[str, _A] = {}
 
-    def get(self, key: str) -> Any:
+    def _get(self, key: str) -> _A | None:
         if key in self.live:
             return self.live[key]
         obj = self.committed.get(key)
@@ -130,19 +147,19 @@ class _Aggregates:
         self.live[key] = obj
         return obj
 
-    def add(self, key: str, obj: Any) -> None:
+    def _put(self, key: str, obj: _A) -> None:
         self.live[key] = obj
 
     def publish(self) -> None:
         self.committed.update(self.live)
 
 
-class _Orders(_Aggregates):
+class _Orders(_Aggregates[Order]):
     def get(self, order_id: str) -> Order | None:
-        return super().get(order_id)  # type: ignore[no-any-return]
+        return self._get(order_id)
 
-    def add(self, order: Order) -> None:  # type: ignore[override]
-        super().add(order.order_id, order)
+    def add(self, order: Order) -> None:
+        self._put(order.order_id, order)
 
     def _all(self) -> Iterable[Order]:
         merged = dict(self.committed)
@@ -163,20 +180,20 @@ class _Orders(_Aggregates):
         )
 
 
-class _Invoices(_Aggregates):
+class _Invoices(_Aggregates[Invoice]):
     def get(self, invoice_id: str) -> Invoice | None:
-        return super().get(invoice_id)  # type: ignore[no-any-return]
+        return self._get(invoice_id)
 
-    def add(self, invoice: Invoice) -> None:  # type: ignore[override]
-        super().add(invoice.invoice_id, invoice)
+    def add(self, invoice: Invoice) -> None:
+        self._put(invoice.invoice_id, invoice)
 
 
-class _Accounts(_Aggregates):
+class _Accounts(_Aggregates[Account]):
     def get(self, customer_id: str) -> Account | None:
-        return super().get(customer_id)  # type: ignore[no-any-return]
+        return self._get(customer_id)
 
-    def add(self, account: Account) -> None:  # type: ignore[override]
-        super().add(account.customer_id, account)
+    def add(self, account: Account) -> None:
+        self._put(account.customer_id, account)
 
 
 class _Stock:
@@ -289,9 +306,9 @@ class _Events:
 
 
 class _Inbox:
-    def __init__(self, committed: dict[tuple[str, str], dict[str, Any]]) -> None:
+    def __init__(self, committed: dict[tuple[str, str], InboxRow]) -> None:
         self.committed = committed
-        self.pending: dict[tuple[str, str], dict[str, Any]] = {}
+        self.pending: dict[tuple[str, str], InboxRow] = {}
 
     def seen(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         return {k for k in keys if k in self.committed or k in self.pending}
@@ -313,7 +330,7 @@ class _Inbox:
 
     def status(self, source: str, source_message_id: str) -> str | None:
         row = self.pending.get((source, source_message_id)) or self.committed.get((source, source_message_id))
-        return None if row is None else str(row["status"])
+        return None if row is None else row["status"]
 
     def unfinished(self) -> list[InboundMessage]:
         rows = {**self.committed, **self.pending}.values()
@@ -348,9 +365,9 @@ class _DeadLetters:
 
 
 class _Outbox:
-    def __init__(self, committed: list[dict[str, Any]]) -> None:
+    def __init__(self, committed: list[OutboxRow]) -> None:
         self.committed = committed
-        self.staged: list[dict[str, Any]] = []
+        self.staged: list[OutboxRow] = []
         self.sent: dict[int, datetime] = {}
 
     def put(self, kind: str, destination: str, correlation_id: str, payload: dict[str, Any]) -> None:
@@ -406,9 +423,9 @@ class MemoryUnitOfWork:
     def _begin(self) -> None:
         s = self.store
         self.master = _Master(s)
-        self.orders = _Orders(s.orders)  # type: ignore[arg-type]
-        self.invoices = _Invoices(s.invoices)  # type: ignore[arg-type]
-        self.accounts = _Accounts(s.accounts)  # type: ignore[arg-type]
+        self.orders = _Orders(s.orders)
+        self.invoices = _Invoices(s.invoices)
+        self.accounts = _Accounts(s.accounts)
         self.stock = _Stock(s.stock)
         self.events = _Events(s.events)
         self.inbox = _Inbox(s.inbox)

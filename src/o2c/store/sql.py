@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import URL, Connection, Engine
 
-from o2c.engine.ports import Clock
+from o2c.engine.ports import Clock, ConcurrencyConflict
 from o2c.store.database import default_sqlite_url, make_engine, upgrade
 from o2c.store.failures import classify
 from o2c.store.sql_master import SharedMasterCache, SqlMasterData
@@ -36,7 +36,6 @@ from o2c.store.sql_messages import (
 from o2c.store.sql_raw import InsertSql, RawSql
 from o2c.store.sql_repos import (
     AggregateCache,
-    ConcurrencyConflict,
     SqlAccounts,
     SqlInvoices,
     SqlOrders,
