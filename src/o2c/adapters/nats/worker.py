@@ -11,17 +11,23 @@ from nats.aio.client import Client
 
 from o2c.adapters.nats.inbound import NatsInbound
 from o2c.adapters.nats.outbox import NatsOutbox
+from o2c.engine.ports import Clock, UnitOfWork
 from o2c.engine.runtime import Runtime
+
+
+class _Units(Protocol):
+    def unit_of_work(self) -> UnitOfWork: ...
 
 
 class WorkerApp(Protocol):
     """What the worker needs of ``o2c.bootstrap.App``."""
 
-    store: Any
-    runtime: Runtime
-
     @property
-    def clock(self) -> Any: ...
+    def store(self) -> _Units: ...
+    @property
+    def runtime(self) -> Runtime: ...
+    @property
+    def clock(self) -> Clock: ...
 
 
 async def run_worker(

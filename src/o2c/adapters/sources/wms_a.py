@@ -121,6 +121,7 @@ def _one(r: EventReader, config: WmsAConfig, message_id: str, received_at: datet
             "an ISO 8601 time with an offset (2026-01-05T14:03:00Z)",
             r.get("time"),
         )
+    body: dict[str, Any]  # JSON-shaped: what the canonical message carries
     if meaning is Meaning.SHIPPED:
         kind, body = (
             "shipment",
