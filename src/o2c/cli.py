@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +16,12 @@ from rich.console import Console
 from o2c import render
 from o2c.bootstrap import App, SettingsError, bootstrap
 from o2c.engine.errors import TransientFailure
+
+if TYPE_CHECKING:  # commands import what they use when they run, to start fast
+    from o2c.adapters.documents import Integrations
+    from o2c.engine.ports import DeadLetter
+    from o2c.engine.runtime import Outcome
+    from o2c.sim.run import SimStats
 
 # No local variables in tracebacks: they would show database and NATS URLs with their passwords.
 app = typer.Typer(
@@ -61,7 +67,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 @contextmanager
-def opened(db: str | None, integrations: Any = None) -> Iterator[App]:
+def opened(db: str | None, integrations: Integrations | None = None) -> Iterator[App]:
     """The app over ``db``; with ``integrations``, what it sends is rendered for the
     configured channels (X12 for trading partners). A database error on the way is
     reported as one sentence, password masked, not as a traceback."""
@@ -147,7 +153,7 @@ def demo(
     ) as bar:
         task = bar.add_task("days", total=days, msgs=0, orders=0)
 
-        def progress(day: int, stats: Any) -> None:
+        def progress(day: int, stats: SimStats) -> None:
             bar.update(task, completed=day, msgs=stats.messages, orders=stats.orders_sent)
 
         try:
@@ -188,11 +194,11 @@ def demo(
         application.close()
 
 
-def _stats(stats: Any) -> dict[str, Any]:
+def _stats(stats: SimStats) -> dict[str, Any]:
     return {k: getattr(stats, k) for k in stats.__slots__}
 
 
-def _open_letters(a: App) -> list[Any]:
+def _open_letters(a: App) -> list[DeadLetter]:
     with a.store.unit_of_work() as uow:
         return uow.dead_letters.open()
 
@@ -276,7 +282,7 @@ def kpis(
             render.kpis(console, report)
 
 
-def _integrations(path: Path | None) -> Any:
+def _integrations(path: Path | None) -> Integrations:
     """The integration configuration (X12 partners, CSV mappings, WMS and carrier
     dialects) from a YAML file; none configured without one."""
     import yaml
@@ -349,7 +355,7 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
             raise typer.Exit(1)
 
 
-def _print_document(name: str, head: Any, outs: list[Any]) -> bool:
+def _print_document(name: str, head: Outcome, outs: list[Outcome]) -> bool:
     """What became of one document and its parts; True if anything was parked."""
     if head.status.value == "dead_lettered":
         console.print(f"[red]{name}: parked as {head.dead_letter_id}[/]: {head.code}: {head.reason}")
@@ -514,4 +520,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

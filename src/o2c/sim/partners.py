@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: the 3PL running Reno: it ships what the 940s o2c sends it say, answers each with a 945, and
 #: sends its own count of the warehouse every night in an 846
-THIRD_PARTY = {"partner_id": "sierra-3pl", "isa_qualifier": "ZZ", "isa_id": "SIERRA3PL",
+THIRD_PARTY: dict[str, Any] = {"partner_id": "sierra-3pl", "isa_qualifier": "ZZ", "isa_id": "SIERRA3PL",
                "our_isa_id": "NORTHWINDDIST", "legal_entity_id": "US01", "warehouse_id": "WH-RENO",
                "inbound": ["945", "846"], "outbound": ["940", "997"], "product_qualifiers": ["VN"],
                "timezone": "America/Los_Angeles"}
@@ -45,7 +45,7 @@ CARRIERS = ("UPS", "FedEx Freight", "Estes", "Purolator")
 X12_CARRIER = "Estes"
 
 
-CARRIER_PARTNER = {"partner_id": "estes", "isa_qualifier": "02", "isa_id": "EXLA",
+CARRIER_PARTNER: dict[str, Any] = {"partner_id": "estes", "isa_qualifier": "02", "isa_id": "EXLA",
                    "our_isa_id": "NORTHWINDDIST", "legal_entity_id": "US01", "inbound": ["214"],
                    "timezone": "America/Chicago"}
 
