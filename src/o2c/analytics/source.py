@@ -34,18 +34,12 @@ def inbound_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
         from o2c.store.tables import dead_letters, inbox
 
         with engine.connect() as c:
-            inbound = dict(
-                c.execute(select(inbox.c.source, func.count()).group_by(inbox.c.source)).tuples().all()
-            )
-            dead = dict(
-                c.execute(
-                    select(inbox.c.source, func.count())
-                    .where(inbox.c.status == "dead_lettered")
-                    .group_by(inbox.c.source)
-                )
-                .tuples()
-                .all()
-            )
+            inbound = {source: n for source, n in
+                       c.execute(select(inbox.c.source, func.count()).group_by(inbox.c.source))}
+            dead = {source: n for source, n in c.execute(
+                select(inbox.c.source, func.count())
+                .where(inbox.c.status == "dead_lettered")
+                .group_by(inbox.c.source))}
             engine_dead = c.execute(
                 select(func.count()).select_from(dead_letters).where(dead_letters.c.source == "o2c.engine")
             ).scalar_one()

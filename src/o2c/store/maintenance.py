@@ -50,7 +50,7 @@ def _rows(store: SqlStore, table: Any) -> list[dict[str, Any]]:
 def _docs(store: SqlStore, name: str) -> dict[str, str]:
     table, key = _DOCS[name]
     with store.engine.connect() as c:
-        return dict(c.execute(select(table.c[key], table.c.doc)).tuples().all())
+        return {k: doc for k, doc in c.execute(select(table.c[key], table.c.doc))}
 
 
 def _stock(store: SqlStore) -> dict[tuple[str, str, str], tuple[Any, Any]]:
