@@ -19,6 +19,12 @@ from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
 
 
+def _reading(engine: Any) -> Any:
+    from o2c.store.database import reading  # SQLAlchemy only when there is SQL
+
+    return reading(engine)
+
+
 def events(store: Store) -> Iterator[Envelope]:
     """The whole log in order, streamed."""
     with store.unit_of_work() as uow:
@@ -33,7 +39,7 @@ def inbound_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
 
         from o2c.store.tables import dead_letters, inbox
 
-        with engine.connect() as c:
+        with _reading(engine) as c:
             inbound = {source: n for source, n in
                        c.execute(select(inbox.c.source, func.count()).group_by(inbox.c.source))}
             dead = {source: n for source, n in c.execute(
@@ -75,7 +81,7 @@ def _inbox_rows(store: Store, keys: Iterable[tuple[str, str]]) -> list[tuple[Any
 
         cols = (inbox.c.source, inbox.c.source_message_id, inbox.c.kind, inbox.c.received_at, inbox.c.body,
                 inbox.c.document)
-        with engine.connect() as c:
+        with _reading(engine) as c:
             return [tuple(r) for r in c.execute(
                 select(*cols).where(tuple_(inbox.c.source, inbox.c.source_message_id).in_(wanted)))]
     mem = as_memory_store(store)
@@ -135,7 +141,7 @@ def entity_zones(store: Store) -> dict[str, str]:
         from o2c.store.codec import load
         from o2c.store.tables import legal_entities
 
-        with engine.connect() as c:
+        with _reading(engine) as c:
             rows = c.execute(select(legal_entities.c.doc)).scalars().all()
         return {e.entity_id: e.timezone for e in (load(LegalEntity, doc) for doc in rows)}
     return {k: e.timezone for k, e in as_memory_store(store).legal_entities.items()}
@@ -156,7 +162,7 @@ def log_span(store: Store) -> tuple[datetime, datetime] | None:
 
         from o2c.store.tables import events as t
 
-        with engine.connect() as c:
+        with _reading(engine) as c:
             lo, hi = c.execute(select(func.min(t.c.occurred_at), func.max(t.c.occurred_at))).one()
         return (lo, hi) if lo is not None else None
     mem = as_memory_store(store)

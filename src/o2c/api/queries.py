@@ -1,6 +1,7 @@
 """Read-only queries the routes need, each in its own short unit of work.
 
-The inbox lookup is not on the ``Inbox`` port (the engine never needs it), so
+Reads on a SQL store go through :func:`o2c.store.database.reading`, so they never wait
+for a writer. The inbox lookup is not on the ``Inbox`` port (the engine never needs it), so
 it reads the store directly, the way :mod:`o2c.analytics.source` does, and
 works on the in-memory and the SQL store alike.
 """
@@ -29,9 +30,10 @@ def inbox_record(store: Store, source: str, source_message_id: str) -> InboxReco
     if (engine := store.sql_engine) is not None:
         from sqlalchemy import select
 
+        from o2c.store.database import reading
         from o2c.store.tables import inbox
 
-        with engine.connect() as c:
+        with reading(engine) as c:
             row = c.execute(
                 select(inbox.c.kind, inbox.c.body, inbox.c.status, inbox.c.correlation_id).where(
                     inbox.c.source == source, inbox.c.source_message_id == source_message_id
@@ -52,6 +54,18 @@ def inbox_record(store: Store, source: str, source_message_id: str) -> InboxReco
 
 
 def order(store: Store, order_id: str) -> Order | None:
+    """The order as last committed. On SQL it is read without a unit of work, which on SQLite
+    would wait for the write lock, as long as the writer applies an order of 10,000 lines."""
+    if (engine := store.sql_engine) is not None:
+        from sqlalchemy import select
+
+        from o2c.store.codec import load
+        from o2c.store.database import reading
+        from o2c.store.tables import orders
+
+        with reading(engine) as c:
+            doc = c.execute(select(orders.c.doc).where(orders.c.order_id == order_id)).scalar_one_or_none()
+        return None if doc is None else load(Order, doc)
     with store.unit_of_work() as uow:
         return uow.orders.get(order_id)
 

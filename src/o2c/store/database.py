@@ -90,8 +90,20 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: The execution option of a connection that only reads (see :func:`reading`).
+READ_ONLY = "o2c_read_only"
+
+
 def _sqlite_on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A reader needs no write lock: in WAL a deferred transaction reads a snapshot while the
+    # writer works, where BEGIN IMMEDIATE would wait for it (as long as a big order takes).
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for queries that only read: on SQLite it never waits for a writer, so an
+    API read answers while a big order is being applied (PostgreSQL readers never wait)."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
