@@ -6,9 +6,10 @@ Nothing here runs at import time; callers build what they need.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import yaml
 
 from o2c.adapters.canonical import translate
 from o2c.adapters.documents import Integrations
+from o2c.adapters.limits import Limits
 from o2c.adapters.runtime_parts import SystemClock, UuidIds
 from o2c.engine.bus import MessageBus
 from o2c.engine.ports import Clock, Ids
@@ -62,6 +64,36 @@ def resolve_db_url(db: str | None) -> str:
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
+_LIMITS = {  # field: (option, environment variable)
+    "max_body_bytes": ("--max-body-bytes", "O2C_MAX_BODY_BYTES"),
+    "max_lines_per_order": ("--max-lines-per-order", "O2C_MAX_LINES_PER_ORDER"),
+}
+
+
+def resolve_limits(*, max_body_bytes: int | None = None, max_lines_per_order: int | None = None,
+                   env: Mapping[str, str] | None = None) -> Limits:
+    """The limits from the options given, else their ``O2C_*`` environment variables, else the
+    defaults (see :mod:`o2c.adapters.limits`); a value that cannot work is a SettingsError naming
+    where it came from."""
+    env = os.environ if env is None else env
+    given: dict[str, int | None] = {"max_body_bytes": max_body_bytes,
+                                    "max_lines_per_order": max_lines_per_order}
+    values: dict[str, int] = {}
+    for name, (option, var) in _LIMITS.items():
+        value, where = given[name], option
+        if value is None and env.get(var, "").strip():
+            text, where = env[var].strip().replace("_", ""), var
+            if not text.isdigit():
+                raise SettingsError(f"{var} must be a whole number of at least 1, not {env[var]!r}")
+            value = int(text)
+        if value is None:
+            continue
+        if value < 1:
+            raise SettingsError(f"{where} must be a whole number of at least 1, not {value}")
+        values[name] = value
+    return Limits(**values)
+
+
 def open_store(url: str) -> Store:
     if url == "memory":
         from o2c.store.memory import MemoryStore
@@ -96,6 +128,7 @@ class App:
     ids: Ids
     policies: PolicyRegistry
     url: str  # for people to read: any password masked
+    limits: Limits = field(default_factory=Limits)
 
     def close(self) -> None:
         self.store.dispose()
@@ -108,7 +141,8 @@ def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | N
     """Wire a runtime over ``db``. ``integrations`` (the sources' configuration) renders what
     o2c sends for their channels, in the transaction that decides it: X12 855/940/856/810 for
     the trading partners set up for them, and 997s numbered per partner; without it the
-    outbox holds the channel-neutral messages only."""
+    outbox holds the channel-neutral messages only. Its ``limits`` are the app's (the API's
+    body size, lines per order on every channel); without it the defaults hold."""
     url = resolve_db_url(db) if store is None else "given"
     clock = clock or SystemClock()
     ids = ids or UuidIds()
@@ -117,8 +151,10 @@ def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | N
     bus = MessageBus(clock=clock, ids=ids, policies=registry,
                      recorded_clock=recorded_clock or SystemClock().now,
                      renderers=integrations.renderers() if integrations is not None else ())
-    runtime = Runtime(uow_factory=store.unit_of_work, bus=bus, translate=translate, ids=ids)
+    limits = integrations.limits if integrations is not None else Limits()
+    runtime = Runtime(uow_factory=store.unit_of_work, bus=bus, ids=ids,
+                      translate=partial(translate, max_lines=limits.max_lines_per_order))
     from o2c.store.database import masked_url
 
     return App(store=store, runtime=runtime, bus=bus, clock=clock, ids=ids, policies=registry,
-               url=masked_url(url))
+               url=masked_url(url), limits=limits)

@@ -19,6 +19,7 @@ from o2c.engine.errors import TransientFailure
 
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
     from o2c.adapters.documents import Integrations
+    from o2c.adapters.limits import Limits
     from o2c.engine.ports import DeadLetter
     from o2c.engine.runtime import Outcome
     from o2c.sim.run import SimStats
@@ -282,9 +283,22 @@ def kpis(
             render.kpis(console, report)
 
 
-def _integrations(path: Path | None) -> Integrations:
+def _integrations(path: Path | None, limits: Limits | None = None) -> Integrations:
     """The integration configuration (X12 partners, CSV mappings, WMS and carrier
-    dialects) from a YAML file; none configured without one."""
+    dialects) from a YAML file, none configured without one; with ``limits``, else those
+    of the ``O2C_MAX_*`` environment variables."""
+    from dataclasses import replace
+
+    from o2c.bootstrap import resolve_limits
+
+    try:
+        limits = limits or resolve_limits()
+    except SettingsError as e:
+        fail(str(e))
+    return replace(_configured(path), limits=limits)
+
+
+def _configured(path: Path | None) -> Integrations:
     import yaml
 
     from o2c.adapters.documents import Integrations, IntegrationsError
@@ -394,17 +408,29 @@ def finish(db: DbOpt = None, config: ConfigOpt = None) -> None:
 def serve(db: DbOpt = None,
           host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-          config: ConfigOpt = None) -> None:
+          config: ConfigOpt = None,
+          max_body_bytes: Annotated[int | None, typer.Option(
+              help="Largest request body taken, in bytes; a bigger one is answered 413 "
+                   "(default: $O2C_MAX_BODY_BYTES or 10 MiB).")] = None,
+          max_lines_per_order: Annotated[int | None, typer.Option(
+              help="Most lines an order may have, on every channel "
+                   "(default: $O2C_MAX_LINES_PER_ORDER or 5000).")] = None) -> None:
     """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs.
     With --config, what o2c sends is also rendered for the configured channels (X12)."""
     import uvicorn
 
     from o2c.api.app import create_app
+    from o2c.bootstrap import resolve_limits
 
-    integrations = _integrations(config) if config else None
+    try:
+        limits = resolve_limits(max_body_bytes=max_body_bytes, max_lines_per_order=max_lines_per_order)
+    except SettingsError as e:
+        fail(str(e))
+    integrations = _integrations(config, limits)
     with opened(db, integrations) as a:
-        console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}")
-        splitters = integrations.splitters() if integrations is not None else None
+        console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}; requests up to "
+                      f"{limits.max_body_bytes:,} bytes, orders up to {limits.max_lines_per_order:,} lines")
+        splitters = integrations.splitters() if config else None
         uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
 
 

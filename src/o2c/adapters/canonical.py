@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from o2c.adapters.limits import too_many_lines
 from o2c.domain import events as ev
 from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES, minor_unit_problem
 from o2c.engine import commands as cmd
@@ -472,8 +473,12 @@ def explain(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def translate(m: InboundMessage) -> cmd.Command:
-    """Turn a canonical JSON message into a command, or raise InvalidMessage."""
+def translate(m: InboundMessage, *, max_lines: int | None = None) -> cmd.Command:
+    """Turn a canonical JSON message into a command, or raise InvalidMessage.
+
+    ``max_lines`` is the most lines an order may have (:class:`~o2c.adapters.limits.Limits`;
+    ``bootstrap`` binds the configured value), checked here rather than in ``OrderIn`` so that
+    it can be configured at run time."""
     model = KINDS.get(m.kind)
     if model is None:
         raise InvalidMessage(f"message kind {m.kind!r} is not known (known: {', '.join(KINDS)})")
@@ -481,4 +486,8 @@ def translate(m: InboundMessage) -> cmd.Command:
         parsed = model.model_validate_json(m.body)
     except ValidationError as e:
         raise InvalidMessage(f"{m.kind} {m.source_message_id} from {m.source}: {explain(e)}") from None
+    if max_lines is not None and model is OrderIn:
+        problem = too_many_lines(len(parsed.lines), max_lines)
+        if problem:
+            raise InvalidMessage(f"{m.kind} {m.source_message_id} from {m.source}: lines: {problem}")
     return parsed.command()  # type: ignore[no-any-return]

@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from o2c.adapters.limits import too_many_lines
 from o2c.engine.ports import InboundMessage
 
 __all__ = [
@@ -181,8 +182,10 @@ def read_csv_file(path: Path, mapping: CsvMapping, *, received_at: datetime) -> 
     return read_csv_orders(path.read_bytes(), mapping, file_name=path.name, received_at=received_at)
 
 
-def read_csv_orders(data: bytes, mapping: CsvMapping, *, file_name: str, received_at: datetime) -> CsvBatch:
-    """Turn a CSV file's bytes into canonical ``order`` messages (see the module doc)."""
+def read_csv_orders(data: bytes, mapping: CsvMapping, *, file_name: str, received_at: datetime,
+                    max_lines: int | None = None) -> CsvBatch:
+    """Turn a CSV file's bytes into canonical ``order`` messages (see the module doc); an
+    order of more than ``max_lines`` rows is held back whole, like one with a bad cell."""
     try:
         text = data.decode(mapping.encoding)
     except UnicodeDecodeError as e:
@@ -236,6 +239,8 @@ def read_csv_orders(data: bytes, mapping: CsvMapping, *, file_name: str, receive
         errors.extend(row.errors)
     messages, held = [], []
     for key, order in orders.items():
+        if max_lines is not None and (too_long := order.limit(file_name, max_lines)):
+            errors.append(too_long)
         if order.bad:
             held.append(key)
             rejects.append(CsvReject(rows=order.cells, errors=order.errors))
@@ -317,8 +322,21 @@ class _Order:
     cells: list[list[str]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     bad: bool = False
+    first_row: int = 0
+
+    def limit(self, file: str, max_lines: int) -> RowError | None:
+        """Hold the order back if it has more than ``max_lines`` rows; the error, if so."""
+        problem = too_many_lines(len(self.lines), max_lines)
+        if problem is None:
+            return None
+        error = RowError(file=file, row=self.first_row, column="(order)",
+                         expected=f"fewer rows: PO {self.po_number} has {problem}")
+        self.errors.append(error)
+        self.bad = True
+        return error
 
     def add(self, row: _Row) -> None:
+        self.first_row = self.first_row or row.row
         m = row.m
         quantity = row.number("quantity")
         if quantity is not None and quantity <= 0:

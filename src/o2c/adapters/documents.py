@@ -30,6 +30,7 @@ from o2c.adapters.csv_intake import CsvMapping, MappingError, read_csv_orders
 from o2c.adapters.edi.maps.intake import EdiSplitter
 from o2c.adapters.edi.maps.partners import PartnerConfigError, PartnerDirectory
 from o2c.adapters.edi.maps.sending import X12Renderer
+from o2c.adapters.limits import Limits
 from o2c.adapters.raw import (
     CARRIER,
     CSV_ORDERS,
@@ -140,8 +141,9 @@ class _BySource:
         return self.split(raw, entry)
 
 
-def _split_csv(raw: InboundMessage, mapping: CsvMapping) -> DocumentSplit:
-    batch = read_csv_orders(document_bytes(raw), mapping, file_name=_name(raw), received_at=raw.received_at)
+def _split_csv(raw: InboundMessage, mapping: CsvMapping, max_lines: int) -> DocumentSplit:
+    batch = read_csv_orders(document_bytes(raw), mapping, file_name=_name(raw), received_at=raw.received_at,
+                            max_lines=max_lines)
     rejects = tuple(
         _reject(
             raw,
@@ -194,13 +196,15 @@ def _split_wms_b(raw: InboundMessage, config: WmsBConfig) -> DocumentSplit:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Integrations:
-    """Every source's configuration: X12 partners, CSV mappings, WMS and carrier dialects."""
+    """Every source's configuration: X12 partners, CSV mappings, WMS and carrier dialects, and
+    the :class:`Limits` every channel holds (``bootstrap`` takes them from here too)."""
 
     partners: PartnerDirectory = field(default_factory=lambda: PartnerDirectory(()))
     csv: tuple[CsvMapping, ...] = ()
     wms_a: tuple[WmsAConfig, ...] = ()
     wms_b: tuple[WmsBConfig, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> Integrations:
@@ -246,9 +250,14 @@ class Integrations:
 
     def splitters(self) -> dict[str, Splitter]:
         """Document kind -> splitter, for ``Runtime.submit_document`` and ``Runtime.replay``."""
+        max_lines = self.limits.max_lines_per_order
+
+        def split_csv(raw: InboundMessage, mapping: CsvMapping) -> DocumentSplit:
+            return _split_csv(raw, mapping, max_lines)
+
         return {
-            X12: EdiSplitter(self.partners),
-            CSV_ORDERS: _BySource(CSV_ORDERS, {m.source: m for m in self.csv}, _split_csv),
+            X12: EdiSplitter(self.partners, max_lines=max_lines),
+            CSV_ORDERS: _BySource(CSV_ORDERS, {m.source: m for m in self.csv}, split_csv),
             WMS_A: _BySource(WMS_A, {c.source: c for c in self.wms_a}, _split_wms_a),
             WMS_B: _BySource(WMS_B, {c.source: c for c in self.wms_b}, _split_wms_b),
             CARRIER: _BySource(CARRIER, {c.source: c for c in self.carriers}, _split_carrier),

@@ -62,6 +62,7 @@ __all__ = [
 
 Mapper = Callable[..., MapResult]
 _ACKNOWLEDGMENT_SETS = frozenset({"997", "999"})
+_ORDERS = frozenset({"850"})  # the maps that take ``max_lines``
 INBOUND_MAPS: Mapping[str, Mapper] = MappingProxyType(
     {
         "850": map_850,
@@ -172,6 +173,7 @@ def read_interchange(
     ack_control_start: int = 1,
     encoding: str = "utf-8",
     lean: bool = False,
+    max_lines: int | None = None,
 ) -> InboundBatch:
     """Parse, identify, map and acknowledge every interchange in ``data``; never raises.
 
@@ -190,12 +192,15 @@ def read_interchange(
     error path is collected once the collector is back on), and on a large file the
     collections the parsed interchange would trigger, each walking all of it, cost more than
     the mapping.
+
+    ``max_lines`` is the most PO1 lines an 850 may have; a set with more is rejected in its 997
+    (AK304 4, loop over maximum) without its lines being read.
     """
     paused = gc.isenabled()
     if paused:
         gc.disable()
     try:
-        out = _Batch(directory, validate, ack_control_start)
+        out = _Batch(directory, validate, ack_control_start, max_lines)
         result = parse(data, encoding=encoding, on_set=out.early if lean else None)
         out.errors.extend(result.errors)
         for ic in result.interchanges:
@@ -232,8 +237,10 @@ _inbound_batch = fast_builder(InboundBatch)
 class _Batch:
     """Accumulates the batch; one method per envelope level."""
 
-    def __init__(self, directory: PartnerDirectory, validate: bool, ack_control: int) -> None:
+    def __init__(self, directory: PartnerDirectory, validate: bool, ack_control: int,
+                 max_lines: int | None = None) -> None:
         self.directory = directory
+        self.line_limit = {"max_lines": max_lines} if max_lines is not None else {}
         self.validate = validate
         self.ack_control = ack_control
         self.messages: list[CanonicalMessage] = []
@@ -383,7 +390,7 @@ class _Batch:
     def map_set(self, mapper: Mapper, ts: TransactionSet, partner: TradingPartner, version: str) -> MapResult:
         """Run one map under the no-raise contract, then hold its payloads to their models."""
         try:
-            r = mapper(ts, partner, version=version)
+            r = mapper(ts, partner, version=version, **(self.line_limit if ts.id in _ORDERS else {}))
         except Exception as exc:
             return _set_failure(
                 ts,

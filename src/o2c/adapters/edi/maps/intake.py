@@ -35,11 +35,12 @@ def raw_interchange(data: bytes, received_at: datetime, *, name: str = "") -> In
 class EdiSplitter:
     """``Runtime.submit_document``'s splitter for X12 interchanges."""
 
-    def __init__(self, directory: PartnerDirectory) -> None:
+    def __init__(self, directory: PartnerDirectory, *, max_lines: int | None = None) -> None:
         self.directory = directory
+        self.max_lines = max_lines  # PO1s an 850 may have (Limits.max_lines_per_order)
 
     def __call__(self, raw: InboundMessage) -> DocumentSplit:
-        batch = read_interchange(document_text(raw), self.directory, lean=True)
+        batch = read_interchange(document_text(raw), self.directory, lean=True, max_lines=self.max_lines)
         messages = tuple(
             InboundMessage(source=m.source, source_message_id=m.source_message_id, kind=m.kind,
                            received_at=raw.received_at, body=m.body())

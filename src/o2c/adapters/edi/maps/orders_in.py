@@ -13,7 +13,7 @@ from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from o2c.adapters.edi import Segment, TransactionSet
+from o2c.adapters.edi import ErrorCode, Segment, TransactionSet
 from o2c.adapters.edi.maps.order_common import (
     BUYER_ITEM,
     OrderHeader,
@@ -34,6 +34,7 @@ from o2c.adapters.edi.maps.reading import (
 )
 from o2c.adapters.edi.maps.result import Mapped, MapResult
 from o2c.adapters.edi.model import fast_builder
+from o2c.adapters.limits import too_many_lines
 
 __all__ = ["map_850"]
 
@@ -72,7 +73,8 @@ _elements = attrgetter("elements")
 _Plan = tuple[int, tuple[int, ...]]
 
 
-def map_850(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -> MapResult:
+def map_850(ts: TransactionSet, partner: TradingPartner, *, version: str = "",
+            max_lines: int | None = None) -> MapResult:
     """850 purchase order -> ``order`` (validates against ``OrderIn``).
 
     BEG03 PO number and BEG05 date are mandatory; CUR02 (else the partner's currency); DTM 002
@@ -81,6 +83,7 @@ def map_850(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
     unit (PO103 through ``uom_map``), price (PO104), product id by ``product_qualifiers``;
     PID05 descriptions and line-level segments go to ``extras``.  ``version`` is accepted for a
     uniform signature; dates are read in both 6- and 8-digit forms whatever it says.
+    A set of more than ``max_lines`` PO1s is refused (AK304 4) before its lines are read.
     """
     f = Findings(ts)
     head = OrderHeader()
@@ -112,6 +115,11 @@ def map_850(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
                 owners.append(last)
         elif sid == "CTT":
             ctt = seg
+    if max_lines is not None and (too_many := too_many_lines(len(po1s), max_lines)):
+        # Reported at the first PO1 over the limit; its lines are never read.
+        f.add(po1s[max_lines], ErrorCode.LOOP_OVER_MAXIMUM, "850.PO1",
+              f"The purchase order has {too_many}.", expected=f"at most {max_lines:,} PO1 lines")
+        return MapResult(errors=tuple(f.errors))
     lines, hash_total, numbers = _read_lines(f, po1s, partner)
     sequence = len(po1s)
     rule = "850"
