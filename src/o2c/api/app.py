@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from o2c.api import routes_dead_letters, routes_orders
+from o2c.api.body_limit import BodyLimit
 from o2c.api.deps import IDEMPOTENCY_HEADER, Engine
 from o2c.api.schemas import PROBLEM_MEDIA_TYPE, problem_of, problem_response
 from o2c.bootstrap import App
@@ -94,13 +95,15 @@ def _publish(api: FastAPI) -> None:
 
 def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) -> FastAPI:
     """An HTTP API over ``app_state`` (its store, runtime and clock); ``splitters`` (from the
-    integration configuration) split parked files again when they are replayed."""
+    integration configuration) split parked files again when they are replayed. Its limits
+    (``app_state.limits``) bound every request's body and every order's lines."""
     api = FastAPI(
         title="o2c",
         summary="Order-to-cash intake and queries",
         version="0.1.0",
     )
     api.state.o2c = Engine(app_state, splitters)
+    api.add_middleware(BodyLimit, max_bytes=app_state.limits.max_body_bytes)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(TransientFailure, _store_unavailable)
     api.add_exception_handler(StarletteHTTPException, _http_error)

@@ -13,6 +13,7 @@ from o2c.api.deps import CallerDep, EngineDep, ResourceId
 from o2c.api.schemas import (
     INVALID,
     NOT_FOUND,
+    TOO_LARGE,
     UNAVAILABLE,
     UNREADABLE,
     DeadLetterDetail,
@@ -50,6 +51,7 @@ def get_dead_letter(dead_letter_id: ResourceId, engine: EngineDep, caller: Calle
         **UNREADABLE,
         404: {**NOT_FOUND[404], "description": "No open dead letter with this id."},
         **INVALID,
+        **TOO_LARGE,
         **UNAVAILABLE,
     },
     summary="Apply a dead letter again",

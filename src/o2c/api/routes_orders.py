@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from o2c.adapters.canonical import HoldDecisionIn, OrderIn
+from o2c.adapters.limits import too_many_lines
 from o2c.analytics.source import order_trace
 from o2c.api import queries
 from o2c.api.deps import CallerDep, EngineDep, IdempotencyKey, ResourceId
@@ -20,6 +22,7 @@ from o2c.api.intake import submit
 from o2c.api.schemas import (
     INVALID,
     NOT_FOUND,
+    TOO_LARGE,
     UNAVAILABLE,
     OrderAccepted,
     OrderPublic,
@@ -43,6 +46,7 @@ _WRITE_ANSWERS: dict[int | str, dict[str, Any]] = {
         "or the Idempotency-Key was already used for another request.",
     },
     **INVALID,
+    **TOO_LARGE,
     **UNAVAILABLE,
 }
 _READ_ANSWERS = {**NOT_FOUND, **INVALID, **UNAVAILABLE}
@@ -67,7 +71,12 @@ def create_order(
 ) -> JSONResponse:
     """Receive an order. It is applied once per Idempotency-Key; the answer names the
     order, its status and the holds it waits on (an order with problems is accepted
-    and held, not refused: a person resolves the hold)."""
+    and held, not refused: a person resolves the hold). An order of more lines than the
+    server takes (``--max-lines-per-order``) is a 422 naming ``lines``."""
+    problem = too_many_lines(len(order.lines), engine.app.limits.max_lines_per_order)
+    if problem:
+        raise RequestValidationError([{"type": "too_many_lines", "loc": ("body", "lines"), "msg": problem,
+                                       "input": None}])
     return submit(engine, kind="order", key=key, payload=order, created_status=status.HTTP_201_CREATED)
 
 

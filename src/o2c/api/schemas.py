@@ -155,6 +155,10 @@ UNREADABLE: dict[int | str, dict[str, Any]] = {
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": InvalidRequest, "description": "The request does not fit the schema: bad fields named."}
 }
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "The body is larger than the server takes "
+          "(``--max-body-bytes``); ``detail`` names the limit and the size."}
+}
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": Problem, "description": "The database is unavailable; nothing was applied. "
           "Retry after ``Retry-After`` seconds (a write with the same Idempotency-Key)."}
