@@ -92,6 +92,23 @@ def test_a_payment_more_precise_than_its_currency_is_refused_and_the_invoice_sta
     assert h.invoice(invoice_id).open_amount == issued.total.amount
 
 
+def test_a_credit_memo_more_precise_than_its_invoice_currency_is_refused_not_rounded(
+        h: Harness) -> None:
+    # given an invoice of 21.45 USD
+    order = h.order(lines=[("P1", "10", "EA")])
+    h.ship_all(str(order.correlation_id))
+    issued = next(e.payload for e in h.events(str(order.correlation_id))
+                  if isinstance(e.payload, InvoiceIssued))
+    # when a credit memo of 1.005 USD comes in
+    out = h.send("credit_memo", {"invoice_id": issued.invoice_id, "amount": "1.005",
+                                 "reason": "damaged", "by": "bo"})
+    # then it is parked naming the amount, and nothing is credited
+    assert out.status is Status.DEAD_LETTERED
+    assert "amount: 1.005 has more decimal places than USD has" in (out.reason or "")
+    assert h.invoice(issued.invoice_id).open_amount == issued.total.amount
+    assert h.account("C1").credited == 0
+
+
 CSV = Integrations.from_mapping({"csv": [{
     "source": "sales-csv", "legal_entity_id": "US", "currency": "USD", "customer_id": "Account",
     "po_number": "PO", "product_id": "Item", "quantity": "Qty", "uom": "Unit", "ship_to_id": "ShipTo"}]})

@@ -8,7 +8,7 @@ from o2c.domain import events as ev
 from o2c.domain.billing import line_amount, tax_on
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger, PaymentTerms
-from o2c.domain.money import Money
+from o2c.domain.money import Money, minor_unit_problem
 from o2c.engine import commands as cmd
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
@@ -74,6 +74,12 @@ def issue_credit_memo(c: cmd.IssueCreditMemo, ctx: Context) -> list[ev.Event]:
     inv = ctx.uow.invoices.get(c.invoice_id)
     if inv is None:
         raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE, f"credit memo for unknown invoice {c.invoice_id}")
+    # The currency is the invoice's, so this is the first place the amount can be checked;
+    # refused like a payment's, never rounded (half a cent would stay open on the invoice).
+    problem = minor_unit_problem(c.amount, inv.currency)
+    if problem:
+        raise Rejected("BIL-CREDIT-MEMO-INVALID",
+                       f"credit memo on invoice {inv.invoice_id}: amount: {problem}")
     amount = Money(c.amount, inv.currency).round()
     if amount.amount <= 0 or amount.amount > inv.open_amount:
         raise Rejected("BIL-CREDIT-MEMO-INVALID",
