@@ -38,9 +38,11 @@ def customer(customer_id: str = "C1", *, limit: str = "100000", trigger: Billing
     )
 
 
-def seed(app: App, *customers: Customer, zone: str = "UTC") -> None:
-    """Entity ``US`` (business dates in ``zone``), warehouses W1 and W2, products P1 and P2."""
-    with app.store.unit_of_work() as uow:
+def seed(app: App | Any, *customers: Customer, zone: str = "UTC") -> None:
+    """Entity ``US`` (business dates in ``zone``), warehouses W1 and W2, products P1 and P2,
+    in an app's store (or a store itself)."""
+    store = app.store if isinstance(app, App) else app
+    with store.unit_of_work() as uow:
         m = uow.master
         m.add_legal_entity(LegalEntity(entity_id="US", name="Acme Supply US", currency="USD",
                                        tax_jurisdiction="US-OH", tax_rate=Decimal("0.0725"),
