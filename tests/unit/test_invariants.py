@@ -107,11 +107,13 @@ def test_any_history_keeps_the_books_and_the_stock_and_the_generator_reaches_eve
     """Holds and their releases, overrides and rejections, buyers' changes and cancellations,
     backorders, short shipments, deliveries, payments short, over, exact and too precise,
     deductions and credit memos: after every step the stock and the books add up, and after
-    each history the read models are a fold of the log. The examples are derandomized so the
-    reach (which paths the generator took, counted over the run) is the same on every run."""
+    each history the read models are a fold of the log. The reach (which paths the generator
+    took, counted over the run) must not hang on luck: the examples are derandomized, but
+    Hypothesis also draws constants from the modules loaded, so they still differ with the
+    tests run before; the weights leave every path reached ten times or more in 150."""
     reached: Counter[str] = Counter()
 
-    @settings(max_examples=100, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(steps=histories)
     def any_history(steps: list[tuple[str, int, int]]) -> None:
