@@ -16,7 +16,6 @@ machine's speed. The test kills the process (SIGKILL) and then runs the real
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -26,29 +25,11 @@ from o2c.adapters.documents import Integrations
 from o2c.adapters.raw import CSV_ORDERS, raw_document
 from o2c.bootstrap import bootstrap
 from o2c.engine import commands as cmd
+from tests.integration.nats_worker import _DiesAfterCommit as SlowCommits  # with no death: only slow
 
 CSV_CONFIG: dict[str, Any] = {"csv": [{
     "source": "sales-csv", "legal_entity_id": "US", "currency": "USD", "customer_id": "Account",
     "po_number": "PO", "product_id": "Item", "quantity": "Qty", "uom": "Unit", "ship_to_id": "ShipTo"}]}
-
-
-class _SlowCommits:
-    def __init__(self, inner: Any, pause: float) -> None:
-        self._inner, self._pause = inner, pause
-
-    def __enter__(self) -> Any:
-        self._inner.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._inner.__exit__(*exc)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def commit(self) -> None:
-        self._inner.commit()
-        time.sleep(self._pause)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -56,7 +37,7 @@ def main(args: argparse.Namespace) -> None:
     runtime = app.runtime
     if args.slow_commit:
         factory = runtime.uow_factory
-        runtime.uow_factory = lambda: _SlowCommits(factory(), args.slow_commit)
+        runtime.uow_factory = lambda: SlowCommits(factory(), 0, args.slow_commit)
     if args.poison:
         translate = runtime.translate
 

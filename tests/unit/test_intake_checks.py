@@ -18,7 +18,6 @@ import yaml
 
 from o2c.adapters.csv_intake import CsvMapping, read_csv_orders
 from o2c.adapters.edi import build_interchange, write
-from o2c.adapters.edi.maps import PartnerDirectory
 from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
 from o2c.domain.holds import TAXONOMY, HoldCode, Role
 from o2c.domain.orders import Order, OrderLine, OrderStatus
@@ -26,6 +25,7 @@ from o2c.engine.handlers.pricing import Reference, price_line
 from o2c.engine.runtime import Status
 from o2c.policy import PolicyError, parse_policy
 from tests.builders import T0, Harness, seed
+from tests.unit.test_edi_intake import PARTNERS
 
 DUP = HoldCode.VAL_DUPLICATE_LINE
 INVALID = HoldCode.PRC_PO_PRICE_INVALID
@@ -105,20 +105,6 @@ def test_a_csv_order_with_a_line_number_used_twice_is_received_and_held(h: Harne
     assert hold.code is DUP and "line 1 is used more than once" in hold.reason
 
 
-PARTNERS = PartnerDirectory.from_mapping(yaml.safe_load("""
-partners:
-  - partner_id: acme
-    isa_qualifier: ZZ
-    isa_id: ACME
-    our_isa_qualifier: ZZ
-    our_isa_id: O2CDIST
-    legal_entity_id: US
-    customer_id: C1
-    inbound: ["850"]
-    outbound: ["997"]
-    product_qualifiers: [VP]
-    ship_to_map: {"0042": C1-ST1}
-"""))
 
 
 def test_an_850_with_two_po1_of_the_same_assigned_id_is_accepted_and_held(h: Harness) -> None:
