@@ -41,7 +41,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
-def _identifier(value: str) -> str:
+def identifier(value: str) -> str:
+    """``value`` if it can be an identifier (no control characters), else a precise error."""
     bad = _CONTROL.search(value)
     if bad:
         raise PydanticCustomError("identifier_characters",
@@ -61,9 +62,9 @@ def _text(value: str) -> str:
 
 
 #: an identifier that must be there (an id, a code)
-Text = Annotated[str, Field(min_length=1, max_length=ID_MAX), AfterValidator(_identifier)]
+Text = Annotated[str, Field(min_length=1, max_length=ID_MAX), AfterValidator(identifier)]
 #: an identifier that may be empty
-OptId = Annotated[str, Field(max_length=ID_MAX), AfterValidator(_identifier)]
+OptId = Annotated[str, Field(max_length=ID_MAX), AfterValidator(identifier)]
 #: free text
 Note = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_text)]
 Qty = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=QUANTITY_PLACES)]
@@ -72,8 +73,8 @@ Price = Annotated[Decimal, Field(max_digits=18, decimal_places=PRICE_PLACES)]
 #: an amount of money: exact to its currency's minor unit (checked where the currency is known)
 Amount = Annotated[Decimal, Field(max_digits=18, decimal_places=AMOUNT_PLACES)]
 #: a short code from a partner's code list (X12 ADX02, POC02, AT701...)
-Code = Annotated[str, Field(min_length=1, max_length=3), AfterValidator(_identifier)]
-Uom = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(_identifier)]
+Code = Annotated[str, Field(min_length=1, max_length=3), AfterValidator(identifier)]
+Uom = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(identifier)]
 #: a stock count (zero allowed)
 Stock = Annotated[Decimal, Field(max_digits=18, decimal_places=QUANTITY_PLACES)]
 
@@ -267,7 +268,7 @@ class FulfilmentExceptionIn(_Model):
     order_id: Text
     warehouse_id: Text
     reported_at: Instant
-    code: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_identifier)]
+    code: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(identifier)]
     reason: Note = ""
     lines: list[PickedLineIn] = []
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request, status
+from pydantic import AfterValidator
 
+from o2c.adapters.canonical import ID_MAX, identifier
 from o2c.bootstrap import App
 from o2c.engine.runtime import Splitter
 from o2c.store.port import Store
@@ -60,8 +62,9 @@ class Engine:
 
 #: An id in a path (an order, a dead letter): what an id can be, so that a NUL or a
 #: megabyte in a URL is a 422 naming it, never a database error.
-ResourceId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$",
-                                 description="An identifier: at most 200 characters, no control characters.")]
+ResourceId = Annotated[str, Path(min_length=1, max_length=ID_MAX,
+                                 description="An identifier: at most 200 characters, no control characters."),
+                       AfterValidator(identifier)]
 
 
 def engine(request: Request) -> Engine:
