@@ -23,6 +23,7 @@ from o2c.adapters.edi import (
     Segment,
     TransactionSet,
     parse,
+    reader,
 )
 from o2c.adapters.edi.ack import ElementNote, GroupVerdict, SegmentNote, SetVerdict
 from o2c.adapters.edi.model import DEFAULT_DELIMITERS, fast_builder
@@ -196,6 +197,31 @@ def test_segments_start_on_the_lines_their_text_puts_them(joints: list[str]) -> 
         line += joint.count("\n")
     (ts,) = result.transaction_sets()
     assert [s.position for s in ts.segments] == [4, 5, 6, 7]
+
+
+def _parsed_in_blocks(text: str, block: int) -> ParseResult:
+    saved = reader.BLOCK
+    reader.BLOCK = block
+    try:
+        return parse(text)
+    finally:
+        reader.BLOCK = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*JOINTS.elements, "~~\n", "\n"]), min_size=2 * len(BODY_850),
+             max_size=2 * len(BODY_850)),
+    st.integers(min_value=1, max_value=60),
+)
+def test_a_body_read_block_by_block_is_read_as_if_whole(joints: list[str], block: int) -> None:
+    # Given an interchange of two groups in any layout (empty segments and wrapped lines too)
+    texts = [isa(), *BODY_850[:-1], *(s.replace("*1*X", "*2*X").replace("GE*1*1", "GE*1*2")
+                                      for s in BODY_850)]
+    text = "".join(s + j for s, j in zip(texts, joints, strict=True)).replace("IEA*1", "IEA*2")
+    # When its body is split into segments a few characters at a time
+    # Then every segment, line, position and error is what reading it whole gives
+    assert _parsed_in_blocks(text, block) == _parsed_in_blocks(text, 1 << 30)
 
 
 # -- 997: errors are attributed to their set by a lookup, not a scan per error ----------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -42,6 +42,8 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # In a fixed-width ISA the component separator (ISA16) follows the last element separator and
 # the segment terminator comes after it, at this offset from the "I".
 _ISA_TERMINATOR = ISA_SEPARATOR_OFFSETS[-1] + 2  # 105
+#: characters of an interchange's body split into segments at a time (see _blocks)
+BLOCK = 1 << 20
 
 
 def parse(
@@ -304,13 +306,36 @@ def _read_interchange(
         body_end = next_pos = n
 
     builder = EnvelopeBuilder(isa, result.errors, on_set)
-    body = text[body_start:body_end]
-    breaks = body.count("\n")
-    _read_segments(body, d, body_line, builder, breaks)
+    breaks = 0
+    position = 1  # the ISA
+    for start, stop in _blocks(text, body_start, body_end, term):
+        block = text[start:stop]
+        newlines = block.count("\n")
+        position = _read_segments(block, d, body_line + breaks, builder, newlines, position)
+        breaks += newlines
     if missing_terminator:
         builder.warn_missing_terminator()
     result.interchanges.append(builder.finish())
     return next_pos, body_line + breaks + text.count("\n", body_end, next_pos)
+
+
+def _blocks(text: str, start: int, stop: int, term: str) -> Iterator[tuple[int, int]]:
+    """``text[start:stop]`` in pieces of about ``BLOCK`` characters, each ending just after a
+    terminator (and the line break that follows it), so that the segments of a large file are
+    split and held a block at a time, never all at once. A terminator is never data, so each
+    piece is laid out exactly as it would be within the whole body."""
+    while stop - start > BLOCK:
+        cut = text.find(term, start + BLOCK, stop)
+        if cut < 0:
+            break
+        cut += 1
+        if text.startswith("\r\n", cut):
+            cut += 2
+        elif text.startswith("\n", cut):
+            cut += 1
+        yield start, cut
+        start = cut
+    yield start, stop
 
 
 def _layout(body: str, term: str, line: int, newlines: int) -> tuple[list[str], Iterable[int]]:
@@ -390,20 +415,22 @@ def _layout_general(body: str, term: str, line: int) -> tuple[list[str], Iterabl
     return parts, lines
 
 
-def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, breaks: int) -> None:
-    """The hot loop: feed every segment of the body to the envelope state machine.
+def _read_segments(
+    body: str, d: Delimiters, line: int, env: EnvelopeBuilder, breaks: int, position: int
+) -> int:
+    """The hot loop: feed every segment of the body (or of a block of it) to the envelope
+    state machine; return the position of its last segment.
 
     Content segments are appended straight to the open set's list; only envelope segments
     and invalid ids call into ``env``, which is told the last segment at the end.  ``breaks``
-    is the number of line breaks (LF) in ``body``.
+    is the number of line breaks (LF) in ``body``; ``position`` that of the segment before it.
     """
     sep = d.element
     parts, lines = _layout(body, d.terminator, line, breaks)
     known = _CONTENT_IDS
     envelope_ids = _ENVELOPE_IDS
-    position = 1  # the ISA
     content = env.content  # list of the open set's segments, or None
-    seg: Any = None
+    seg: Any = env.last
     draft, segment = _Draft, Segment
     # strict=False: ``lines`` is an endless repeat() when the body has no line breaks.
     for s, seg_line in zip(parts, lines, strict=False):
@@ -443,6 +470,7 @@ def _read_segments(body: str, d: Delimiters, line: int, env: EnvelopeBuilder, br
         else:
             env.outside(seg)
     env.last = seg
+    return position
 
 
 def _valid_id(sid: str) -> bool:
