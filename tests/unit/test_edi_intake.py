@@ -3,13 +3,17 @@ canonical messages, applied, and acknowledged with a 997 in the outbox."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
+
 import yaml
 
 from o2c.adapters.edi import build_interchange, write
 from o2c.adapters.edi.maps import PartnerDirectory
 from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
 from o2c.domain.holds import HoldCode
-from o2c.engine.runtime import Status
+from o2c.engine.ports import InboundMessage
+from o2c.engine.runtime import DocumentSplit, Status
 from tests.builders import T0, Harness, seed
 
 PARTNERS = PartnerDirectory.from_mapping(yaml.safe_load("""
@@ -149,3 +153,31 @@ def test_a_file_larger_than_a_transaction_is_applied_in_bounded_ones_and_marked_
     # And the same file again changes nothing
     again, more = h.app.runtime.submit_document(raw_interchange(batch_850(8), T0), EdiSplitter(PARTNERS))
     assert again.status is Status.DUPLICATE and more == []
+
+
+def test_a_large_file_s_messages_are_taken_from_its_split_a_transaction_at_a_time() -> None:
+    # Given a runtime that applies at most 3 messages of a document per transaction, and a
+    # splitter whose messages are made as they are asked for
+    h = Harness()
+    seed(h.app)
+    h.stock("P1", "100")
+    h.app.runtime.document_chunk = 3
+    ahead: list[int] = []  # per message made: how many of the file's messages were not yet stored
+
+    def lazily(raw: InboundMessage) -> DocumentSplit:
+        split = EdiSplitter(PARTNERS)(raw)
+
+        def made() -> Iterator[InboundMessage]:
+            for n, m in enumerate(split.messages, 1):
+                ahead.append(n - sum(1 for row in h.app.store.inbox.values() if row["message"].document))
+                yield m
+
+        return replace(split, messages=made())
+
+    # When a file of 20 orders comes in
+    head, outs = h.app.runtime.submit_document(raw_interchange(batch_850(20), T0), lazily)
+    # Then every order is applied, and no more than one transaction's worth (and the one after,
+    # which says whether another follows) was ever made ahead of what was stored
+    assert head.status is Status.APPLIED
+    assert [o.status for o in outs] == [Status.APPLIED] * 20
+    assert len(ahead) == 20 and max(ahead) <= 3 + 1

@@ -19,9 +19,10 @@ batch. Only when nothing can be stored at all (the database is gone) does
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import chain, islice
 from typing import Any
 
 from o2c.engine import commands as cmd
@@ -83,9 +84,13 @@ class DocumentSplit:
     """What an adapter made of one raw document (an X12 interchange, a file):
     the canonical messages in it, the parts it could not read (``rejects``,
     each parked on its own), the outbound messages it calls for (997s), and,
-    when nothing in it could be used, the code and reason to park it with."""
+    when nothing in it could be used, the code and reason to park it with.
 
-    messages: tuple[InboundMessage, ...] = ()
+    ``messages`` may be produced lazily and read once (a large interchange's
+    are made as the runtime takes them, a chunk at a time): a splitter reads
+    and judges the whole document first, so producing them cannot fail."""
+
+    messages: Iterable[InboundMessage] = ()
     rejects: tuple[DocumentReject, ...] = ()
     outbound: tuple[tuple[str, str, str, dict[str, Any]], ...] = ()  # kind, destination, correlation, payload
     problem: tuple[str, str] | None = None
@@ -94,7 +99,7 @@ class DocumentSplit:
         """The same split with every message and reject naming ``raw`` as its document."""
         key = f"{raw.source}:{raw.source_message_id}"
         return DocumentSplit(
-            messages=tuple(replace(m, document=key) for m in self.messages),
+            messages=(replace(m, document=key) for m in self.messages),
             rejects=tuple(replace(r, message=replace(r.message, document=key)) for r in self.rejects),
             outbound=self.outbound, problem=self.problem)
 
@@ -216,7 +221,7 @@ class Runtime:
         raw, _ = storable(raw)  # splitters read the text as sent (o2c.adapters.raw.document_text)
         conflicts = transients = 0
         resumed = False
-        rest: Sequence[InboundMessage] = ()
+        rest: Iterator[InboundMessage] | None = None
         committed = False
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.RECEIVED)
         outs: list[Outcome] = []
@@ -232,12 +237,11 @@ class Runtime:
                                        status=Status.DUPLICATE), []
                     uow.inbox.add(raw, None)
                     parts = self._split(raw, split)
-                    rest = parts.messages[self.document_chunk:]
-                    head, outs = self._apply_split(uow, raw, parts, parts.messages[:self.document_chunk],
-                                                   done=not rest)
+                    first, rest = self._first_chunk(parts.messages)
+                    head, outs = self._apply_split(uow, raw, parts, first, done=rest is None)
                     uow.commit()
                     committed = True
-                if not rest or head.status is not Status.APPLIED:
+                if rest is None or head.status is not Status.APPLIED:
                     return head, outs
                 break
             except ConcurrencyConflict:
@@ -253,7 +257,7 @@ class Runtime:
                 break
         else:
             return self._part_by_part(raw, self._split(raw, split), resumed=True)
-        if committed:  # the first chunk is in: the rest in transactions of their own
+        if committed and rest is not None:  # the first chunk is in: the rest in transactions of their own
             return head, outs + self._in_chunks(raw, rest)
         return self._part_by_part(raw, self._split(raw, split), resumed=False)
 
@@ -312,18 +316,29 @@ class Runtime:
             parts = DocumentSplit(problem=describe_failure(exc))
         return parts.linked(raw)
 
-    def _in_chunks(self, raw: InboundMessage, messages: Sequence[InboundMessage]) -> list[Outcome]:
+    def _first_chunk(
+        self, messages: Iterable[InboundMessage]
+    ) -> tuple[list[InboundMessage], Iterator[InboundMessage] | None]:
+        """The first ``document_chunk`` messages, and the rest (None if there is none),
+        taken as they come: a large document's are never all held at once."""
+        it = iter(messages)
+        first = list(islice(it, self.document_chunk))
+        following = next(it, None)
+        return first, None if following is None else chain((following,), it)
+
+    def _in_chunks(self, raw: InboundMessage, messages: Iterable[InboundMessage]) -> list[Outcome]:
         """A document's messages in transactions of ``document_chunk``, the document
         marked applied with the last of them."""
         outs: list[Outcome] = []
-        for i in range(0, len(messages), self.document_chunk):
-            last = i + self.document_chunk >= len(messages)
-            outs += self._batch(messages[i:i + self.document_chunk],
-                                (lambda uow: self._mark_applied(uow, raw)) if last else None)
-        if not messages:
+        chunk, rest = self._first_chunk(messages)
+        if not chunk:
             with self.uow_factory() as uow:
                 self._mark_applied(uow, raw)
                 uow.commit()
+        while chunk:
+            last = rest is None
+            outs += self._batch(chunk, (lambda uow: self._mark_applied(uow, raw)) if last else None)
+            chunk, rest = self._first_chunk(rest) if rest is not None else ([], None)
         return outs
 
     def _apply_split(self, uow: UnitOfWork, raw: InboundMessage, parts: DocumentSplit,
@@ -332,14 +347,14 @@ class Runtime:
         """Queue the document's outbound messages, park it whole if nothing in it
         could be used, else park its unreadable parts and apply its ``messages`` (all
         of them unless told), marking it applied if ``done``."""
+        messages = list(parts.messages) if messages is None else messages
         self._stage(uow, parts)
-        if parts.problem is not None and not parts.messages and not parts.rejects:
+        if parts.problem is not None and not messages and not parts.rejects:
             return self._park(uow, raw, InvalidMessage(parts.problem[1], parts.problem[0])), []
         if done:
             self._mark_applied(uow, raw)
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
         outs = self._park_rejects(uow, parts)
-        messages = parts.messages if messages is None else messages
         seen = self._seen(uow, messages)
         return head, outs + [self._one(uow, m, seen) for m in messages]
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from o2c.adapters.edi import write
-from o2c.adapters.edi.maps.inbound import FunctionalAck, read_interchange
+from o2c.adapters.edi.maps.inbound import CanonicalMessage, FunctionalAck, InboundBatch, read_interchange
 from o2c.adapters.edi.maps.outbound import ack_interchange
 from o2c.adapters.edi.maps.partners import PartnerDirectory
 from o2c.adapters.edi.maps.result import MapCode
@@ -41,11 +42,16 @@ class EdiSplitter:
 
     def __call__(self, raw: InboundMessage) -> DocumentSplit:
         batch = read_interchange(document_text(raw), self.directory, lean=True, max_lines=self.max_lines)
-        messages = tuple(
-            InboundMessage(source=m.source, source_message_id=m.source_message_id, kind=m.kind,
-                           received_at=raw.received_at, body=m.body())
-            for m in batch.messages
-        )
+        # Kept last first and handed on one by one (see _made), so that the runtime, which
+        # takes them a transaction at a time, never holds every message of a large file.
+        pending = list(reversed(batch.messages))
+        outbound, problem = self._acks(raw, batch)
+        del batch  # its sets and 997s, which would otherwise stay until the last message
+        return DocumentSplit(messages=_made(pending, raw.received_at), outbound=outbound, problem=problem)
+
+    @staticmethod
+    def _acks(raw: InboundMessage, batch: InboundBatch) -> tuple[
+            tuple[tuple[str, str, str, dict[str, Any]], ...], tuple[str, str] | None]:
         by_partner: dict[str, list[FunctionalAck]] = defaultdict(list)
         for ack in batch.acks:
             by_partner[ack.partner.partner_id].append(ack)
@@ -64,10 +70,18 @@ class EdiSplitter:
                               "answers": acks[0].interchange_control_number}))
         errors = [e for e in batch.errors if e.severity == "error"]
         problem = None
-        if errors and not messages:
+        if errors and not batch.messages:
             # A sender nobody set up is a reference to fix in configuration, not a broken file.
             unknown = all(e.code == MapCode.UNKNOWN_PARTNER for e in errors)
             problem = ("INT-UNKNOWN-REFERENCE" if unknown else "INT-PARSE-ERROR",
                        "; ".join(e.message for e in errors[:5])
                        + (f"; and {len(errors) - 5} more" if len(errors) > 5 else ""))
-        return DocumentSplit(messages=messages, outbound=tuple(outbound), problem=problem)
+        return tuple(outbound), problem
+
+
+def _made(pending: list[CanonicalMessage], received_at: datetime) -> Iterator[InboundMessage]:
+    """The inbound messages of ``pending`` (last first), each let go of once it is made."""
+    while pending:
+        m = pending.pop()
+        yield InboundMessage(source=m.source, source_message_id=m.source_message_id, kind=m.kind,
+                             received_at=received_at, body=m.body())
