@@ -21,10 +21,15 @@ from o2c.adapters.limits import Limits
 from o2c.adapters.runtime_parts import SystemClock, UuidIds
 from o2c.engine.bus import MessageBus
 from o2c.engine.ports import Clock, Ids
-from o2c.engine.runtime import Runtime
+from o2c.engine.runtime import DOCUMENT_CHUNK, Runtime
 from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
 from o2c.store.port import Store
 
+#: Committed aggregates a command that takes files in and exits keeps between transactions
+#: (``o2c ingest``, ``o2c finish``): the orders of a file are rarely touched again by the same
+#: run, so a long-running process's cache (50,000 orders, about 70 MB) would only cost memory.
+#: One document chunk's worth still serves a file whose later parts refer to earlier ones.
+ONE_SHOT_CACHE = DOCUMENT_CHUNK
 
 class SettingsError(ValueError):
     """A setting that cannot work; the message says which and why."""
@@ -94,7 +99,9 @@ def resolve_limits(*, max_body_bytes: int | None = None, max_lines_per_order: in
     return Limits(**values)
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, cache_size: int | None = None) -> Store:
+    """The store at ``url``; ``cache_size`` bounds its cache of committed aggregates (the
+    store's default, sized for a long-running process, if None)."""
     if url == "memory":
         from o2c.store.memory import MemoryStore
 
@@ -103,7 +110,7 @@ def open_store(url: str) -> Store:
     from o2c.store.sql import SqlStore
 
     try:
-        return SqlStore(url)
+        return SqlStore(url) if cache_size is None else SqlStore(url, cache_size=cache_size)
     except Exception as e:  # driver and connection errors come in many types
         raise SettingsError(f"cannot open the database {masked_url(url)}: {database_error(e, url)}") from None
 
@@ -137,17 +144,19 @@ class App:
 def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | None = None,
               policies: Sequence[Policy] | None = None,
               recorded_clock: Callable[[], datetime] | None = None,
-              store: Store | None = None, integrations: Integrations | None = None) -> App:
+              store: Store | None = None, integrations: Integrations | None = None,
+              cache_size: int | None = None) -> App:
     """Wire a runtime over ``db``. ``integrations`` (the sources' configuration) renders what
     o2c sends for their channels, in the transaction that decides it: X12 855/940/856/810 for
     the trading partners set up for them, and 997s numbered per partner; without it the
     outbox holds the channel-neutral messages only. Its ``limits`` are the app's (the API's
-    body size, lines per order on every channel); without it the defaults hold."""
+    body size, lines per order on every channel); without it the defaults hold. ``cache_size``:
+    see :func:`open_store` (:data:`ONE_SHOT_CACHE` for a command that takes a batch in and exits)."""
     url = resolve_db_url(db) if store is None else "given"
     clock = clock or SystemClock()
     ids = ids or UuidIds()
     registry = PolicyRegistry(list(policies) if policies else [load_policy_file()])
-    store = store if store is not None else open_store(url)
+    store = store if store is not None else open_store(url, cache_size)
     bus = MessageBus(clock=clock, ids=ids, policies=registry,
                      recorded_clock=recorded_clock or SystemClock().now,
                      renderers=integrations.renderers() if integrations is not None else ())

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from o2c import render
-from o2c.bootstrap import App, SettingsError, bootstrap
+from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
 from o2c.engine.errors import TransientFailure
 
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
@@ -68,10 +68,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 @contextmanager
-def opened(db: str | None, integrations: Integrations | None = None) -> Iterator[App]:
+def opened(db: str | None, integrations: Integrations | None = None,
+           cache_size: int | None = None) -> Iterator[App]:
     """The app over ``db``; with ``integrations``, what it sends is rendered for the
-    configured channels (X12 for trading partners). A database error on the way is
-    reported as one sentence, password masked, not as a traceback."""
+    configured channels (X12 for trading partners); ``cache_size`` as ``bootstrap``'s. A
+    database error on the way is reported as one sentence, password masked, not as a
+    traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from o2c.bootstrap import database_error, resolve_db_url
@@ -79,7 +81,7 @@ def opened(db: str | None, integrations: Integrations | None = None) -> Iterator
     url = resolve_db_url(db)
     shown = hidden(url)
     try:
-        a = bootstrap(db, integrations=integrations)
+        a = bootstrap(db, integrations=integrations, cache_size=cache_size)
     except SettingsError as e:
         fail(str(e))
     try:
@@ -352,7 +354,7 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
     elif source not in known:
         fail(f"{kind} source {source!r} is not configured (configured: {', '.join(known) or 'none'})")
     splitter = integrations.splitters()[doc_kind]
-    with opened(db, integrations) as a:
+    with opened(db, integrations, ONE_SHOT_CACHE) as a:
         failed = False
         for f in files:
             try:
@@ -360,6 +362,7 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
             except OSError as e:
                 fail(f"cannot read {f}: {e.strerror}")
             raw = raw_document(data, source=source, kind=doc_kind, received_at=a.clock.now(), name=f.name)
+            del data  # the document's text is what is kept; the bytes would be a second copy
             head, outs = a.runtime.submit_document(raw, splitter)
             if head.status.value == "duplicate":
                 console.print(f"{f}: already received ({head.source_message_id}); nothing changed")
@@ -390,7 +393,7 @@ def finish(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Finish the documents a run stopped half-way through (a crash, a kill): each is
     split again from its stored copy and the parts not yet applied or parked are applied."""
     integrations = _integrations(config)
-    with opened(db, integrations) as a:
+    with opened(db, integrations, ONE_SHOT_CACHE) as a:
         try:
             done = a.runtime.finish(integrations.splitters())
         except KeyError as e:

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
+from o2c import cli
 from o2c.adapters.edi import build_interchange, write
 from o2c.adapters.edi.maps import PartnerDirectory
 from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
+from o2c.bootstrap import App
 from o2c.domain.holds import HoldCode
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import DocumentSplit, Status
+from o2c.store.sql import SqlStore
 from tests.builders import T0, Harness, seed
 
-PARTNERS = PartnerDirectory.from_mapping(yaml.safe_load("""
+PARTNERS_YAML = """
 partners:
   - partner_id: acme
     isa_qualifier: ZZ
@@ -29,7 +35,8 @@ partners:
     outbound: ["997"]
     product_qualifiers: [VP]
     ship_to_map: {"0042": C1-ST1}
-"""))
+"""
+PARTNERS = PartnerDirectory.from_mapping(yaml.safe_load(PARTNERS_YAML))
 
 
 def po_850(po: str, lines: list[tuple[str, str, str, str]], control: int = 7) -> bytes:
@@ -181,3 +188,32 @@ def test_a_large_file_s_messages_are_taken_from_its_split_a_transaction_at_a_tim
     assert head.status is Status.APPLIED
     assert [o.status for o in outs] == [Status.APPLIED] * 20
     assert len(ahead) == 20 and max(ahead) <= 3 + 1
+
+
+def test_o2c_ingest_keeps_no_more_than_a_one_shot_cache_of_orders_between_transactions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a database with master data and stock, and a file of 30 orders
+    db = tmp_path / "o2c.db"
+    h = Harness(f"sqlite:///{db}")
+    seed(h.app)
+    h.stock("P1", "100")
+    h.app.close()
+    (tmp_path / "batch.edi").write_bytes(batch_850(30))
+    (tmp_path / "partners.yaml").write_text(PARTNERS_YAML)
+    opened: list[App] = []
+    real = cli.bootstrap
+
+    def bootstrap(*args: Any, **kwargs: Any) -> App:
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(cli, "bootstrap", bootstrap)
+    monkeypatch.setattr(cli, "ONE_SHOT_CACHE", 10)
+    # When o2c ingest takes it in
+    cli.app(["ingest", str(tmp_path / "batch.edi"), "--config", str(tmp_path / "partners.yaml"),
+             "--db", str(db)], standalone_mode=False)
+    # Then every order is in, and the store kept at most the one-shot cache's 10 of them in memory
+    [app] = opened
+    with app.store.unit_of_work() as uow:
+        assert all(uow.inbox.status("edi:acme", f"000000009:9:{n:04d}") == "applied" for n in range(1, 31))
+    assert isinstance(app.store, SqlStore) and 0 < len(app.store.caches["orders"].entries) <= 10
