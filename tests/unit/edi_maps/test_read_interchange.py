@@ -244,3 +244,7 @@ def test_a_lean_read_gives_the_same_messages_997s_and_errors_as_a_full_one(case:
         ack_lines(full, i) for i in range(len(full.acks))]
     assert lean.errors == full.errors
     assert [s.code for s in lean.sets] == [s.code for s in full.sets]
+    # and as the runtime reads it, without extras: the same messages, carrying none
+    plain = read_interchange(text, directory(), lean=True, extras=False)
+    assert [(m.source_message_id, m.body(), dict(m.extras)) for m in plain.messages] == [
+        (m.source_message_id, m.body(), {}) for m in full.messages]

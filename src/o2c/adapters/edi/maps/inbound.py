@@ -174,6 +174,7 @@ def read_interchange(
     encoding: str = "utf-8",
     lean: bool = False,
     max_lines: int | None = None,
+    extras: bool = True,
 ) -> InboundBatch:
     """Parse, identify, map and acknowledge every interchange in ``data``; never raises.
 
@@ -185,7 +186,8 @@ def read_interchange(
     ``lean`` is for large files: each set is mapped as soon as the reader closes it, and only a
     light copy (no segments) of a set that mapped cleanly is kept for the 997; payloads are kept
     as JSON text (:class:`EncodedPayload`) and ``sets`` carry no map results. Messages, 997s
-    and errors are the same as without it.
+    and errors are the same as without it. Without ``extras`` the messages carry none (what the
+    partner sent that the canonical model has no field for): the runtime stores payloads only.
 
     As :func:`~o2c.adapters.edi.parse` does, it pauses the cyclic garbage collector while it
     runs (and restores its state): the maps build no reference cycles either (one left by an
@@ -200,7 +202,7 @@ def read_interchange(
     if paused:
         gc.disable()
     try:
-        out = _Batch(directory, validate, ack_control_start, max_lines)
+        out = _Batch(directory, validate, ack_control_start, extras, max_lines)
         result = parse(data, encoding=encoding, on_set=out.early if lean else None)
         out.errors.extend(result.errors)
         for ic in result.interchanges:
@@ -232,16 +234,24 @@ _mapped = fast_builder(Mapped)
 _map_result = fast_builder(MapResult)
 _transaction_set = fast_builder(TransactionSet)
 _inbound_batch = fast_builder(InboundBatch)
+_segment = fast_builder(Segment)
+_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
+# Strings of a waiting set's ST and SE at most this long are kept once per batch (ids, set ids,
+# counts); longer ones are rarely repeated.
+_SHARED_LENGTH = 6
 
 
 class _Batch:
     """Accumulates the batch; one method per envelope level."""
 
-    def __init__(self, directory: PartnerDirectory, validate: bool, ack_control: int,
+    def __init__(self, directory: PartnerDirectory, validate: bool, ack_control: int, extras: bool,
                  max_lines: int | None = None) -> None:
         self.directory = directory
         self.line_limit = {"max_lines": max_lines} if max_lines is not None else {}
         self.validate = validate
+        self.extras = extras
+        # lean: one copy of each short string the waiting sets' ST and SE repeat (ids, counts)
+        self.strings: dict[str, str] = {}
         self.ack_control = ack_control
         self.messages: list[CanonicalMessage] = []
         self.acks: list[FunctionalAck] = []
@@ -262,13 +272,31 @@ class _Batch:
             return ts
         r = self.map_set(mapper, ts, partner, gs.elements[7] if len(gs.elements) > 7 else "")
         docs = tuple(_mapped(kind=d.kind, payload=EncodedPayload(d.payload),
-                             extras=EncodedPayload(d.extras) if d.extras else d.extras, part=d.part)
+                             extras=EncodedPayload(d.extras) if d.extras and self.extras else _NO_EXTRAS,
+                             part=d.part)
                      for d in r.documents)
         self.mapped[(isa.fields[12], ts.header.position)] = _map_result(documents=docs, errors=r.errors)
         if ts.errors or r.errors:
             return ts
-        return _transaction_set(id=ts.id, control_number=ts.control_number, segments=(), header=ts.header,
-                                trailer=ts.trailer, errors=ts.errors)
+        return self.light(ts)
+
+    def light(self, ts: TransactionSet) -> TransactionSet:
+        """``ts`` without its segments (equal to it but for them), its ST and SE sharing the
+        strings every set repeats: a large group's sets wait for its 997 in a few hundred bytes."""
+        shared = self.strings
+        control = ts.control_number
+
+        def one(text: str) -> str:
+            if text == control:  # the SE repeats the ST's control number: one string for both
+                return control
+            return shared.setdefault(text, text) if len(text) <= _SHARED_LENGTH else text
+
+        def lean(seg: Segment) -> Segment:
+            return _segment(id=one(seg.id), elements=tuple(map(one, seg.elements)), position=seg.position,
+                            line=seg.line, delimiters=seg.delimiters)
+
+        return _transaction_set(id=one(ts.id), control_number=control, segments=(), header=lean(ts.header),
+                                trailer=None if ts.trailer is None else lean(ts.trailer), errors=ts.errors)
 
     def interchange(self, ic: Interchange) -> None:
         partner = self.directory.identify(ic)
@@ -419,11 +447,12 @@ class _Batch:
         partner: TradingPartner,
     ) -> None:
         base = f"{ic.control_number}:{group.control_number}:{ts.control_number}"
+        source = self.strings.setdefault(partner.source, partner.source)  # one string for all
         for doc in r.documents:
             self.messages.append(
                 _canonical_message(
                     kind=doc.kind,
-                    source=partner.source,
+                    source=source,
                     source_message_id=f"{base}/{doc.part}" if doc.part else base,
                     payload=doc.payload,
                     extras=doc.extras,

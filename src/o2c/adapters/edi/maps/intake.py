@@ -41,7 +41,8 @@ class EdiSplitter:
         self.max_lines = max_lines  # PO1s an 850 may have (Limits.max_lines_per_order)
 
     def __call__(self, raw: InboundMessage) -> DocumentSplit:
-        batch = read_interchange(document_text(raw), self.directory, lean=True, max_lines=self.max_lines)
+        batch = read_interchange(document_text(raw), self.directory, lean=True, extras=False,
+                                 max_lines=self.max_lines)
         # Kept last first and handed on one by one (see _made), so that the runtime, which
         # takes them a transaction at a time, never holds every message of a large file.
         pending = list(reversed(batch.messages))
