@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +37,8 @@ import yaml
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SRC))
+
+from lifecycle import drop_pg, fresh_pg  # noqa: E402  (the same throwaway PostgreSQL databases)
 
 from o2c.adapters.edi import build_interchange, write  # noqa: E402
 from o2c.adapters.runtime_parts import SimClock  # noqa: E402
@@ -145,26 +146,6 @@ def check(url: str) -> dict[str, int]:
             }
     finally:
         eng.dispose()
-
-
-def fresh_pg(url: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    name = f"o2c_bench_{uuid.uuid4().hex[:8]}"
-    eng = create_engine(url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_pg(admin_url: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    eng.dispose()
 
 
 # Run in the subprocess: o2c's CLI, then, at exit, the process's own peak RSS on stderr.
