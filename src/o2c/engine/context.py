@@ -33,8 +33,9 @@ class Context:
     def policy(self, legal_entity_id: str | None = None) -> Policy:
         """The version in force now; for an entity, a version effective from a date
         takes effect at the start of that day in the entity's zone."""
-        zone = self.zone(legal_entity_id) if legal_entity_id is not None else None
-        return self.policies.in_force(self.clock.now(), zone)
+        if legal_entity_id is None:
+            return self.policies.in_force(self.clock.now())
+        return self.policies.in_force(self.clock.now(), lambda: self.zone(legal_entity_id))
 
     def section(self, legal_entity_id: str) -> Section:
         return self.policy(legal_entity_id).for_entity(legal_entity_id)

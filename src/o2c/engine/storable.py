@@ -69,9 +69,16 @@ def key(m: InboundMessage) -> tuple[str, str]:
     return _id(m.source), _id(m.source_message_id)
 
 
+def _plain(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or _SURROGATE.search(text) is None)
+
+
 def storable(m: InboundMessage) -> tuple[InboundMessage, str | None]:
     """The message as the inbox keeps it, and why it cannot be applied as sent
     (None if it can). A long id alone is no reason to refuse: it is hashed."""
+    if (_plain(m.body) and len(m.source_message_id) <= ID_MAX and len(m.source) <= ID_MAX
+            and _plain(m.source_message_id) and _plain(m.source)):
+        return m, None  # nearly every message: nothing to change
     problems = [p for p in (_first_problem(m.body, "the body"),
                             _first_problem(m.source_message_id, "the message id"),
                             _first_problem(m.source, "the source")) if p]

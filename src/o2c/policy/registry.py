@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from o2c.policy.document import Policy, PolicyError
@@ -33,10 +34,13 @@ class PolicyRegistry:
         margin = _ANY_ZONE if only.effective_date is not None else timedelta(0)
         self._only_from = only.effective_from + margin if len(self._by_time) == 1 else None
 
-    def in_force(self, at: datetime, zone: str | None = None) -> Policy:
-        """The version in force at ``at`` (aware) for an entity in ``zone`` (IANA)."""
+    def in_force(self, at: datetime, zone: str | Callable[[], str | None] | None = None) -> Policy:
+        """The version in force at ``at`` (aware) for an entity in ``zone`` (IANA; or a
+        function giving it, called only when the zone can matter)."""
         if self._only_from is not None and self._only_from <= at:
             return self._by_time[0]  # the common case, asked for on every decision
+        if callable(zone):
+            zone = zone()
         current, since = None, None
         for p in self._by_time:
             start = p.effective_at(zone)
