@@ -37,13 +37,22 @@ def csv_file(tmp_path: Path, n: int = ORDERS) -> Path:
     return path
 
 
-@pytest.fixture
-def db(sql_store: Any) -> str:
+def seeded(store: Any) -> str:
     """A seeded database (master data, stock) named by URL for other processes."""
-    h = Harness(store=sql_store)
+    h = Harness(store=store)
     seed(h.app)
     h.stock("P1", "100000")
-    return str(sql_store.url.render_as_string(hide_password=False))
+    return str(store.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def db(sql_store: Any) -> str:
+    return seeded(sql_store)
+
+
+@pytest.fixture
+def pg_db(clean_pg_store: Any) -> str:
+    return seeded(clean_pg_store)
 
 
 def count(db: str, query: Any) -> int:
@@ -132,9 +141,8 @@ def test_ingest_killed_mid_transaction_leaves_all_or_nothing_and_a_rerun_takes_t
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_postgresql_backend_terminated_mid_ingest_is_retried_and_nothing_is_lost(
-        db: str, tmp_path: Path) -> None:
-    if not db.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
+        pg_db: str, tmp_path: Path) -> None:
+    db = pg_db
     file = csv_file(tmp_path)
     # Named, so that only the ingest's backends are terminated, not this session's other tests'.
     proc = driver(f"{db}?application_name=o2c-fault-ingest", file, "--poison", POISON,
