@@ -132,7 +132,7 @@ def test_the_nats_server_killed_and_restarted_mid_stream_loses_nothing_and_appli
                lambda: f"the worker to finish after the restart ({applied()} of 400)")
     worker.send_signal(signal.SIGTERM)
     try:
-        code = worker.wait(timeout=30)
+        code = worker.wait(timeout=90)  # a drain after a reconnect may take the client's 30 s
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
