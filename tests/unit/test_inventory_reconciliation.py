@@ -85,6 +85,16 @@ def test_a_count_within_tolerance_is_booked_with_the_rule_that_allowed_it(h: Har
     assert len(stock_events(h)) == 1
 
 
+def test_a_count_that_matches_everywhere_is_recorded_as_counted(h: Harness) -> None:
+    h.stock("P1", "100")
+    out = advise(h, ("P1", "-", "100"))
+    assert out.status is Status.APPLIED and out.correlation_id == "stock:W1"
+    [e] = h.events("stock:W1")
+    assert e.type == "InventoryCounted"
+    assert (e.payload.warehouse_id, e.payload.advice_id, e.payload.positions) == ("W1", "ADV-1", 1)
+    assert position(h) == (Decimal(100), Decimal(0))
+
+
 def test_a_count_in_another_unit_is_converted_to_base_units(h: Harness) -> None:
     h.stock("P1", "100")
     advise(h, ("P1", "-", "8.25", "cs"))  # 8.25 cases of 12 = 99 each

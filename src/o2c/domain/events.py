@@ -507,6 +507,22 @@ class StockAdjusted(StockEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InventoryCounted(Event):
+    """A warehouse's count (inventory advice) that matched o2c's on-hand for every
+    position it named: nothing to book. Recorded so that the advice, like every
+    applied message, has its place in the log (the trace, ``o2c verify``)."""
+
+    entity_type: ClassVar[str] = "stock"
+    warehouse_id: str
+    advice_id: str
+    positions: int
+
+    @property
+    def entity_id(self) -> str:
+        return self.warehouse_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StockDifferenceReferred(StockEvent):
     """A count difference o2c did not book on its own, referred to warehouse_ops:
     above the policy's tolerance, or below what orders have reserved. ``delta`` is
@@ -567,7 +583,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderRejected, OrderClosed, ShipmentConfirmed, ProofOfDeliveryReceived,
         InvoiceIssued, CreditMemoIssued, InvoicePaid, PaymentReceived, PaymentApplied,
         CashUnapplied, StockReceived, DisputeOpened, DisputeResolved,
-        StockAdjusted, StockDifferenceReferred,
+        StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
     )
 }

@@ -156,6 +156,9 @@ def reconcile_inventory(c: cmd.ReconcileInventory, ctx: Context) -> list[ev.Even
                 f"the count {advised} is below the {reserved} reserved by orders: on-hand went "
                 f"down to {reserved} only; {-split.blocked} more would take reserved units "
                 "(ship, cancel or re-allocate those orders first)")))
+    if not out:  # every position matched: the count is still a fact of the log
+        out.append(ev.InventoryCounted(warehouse_id=c.warehouse_id, advice_id=c.advice_id,
+                                       positions=len(counts)))
     return out
 
 

@@ -113,8 +113,9 @@ def reject_events(order_id: str, ctx: Context, by: str, reason: str, skip: str =
 
 def reject_order(c: cmd.RejectOrder, ctx: Context) -> list[ev.Event]:
     order = load_order(ctx, c.order_id, "rejection")
-    if order.terminal:
-        return []
+    if order.terminal:  # said, not swallowed: the sender learns nothing was changed
+        raise Rejected("CMD-INVALID", f"order {order.order_id} is already {order.status.value}; "
+                                      "there is nothing left to reject")
     if any(ln.shipped for ln in order.lines):
         raise Rejected("CMD-INVALID", f"order {order.order_id} has shipped; it cannot be rejected")
     return reject_events(c.order_id, ctx, c.by, c.reason)
