@@ -479,7 +479,9 @@ def verify(db: DbOpt = None) -> None:
 
         if not isinstance(a.store, SqlStore):
             fail("verify needs a SQL database (--db)")
-        result = verify_read_models(a.store)
+        from o2c.adapters.raw import KINDS
+
+        result = verify_read_models(a.store, document_kinds=KINDS)
         counts = ", ".join(f"{n:,} {name}" for name, n in result.compared.items())
         if result.ok:
             console.print(f"[green]read models match the log[/]: {result.events:,} events replayed; {counts}")

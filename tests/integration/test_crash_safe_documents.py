@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from o2c.adapters.documents import Integrations
-from o2c.adapters.raw import CSV_ORDERS, raw_document
+from o2c.adapters.raw import CSV_ORDERS, KINDS, raw_document
 from o2c.engine import commands as cmd
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
@@ -152,7 +152,22 @@ def test_verify_names_a_document_left_half_way_until_it_is_finished(harness: Har
     raw = killed_part_way(h, after=4)
     runtime = h.app.runtime
 
-    [problem] = incomplete(h.app.store)
+    [problem] = incomplete(h.app.store, document_kinds=KINDS)
     assert raw.source_message_id in problem and "not finished" in problem and "o2c finish" in problem
     runtime.finish({CSV_ORDERS: SPLIT})
-    assert incomplete(h.app.store) == []
+    assert incomplete(h.app.store, document_kinds=KINDS) == []
+
+
+def test_verify_names_a_message_marked_applied_whose_events_are_gone(harness: Harness) -> None:
+    from sqlalchemy import delete
+
+    from o2c.store.maintenance import incomplete
+    from o2c.store.tables import events
+
+    h = harness
+    out = h.order(po="PO-LOST")
+    assert incomplete(h.app.store, document_kinds=KINDS) == []
+    with h.app.store.engine.begin() as c:  # a hand edit, or a bug that lost the effects
+        c.execute(delete(events).where(events.c.correlation_id == out.correlation_id))
+    [problem] = incomplete(h.app.store, document_kinds=KINDS)
+    assert out.source_message_id in problem and "no event" in problem
