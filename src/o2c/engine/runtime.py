@@ -140,6 +140,27 @@ class Retry:
         self.sleep(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
 
 
+class _Tries:
+    """The failures one unit of work has met so far, and whether to try it again:
+    a lost race up to ``conflicts`` times at once, a transient failure up to the
+    retry policy's attempts after its backoff."""
+
+    def __init__(self, retry: Retry, conflicts: int) -> None:
+        self.retry, self.max_conflicts = retry, conflicts
+        self.conflicts = self.transients = 0
+
+    def again_after_conflict(self) -> bool:
+        self.conflicts += 1
+        return self.conflicts <= self.max_conflicts
+
+    def again_after_transient(self) -> bool:
+        self.transients += 1
+        if self.transients > self.retry.attempts:
+            return False
+        self.retry.wait(self.transients)
+        return True
+
+
 class Runtime:
     def __init__(
         self,
@@ -160,6 +181,9 @@ class Runtime:
         self.max_conflict_retries = max_conflict_retries
         self.retry = retry or Retry()
 
+    def _tries(self) -> _Tries:
+        return _Tries(self.retry, self.max_conflict_retries)
+
     def submit(self, messages: Sequence[InboundMessage]) -> list[Outcome]:
         """Store, deduplicate and apply a batch of inbound messages."""
         return self._batch(messages)
@@ -169,7 +193,7 @@ class Runtime:
         """``submit``, with ``finish`` run in the batch's transaction (or, when the batch
         falls back to one message per transaction, in one of its own after them)."""
         translated: dict[int, cmd.Command | Exception] = {}
-        conflicts = transients = 0
+        tries = self._tries()
         while True:
             try:
                 with self.uow_factory() as uow:
@@ -188,14 +212,11 @@ class Runtime:
             except ConcurrencyConflict:
                 # Another worker changed what this batch read: all of it was rolled
                 # back, so run it again on fresh state (duplicates are caught then).
-                conflicts += 1
-                if conflicts > self.max_conflict_retries:
+                if not tries.again_after_conflict():
                     raise
             except TransientFailure:
-                transients += 1
-                if transients > self.retry.attempts or len(messages) == 1:
+                if len(messages) == 1 or not tries.again_after_transient():
                     break  # each on its own now, so one that keeps failing parks alone
-                self.retry.wait(transients)
             except (ProjectionFailed, StoreRefused):
                 break
         outs = [self._isolated(m) for m in messages]
@@ -219,7 +240,7 @@ class Runtime:
         ``received``; a crash then leaves it unfinished, and submitting it again
         (or :meth:`finish`) applies exactly the parts not yet applied or parked."""
         raw, _ = storable(raw)  # splitters read the text as sent (o2c.adapters.raw.document_text)
-        conflicts = transients = 0
+        tries = self._tries()
         resumed = False
         rest: Iterator[InboundMessage] | None = None
         committed = False
@@ -245,14 +266,11 @@ class Runtime:
                     return head, outs
                 break
             except ConcurrencyConflict:
-                conflicts += 1
-                if conflicts > self.max_conflict_retries:
+                if not tries.again_after_conflict():
                     raise
             except TransientFailure:
-                transients += 1
-                if transients > self.retry.attempts:
+                if not tries.again_after_transient():
                     break
-                self.retry.wait(transients)
             except (ProjectionFailed, StoreRefused):
                 break
         else:
@@ -267,17 +285,12 @@ class Runtime:
         stopped half-way): keep the document whole, unfinished, with its outbound
         messages and unreadable parts, then apply its messages one per transaction
         so only the bad one parks, then mark the document applied."""
-        outs: list[Outcome] = []
-        if not resumed:
-            with self.uow_factory() as uow:
+        with self.uow_factory() as uow:
+            if not resumed:  # else stored and staged by the first run
                 uow.inbox.add(raw, None)
                 self._stage(uow, parts)
-                outs = self._park_rejects(uow, parts)
-                uow.commit()
-        else:  # staged and parked by the first run: only what is still missing
-            with self.uow_factory() as uow:
-                outs = self._park_rejects(uow, parts)
-                uow.commit()
+            outs = self._park_rejects(uow, parts)  # those not parked yet
+            uow.commit()
         # After a failure, one per transaction; when resuming, in chunks first.
         if resumed:
             outs += self._in_chunks(raw, parts.messages)
@@ -331,15 +344,10 @@ class Runtime:
         marked applied with the last of them."""
         outs: list[Outcome] = []
         chunk, rest = self._first_chunk(messages)
-        if not chunk:
-            with self.uow_factory() as uow:
-                self._mark_applied(uow, raw)
-                uow.commit()
-        while chunk:
-            last = rest is None
-            outs += self._batch(chunk, (lambda uow: self._mark_applied(uow, raw)) if last else None)
-            chunk, rest = self._first_chunk(rest) if rest is not None else ([], None)
-        return outs
+        while rest is not None:
+            outs += self._batch(chunk)
+            chunk, rest = self._first_chunk(rest)
+        return outs + self._batch(chunk, lambda uow: self._mark_applied(uow, raw))
 
     def _apply_split(self, uow: UnitOfWork, raw: InboundMessage, parts: DocumentSplit,
                      messages: Sequence[InboundMessage] | None = None,
@@ -385,7 +393,7 @@ class Runtime:
         """One message in its own transaction: the fallback after a batch failed.
         A message that fails deterministically, or transiently beyond the retry
         limit, is parked; if even that cannot be stored, the failure is raised."""
-        transients = conflicts = 0
+        tries = self._tries()
         while True:
             try:
                 with self.uow_factory() as uow:
@@ -395,14 +403,11 @@ class Runtime:
             except (ProjectionFailed, StoreRefused) as exc:
                 return self._park_alone(m, exc)
             except ConcurrencyConflict:
-                conflicts += 1
-                if conflicts > self.max_conflict_retries:
+                if not tries.again_after_conflict():
                     raise
             except TransientFailure as exc:
-                transients += 1
-                if transients > self.retry.attempts:
+                if not tries.again_after_transient():
                     return self._park_alone(m, exc)
-                self.retry.wait(transients)
 
     def _park_alone(self, m: InboundMessage, exc: BaseException) -> Outcome:
         with self.uow_factory() as uow:
