@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from lifecycle import T0, drop_pg, fresh_pg, order_msgs, seed_master
+from lifecycle import T0, bench_database, order_msgs, seed_master
 
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import bootstrap
@@ -99,11 +99,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=10_000, help="lines of the big order")
     ap.add_argument("--every", type=float, default=0.02, help="seconds between GETs")
     args = ap.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    url = args.db or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    if args.fresh_pg:
-        url = fresh_pg(url)
-    try:
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.fresh_pg, Path(tmp)) as url:
         order_id, big = prepare(url, args.lines)
         port = free_port()
         server = serve(url, port, args.lines)
@@ -112,9 +108,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
-    finally:
-        if args.fresh_pg:
-            drop_pg(args.db, url)
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     backend = url.split(":", 1)[0]

@@ -38,7 +38,7 @@ import yaml
 SRC = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SRC))
 
-from lifecycle import drop_pg, fresh_pg  # noqa: E402  (the same throwaway PostgreSQL databases)
+from lifecycle import bench_database  # noqa: E402  (the same throwaway PostgreSQL databases)
 
 from o2c.adapters.edi import build_interchange, write  # noqa: E402
 from o2c.adapters.runtime_parts import SimClock  # noqa: E402
@@ -205,15 +205,8 @@ def main() -> None:
                     help="create a new PostgreSQL database on --db's server")
     args = ap.parse_args()
     print(f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{Path(tmp) / 'big.db'}"
-        if args.fresh_pg:
-            url = fresh_pg(url)
-        try:
-            run(args, url, Path(tmp))
-        finally:
-            if args.fresh_pg:
-                drop_pg(args.db, url)
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.fresh_pg, Path(tmp)) as url:
+        run(args, url, Path(tmp))
 
 
 if __name__ == "__main__":

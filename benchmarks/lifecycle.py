@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -161,6 +163,20 @@ def fresh_pg(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+@contextmanager
+def bench_database(db: str | None, fresh: bool, folder: Path) -> Iterator[str]:
+    """The URL to measure on: ``db``, a new database on its PostgreSQL server
+    (``fresh``, dropped afterwards), or a SQLite file in ``folder``."""
+    url = db or f"sqlite:///{folder / 'bench.db'}"
+    if fresh and db:
+        url = fresh_pg(db)
+    try:
+        yield url
+    finally:
+        if fresh and db:
+            drop_pg(db, url)
+
+
 def drop_pg(admin_url: str, url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -183,15 +199,8 @@ def main() -> None:
     ap.add_argument("--big-order", type=int, default=0, help="time one order of this many lines")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    url = args.db or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    if args.fresh_pg:
-        url = fresh_pg(url)
-    try:
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.fresh_pg, Path(tmp)) as url:
         run(args, url)
-    finally:
-        if args.fresh_pg:
-            drop_pg(args.db, url)
 
 
 def run(args: argparse.Namespace, url: str) -> None:

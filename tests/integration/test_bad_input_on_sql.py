@@ -79,12 +79,17 @@ def test_a_message_id_too_long_to_index_is_kept_by_its_hash_and_still_deduplicat
     assert again.status is Status.DUPLICATE
 
 
-def test_a_payment_more_precise_than_its_currency_is_refused_and_the_invoice_stays_in_cents(
-        h: Harness) -> None:
+def invoiced(h: Harness) -> InvoiceIssued:
+    """An order of 10 P1 shipped, so invoiced on ship: its invoice."""
     order = h.order(lines=[("P1", "10", "EA")])
     h.ship_all(str(order.correlation_id))
-    issued = next(e.payload for e in h.events(str(order.correlation_id))
-                  if isinstance(e.payload, InvoiceIssued))
+    return next(e.payload for e in h.events(str(order.correlation_id))
+                if isinstance(e.payload, InvoiceIssued))
+
+
+def test_a_payment_more_precise_than_its_currency_is_refused_and_the_invoice_stays_in_cents(
+        h: Harness) -> None:
+    issued = invoiced(h)
     invoice_id = issued.invoice_id
     out = h.pay("C1", [(invoice_id, "10.005", "0")])
     assert out.status is Status.DEAD_LETTERED
@@ -95,10 +100,7 @@ def test_a_payment_more_precise_than_its_currency_is_refused_and_the_invoice_sta
 def test_a_credit_memo_more_precise_than_its_invoice_currency_is_refused_not_rounded(
         h: Harness) -> None:
     # given an invoice of 21.45 USD
-    order = h.order(lines=[("P1", "10", "EA")])
-    h.ship_all(str(order.correlation_id))
-    issued = next(e.payload for e in h.events(str(order.correlation_id))
-                  if isinstance(e.payload, InvoiceIssued))
+    issued = invoiced(h)
     # when a credit memo of 1.005 USD comes in
     out = h.send("credit_memo", {"invoice_id": issued.invoice_id, "amount": "1.005",
                                  "reason": "damaged", "by": "bo"})
