@@ -232,6 +232,8 @@ inbox = Table(
     Column("correlation_id", _id()),
     # The raw document (``source:source_message_id``) this message was split out of.
     Column("document", _id()),
+    # Who sent it (``o2c.domain.actors.Actor`` as JSON); NULL: the source system itself.
+    Column("actor", Text()),
     PrimaryKeyConstraint("source", "source_message_id"),
 )
 
@@ -248,6 +250,8 @@ dead_letters = Table(
     Column("body", Text(), nullable=False),
     Column("status", _id(), nullable=False),
     Column("waiting_for", _id()),
+    # Who sent the message (as in ``inbox.actor``): a replay as stored acts as them.
+    Column("actor", Text()),
     Index(None, "status"),
     Index(None, "waiting_for"),
 )
