@@ -10,6 +10,8 @@ from typing import Any
 
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import App, bootstrap
+from o2c.domain.actors import Actor, user
+from o2c.domain.holds import Role
 from o2c.domain.master import (
     BillingTrigger,
     Customer,
@@ -24,6 +26,16 @@ from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Outcome
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+#: Message kinds that carry a person's decision.
+PERSON_KINDS = frozenset({"hold_decision", "order_rejection", "credit_memo"})
+
+
+def decider(user_id: str, *roles: Role) -> Actor:
+    """A person holding ``roles`` (default: every role that decides holds, rejects orders
+    and issues credit memos), acting for every legal entity."""
+    return user(user_id, *(roles or tuple(Role(r) for r in Role
+                                          if r not in (Role.ADMIN, Role.AUDITOR, Role.INTEGRATION))))
 
 
 def customer(customer_id: str = "C1", *, limit: str = "100000", trigger: BillingTrigger =
@@ -77,10 +89,15 @@ class Harness:
         self.clock.set(self.clock.now() + timedelta(**kw))
 
     def send(self, kind: str, body: dict[str, Any], *, source: str = "test",
-             msg_id: str | None = None) -> Outcome:
+             msg_id: str | None = None, actor: Actor | None = None) -> Outcome:
+        """Send one message. A person's decision (``PERSON_KINDS``) without an ``actor`` is
+        sent by the user its body names in ``by``, holding every role that decides (tests
+        of who may decide pass their own ``actor``)."""
+        if actor is None and kind in PERSON_KINDS:
+            actor = decider(str(body.get("by") or "tester"))
         m = InboundMessage(source=source, source_message_id=msg_id or f"m{next(self._ids)}",
                            kind=kind, received_at=self.clock.now(),
-                           body=json.dumps(body, default=str))
+                           body=json.dumps(body, default=str), actor=actor)
         return self.app.runtime.submit([m])[0]
 
     def order(self, *, customer_id: str = "C1", po: str = "PO-1",

@@ -161,21 +161,17 @@ def test_a_negative_po_price_is_created_on_a_pricing_hold_naming_it(server: Serv
     assert hold["code"] == "PRC-PO-PRICE-INVALID" and "PO price -2.00 per EA" in hold["reason"]
 
 
-def test_a_credit_hold_is_released_by_a_hold_decision(server: Server) -> None:
+def test_a_hold_decision_from_nobody_in_particular_is_refused(server: Server) -> None:
     held = post(server, "/orders", order_body(customer_id="C2")).json()
     assert [h["code"] for h in held["holds"]] == ["CRD-OVER-LIMIT"]
     decision = {"order_id": held["order_id"], "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "prepaid"}
     r = post(server, "/hold-decisions", decision, key="d-1")
-    assert r.status_code == 200, r.text
-    assert r.json() == {"order_id": held["order_id"], "status": "released", "holds": []}
-    assert post(server, "/hold-decisions", decision, key="d-1").status_code == 200
-
+    assert r.status_code == 403, r.text
+    assert r.json()["code"] == "AUTH-FORBIDDEN" and "not a person" in r.json()["detail"]
+    assert post(server, "/hold-decisions", decision, key="d-1").status_code == 403
     got = server.client.get(f"/orders/{held['order_id']}").json()
-    assert got["status"] == "released"
-    assert [(h["code"], h["status"]) for h in got["holds"]] == [("CRD-OVER-LIMIT", "released")]
-    assert got["lines"][0]["allocated"] == "10"
-    assert [a["warehouse_id"] for a in got["allocations"]] == ["W1"]
-    assert got["shipments"] == [] and got["invoices"] == []
+    assert got["status"] == "credit_hold" or got["holds"][0]["status"] == "open"
+    assert server.client.get("/dead-letters").json() == []
 
 
 def test_the_trace_tells_the_orders_story(server: Server) -> None:
@@ -190,13 +186,9 @@ def test_the_trace_tells_the_orders_story(server: Server) -> None:
 def test_a_decision_the_order_cannot_take_is_dead_lettered_listed_and_replayable(server: Server) -> None:
     oid = post(server, "/orders", order_body()).json()["order_id"]
     decision = {"order_id": oid, "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "x"}
-    r = post(server, "/hold-decisions", decision, key="d-2")
-    assert r.status_code == 409
-    problem = r.json()
-    assert problem["code"] == "CMD-INVALID" and "no open CRD-OVER-LIMIT hold" in problem["reason"]
-    dl_id = problem["dead_letter_id"]
-    # a retry with the same key names the same dead letter
-    assert post(server, "/hold-decisions", decision, key="d-2").json()["dead_letter_id"] == dl_id
+    out = server.h.send("hold_decision", decision, source="portal-api", msg_id="d-2")
+    assert out.code == "CMD-INVALID" and "no open CRD-OVER-LIMIT hold" in (out.reason or "")
+    dl_id = out.dead_letter_id
 
     listed = server.client.get("/dead-letters").json()
     assert [d["dead_letter_id"] for d in listed] == [dl_id]
@@ -295,7 +287,7 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         ("POST", "/dead-letters/DL-NOPE/replay", None, 404, "NOT-FOUND"),
         ("DELETE", "/orders/SO-NOPE", None, 405, "METHOD-NOT-ALLOWED"),
         ("POST", "/hold-decisions", {"order_id": "SO-NOPE", "code": "CRD-OVER-LIMIT", "by": "ana",
-                                     "reason": "x"}, 409, "INT-UNKNOWN-REFERENCE"),
+                                     "reason": "x"}, 403, "AUTH-FORBIDDEN"),
     ],
 )
 def test_every_refusal_is_a_problem_naming_its_status_and_code(

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import text
 
+from o2c.domain.holds import Role
 from o2c.engine.rebuild import rebuild
 from o2c.engine.runtime import Status
 from o2c.store.sql import SqlStore
-from tests.builders import Harness, seed
+from tests.builders import Harness, decider, seed
 from tests.unit.test_inventory_reconciliation import (  # noqa: F401
     advise,
     h,
@@ -56,7 +57,8 @@ def test_counts_and_deductions_rebuild_to_the_same_read_models(sql_store: Any, s
     assert position(run) == (Decimal("39.5"), Decimal(39))
     [letter] = run.dead_letters()
     body = json.dumps({**json.loads(letter.body), "by": "wanda", "action": "apply"})
-    assert run.app.runtime.replay(letter.dead_letter_id, body).status is Status.APPLIED
+    wanda = decider("wanda", Role.WAREHOUSE_OPS)
+    assert run.app.runtime.replay(letter.dead_letter_id, body, actor=wanda).status is Status.APPLIED
     assert position(run, "P2", lot="L1") == (Decimal(30), Decimal(0))
     live = _state(sql_store)
     assert run.account("C1").disputed == Decimal(5)

@@ -71,7 +71,7 @@ class World:
     def submit(self, seed: InboundMessage, body: str) -> Outcome:
         self.n += 1
         m = InboundMessage(source=seed.source, source_message_id=f"fuzz-{self.n}", kind=seed.kind,
-                           received_at=self.clock.now(), body=body)
+                           received_at=self.clock.now(), body=body, actor=seed.actor)
         [out] = self.app.runtime.submit([m])
         return out
 

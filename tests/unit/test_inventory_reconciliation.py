@@ -14,14 +14,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from o2c.domain.holds import HoldCode
+from o2c.domain.holds import HoldCode, Role
 from o2c.domain.inventory import split_count
 from o2c.domain.orders import OrderStatus
 from o2c.engine.rebuild import rebuild
 from o2c.engine.runtime import Status
 from o2c.policy import PolicyRegistry, parse_policy
 from o2c.store.memory import MemoryStore
-from tests.builders import Harness, customer, seed
+from tests.builders import Harness, customer, decider, seed
+
+WANDA = decider("wanda", Role.WAREHOUSE_OPS)
 
 
 @pytest.fixture
@@ -116,7 +118,7 @@ def test_a_difference_beyond_tolerance_books_nothing_and_waits_for_warehouse_ops
     assert "W1/P1/-" in letter.reason and "differs by -10" in letter.reason and "10.00%" in letter.reason
     # warehouse_ops confirms the count: replayed with who and what, it is booked
     body = {**json.loads(letter.body), "by": "wanda", "action": "apply"}
-    out = h.app.runtime.replay(letter.dead_letter_id, json.dumps(body))
+    out = h.app.runtime.replay(letter.dead_letter_id, json.dumps(body), actor=WANDA)
     assert out.status is Status.APPLIED
     assert position(h) == (Decimal(90), Decimal(0))
     adj = stock_events(h)[-1].payload
@@ -131,7 +133,7 @@ def test_warehouse_ops_may_keep_o2cs_figures_instead(h: Harness) -> None:
     advise(h, ("P1", "-", "150"))
     [letter] = h.dead_letters()
     body = {**json.loads(letter.body), "by": "wanda", "action": "keep"}
-    assert h.app.runtime.replay(letter.dead_letter_id, json.dumps(body)).status is Status.APPLIED
+    assert h.app.runtime.replay(letter.dead_letter_id, json.dumps(body), actor=WANDA).status is Status.APPLIED
     assert position(h) == (Decimal(100), Decimal(0))
     kept = stock_events(h)[-1].payload
     assert (kept.delta, kept.decision.rule) == (0, "inventory/above-tolerance/kept-by-person")
@@ -165,13 +167,13 @@ def test_a_count_below_what_is_reserved_never_takes_reserved_stock(h: Harness) -
     assert h.get(oid).status is OrderStatus.RELEASED  # the order is not stopped
     # approving it while the stock is still reserved is refused, naming why
     body = json.dumps({**json.loads(letter.body), "by": "wanda", "action": "apply"})
-    again = h.app.runtime.replay(letter.dead_letter_id, body)
+    again = h.app.runtime.replay(letter.dead_letter_id, body, actor=WANDA)
     assert again.status is Status.DEAD_LETTERED and "below the 99 reserved" in again.reason
     assert position(h) == (Decimal(99), Decimal(99))
     # once the order gives its stock back, the approval books the rest
     h.send("order_rejection", {"order_id": oid, "by": "sam", "reason": "customer cancelled"})
     assert position(h) == (Decimal(99), Decimal(0))
-    assert h.app.runtime.replay(again.dead_letter_id, body).status is Status.APPLIED
+    assert h.app.runtime.replay(again.dead_letter_id, body, actor=WANDA).status is Status.APPLIED
     assert position(h) == (Decimal(98), Decimal(0))
 
 

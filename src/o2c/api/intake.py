@@ -48,6 +48,8 @@ def submit(engine: Engine, *, kind: str, key: str, payload: BaseModel, created_s
         return _replayed(engine, kind=kind, key=key, body=body)
     if outcome.status is Status.DEAD_LETTERED:
         return _dead_lettered(outcome)
+    if outcome.status is Status.REFUSED:
+        return problem(status.HTTP_403_FORBIDDEN, outcome.code or "AUTH-FORBIDDEN", outcome.reason or "")
     return _order_answer(engine, outcome.correlation_id, created_status)
 
 
@@ -68,6 +70,10 @@ def _replayed(engine: Engine, *, kind: str, key: str, body: str) -> JSONResponse
         )
     if record.status == Status.APPLIED.value:
         return _order_answer(engine, record.correlation_id, status.HTTP_200_OK)
+    if record.status == Status.REFUSED.value:
+        dl = queries.latest_dead_letter(engine.store, SOURCE, key)
+        return problem(status.HTTP_403_FORBIDDEN, "AUTH-FORBIDDEN",
+                       dl.reason if dl else "the first request with this key was refused")
     if record.status == Status.DEAD_LETTERED.value:
         dl = queries.latest_dead_letter(engine.store, SOURCE, key)
         return problem(

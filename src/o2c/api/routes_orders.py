@@ -20,6 +20,7 @@ from o2c.api import queries
 from o2c.api.deps import CallerDep, EngineDep, IdempotencyKey, ResourceId
 from o2c.api.intake import submit
 from o2c.api.schemas import (
+    FORBIDDEN,
     INVALID,
     NOT_FOUND,
     TOO_LARGE,
@@ -45,6 +46,7 @@ _WRITE_ANSWERS: dict[int | str, dict[str, Any]] = {
         "description": "Not applied: dead-lettered (``dead_letter_id`` names it), "
         "or the Idempotency-Key was already used for another request.",
     },
+    **FORBIDDEN,
     **INVALID,
     **TOO_LARGE,
     **UNAVAILABLE,

@@ -159,6 +159,10 @@ TOO_LARGE: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "The body is larger than the server takes "
           "(``--max-body-bytes``); ``detail`` names the limit and the size."}
 }
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": Problem, "description": "Refused: the caller may not do this (a role it does not "
+          "hold, a decision beyond its tier); ``detail`` names what it needs. Nothing was applied."}
+}
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": Problem, "description": "The database is unavailable; nothing was applied. "
           "Retry after ``Retry-After`` seconds (a write with the same Idempotency-Key)."}

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from o2c.domain import events as ev
+from o2c.domain.actors import ENGINE, Actor
 from o2c.engine import commands as cmd
+from o2c.engine.authority import authorize
 from o2c.engine.context import Context
 from o2c.engine.errors import ProjectionFailed, Rejected
 from o2c.engine.handlers import HANDLERS
@@ -88,6 +90,7 @@ class MessageBus:
         source: str,
         causation_id: str | None,
         unpark: Unparker | None = None,
+        actor: Actor = ENGINE,
     ) -> Dispatched:
         """Run ``command`` and every command its events cause, in order.
 
@@ -95,13 +98,18 @@ class MessageBus:
         before that event's own reactions: a message that came early is applied as if it had
         arrived right after what it waited for (a buyer's change before its order is
         validated and released, a proof of delivery before its shipment is invoiced).
+
+        ``command`` is issued by ``actor`` and refused (:class:`~o2c.engine.errors.Forbidden`)
+        if they may not issue it; the commands its events cause are o2c's own.
         """
-        ctx = Context(uow=uow, clock=self.clock, ids=self.ids, policies=self.policies)
+        ctx = Context(uow=uow, clock=self.clock, ids=self.ids, policies=self.policies, actor=actor)
         result = Dispatched()
         queue: deque[tuple[cmd.Command, str | None, str]] = deque([(command, causation_id, source)])
         first = True
         while queue:
             c, cause, src = queue.popleft()
+            if not first:
+                ctx.actor = ENGINE
             try:
                 envs = self._run(c, ctx, src, cause)
             except ProjectionFailed:
@@ -126,6 +134,7 @@ class MessageBus:
 
     def _run(self, c: cmd.Command, ctx: Context, source: str, cause: str | None) -> list[ev.Envelope]:
         handler = self.handlers[type(c)]
+        authorize(c, ctx.actor)
         for _ in range(self.max_stock_retries):
             events = handler(c, ctx)
             now, recorded = self.clock.now(), self.recorded_clock()
@@ -181,7 +190,9 @@ class MessageBus:
         for o in staged:
             uow.outbox.put(o.kind, o.destination, o.correlation_id, o.payload)
 
-    def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None, exc: Exception) -> str:
+    def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None, exc: Exception,
+                    actor: Actor = ENGINE) -> str:
+        """Park ``c`` (issued by ``actor``) with the reason ``exc`` gives."""
         dl_id = f"DL-{uow.sequences.next_id('dead_letter'):06d}"
         code, reason = describe_failure(exc)
         uow.dead_letters.add(
@@ -194,6 +205,7 @@ class MessageBus:
                 reason=reason,
                 failed_at=self.clock.now(),
                 body=encode_command(c),
+                actor=None if actor == ENGINE else actor,
             )
         )
         return dl_id

@@ -1,10 +1,11 @@
-"""What a handler may use: the unit of work, time, ids and the policy in force."""
+"""What a handler may use: the unit of work, time, ids, the policy in force and who asked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from o2c.domain.actors import ENGINE, Actor
 from o2c.domain.business_time import business_date
 from o2c.engine.ports import Clock, Ids, UnitOfWork
 from o2c.policy import Policy, PolicyRegistry
@@ -17,6 +18,8 @@ class Context:
     clock: Clock
     ids: Ids
     policies: PolicyRegistry
+    #: who issued the command being handled (o2c itself for what a reaction or timer issues)
+    actor: Actor = ENGINE
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -64,3 +64,12 @@ class TransientFailure(Exception):
         super().__init__(reason)
         self.reason = (f"the database failed again and again while applying this message ({reason}); "
                        "replay it once the database is healthy")
+
+
+class Forbidden(Rejected):
+    """The actor may not do this (a role it does not hold, a decision beyond its tier).
+    Not parked for replay: the message is kept in the inbox as ``refused``, with the
+    reason, and nobody else can make it apply by replaying it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("AUTH-FORBIDDEN", reason)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from o2c.domain.actors import Actor
 from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
@@ -144,6 +145,8 @@ class InboundMessage:
     #: ``source:source_message_id`` of the raw document (an X12 interchange, a CSV
     #: file) this message was split out of; None for a message received on its own.
     document: str | None = None
+    #: who sent it (a person, an API key); None: the source system itself
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +163,8 @@ class DeadLetter:
     #: set while the message waits for something to arrive first (a POD before
     #: its shipment): the runtime applies it again as soon as that happens
     waiting_for: str | None = None
+    #: who sent the message (None: the source system itself); replayed as stored, it acts as them
+    actor: Actor | None = None
 
 
 class Inbox(Protocol):

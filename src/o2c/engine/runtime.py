@@ -25,9 +25,12 @@ from enum import StrEnum
 from itertools import chain, islice
 from typing import Any
 
+from o2c.domain.actors import Actor, ActorKind, system
+from o2c.domain.holds import Role
 from o2c.engine import commands as cmd
+from o2c.engine.authority import REFERRED, authorize
 from o2c.engine.bus import ENGINE_SOURCE, Dispatched, MessageBus, decode_command, describe_failure
-from o2c.engine.errors import InvalidMessage, ProjectionFailed, StoreRefused, TransientFailure
+from o2c.engine.errors import Forbidden, InvalidMessage, ProjectionFailed, StoreRefused, TransientFailure
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, Outgoing, UnitOfWork
 from o2c.engine.storable import key as inbox_key
 from o2c.engine.storable import storable, storable_text
@@ -112,6 +115,9 @@ class Status(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
+    #: the sender may not do this (a role it lacks, a decision beyond its tier): kept, with the
+    #: reason, as a closed dead letter nobody can replay
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -460,9 +466,12 @@ class Runtime:
                 raise translated
             else:
                 command = translated
-            done = self._dispatch(uow, command, m.source, f"{m.source}:{m.source_message_id}")
+            done = self._dispatch(uow, command, m.source, f"{m.source}:{m.source_message_id}",
+                                  m.actor or system(m.source))
         except ProjectionFailed:
             raise
+        except Forbidden as exc:
+            return self._park(uow, m, exc, refused=True)
         except Exception as exc:
             return self._park(uow, m, exc)
         uow.inbox.mark(m.source, m.source_message_id, Status.APPLIED.value, done.correlation_id)
@@ -473,8 +482,9 @@ class Runtime:
             correlation_id=done.correlation_id,
         )
 
-    def _dispatch(self, uow: UnitOfWork, c: cmd.Command, source: str, cause: str | None) -> Dispatched:
-        return self.bus.dispatch(uow, c, source=source, causation_id=cause,
+    def _dispatch(self, uow: UnitOfWork, c: cmd.Command, source: str, cause: str | None,
+                  actor: Actor) -> Dispatched:
+        return self.bus.dispatch(uow, c, source=source, causation_id=cause, actor=actor,
                                  unpark=lambda keys: self._unpark(uow, keys))
 
     def _unpark(self, uow: UnitOfWork, keys: list[str]) -> None:
@@ -484,9 +494,13 @@ class Runtime:
         for letter in uow.dead_letters.waiting_for(keys):
             uow.dead_letters.close(letter.dead_letter_id, "replayed")
             self._apply(uow, InboundMessage(source=letter.source, source_message_id=letter.source_message_id,
-                                            kind=letter.kind, received_at=letter.failed_at, body=letter.body))
+                                            kind=letter.kind, received_at=letter.failed_at, body=letter.body,
+                                            actor=letter.actor))
 
-    def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException) -> Outcome:
+    def _park(self, uow: UnitOfWork, m: InboundMessage, exc: BaseException, *,
+              refused: bool = False) -> Outcome:
+        """Park ``m`` in the dead-letter queue with the reason; ``refused`` (the sender may not
+        do this): kept the same way, with the reason, but closed, so no replay applies it."""
         code, reason = (exc.code, exc.reason) if isinstance(exc, InvalidMessage) else describe_failure(exc)
         reason = storable_text(reason)
         dl_id = f"DL-{uow.sequences.next_id('dead_letter'):06d}"
@@ -501,33 +515,44 @@ class Runtime:
                 failed_at=m.received_at,
                 body=m.body,
                 waiting_for=getattr(exc, "waiting_for", None),
+                status=Status.REFUSED.value if refused else "open",
+                actor=m.actor,
             )
         )
-        uow.inbox.mark(m.source, m.source_message_id, Status.DEAD_LETTERED.value, None)
+        status = Status.REFUSED if refused else Status.DEAD_LETTERED
+        uow.inbox.mark(m.source, m.source_message_id, status.value, None)
         return Outcome(
             source=m.source,
             source_message_id=m.source_message_id,
-            status=Status.DEAD_LETTERED,
+            status=status,
             dead_letter_id=dl_id,
             code=code,
             reason=reason,
         )
 
     def replay(self, dead_letter_id: str, body: str | None = None,
-               splitters: Mapping[str, Splitter] | None = None) -> Outcome:
+               splitters: Mapping[str, Splitter] | None = None, actor: Actor | None = None) -> Outcome:
         """Apply a dead letter again (after master data was fixed, or with a
         corrected ``body``). A new failure parks it again under a new id. A raw
         document (an X12 interchange) is split again with the splitter for its
-        kind, e.g. after its trading partner was set up."""
+        kind, e.g. after its trading partner was set up.
+
+        ``actor`` replays it (None: o2c itself, for callers that checked who asks). As
+        stored, the message acts as its sender did; with a changed body it acts as
+        ``actor``, who needs the integration role (or, for a decision o2c referred to a
+        person, the role that decides it). A replay ``actor`` may not make raises
+        :class:`~o2c.engine.errors.Forbidden` and leaves the dead letter open."""
         with self.uow_factory() as uow:
             dl = uow.dead_letters.get(dead_letter_id)
             if dl is None or dl.status != "open":
                 raise KeyError(f"no open dead letter {dead_letter_id}")
+            acting = _replaying_as(dl, body, actor)
             uow.dead_letters.close(dead_letter_id, "replayed")
             if dl.source == ENGINE_SOURCE:
                 c = decode_command(dl.kind, body or dl.body)
+                authorize(c, acting)  # refused before anything changes: the letter stays open
                 try:
-                    done = self._dispatch(uow, c, ENGINE_SOURCE, dl.source_message_id)
+                    done = self._dispatch(uow, c, ENGINE_SOURCE, dl.source_message_id, acting)
                     outcome = Outcome(
                         source=dl.source,
                         source_message_id=dl.source_message_id,
@@ -538,7 +563,7 @@ class Runtime:
                     raise
                 except Exception as exc:
                     code, reason = describe_failure(exc)
-                    new_id = self.bus.dead_letter(uow, c, dl.source_message_id, exc)
+                    new_id = self.bus.dead_letter(uow, c, dl.source_message_id, exc, acting)
                     outcome = Outcome(
                         source=dl.source,
                         source_message_id=dl.source_message_id,
@@ -554,6 +579,7 @@ class Runtime:
                     kind=dl.kind,
                     received_at=dl.failed_at,
                     body=body or dl.body,
+                    actor=None if acting.is_system and acting.id == dl.source else acting,
                 )
                 m, problem = storable(m)
                 split = (splitters or {}).get(dl.kind)
@@ -572,3 +598,21 @@ class Runtime:
         failed = [o for o in outs if o.status is Status.DEAD_LETTERED]
         return Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED,
                        reason=f"{len(outs)} message(s), {len(failed)} dead-lettered" if outs else None)
+
+
+def _replaying_as(dl: DeadLetter, body: str | None, actor: Actor | None) -> Actor:
+    """Who a replay of ``dl`` acts as: its sender when replayed as stored, else ``actor``
+    (see :meth:`Runtime.replay`); Forbidden for a replay ``actor`` may not make."""
+    sender = dl.actor or system(dl.source)
+    if actor is None:
+        return sender
+    if actor.kind is not ActorKind.SYSTEM and not (actor.roles - {Role.AUDITOR}):
+        raise Forbidden(f"{actor.label} only reads; replaying a dead letter needs a role that acts")
+    if body is None or body == dl.body:
+        return sender
+    referred = dl.source == ENGINE_SOURCE and dl.kind in {k.__name__ for k in REFERRED}
+    if not referred and actor.kind is not ActorKind.SYSTEM and Role.INTEGRATION not in actor.roles:
+        raise Forbidden(f"replaying dead letter {dl.dead_letter_id} with a changed body needs the "
+                        f"integration role; {actor.label} does not hold it (replay it as stored, or ask "
+                        "integration to correct it)")
+    return actor

@@ -23,7 +23,9 @@ from o2c.adapters.edi import build_interchange, parse, write
 from o2c.adapters.raw import X12
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
+from o2c.domain.holds import Role
 from o2c.domain.master import Product
+from o2c.sim.people import demo_actor
 from o2c.sim.world import WAREHOUSES
 
 if TYPE_CHECKING:
@@ -305,13 +307,13 @@ class X12Partners:
             if key in self.miscounts:
                 self.miscounts.discard(key)
                 self.at(now + timedelta(hours=self.count_rng.uniform(1, 6)), "recount",
-                        (letter.dead_letter_id, {**body, "by": "user:warehouse_ops", "action": "keep"}))
+                        (letter.dead_letter_id, {**body, "action": "keep"}))
 
     def _recount(self, when: datetime, data: tuple[str, dict[str, Any]]) -> None:
         if when > self.clock.now():
             self.clock.set(when)
         self.stats.decisions += 1
-        self.app.runtime.replay(data[0], json.dumps(data[1]))
+        self.app.runtime.replay(data[0], json.dumps(data[1]), actor=demo_actor(Role.WAREHOUSE_OPS))
 
     def _remit(self, key: tuple[str, datetime]) -> None:
         """An EDI customer's accounts payable pays by ACH and sends the remittance advice, an X12

@@ -28,7 +28,8 @@ from o2c.adapters.edi import build_interchange, write
 from o2c.adapters.raw import CARRIER, CSV_ORDERS, WMS_A, WMS_B, X12, raw_document
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
-from o2c.domain.holds import HoldCode
+from o2c.domain.actors import Actor
+from o2c.domain.holds import HoldCode, Role
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
 from o2c.sim.partners import (
@@ -41,6 +42,7 @@ from o2c.sim.partners import (
     X12Partners,
     next_hour,
 )
+from o2c.sim.people import demo_actor
 from o2c.sim.world import WAREHOUSES, SimCustomer, World
 
 TICK = timedelta(minutes=10)
@@ -200,9 +202,12 @@ class Simulation(X12Partners):
             self.at(when, "batch", key)
         self.batches[key].append(item)
 
-    def message(self, when: datetime, source: str, msg_id: str, kind: str, body: Any) -> None:
+    def message(self, when: datetime, source: str, msg_id: str, kind: str, body: Any,
+                actor: Actor | None = None) -> None:
+        """A message ``source`` sends at ``when``; ``actor``: the person who sends it (None: the
+        source system itself)."""
         self.at(when, "msg", (source, msg_id, kind, body if isinstance(body, str)
-                              else json.dumps(body, default=str)))
+                              else json.dumps(body, default=str), actor))
 
     # ------------------------------------------------------------ setup
 
@@ -589,9 +594,10 @@ class Simulation(X12Partners):
                 role: str, reason: str) -> None:
         self.reviewing.add(hold_id)
         self.stats.decisions += 1
+        person = demo_actor(Role(role))
         self.message(when, "ui", f"decision-{hold_id}", "hold_decision",
-                     {"order_id": order_id, "code": code.value, "by": f"user:{role}",
-                      "reason": reason, "action": action})
+                     {"order_id": order_id, "code": code.value, "by": person.id,
+                      "reason": reason, "action": action}, actor=person)
 
     def _replenish(self, now: datetime) -> None:
         with self.app.store.unit_of_work() as uow:
@@ -624,11 +630,11 @@ class Simulation(X12Partners):
             while self.heap and self.heap[0][0] < tick_end:
                 when, _, kind, data = heapq.heappop(self.heap)
                 if kind == "msg":
-                    source, msg_id, mkind, body = data
+                    source, msg_id, mkind, body, actor = data
                     if mkind == "hold_decision":
                         self.reviewing.discard(msg_id.removeprefix("decision-"))
                     batch.append(InboundMessage(source=source, source_message_id=msg_id,
-                                                kind=mkind, received_at=when, body=body))
+                                                kind=mkind, received_at=when, body=body, actor=actor))
                 elif kind == "doc":
                     source, dkind, payload, name = data
                     batch.append(raw_document(payload, source=source, kind=dkind, received_at=when,

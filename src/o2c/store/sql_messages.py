@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, select, update
 
+from o2c.domain.actors import Actor
 from o2c.domain.events import Envelope
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
 from o2c.store.codec import dump_event, dump_value, load_event
@@ -27,7 +28,7 @@ from o2c.store.tables import dead_letters, events, inbox, outbox, utc_from_db, u
 Key = tuple[str, str]
 
 #: Statuses an inbox row may take. ``received`` on arrival; the rest are outcomes.
-INBOX_STATUSES = frozenset({"received", "applied", "dead_lettered", "duplicate"})
+INBOX_STATUSES = frozenset({"received", "applied", "dead_lettered", "duplicate", "refused"})
 
 # Row values in IN lists: kept well under SQLite's bound-parameter limit.
 _IN_CHUNK = 400
@@ -196,6 +197,7 @@ class SqlInbox:
             "status": "received",
             "correlation_id": correlation_id,
             "document": message.document,
+            "actor": None if message.actor is None else message.actor.to_json(),
         }
 
     def mark(self, source: str, source_message_id: str, status: str, correlation_id: str | None) -> None:
@@ -230,11 +232,11 @@ class SqlInbox:
     def unfinished(self) -> list[InboundMessage]:
         rows = self._tx.connection().execute(
             select(inbox.c.source, inbox.c.source_message_id, inbox.c.kind, inbox.c.received_at,
-                   inbox.c.body, inbox.c.content_type)
+                   inbox.c.body, inbox.c.content_type, inbox.c.actor)
             .where(inbox.c.status == "received", inbox.c.document.is_(None))
             .order_by(inbox.c.received_at))
         return [InboundMessage(source=r[0], source_message_id=r[1], kind=r[2], received_at=r[3], body=r[4],
-                               content_type=r[5]) for r in rows]
+                               content_type=r[5], actor=_actor(r[6])) for r in rows]
 
     def flush(self) -> None:
         insert_rows(self._tx, inbox, _INSERT_INBOX, list(self._pending.values()))
@@ -317,8 +319,12 @@ _DL_COLS = (
 _INSERT_DEAD_LETTER = insert_sql(dead_letters)
 
 
+def _actor(text: str | None) -> Actor | None:
+    return None if text is None else Actor.from_json(text)
+
+
 def _letter(r: Row[Any]) -> DeadLetter:
-    return DeadLetter(**{c: getattr(r, c) for c in _DL_COLS})
+    return DeadLetter(**{c: getattr(r, c) for c in _DL_COLS}, actor=_actor(r.actor))
 
 
 class SqlDeadLetters:
@@ -386,7 +392,8 @@ class SqlDeadLetters:
     def flush(self) -> None:
         sqlite = self._tx.sqlite
         rows = [
-            {**{c: getattr(d, c) for c in _DL_COLS}, "failed_at": utc_to_db(d.failed_at, sqlite)}
+            {**{c: getattr(d, c) for c in _DL_COLS}, "failed_at": utc_to_db(d.failed_at, sqlite),
+             "actor": None if d.actor is None else d.actor.to_json()}
             for d in self._pending.values()
         ]
         insert_rows(self._tx, dead_letters, _INSERT_DEAD_LETTER, rows)

@@ -10,6 +10,7 @@ from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger, PaymentTerms
 from o2c.domain.money import Money, minor_unit_problem
 from o2c.engine import commands as cmd
+from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import load_order
@@ -72,7 +73,7 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
 
 def issue_credit_memo(c: cmd.IssueCreditMemo, ctx: Context) -> list[ev.Event]:
     inv = ctx.uow.invoices.get(c.invoice_id)
-    if inv is None:
+    if inv is None or not visible(ctx.actor, inv.legal_entity_id):
         raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE, f"credit memo for unknown invoice {c.invoice_id}")
     # The currency is the invoice's, so this is the first place the amount can be checked;
     # refused like a payment's, never rounded (half a cent would stay open on the invoice).

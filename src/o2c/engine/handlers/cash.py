@@ -11,6 +11,7 @@ from o2c.domain.disputes import Claim, plan_deductions
 from o2c.domain.holds import HoldCode
 from o2c.domain.money import Money
 from o2c.engine import commands as cmd
+from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import decision
@@ -33,7 +34,7 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
     for what the account has open and not in dispute.
     """
     customer = ctx.uow.master.customer(c.customer_id)
-    if customer is None:
+    if customer is None or not visible(ctx.actor, customer.legal_entity_id):
         raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
                        f"payment {c.payment_id} is from customer {c.customer_id!r}, "
                        "who is not in master data")

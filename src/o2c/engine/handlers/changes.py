@@ -27,6 +27,7 @@ from o2c.domain import events as ev
 from o2c.domain.holds import HoldCode
 from o2c.domain.orders import CHANGEABLE, Order, OrderLine, OrderStatus
 from o2c.engine import commands as cmd
+from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import decision, place_hold
@@ -44,6 +45,8 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
     what = f"change {c.change_sequence or '-'} to PO {c.po_number} from {c.customer_id}"
     order_id = ctx.uow.orders.find_by_po(c.customer_id, c.po_number)
     order = ctx.uow.orders.get(order_id) if order_id else None
+    if order is not None and not visible(ctx.actor, order.legal_entity_id):
+        raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE, f"{what} refers to a purchase order o2c does not know")
     if order is None:
         # Changes travel apart from their orders (another VAN batch, another mailbox), so one
         # can overtake its 850: it waits, and is applied the moment the order arrives.

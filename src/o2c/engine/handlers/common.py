@@ -7,16 +7,35 @@ from datetime import timedelta
 from o2c.domain import events as ev
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
 from o2c.domain.orders import Order
+from o2c.engine.authority import visible
 from o2c.engine.context import Context
-from o2c.engine.errors import Rejected
+from o2c.engine.errors import Forbidden, Rejected
 
 
 def load_order(ctx: Context, order_id: str, what: str) -> Order:
+    """The order, if the actor may see it: one of another legal entity than the actor acts
+    for is refused exactly like an unknown one (nothing tells that it exists)."""
     order = ctx.uow.orders.get(order_id)
-    if order is None:
+    if order is None or not visible(ctx.actor, order.legal_entity_id):
         raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
                        f"{what} refers to order {order_id!r}, which o2c does not know")
     return order
+
+
+def check_warehouse(ctx: Context, warehouse_id: str) -> None:
+    """Refuse a stock command of an actor restricted to other legal entities than the
+    warehouse's (an unrestricted actor costs nothing)."""
+    if ctx.actor.entities is None:
+        return
+    w = ctx.uow.master.warehouse(warehouse_id)
+    if w is None or not visible(ctx.actor, w.legal_entity_id):
+        raise Forbidden(f"{ctx.actor.label} does not act for the legal entity of warehouse {warehouse_id!r}")
+
+
+def decided_by(ctx: Context) -> str:
+    """How a decision names who made it: the person's id (``ana``), else the actor's label."""
+    a = ctx.actor
+    return a.id if a.is_person else a.label
 
 
 def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object],

@@ -10,7 +10,9 @@ from o2c.domain.holds import HoldCode
 from o2c.domain.master import Customer, PaymentTerms
 from o2c.domain.orders import Order, OrderStatus
 from o2c.engine import commands as cmd
+from o2c.engine.authority import visible
 from o2c.engine.context import Context
+from o2c.engine.errors import Forbidden
 from o2c.engine.handlers.common import decision, load_order, place_hold, released_by_person
 from o2c.engine.handlers.pricing import Reference, price_line
 
@@ -18,6 +20,8 @@ C = HoldCode
 
 
 def receive_order(c: cmd.ReceiveOrder, ctx: Context) -> list[ev.Event]:
+    if not visible(ctx.actor, c.legal_entity_id):
+        raise Forbidden(f"{ctx.actor.label} does not act for legal entity {c.legal_entity_id!r}")
     order_id = f"SO-{ctx.uow.sequences.next_id('order'):08d}"
     return [ev.OrderReceived(
         order_id=order_id, legal_entity_id=c.legal_entity_id, customer_id=c.customer_id,

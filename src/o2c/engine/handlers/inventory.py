@@ -35,7 +35,7 @@ from o2c.domain.inventory import NO_LOT, StockPosition, split_count
 from o2c.engine import commands as cmd
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
-from o2c.engine.handlers.common import decision
+from o2c.engine.handlers.common import check_warehouse, decided_by, decision
 
 #: Quantities are kept to three decimals (the stores hold four).
 _QTY = Decimal("0.001")
@@ -106,6 +106,7 @@ def _entity_of(ctx: Context, warehouse_id: str) -> str | None:
 
 
 def reconcile_inventory(c: cmd.ReconcileInventory, ctx: Context) -> list[ev.Event]:
+    check_warehouse(ctx, c.warehouse_id)
     counts = _counts(c, ctx)
     positions: dict[tuple[str, str], StockPosition] = {
         (p.product_id, p.lot_id): p
@@ -165,9 +166,9 @@ def reconcile_inventory(c: cmd.ReconcileInventory, ctx: Context) -> list[ev.Even
 def resolve_stock_difference(c: cmd.ResolveStockDifference, ctx: Context) -> list[ev.Event]:
     what = (f"stock difference {c.warehouse_id}/{c.product_id}/{c.lot_id} "
             f"(advice {c.advice_id or '(no id)'}): the count {c.advised} differs by {c.delta}")
-    if not c.by.strip() or c.action not in ("apply", "keep"):
+    if not ctx.actor.is_person or c.action not in ("apply", "keep"):
         raise Rejected(HoldCode.INV_COUNT_MISMATCH,
-                       f"{what}; {c.reason}. warehouse_ops: replay this with \"by\" and \"action\": "
+                       f"{what}; {c.reason}. warehouse_ops: replay this with \"action\": "
                        "\"apply\" (book the difference) or \"keep\" (keep o2c's figures)")
     try:
         delta, advised = Decimal(c.delta), Decimal(c.advised)
@@ -183,7 +184,7 @@ def resolve_stock_difference(c: cmd.ResolveStockDifference, ctx: Context) -> lis
                        f"{what}; booking it would take on-hand {on_hand} below the {reserved} reserved "
                        "by orders: ship, cancel or re-allocate those orders, then replay this again")
     d = decision(ctx, f"{c.rule}/{'approved' if booked else 'kept'}-by-person", c.action,
-                 {"by": c.by, "on_hand": on_hand, "reserved": reserved, "delta": delta,
+                 {"by": decided_by(ctx), "on_hand": on_hand, "reserved": reserved, "delta": delta,
                   "advised": advised, "referred_because": c.reason},
                  _entity_of(ctx, c.warehouse_id))
     return [ev.StockAdjusted(warehouse_id=c.warehouse_id, product_id=c.product_id, lot_id=c.lot_id,

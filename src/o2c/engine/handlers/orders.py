@@ -9,9 +9,10 @@ from o2c.domain import events as ev
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
 from o2c.domain.orders import Allocation, Order, OrderStatus
 from o2c.engine import commands as cmd
+from o2c.engine.authority import may_decide
 from o2c.engine.context import Context
-from o2c.engine.errors import Rejected
-from o2c.engine.handlers.common import load_order
+from o2c.engine.errors import Forbidden, Rejected
+from o2c.engine.handlers.common import check_warehouse, decided_by, load_order
 
 
 def _cancel_allocations(order_id: str, ctx: Context, reason: str,
@@ -83,16 +84,22 @@ def release_hold(c: cmd.ReleaseHold, ctx: Context) -> list[ev.Event]:
     if action not in TAXONOMY[code].actions:
         allowed = ", ".join(a.value for a in TAXONOMY[code].actions)
         raise Rejected("CMD-INVALID", f"a {code.value} hold allows {allowed}, not {action.value}")
+    owner = TAXONOMY[code].owner
+    if not ctx.actor.is_system and not may_decide(ctx.actor, owner):
+        held = ", ".join(sorted(r.value for r in ctx.actor.roles)) or "no role"
+        raise Forbidden(f"a {code.value} hold is decided by {owner.value} (or a role above it); "
+                        f"{ctx.actor.label} holds {held}")
+    by = decided_by(ctx)
     if action is HoldAction.REJECT and any(ln.shipped for ln in order.lines):
         raise Rejected("CMD-INVALID", f"order {order.order_id} has shipped; it cannot be rejected "
                                       f"(choose another action for the {code.value} hold)")
     out: list[ev.Event] = [ev.HoldReleased(order_id=order.order_id, hold_id=hold.hold_id, code=code,
-                                           action=action.value, by=c.by, reason=c.reason)]
+                                           action=action.value, by=by, reason=c.reason)]
     if code is HoldCode.FUL_QTY_MISMATCH and action is HoldAction.OVERRIDE:
         # What the warehouse(s) said will not come is not coming: close it short.
-        out += _close_short(order, hold.hold_id, f"closed short by {c.by}: {c.reason}")
+        out += _close_short(order, hold.hold_id, f"closed short by {by}: {c.reason}")
     if action is HoldAction.REJECT:
-        out += reject_events(order.order_id, ctx, c.by, f"{code.value} rejected: {c.reason}",
+        out += reject_events(order.order_id, ctx, by, f"{code.value} rejected: {c.reason}",
                              skip=hold.hold_id)
     return out
 
@@ -118,7 +125,7 @@ def reject_order(c: cmd.RejectOrder, ctx: Context) -> list[ev.Event]:
                                       "there is nothing left to reject")
     if any(ln.shipped for ln in order.lines):
         raise Rejected("CMD-INVALID", f"order {order.order_id} has shipped; it cannot be rejected")
-    return reject_events(c.order_id, ctx, c.by, c.reason)
+    return reject_events(c.order_id, ctx, decided_by(ctx), c.reason)
 
 
 def close_order(c: cmd.CloseOrder, ctx: Context) -> list[ev.Event]:
@@ -129,6 +136,7 @@ def close_order(c: cmd.CloseOrder, ctx: Context) -> list[ev.Event]:
 
 
 def receive_stock(c: cmd.ReceiveStock, ctx: Context) -> list[ev.Event]:
+    check_warehouse(ctx, c.warehouse_id)
     if c.quantity <= 0:
         raise Rejected(HoldCode.VAL_MISSING_FIELD, f"stock receipt {c.reference}: quantity must be positive")
     if ctx.uow.master.product(c.product_id) is None:

@@ -1,0 +1,143 @@
+"""Who may issue which command: one table, enforced by the bus for every command.
+
+The CLI, the HTTP API, the NATS worker and the simulator all reach the engine
+through the bus, so they obey the same rules:
+
+- **o2c itself** (``actors.ENGINE``: reactions, timers) may issue any command a
+  reaction issues; a decision that needs a person it can make only where the
+  policy allows (it then records its rule), never by posing as one.
+- **A source system** (an EDI channel, a WMS, a carrier, a bank; an actor of kind
+  ``system``) may send what it knows: orders, changes, shipments, deliveries,
+  picks, exceptions, statuses, stock, counts, payments.
+- **An API key** acts with its roles, like a person, but decisions on holds,
+  rejections and credit memos are made by named people, never by a key.
+- **A person** needs one of the roles the command names. ``admin`` manages users,
+  keys and settings and makes no business decision; ``auditor`` only reads.
+
+A hold decision needs, besides a person, the role its hold kind is owned by (or
+one above it on the same ladder); the tiers by amount come from the policy.
+
+Legal entities: an actor restricted to some entities sees nothing of the others.
+Handlers call :func:`visible` where they learn a command's entity; a refusal there
+reads exactly like an unknown id, so nothing is revealed.
+"""
+
+from __future__ import annotations
+
+from o2c.domain.actors import ENGINE, Actor, ActorKind
+from o2c.domain.holds import Role
+from o2c.engine import commands as cmd
+from o2c.engine.errors import Forbidden
+
+_R = Role
+
+#: Commands a source system sends, and the roles a person (or key) needs to send them.
+CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
+    cmd.ReceiveOrder: frozenset({_R.CUSTOMER_SERVICE, _R.SALES_OPS, _R.INTEGRATION}),
+    cmd.ChangeOrder: frozenset({_R.CUSTOMER_SERVICE, _R.SALES_OPS, _R.INTEGRATION}),
+    cmd.ConfirmShipment: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
+    cmd.RecordDelivery: frozenset({_R.WAREHOUSE_OPS, _R.BILLING, _R.INTEGRATION}),
+    cmd.RecordPick: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
+    cmd.ReportFulfilmentException: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
+    cmd.RecordShipmentStatus: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
+    cmd.ReceiveStock: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
+    cmd.ReconcileInventory: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
+    cmd.ReceivePayment: frozenset({_R.CASH_APP, _R.INTEGRATION}),
+}
+
+#: Decisions only a named person makes, and the roles that may make them.
+#: ``ReleaseHold`` is checked further against the hold (see :func:`may_decide`).
+PERSON: dict[type[cmd.Command], frozenset[Role]] = {
+    cmd.ReleaseHold: frozenset(Role) - {_R.ADMIN, _R.AUDITOR, _R.INTEGRATION},
+    cmd.RejectOrder: frozenset({_R.CUSTOMER_SERVICE, _R.SALES_OPS, _R.CREDIT_MANAGER, _R.CONTROLLER}),
+    cmd.IssueCreditMemo: frozenset({_R.BILLING, _R.AR_MANAGER, _R.CONTROLLER}),
+    cmd.ResolveStockDifference: frozenset({_R.WAREHOUSE_OPS}),
+}
+
+#: Decisions o2c refers to a person: it issues them itself, and they wait (parked) until a
+#: person with the role replays them with what they decided.
+REFERRED: frozenset[type[cmd.Command]] = frozenset({cmd.ResolveStockDifference})
+
+#: What o2c issues to itself (reactions): nobody else issues these.
+ENGINE_ONLY: frozenset[type[cmd.Command]] = frozenset({
+    cmd.ValidateOrder, cmd.CheckCredit, cmd.AllocateOrder, cmd.InvoiceShipment, cmd.CloseOrder,
+})
+
+#: Ladders of authority: a role may decide what a role below it on its ladder owns.
+LADDERS: tuple[tuple[Role, ...], ...] = (
+    (_R.CREDIT_ANALYST, _R.CREDIT_MANAGER, _R.CONTROLLER),
+    (_R.CUSTOMER_SERVICE, _R.SALES_OPS, _R.CONTROLLER),
+    (_R.PRICING, _R.CONTROLLER),
+    (_R.WAREHOUSE_OPS, _R.CONTROLLER),
+    (_R.BILLING, _R.AR_MANAGER, _R.CONTROLLER),
+    (_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER),
+    (_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER),
+)
+
+
+def at_or_above(role: Role) -> frozenset[Role]:
+    """``role`` and every role above it on a ladder it is on."""
+    out = {role}
+    for ladder in LADDERS:
+        if role in ladder:
+            out.update(ladder[ladder.index(role):])
+    return frozenset(out)
+
+
+def _names(roles: frozenset[Role]) -> str:
+    return ", ".join(sorted(r.value for r in roles))
+
+
+def _what(c: type[cmd.Command]) -> str:
+    return {
+        cmd.ReleaseHold: "deciding a hold", cmd.RejectOrder: "rejecting an order",
+        cmd.IssueCreditMemo: "issuing a credit memo",
+        cmd.ResolveStockDifference: "resolving a stock difference",
+    }.get(c, c.__name__)
+
+
+def authorize(c: cmd.Command, actor: Actor) -> None:
+    """Refuse (:class:`Forbidden`) what ``actor`` may not issue; the reason names the
+    roles it needs. Cheap: a dictionary lookup for the system actors of the hot path."""
+    kind = type(c)
+    if actor.kind is ActorKind.SYSTEM:
+        if kind in CHANNEL or (actor.id == ENGINE.id and (kind in ENGINE_ONLY or kind in REFERRED)):
+            return
+        if kind in ENGINE_ONLY:
+            raise Forbidden(f"{kind.__name__} is o2c's own step; {actor.label} cannot ask for it")
+        raise Forbidden(f"{_what(kind)} needs a named person with one of the roles "
+                        f"{_names(PERSON.get(kind, frozenset()))}; {actor.label} is a system, not a person")
+    if kind in ENGINE_ONLY:
+        raise Forbidden(f"{kind.__name__} is o2c's own step; {actor.label} cannot ask for it")
+    if kind in PERSON:
+        if actor.kind is not ActorKind.USER:
+            raise Forbidden(f"{_what(kind)} needs a named person; {actor.label} is an API key")
+        needed = PERSON[kind]
+    else:
+        needed = CHANNEL.get(kind, frozenset())
+    if not actor.roles & needed:
+        held = _names(actor.roles) or "no role"
+        raise Forbidden(f"{_what(kind)} needs one of the roles {_names(needed)}; {actor.label} holds {held}")
+
+
+def may_issue(kind: type[cmd.Command], actor: Actor) -> bool:
+    """Whether ``actor`` may issue commands of ``kind`` at all (before looking at what they
+    name): what an API route checks before taking a request."""
+    if actor.kind is ActorKind.SYSTEM:
+        return kind in CHANNEL or (actor.id == ENGINE.id and (kind in ENGINE_ONLY or kind in REFERRED))
+    if kind in ENGINE_ONLY:
+        return False
+    if kind in PERSON:
+        return actor.kind is ActorKind.USER and bool(actor.roles & PERSON[kind])
+    return bool(actor.roles & CHANNEL.get(kind, frozenset()))
+
+
+def may_decide(actor: Actor, owner: Role) -> bool:
+    """Whether a person may decide a hold owned by ``owner``: they hold that role, or one
+    above it on its ladder."""
+    return bool(actor.roles & at_or_above(owner))
+
+
+def visible(actor: Actor, legal_entity_id: str) -> bool:
+    """Whether ``actor`` may see and act on what belongs to ``legal_entity_id``."""
+    return actor.entities is None or legal_entity_id in actor.entities
