@@ -230,15 +230,19 @@ def trace(
         help="An order id (SO-00000042), or a customer account (account:C1054, or C1054).")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Measure an open order's wait to this day (YYYY-MM-DD; default: now).")] = None,
 ) -> None:
     """One order's timeline from the event log: events, waits, holds and the inbound documents
-    they came from. For an account: its payments, remittances (820s), deductions and disputes."""
+    they came from. For an account: its payments, remittances (820s), deductions and disputes.
+    An order that has not ended is measured to now: how long it has waited, in what, on what."""
     from o2c.analytics import source
 
     with opened(db) as a:
-        t = source.order_trace(a.store, order_id)
+        now = _when(as_of, a.clock.now())
+        t = source.order_trace(a.store, order_id, now=now)
         if t is None and not order_id.startswith("account:"):
-            t = source.order_trace(a.store, f"account:{order_id}")
+            t = source.order_trace(a.store, f"account:{order_id}", now=now)
         if t is None:
             fail(f"no events for order or account {order_id!r} in {a.url}")
         if as_json:

@@ -139,6 +139,8 @@ def trace(console: Console, tr: Trace) -> None:
             f"\n[bold]Order {d['order_id']}[/] for {d['customer_id']}, PO {d['po_number']}: "
             f"[bold]{d['status']}[/], elapsed {fmt_duration(tr.elapsed)}"
         )
+        if tr.waiting:
+            console.print(f"[yellow]{tr.waiting[0].upper() + tr.waiting[1:]}[/]")
     t = Table(show_edge=False, pad_edge=False)
     for col in ("time", "+", "event", "status", "source", "what"):
         t.add_column(col, overflow="fold")

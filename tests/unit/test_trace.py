@@ -150,7 +150,7 @@ def test_the_trace_as_a_dict_is_json_ready(h: Harness) -> None:
     d = trace(h, oid, as_of=T0 + timedelta(hours=9)).as_dict()
     json.dumps(d)
     assert list(d) == ["order_id", "customer_id", "po_number", "status", "started_at",
-                       "ended_at", "as_of", "elapsed_hours", "steps", "status_waits",
+                       "ended_at", "as_of", "elapsed_hours", "waiting", "steps", "status_waits",
                        "time_in_status", "holds", "inbound"]
     assert d["elapsed_hours"] == "9.00" and d["status"] == "invoiced"
     assert d["time_in_status"]["validated"] == "3.00"
@@ -175,3 +175,26 @@ def test_an_inbound_summary_keeps_a_one_line_excerpt_of_the_body() -> None:
                           received_at=T0, body="ISA*00*\n  GS*PO " + "x" * 300, limit=20)
     assert s.key == "edi:ISA-1"
     assert s.body == "ISA*00* GS*PO xxxxx…" and len(s.body) == 20
+
+
+def test_an_order_that_waits_is_measured_to_now_not_to_its_last_event(h: Harness) -> None:
+    oid = h.order(customer_id="C2").correlation_id  # over its limit at T0, nobody decides
+    now = T0 + timedelta(days=15, hours=2)
+    stale = build_trace(h.events(oid), inbound(h))
+    assert stale.elapsed == timedelta(0)  # as of its last event it looks fresh
+    t = build_trace(h.events(oid), inbound(h), now=now)
+    assert t.as_of == now and t.elapsed == timedelta(days=15, hours=2)
+    assert t.waiting == ("waiting 15d 2h in validated since 2026-03-02 09:00: CRD-OVER-LIMIT "
+                         "(credit_analyst) since 2026-03-02 09:00, SLA breached")
+    assert t.as_dict()["waiting"] == t.waiting
+    assert t.render_lines()[1].startswith("Waiting 15d 2h in validated")
+    # a now before the last event (a clock behind the log) measures to the last event
+    assert build_trace(h.events(oid), inbound(h), now=T0 - timedelta(days=1)).as_of == T0
+
+
+def test_an_order_that_ended_has_no_wait(h: Harness) -> None:
+    oid = held_order(h)
+    h.send("order_rejection", {"order_id": h.order(po="PO-2").correlation_id, "by": "cs", "reason": "x"})
+    assert trace(h, oid, as_of=T0 + timedelta(hours=9)).waiting is not None  # invoiced, unpaid
+    rejected = h.events("SO-00000002")
+    assert build_trace(rejected, now=T0 + timedelta(days=30)).waiting is None

@@ -122,13 +122,15 @@ def _document_key(document: str) -> tuple[str, str]:
     return source, mid
 
 
-def order_trace(store: Store, order_id: str, as_of: datetime | None = None) -> Trace | None:
+def order_trace(store: Store, order_id: str, as_of: datetime | None = None,
+                now: datetime | None = None) -> Trace | None:
+    """The order's trace (see :func:`~o2c.analytics.trace.build_trace` for ``as_of`` and ``now``)."""
     with store.unit_of_work() as uow:
         envs = uow.events.for_correlation(order_id)
     if not envs:
         return None
     inbound = inbound_summaries(store, {e.causation_id for e in envs if e.causation_id})
-    return build_trace(envs, inbound, as_of=as_of)
+    return build_trace(envs, inbound, as_of=as_of, now=now)
 
 
 def entity_zones(store: Store) -> dict[str, str]:

@@ -156,6 +156,22 @@ class Trace:
     def elapsed(self) -> timedelta:
         return (self.ended_at or self.as_of) - self.started_at
 
+    @property
+    def waiting(self) -> str | None:
+        """For an order that has not ended, where it waits as of ``as_of`` and on what:
+        ``waiting 15d 2h in invoiced since 01-14 10:08: BIL-POD-OVERDUE (billing) since
+        01-21 10:08, SLA breached``; None once it has ended."""
+        if self.ended_at is not None or not self.status_waits or self.status_waits[-1].left_at is not None:
+            return None
+        w = self.status_waits[-1]
+        text = f"waiting {fmt_duration(w.duration)} in {w.status.value} since {_t(w.entered_at)}"
+        open_holds = [h for h in self.holds if h.resolved_at is None]
+        if open_holds:
+            text += ": " + "; ".join(
+                f"{h.code} ({h.owner}) since {_t(h.placed_at)}" + (", SLA breached" if h.sla_breached else "")
+                for h in open_holds)
+        return text
+
     def time_in_status(self) -> dict[OrderStatus, timedelta]:
         """Total time per status over all stays in it, in order of first entry."""
         out: dict[OrderStatus, timedelta] = {}
@@ -175,6 +191,7 @@ class Trace:
                 "ended_at": self.ended_at,
                 "as_of": self.as_of,
                 "elapsed_hours": self.elapsed,
+                "waiting": self.waiting,
                 "steps": [
                     {
                         "event_id": s.event_id,
@@ -214,6 +231,7 @@ class Trace:
         lines = [
             f"{head}: {self.status or '-'}, received {_t(self.started_at)}, {end}, "
             f"elapsed {fmt_duration(self.elapsed)}",
+            *([self.waiting[0].upper() + self.waiting[1:]] if self.waiting else []),
             "",
             "Events",
         ]
@@ -253,13 +271,16 @@ def build_trace(
     inbound: Mapping[str, InboundSummary] | None = None,
     *,
     as_of: datetime | None = None,
+    now: datetime | None = None,
 ) -> Trace:
     """The trace of one order from its envelopes in log order.
 
     ``inbound`` maps ``"{source}:{source_message_id}"`` to the message's summary
     (the caller reads it from the inbox). ``as_of`` (default: the last event's
     time) closes the open status and holds; it may not be earlier than the last
-    event.
+    event. ``now`` instead: the trace as of now, or of the last event if that is later
+    (an order that waits is measured to now, not to its last event, so it never looks
+    fresh).
     """
     if not envelopes:
         raise ValueError("no events to trace")
@@ -267,7 +288,7 @@ def build_trace(
     if len(ids) != 1:
         raise ValueError(f"a trace is of one correlation id, got {sorted(ids)}")
     last = max(e.occurred_at for e in envelopes)
-    as_of = as_of or last
+    as_of = as_of or (max(now, last) if now is not None else last)
     if as_of < last:
         raise ValueError(f"as_of {as_of} is before the last event at {last}")
     inbound = inbound or {}

@@ -110,7 +110,7 @@ def get_order(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> Ord
 def get_trace(order_id: ResourceId, engine: EngineDep, caller: CallerDep) -> dict[str, Any]:
     """The order's trace from the event log (steps, time in each status, holds, and
     the inbound messages that caused them)."""
-    trace = order_trace(engine.store, order_id)
+    trace = order_trace(engine.store, order_id, now=engine.app.clock.now())
     if trace is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no events for order {order_id}")
     return trace.as_dict()
