@@ -156,9 +156,15 @@ def test_the_same_change_twice_changes_nothing_the_second_time(h: Harness) -> No
     oid = backordered_order(h)
     change(h, qty(1, "12"), cancel(2), add(3, "P2", "2"))
     events = len(h.events(oid))
+    order = h.get(oid)
     again = change(h, qty(1, "12"), cancel(2), add(3, "P2", "2"))  # re-sent under a new message id
     assert again.status is Status.APPLIED
-    assert len(h.events(oid)) == events
+    # recorded (the buyer's message has its place in the log), and nothing else happens
+    assert [e.type for e in h.events(oid)[events:]] == ["OrderChanged"]
+    unchanged = payloads(h, oid, "OrderChanged")[-1]
+    assert (unchanged.outcome, unchanged.decision.rule, unchanged.lines) == (
+        "unchanged", "change/no-difference", ())
+    assert h.get(oid).lines == order.lines
 
 
 def test_a_person_accepted_credit_is_decided_again_after_the_order_grows(new_harness) -> None:
@@ -191,7 +197,9 @@ def test_cancelling_the_whole_po_rejects_the_order_and_is_answered(h: Harness) -
     assert rejected.by == "customer:C1" and "cancelled by the buyer" in rejected.reason
     assert outbox(h, "order_ack")[-1] == {"order_id": oid, "status": "rejected"}
     assert change(h, purpose="cancel", seq="2").status is Status.APPLIED  # cancelled already
-    assert len(payloads(h, oid, "OrderChanged")) == 1
+    assert [(c.outcome, c.decision.rule) for c in payloads(h, oid, "OrderChanged")][1:] == [
+        ("unchanged", "change/already-cancelled")]
+    assert h.get(oid).status is OrderStatus.REJECTED
     late = change(h, qty(1, "3"), seq="3")
     assert late.status is Status.DEAD_LETTERED and late.code == "VAL-CHANGE-TOO-LATE"
     assert f"(order {oid}) cannot be applied: the order is rejected" in (late.reason or "")

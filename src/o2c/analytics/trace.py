@@ -481,7 +481,8 @@ def summarize(env: ev.Envelope) -> str:
         case ev.OrderChanged():
             changed = "; ".join(_line_change(c) for c in e.lines) or "dates"
             outcome = {"applied": "applied" + (", checked again" if e.recheck else ""),
-                       "cancelled": "the order is cancelled", "refused": "refused (too late)"}
+                       "cancelled": "the order is cancelled", "refused": "refused (too late)",
+                       "unchanged": "changes nothing (the order already is so)"}
             return (
                 f"Buyer's {e.purpose} {e.change_sequence or '-'} to PO {e.po_number} "
                 f"{outcome.get(e.outcome, e.outcome)}: {changed}{_decided(e)}"

@@ -234,7 +234,8 @@ class OrderChanged(OrderEvent):
 
     ``outcome``: ``applied`` (the lines changed; with ``recheck`` the order goes back through
     validation, credit and allocation), ``cancelled`` (the whole order: ``OrderRejected``
-    follows) or ``refused`` (nothing changed: too late, a hold for customer service follows).
+    follows), ``refused`` (nothing changed: too late, a hold for customer service follows) or
+    ``unchanged`` (the order already is as asked: cancelled already, or the same change again).
     """
 
     order_id: str

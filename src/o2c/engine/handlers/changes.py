@@ -58,7 +58,7 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
     what = f"{what} (order {order.order_id})"
     if order.terminal:
         if c.purpose == "cancel" and order.status is OrderStatus.REJECTED:
-            return []  # cancelled already
+            return _unchanged(c, order, ctx, "change/already-cancelled")
         raise Rejected(CHANGE_REFUSED, f"{what} cannot be applied: the order is "
                                        f"{order.status.value}")
     if order.status not in CHANGEABLE:
@@ -72,7 +72,7 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
     if c.purpose == "cancel" or (order.lines and not left):
         return _cancel(c, order, ctx, what)
     if not changes and (c.requested_date is None or c.requested_date == order.requested_date):
-        return []  # nothing differs from the order: the same change again
+        return _unchanged(c, order, ctx, "change/no-difference")  # the same change again
     twice = used_twice(order)
     recheck = any(ch.action != "change" or ch.quantity is not None or ch.uom is not None
                   or ch.unit_price is not None or ch.product_id != order.line(ch.line_no).product_id
@@ -210,6 +210,16 @@ def _cancel(c: cmd.ChangeOrder, order: Order, ctx: Context, what: str) -> list[e
     out += reject_events(order.order_id, ctx, f"customer:{order.customer_id}",
                          f"cancelled by the buyer: {what}")
     return out
+
+
+def _unchanged(c: cmd.ChangeOrder, order: Order, ctx: Context, rule: str) -> list[ev.Event]:
+    """Nothing to do: the order already is as the buyer asks (cancelled already, or the same
+    change again). Recorded, so the buyer's message has its place in the log and the trace."""
+    d = decision(ctx, rule, "unchanged", _inputs(c, order, []), order.legal_entity_id)
+    return [ev.OrderChanged(
+        order_id=order.order_id, customer_id=order.customer_id, po_number=order.po_number,
+        purpose=c.purpose, change_sequence=c.change_sequence, outcome="unchanged", recheck=False,
+        lines=(), requested_date=c.requested_date, decision=d)]
 
 
 def _refuse(c: cmd.ChangeOrder, order: Order, ctx: Context) -> list[ev.Event]:
