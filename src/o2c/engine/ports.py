@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from o2c.domain.actors import Actor
+from o2c.domain.audit import AuditEntry, AuditHead, AuditRecord
 from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
@@ -261,6 +262,32 @@ class Sequences(Protocol):
     def next_id(self, name: str) -> int: ...
 
 
+class AuditLog(Protocol):
+    """The append-only audit of changes made by people, API keys and o2c's own
+    decisions, as a hash chain (:mod:`o2c.domain.audit`).
+
+    ``record`` adds an entry to this transaction; at commit the store seals the
+    transaction's entries after the chain's head, in the order recorded, and stores
+    them with the new head. Sealing takes the chain's one lock as late as it can (just
+    before the commit), so concurrent writers append one after the other: the chain has
+    one order. A transaction that rolls back leaves no entry and no gap. The reads see
+    committed entries only.
+    """
+
+    def record(self, entry: AuditEntry) -> None: ...
+    def head(self) -> AuditHead | None:
+        """The last entry as o2c recorded it (None: nothing was ever audited)."""
+        ...
+    def entries(self, after: int = 0, limit: int = 1000) -> list[AuditRecord]:
+        """Up to ``limit`` entries numbered above ``after``, in chain order."""
+        ...
+    def find(self, *, subject: tuple[str, str] | None = None, person: str | None = None,
+             limit: int = 1000) -> list[AuditRecord]:
+        """Entries about ``subject`` (kind, id), or by, on behalf of or about the user
+        ``person``: the latest ``limit`` of them, in chain order."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic transaction over every port. The ports are read-only members
     so that a store may hand out its own richer types for them."""
@@ -285,6 +312,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def sequences(self) -> Sequences: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object, /) -> None: ...

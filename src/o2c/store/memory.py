@@ -11,7 +11,7 @@ import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypedDict, TypeVar
 
@@ -22,6 +22,7 @@ from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Wa
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
+from o2c.store.memory_audit import AuditChain, MemoryAudit
 
 _StockKey = tuple[str, str, str]
 _A = TypeVar("_A")
@@ -61,6 +62,7 @@ class MemoryStore:
     dead_letters: dict[str, DeadLetter] = field(default_factory=dict)
     outbox: list[OutboxRow] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)
+    audit: AuditChain = field(default_factory=AuditChain)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -432,6 +434,7 @@ class MemoryUnitOfWork:
         self.dead_letters = _DeadLetters(s.dead_letters)
         self.outbox = _Outbox(s.outbox)
         self.sequences = _Sequences(s.sequences)
+        self.audit = MemoryAudit(s.audit, lambda: datetime.now(UTC))
 
     def prefetch(
         self,
@@ -460,6 +463,7 @@ class MemoryUnitOfWork:
         s.dead_letters.update(self.dead_letters.pending)
         self.outbox.publish()
         s.sequences.update(self.sequences.pending)
+        self.audit.publish()
         self._begin()
 
     def rollback(self) -> None:

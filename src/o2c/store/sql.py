@@ -10,6 +10,8 @@ Shape of a unit of work (one database transaction):
 - events, inbox rows, outbox messages and dead letters are buffered, and
   aggregates are tracked in an identity map; ``commit`` writes them in that
   order with one batched statement per table, then commits;
+- audit entries are sealed into the chain last, under the chain's lock, just
+  before the commit (see :mod:`o2c.store.sql_audit`);
 - ``rollback`` (or leaving the ``with`` block without ``commit``) discards the
   transaction, the buffers and the identity map. After ``commit`` or
   ``rollback`` the unit of work can be used again for a fresh transaction.
@@ -26,6 +28,7 @@ from sqlalchemy import URL, Connection, Engine
 from o2c.engine.ports import Clock, ConcurrencyConflict
 from o2c.store.database import default_sqlite_url, make_engine, upgrade
 from o2c.store.failures import classify
+from o2c.store.sql_audit import SqlAudit
 from o2c.store.sql_master import SharedMasterCache, SqlMasterData
 from o2c.store.sql_messages import (
     SqlDeadLetters,
@@ -142,6 +145,7 @@ class SqlUnitOfWork:
     dead_letters: SqlDeadLetters
     outbox: SqlOutbox
     sequences: SqlSequences
+    audit: SqlAudit
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
@@ -161,6 +165,7 @@ class SqlUnitOfWork:
         self.dead_letters = SqlDeadLetters(self)
         self.outbox = SqlOutbox(self, self._store.now)
         self.sequences = SqlSequences(self, self._store.id_blocks, self._store.claims)
+        self.audit = SqlAudit(self, self._store.now)
 
     # -------------------------------------------------------- Tx, for the repositories
 
@@ -261,6 +266,7 @@ class SqlUnitOfWork:
             self.orders.flush()
             self.invoices.flush()
             self.accounts.flush()
+            self.audit.flush()  # last: it holds the chain's lock until the commit
             if self._conn is not None:
                 self._conn.commit()
             for repo in (self.orders, self.invoices, self.accounts):

@@ -394,3 +394,42 @@ price_agreements = Table(
     Column("doc", Text(), nullable=False),
     Index(None, "customer_id", "product_id"),
 )
+
+# ---------------------------------------------------------------- the audit chain
+
+# Who changed what (o2c.domain.audit): one row per entry, numbered without gaps in the
+# order they were sealed, each hashing the one before. Written at commit, never updated.
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", BigInteger(), primary_key=True, autoincrement=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("actor", Text(), nullable=False),
+    Column("actor_label", _id(), nullable=False),
+    Column("on_behalf_of", _id()),
+    Column("action", _id(), nullable=False),
+    Column("subject_type", _id(), nullable=False),
+    Column("subject_id", _id(), nullable=False),
+    Column("legal_entity_id", _id()),
+    Column("cause", _id()),
+    Column("before", Text()),
+    Column("after", Text()),
+    Column("prev_hash", _id(), nullable=False),
+    Column("hash", _id(), nullable=False),
+    Index(None, "subject_type", "subject_id"),
+    Index(None, "actor_label"),
+    Index(None, "on_behalf_of"),
+)
+
+# The chain's last entry as o2c wrote it (one row, ``id`` 1), updated with every append:
+# what ``o2c audit verify`` compares the chain's end with, and the row whose lock puts
+# concurrent writers one after the other.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    Column("seq", BigInteger(), nullable=False),
+    Column("hash", _id(), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+)
