@@ -19,6 +19,7 @@ from datetime import datetime
 from o2c.domain import events as ev
 from o2c.domain.actors import ENGINE, Actor
 from o2c.engine import commands as cmd
+from o2c.engine.audit import CommandAudit
 from o2c.engine.authority import authorize
 from o2c.engine.context import Context
 from o2c.engine.errors import ProjectionFailed, Rejected
@@ -100,9 +101,13 @@ class MessageBus:
         validated and released, a proof of delivery before its shipment is invoiced).
 
         ``command`` is issued by ``actor`` and refused (:class:`~o2c.engine.errors.Forbidden`)
-        if they may not issue it; the commands its events cause are o2c's own.
+        if they may not issue it; the commands its events cause are o2c's own. A command
+        issued by a person or an API key is audited in the same transaction: its subject as
+        it was before, and the events it produced. What systems send and what reactions
+        issue is not: the inbox keeps every inbound message whole, and the log every event.
         """
         ctx = Context(uow=uow, clock=self.clock, ids=self.ids, policies=self.policies, actor=actor)
+        audit = None if actor.is_system else CommandAudit.before(uow, actor, command)
         result = Dispatched()
         queue: deque[tuple[cmd.Command, str | None, str]] = deque([(command, causation_id, source)])
         first = True
@@ -121,6 +126,9 @@ class MessageBus:
                 continue
             finally:
                 first = False
+            if audit is not None:  # the first command, issued by a person or an API key
+                audit.record(uow, envs, at=self.clock.now(), cause=causation_id)
+                audit = None
             if envs and result.correlation_id is None:
                 result.correlation_id = envs[0].correlation_id
             result.events += len(envs)

@@ -25,9 +25,10 @@ from enum import StrEnum
 from itertools import chain, islice
 from typing import Any
 
-from o2c.domain.actors import Actor, ActorKind, system
+from o2c.domain.actors import ENGINE, Actor, ActorKind, system
 from o2c.domain.holds import Role
 from o2c.engine import commands as cmd
+from o2c.engine.audit import replay_entry
 from o2c.engine.authority import REFERRED, authorize
 from o2c.engine.bus import ENGINE_SOURCE, Dispatched, MessageBus, decode_command, describe_failure
 from o2c.engine.errors import Forbidden, InvalidMessage, ProjectionFailed, StoreRefused, TransientFailure
@@ -541,7 +542,9 @@ class Runtime:
         stored, the message acts as its sender did; with a changed body it acts as
         ``actor``, who needs the integration role (or, for a decision o2c referred to a
         person, the role that decides it). A replay ``actor`` may not make raises
-        :class:`~o2c.engine.errors.Forbidden` and leaves the dead letter open."""
+        :class:`~o2c.engine.errors.Forbidden` and leaves the dead letter open. The replay
+        is audited in its transaction: who asked for it (``actor``; o2c itself if None), the
+        letter, what came of it and, for a corrected body, a diff of the stored and the new."""
         with self.uow_factory() as uow:
             dl = uow.dead_letters.get(dead_letter_id)
             if dl is None or dl.status != "open":
@@ -587,6 +590,10 @@ class Runtime:
                     outcome = self._park(uow, m, InvalidMessage(f"the corrected {dl.kind}: {problem}"))
                 else:
                     outcome = self._apply(uow, m) if split is None else self._resplit(uow, m, split)
+            replay_entry(uow, actor or ENGINE, dl, body, at=self.bus.clock.now(), outcome={
+                "status": outcome.status.value, "acted_as": acting.label,
+                "correlation_id": outcome.correlation_id, "dead_letter_id": outcome.dead_letter_id,
+                "code": outcome.code, "reason": outcome.reason})
             uow.commit()
             return outcome
 
