@@ -20,6 +20,7 @@ from o2c.engine.errors import TransientFailure
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
     from o2c.adapters.documents import Integrations
     from o2c.adapters.limits import Limits
+    from o2c.domain.actors import Actor
     from o2c.engine.ports import DeadLetter
     from o2c.engine.runtime import Outcome
     from o2c.sim.run import SimStats
@@ -34,6 +35,9 @@ app = typer.Typer(
 dlq = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="The dead-letter queue: what could not be applied, and why.")
 app.add_typer(dlq, name="dlq")
+audit = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False,
+                    help="The audit: who changed what, when and from where, as a hash chain.")
+app.add_typer(audit, name="audit")
 # Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the width
@@ -537,7 +541,7 @@ def dlq_replay(
             fail(f"cannot read {body}: {e.strerror}")
     with opened(db, integrations) as a:
         try:
-            out = a.runtime.replay(dead_letter_id, text, splitters)
+            out = a.runtime.replay(dead_letter_id, text, splitters, operator=_operator())
         except KeyError:
             fail(f"no open dead letter {dead_letter_id!r}")
         if out.status.value == "applied":
@@ -548,6 +552,68 @@ def dlq_replay(
         else:
             console.print(f"[red]dead-lettered again[/] as {out.dead_letter_id}: {out.code}: {out.reason}")
             raise typer.Exit(1)
+
+
+def _operator() -> Actor:
+    """Who runs this command, as the audit names them: the operating-system user, at
+    this host (the command line does not sign people in: whoever can reach the database
+    is trusted, and named)."""
+    import getpass
+    import socket
+
+    from o2c.domain.actors import Actor, ActorKind
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container without a passwd entry)
+        name = "unknown"
+    return Actor(kind=ActorKind.USER, id=name, address=socket.gethostname())
+
+
+@audit.command("verify")
+def audit_verify(db: DbOpt = None) -> None:
+    """Check the audit chain: every entry as written, none missing, inserted or cut off."""
+    from o2c.store.audit_trail import verify_audit
+
+    with opened(db) as a:
+        found = verify_audit(a.store)
+        if found.problem is not None:
+            sound = (f"Entries 1 to {found.bad_seq - 1} are as o2c wrote them; compare"
+                     if found.bad_seq is not None and found.bad_seq > 1 else "Compare")
+            fail(f"the audit chain is broken: {found.problem}. {sound} the database with a backup to see "
+                 "what was changed", code=1)
+        if found.last is None:
+            console.print("[green]audit chain intact[/]: no entries yet")
+            return
+        console.print(f"[green]audit chain intact[/]: {render.entries(found.entries)}; the last, entry "
+                      f"{found.last.seq}, hashes to {found.last.hash}")
+
+
+@audit.command("show")
+def audit_show(
+    db: DbOpt = None,
+    order: Annotated[str | None, typer.Option("--order", help="Entries about this order.")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="Entries by this user, on their behalf, or about them.")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="Entries about this policy.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show the latest this many.")] = 1000,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the audit entries about an order, a user or a policy, oldest first."""
+    from o2c.store.audit_trail import audit_trail
+
+    given = {k: v for k, v in (("order", order), ("user", user), ("policy", policy)) if v is not None}
+    if len(given) != 1:
+        fail("name one of --order ID, --user ID or --policy ID")
+    (kind, key), = given.items()
+    with opened(db) as a:
+        records = audit_trail(a.store, limit=limit, **given)
+        if as_json:
+            print(json.dumps([r.as_dict() for r in records], indent=2))
+        elif not records:
+            console.print(f"no audit entries about {kind} {key}")
+        else:
+            render.audit_entries(console, records, f"{kind} {key}")
 
 
 def main() -> None:

@@ -183,3 +183,36 @@ def trace(console: Console, tr: Trace) -> None:
                 x.reason,
             )
         console.print(h)
+
+
+def _change(r: Any) -> str:
+    """One line of what an audit entry changed: the subject's status before, then the
+    events it produced or the outcome it recorded."""
+    d = r.as_dict()
+    before, after = d.get("before"), d.get("after")
+    parts = []
+    if isinstance(before, dict) and "status" in before:
+        parts.append(f"was {before['status']}")
+    if isinstance(after, dict) and isinstance(after.get("events"), list):
+        parts.append("→ " + (", ".join(str(e.get("type")) for e in after["events"]) or "no events"))
+    elif isinstance(after, dict) and "status" in after:
+        parts.append(f"→ {after['status']}" + (" with a corrected body" if after.get("body_changed") else ""))
+    return " ".join(parts)
+
+
+def entries(n: int) -> str:
+    return f"{n:,} audit entr{'y' if n == 1 else 'ies'}"
+
+
+def audit_entries(console: Console, records: list[Any], title: str) -> None:
+    t = Table(title=f"{title}: {entries(len(records))}", title_justify="left")
+    for col in ("#", "at", "who", "from", "action", "subject", "change"):
+        t.add_column(col, overflow="fold")
+    for r in records:
+        who = r.actor_label + (f" for {r.on_behalf_of}" if r.on_behalf_of else "")
+        subject = f"{r.subject_type} {r.subject_id}"
+        if r.legal_entity_id:
+            subject += f" ({r.legal_entity_id})"
+        t.add_row(str(r.seq), r.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), escape(who),
+                  escape(r.address or "–"), r.action, escape(subject), escape(_change(r)))
+    console.print(t)

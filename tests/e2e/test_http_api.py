@@ -200,6 +200,15 @@ def test_a_decision_the_order_cannot_take_is_dead_lettered_listed_and_replayable
     assert server.client.post(f"/dead-letters/{dl_id}/replay").status_code == 404
 
 
+def test_a_replay_over_http_is_audited_with_the_callers_address(server: Server) -> None:
+    dl_id = server.h.send("order", {"customer_id": "C1"}).dead_letter_id
+    assert server.client.post(f"/dead-letters/{dl_id}/replay").status_code == 409
+    with server.h.app.store.unit_of_work() as uow:
+        (r,) = uow.audit.entries()
+    assert (r.action, r.subject_id, r.actor_label, r.address) == (
+        "dead_letter.replay", dl_id, "system:o2c.api", "127.0.0.1")
+
+
 def test_a_parked_delivery_applies_by_itself_once_its_shipment_arrives(server: Server) -> None:
     oid = post(server, "/orders", order_body()).json()["order_id"]
     early = server.h.deliver(oid, "SH1-W1")

@@ -56,7 +56,8 @@ def test_a_hold_released_by_a_person_is_audited_once_with_the_order_before_and_t
     assert h.send("hold_decision", decision, msg_id="d-1", actor=ANA).status.value == "applied"
     (r,) = entries(h)  # the credit check, allocation and release it set off are o2c's own
     d = r.as_dict()
-    assert (r.action, r.actor_label, r.address, r.cause) == ("hold.release", "user:ana", "10.0.0.7", "test:d-1")
+    assert (r.action, r.actor_label, r.address, r.cause) == (
+        "hold.release", "user:ana", "10.0.0.7", "test:d-1")
     assert (r.subject_type, r.subject_id, r.legal_entity_id) == ("order", order_id, "US")
     assert r.occurred_at == T0
     assert d["before"] == {"status": "validated",
@@ -88,9 +89,9 @@ def test_a_refused_command_changes_nothing_and_leaves_no_entry(h: Harness) -> No
 def test_an_order_entered_by_a_person_is_audited_under_the_order_it_made(h: Harness) -> None:
     api_key = Actor(kind=ActorKind.API_KEY, id="portal", roles=frozenset({Role.CUSTOMER_SERVICE}))
     line = cmd.OrderLineData(line_no=1, product_id="P1", quantity=Decimal(2), uom="EA")
-    dispatch(h, cmd.ReceiveOrder(legal_entity_id="US", customer_id="C1", ship_to_id="C1-ST1", po_number="PO-7",
-                                 channel="portal", currency="USD", order_date=T0.date(), requested_date=None,
-                                 payment_terms=None, lines=(line,)), api_key)
+    dispatch(h, cmd.ReceiveOrder(legal_entity_id="US", customer_id="C1", ship_to_id="C1-ST1",
+                                 po_number="PO-7", channel="portal", currency="USD", order_date=T0.date(),
+                                 requested_date=None, payment_terms=None, lines=(line,)), api_key)
     (r,) = entries(h)
     assert (r.action, r.actor_label, r.subject_type, r.legal_entity_id) == (
         "order.receive", "api_key:portal", "order", "US")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
 from o2c.api import queries
@@ -23,6 +24,7 @@ from o2c.api.schemas import (
     dead_letter_detail,
     dead_letter_public,
 )
+from o2c.domain.actors import system
 from o2c.engine.runtime import Status
 
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
@@ -60,17 +62,20 @@ def replay_dead_letter(
     dead_letter_id: ResourceId,
     engine: EngineDep,
     caller: CallerDep,
+    http: Request,
     request: Annotated[ReplayRequest | None, Body()] = None,
 ) -> JSONResponse:
     """Apply the message again, as stored or with a corrected ``body``; a parked file is
     split again with the integration configuration the API was started with (``o2c serve
     --config``). The dead letter is closed either way; a new failure parks it under a new
-    id (409)."""
+    id (409). The audit names the caller (until callers sign in: the API, and the client's
+    address)."""
+    caller_at = replace(system("o2c.api"), address=http.client.host if http.client else None)
     given = request.body if request is not None else None
     body = given if isinstance(given, str) or given is None else json.dumps(given)
     try:
         with engine.writing() as app:
-            out = app.runtime.replay(dead_letter_id, body, engine.splitters)
+            out = app.runtime.replay(dead_letter_id, body, engine.splitters, operator=caller_at)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open dead letter {dead_letter_id}") from None
     result = ReplayResult(

@@ -213,7 +213,9 @@ def extend(head: AuditHead | None, entries: Iterable[AuditEntry],
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChainCheck:
     """What :func:`check_chain` found: the entries read, the head they end in, and the
-    first problem (None when the chain is intact) with the number of the entry it is at."""
+    first problem (None when the chain is intact) with the number of the first bad entry
+    (every entry before it is as o2c wrote it; None when no entry is bad, only the record
+    of the head)."""
 
     entries: int
     last: AuditHead | None
@@ -223,6 +225,10 @@ class ChainCheck:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+def _count(n: int) -> str:
+    return f"{n:,} entr{'y' if n == 1 else 'ies'}"
 
 
 def _short(h: str) -> str:
@@ -267,19 +273,19 @@ def check_chain(records: Iterable[AuditRecord], head: AuditHead | None) -> Chain
     last = _last(n, prev)
     if head is None:
         if n:
-            return ChainCheck(entries=n, last=last, bad_seq=1, problem=(
-                f"the record of the chain's head is missing, though the chain holds {n} entries "
-                "that link correctly: it was deleted outside o2c"))
+            return ChainCheck(entries=n, last=last, problem=(
+                "the record of the chain's head is missing: it was deleted outside o2c, so a tail cut "
+                f"off can no longer be told (the entries there, {n:,}, link correctly)"))
         return ChainCheck(entries=0, last=None)
     if n < head.seq:
         cut = f"entry {head.seq}" if n + 1 == head.seq else f"entries {n + 1} to {head.seq}"
         return ChainCheck(entries=n, last=last, bad_seq=n + 1, problem=(
-            f"the audit chain ends at entry {n}, but o2c recorded {head.seq} entries ending in "
+            f"the audit chain ends at entry {n}, but o2c recorded {_count(head.seq)} ending in "
             f"{_short(head.hash)}…: {cut} were deleted (the tail was cut off)"))
     if n > head.seq:
         return ChainCheck(entries=n, last=last, bad_seq=head.seq + 1, problem=(
             f"audit entry {head.seq + 1} and after were not written by o2c: o2c recorded "
-            f"{head.seq} entries, the chain holds {n}; they were added outside o2c"))
+            f"{_count(head.seq)}, the chain holds {n:,}; they were added outside o2c"))
     if last is not None and last.hash != head.hash:
         return ChainCheck(entries=n, last=last, bad_seq=n, problem=(
             f"audit entry {n} is not the one o2c recorded as the last: it hashes to "

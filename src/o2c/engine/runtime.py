@@ -532,7 +532,8 @@ class Runtime:
         )
 
     def replay(self, dead_letter_id: str, body: str | None = None,
-               splitters: Mapping[str, Splitter] | None = None, actor: Actor | None = None) -> Outcome:
+               splitters: Mapping[str, Splitter] | None = None, actor: Actor | None = None, *,
+               operator: Actor | None = None) -> Outcome:
         """Apply a dead letter again (after master data was fixed, or with a
         corrected ``body``). A new failure parks it again under a new id. A raw
         document (an X12 interchange) is split again with the splitter for its
@@ -542,9 +543,13 @@ class Runtime:
         stored, the message acts as its sender did; with a changed body it acts as
         ``actor``, who needs the integration role (or, for a decision o2c referred to a
         person, the role that decides it). A replay ``actor`` may not make raises
-        :class:`~o2c.engine.errors.Forbidden` and leaves the dead letter open. The replay
-        is audited in its transaction: who asked for it (``actor``; o2c itself if None), the
-        letter, what came of it and, for a corrected body, a diff of the stored and the new."""
+        :class:`~o2c.engine.errors.Forbidden` and leaves the dead letter open.
+
+        The replay is audited in its transaction: who asked for it, the letter, what came of
+        it and, for a corrected body, a diff of the stored and the new one. Who asked is
+        ``actor``, else ``operator`` (whoever is at the controls when the caller vouches for
+        them instead of passing an ``actor`` to check: the command line's operating-system
+        user; named in the audit only), else o2c itself."""
         with self.uow_factory() as uow:
             dl = uow.dead_letters.get(dead_letter_id)
             if dl is None or dl.status != "open":
@@ -590,7 +595,7 @@ class Runtime:
                     outcome = self._park(uow, m, InvalidMessage(f"the corrected {dl.kind}: {problem}"))
                 else:
                     outcome = self._apply(uow, m) if split is None else self._resplit(uow, m, split)
-            replay_entry(uow, actor or ENGINE, dl, body, at=self.bus.clock.now(), outcome={
+            replay_entry(uow, actor or operator or ENGINE, dl, body, at=self.bus.clock.now(), outcome={
                 "status": outcome.status.value, "acted_as": acting.label,
                 "correlation_id": outcome.correlation_id, "dead_letter_id": outcome.dead_letter_id,
                 "code": outcome.code, "reason": outcome.reason})
