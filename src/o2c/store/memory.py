@@ -22,6 +22,7 @@ from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Wa
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
+from o2c.store.identity_rows import MemoryIdentities
 from o2c.store.memory_audit import AuditChain, MemoryAudit
 
 _StockKey = tuple[str, str, str]
@@ -63,6 +64,8 @@ class MemoryStore:
     outbox: list[OutboxRow] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)
     audit: AuditChain = field(default_factory=AuditChain)
+    #: users, API keys, delegations, sessions (``o2c.store.identities``), beside the ports
+    identities: MemoryIdentities = field(default_factory=MemoryIdentities)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)

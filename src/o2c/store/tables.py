@@ -433,3 +433,61 @@ audit_head = Table(
     Column("hash", _id(), nullable=False),
     CheckConstraint("id = 1", name="one_row"),
 )
+
+# ---------------------------------------------------------------- identities
+# People and systems that may act (``o2c.store.identities``). No secret is stored in
+# clear: a password as its argon2 hash, an API key and a session token as the SHA-256
+# of the random secret. Roles and entities are JSON lists; entities NULL: every entity.
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", _id(), primary_key=True),
+    Column("password_hash", Text(), nullable=False),
+    Column("roles", Text(), nullable=False),
+    Column("entities", Text()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", _id(), nullable=False),
+    Column("changed_at", UtcDateTime()),
+    Column("changed_by", _id()),
+    Column("disabled_at", UtcDateTime()),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("name", _id(), primary_key=True),
+    Column("prefix", _id(), nullable=False),
+    Column("secret_hash", _id(), nullable=False),
+    Column("roles", Text(), nullable=False),
+    Column("entities", Text()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", _id(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+    Column("revoked_by", _id()),
+    UniqueConstraint("prefix"),
+)
+
+delegations = Table(
+    "delegations",
+    metadata,
+    Column("delegation_id", _id(), primary_key=True),
+    Column("from_user", _id(), ForeignKey("users.user_id"), nullable=False),
+    Column("to_user", _id(), ForeignKey("users.user_id"), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", _id(), nullable=False),
+    Index(None, "to_user"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", _id(), primary_key=True),
+    Column("user_id", _id(), ForeignKey("users.user_id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
+    Index(None, "user_id"),
+)
