@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from o2c import render
+from o2c import cli_identity, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
-from o2c.engine.errors import TransientFailure
+from o2c.cli_common import DbOpt, JsonOpt, console, fail, hidden, opened
 
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
     from o2c.adapters.documents import Integrations
@@ -38,65 +35,8 @@ app.add_typer(dlq, name="dlq")
 audit = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False,
                     help="The audit: who changed what, when and from where, as a hash chain.")
 app.add_typer(audit, name="audit")
-# Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the width
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy URL, file path or 'memory' (default: $O2C_DB or the user data dir)"
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-# URLs this command was given; their passwords are masked in everything it prints.
-_urls: list[str] = []
-
-
-def hidden(url: str) -> str:
-    """``url`` for printing (password masked); remembered so that errors that
-    echo it are masked too."""
-    from o2c.store.database import masked_url
-
-    _urls.append(url)
-    return masked_url(url)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    from o2c.store.database import mask_secrets
-
-    err.print(f"[bold red]error:[/] {mask_secrets(message, *_urls)}")
-    raise typer.Exit(code)
-
-
-@contextmanager
-def opened(db: str | None, integrations: Integrations | None = None,
-           cache_size: int | None = None) -> Iterator[App]:
-    """The app over ``db``; with ``integrations``, what it sends is rendered for the
-    configured channels (X12 for trading partners); ``cache_size`` as ``bootstrap``'s. A
-    database error on the way is reported as one sentence, password masked, not as a
-    traceback."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from o2c.bootstrap import database_error, resolve_db_url
-
-    url = resolve_db_url(db)
-    shown = hidden(url)
-    try:
-        a = bootstrap(db, integrations=integrations, cache_size=cache_size)
-    except SettingsError as e:
-        fail(str(e))
-    try:
-        yield a
-    except TransientFailure as e:
-        fail(f"database {shown} is unavailable ({database_error(e, url)}); nothing more was applied: "
-             "run the same command again once it is back (what was done is kept, nothing twice)")
-    except SQLAlchemyError as e:
-        fail(f"database {shown}: {database_error(e, url)}")
-    finally:
-        a.close()
+app.add_typer(cli_identity.users, name="users")
+app.add_typer(cli_identity.keys, name="keys")
 
 
 def _demo_db(db: str | None, reset: bool) -> str:
@@ -427,7 +367,9 @@ def serve(db: DbOpt = None,
               help="Most lines an order may have, on every channel "
                    "(default: $O2C_MAX_LINES_PER_ORDER or 5000).")] = None) -> None:
     """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs.
-    With --config, what o2c sends is also rendered for the configured channels (X12)."""
+    Every request authenticates (docs/access.md); a --host beyond loopback is refused while the
+    database has no users. With --config, what o2c sends is also rendered for the configured
+    channels (X12)."""
     import uvicorn
 
     from o2c.api.app import create_app
@@ -439,10 +381,27 @@ def serve(db: DbOpt = None,
         fail(str(e))
     integrations = _integrations(config, limits)
     with opened(db, integrations) as a:
+        _refuse_an_open_door(a, host)
         console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}; requests up to "
                       f"{limits.max_body_bytes:,} bytes, orders up to {limits.max_lines_per_order:,} lines")
         splitters = integrations.splitters() if config else None
         uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
+
+
+def _refuse_an_open_door(a: App, host: str) -> None:
+    """Listening beyond this machine with nobody set up: refused, saying what to do first."""
+    from ipaddress import ip_address
+
+    from o2c.store.identities import has_users
+
+    try:
+        loopback = ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and not has_users(a.store):
+        fail(f"--host {host} would open the API beyond this machine, and {a.url} has no users to sign in "
+             "with: create an admin first (o2c users add NAME --role admin --entity all), or serve on "
+             "127.0.0.1")
 
 
 @app.command()

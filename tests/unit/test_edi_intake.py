@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from o2c import cli
+from o2c import cli, cli_common
 from o2c.adapters.edi import build_interchange, write
 from o2c.adapters.edi.maps import PartnerDirectory
 from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
@@ -201,13 +201,13 @@ def test_o2c_ingest_keeps_no_more_than_a_one_shot_cache_of_orders_between_transa
     (tmp_path / "batch.edi").write_bytes(batch_850(30))
     (tmp_path / "partners.yaml").write_text(PARTNERS_YAML)
     opened: list[App] = []
-    real = cli.bootstrap
+    real = cli_common.bootstrap
 
     def bootstrap(*args: Any, **kwargs: Any) -> App:
         opened.append(real(*args, **kwargs))
         return opened[-1]
 
-    monkeypatch.setattr(cli, "bootstrap", bootstrap)
+    monkeypatch.setattr(cli_common, "bootstrap", bootstrap)  # what every command opens the database with
     monkeypatch.setattr(cli, "ONE_SHOT_CACHE", 10)
     # When o2c ingest takes it in
     cli.app(["ingest", str(tmp_path / "batch.edi"), "--config", str(tmp_path / "partners.yaml"),

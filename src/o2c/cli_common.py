@@ -1,0 +1,101 @@
+"""What every ``o2c`` command shares: the consoles, the ``--db``, ``--json`` and ``--as``
+options, opening the database, failing with one sentence, and who is acting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from o2c.bootstrap import App, SettingsError, bootstrap
+from o2c.engine.errors import TransientFailure
+
+if TYPE_CHECKING:
+    from o2c.adapters.documents import Integrations
+    from o2c.domain.actors import Actor
+
+# Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the width
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy URL, file path or 'memory' (default: $O2C_DB or the user data dir)"
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+# URLs this command was given; their passwords are masked in everything it prints.
+_urls: list[str] = []
+
+
+def hidden(url: str) -> str:
+    """``url`` for printing (password masked); remembered so that errors that
+    echo it are masked too."""
+    from o2c.store.database import masked_url
+
+    _urls.append(url)
+    return masked_url(url)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    from o2c.store.database import mask_secrets
+
+    err.print(f"[bold red]error:[/] {mask_secrets(message, *_urls)}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def opened(db: str | None, integrations: Integrations | None = None,
+           cache_size: int | None = None) -> Iterator[App]:
+    """The app over ``db``; with ``integrations``, what it sends is rendered for the
+    configured channels (X12 for trading partners); ``cache_size`` as ``bootstrap``'s. A
+    database error on the way is reported as one sentence, password masked, not as a
+    traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from o2c.bootstrap import database_error, resolve_db_url
+
+    url = resolve_db_url(db)
+    shown = hidden(url)
+    try:
+        a = bootstrap(db, integrations=integrations, cache_size=cache_size)
+    except SettingsError as e:
+        fail(str(e))
+    try:
+        yield a
+    except TransientFailure as e:
+        fail(f"database {shown} is unavailable ({database_error(e, url)}); nothing more was applied: "
+             "run the same command again once it is back (what was done is kept, nothing twice)")
+    except SQLAlchemyError as e:
+        fail(f"database {shown}: {database_error(e, url)}")
+    finally:
+        a.close()
+
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", envvar="O2C_USER", show_envvar=False,
+                 help="The user acting, as set up with 'o2c users add' (default: $O2C_USER)."),
+]
+
+
+def acting(a: App, user: str | None) -> Actor:
+    """The actor ``user`` is now (roles, entities, delegations), from the database; a clear
+    error if nobody is named, or the user is unknown or disabled. Whoever can run a command
+    on the database host could change the database anyway: ``--as`` names who acts, for the
+    rules and the audit, and asks no password."""
+    from o2c.domain.identities import IdentityRefused
+    from o2c.store.identities import actor_for_user
+
+    if not user:
+        fail("say who is acting: --as USER (or set O2C_USER); 'o2c users list' shows the users")
+    try:
+        return actor_for_user(a.store, user, a.clock.now())
+    except IdentityRefused as e:
+        fail(f"--as {user}: {e}")
