@@ -70,14 +70,16 @@ class NotAllowed(IdentityError):
 
 
 @contextmanager
-def _rows(store: Store) -> Iterator[IdentityRows]:
+def _rows(store: Store, read: bool = False) -> Iterator[IdentityRows]:
+    """The identity rows in one transaction; ``read``: one that changes nothing, and on SQLite
+    does not wait for a writer."""
     if (engine := store.sql_engine) is not None:
         from o2c.store.sql_identities import transaction
 
-        with transaction(engine) as rows:
+        with transaction(engine, read) as rows:
             yield rows
     else:
-        with as_memory_store(store).identities.transaction() as rows:
+        with as_memory_store(store).identities.transaction(read) as rows:
             yield rows
 
 
@@ -104,7 +106,7 @@ def actor_for_user(store: Store, user_id: str, at: datetime) -> Actor:
     """The actor ``user_id`` is at ``at``: their roles and entities, and those of anyone who
     delegated to them for that instant (named in ``on_behalf_of``). IdentityRefused for an
     unknown or disabled user."""
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         return _actor(rows, user_id, at)
 
 
@@ -124,7 +126,7 @@ def actor_for_key(store: Store, secret: str, at: datetime) -> Actor:
     """The actor an API key's secret stands for at ``at``. IdentityRefused for a secret that
     is not a key's, or a revoked key."""
     prefix = _key_prefix(secret)
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         found = rows.key_by_prefix(prefix) if prefix else None
     if found is None or not hmac.compare_digest(found[1], _digest(secret)):
         raise IdentityRefused("not a valid API key")
@@ -142,7 +144,7 @@ def sign_in(store: Store, user_id: str, password: str, at: datetime,
     """A bearer token for ``user_id`` if ``password`` is theirs and they may act, good until
     ``at + ttl``; only its hash is stored. IdentityRefused otherwise (the message is the
     same for a wrong user or password)."""
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         stored = rows.password_hash(user_id)
     if not _password_matches(store, user_id, stored, password):
         raise IdentityRefused("wrong user or password")
@@ -173,7 +175,7 @@ def actor_for_token(store: Store, token: str, at: datetime) -> Actor:
     """The actor a bearer token from :func:`sign_in` stands for at ``at`` (roles as they are
     now, not as they were at sign-in). IdentityRefused for an unknown, expired or revoked
     token, or a user disabled since."""
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         session = rows.session(_digest(token)) if token.startswith(TOKEN_MARK) else None
         if session is None or not session.valid_at(at):
             raise IdentityRefused("the token is unknown, expired or revoked: sign in again")
@@ -190,22 +192,22 @@ def sign_out(store: Store, token: str, at: datetime) -> None:
 
 
 def has_users(store: Store) -> bool:
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         return rows.any_user()
 
 
 def users(store: Store) -> list[User]:
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         return rows.users()
 
 
 def keys(store: Store) -> list[ApiKey]:
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         return rows.keys()
 
 
 def delegations(store: Store) -> list[Delegation]:
-    with _rows(store) as rows:
+    with _rows(store, read=True) as rows:
         return rows.delegations()
 
 

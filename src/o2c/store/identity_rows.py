@@ -61,10 +61,13 @@ class MemoryIdentities:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[IdentityRows]:
-        """One writer at a time; a failure leaves the rows as they were (the records are
-        immutable, so copies of the mappings are enough)."""
+    def transaction(self, read: bool = False) -> Iterator[IdentityRows]:
+        """One at a time; a failure leaves the rows as they were (the records are immutable,
+        so copies of the mappings are enough; ``read``: no copies, nothing is changed)."""
         with self.lock:
+            if read:
+                yield _MemoryRows(self.users, self.keys, self.delegations, self.sessions)
+                return
             work = _MemoryRows(dict(self.users), dict(self.keys),
                                list(self.delegations), dict(self.sessions))
             yield work

@@ -14,14 +14,21 @@ from sqlalchemy import Connection, Engine, Row, delete, exists, insert, select, 
 from o2c.domain.actors import roles_of
 from o2c.domain.holds import Role
 from o2c.domain.identities import ApiKey, Delegation, Session, User
+from o2c.store.database import reading
 from o2c.store.identity_rows import IdentityRows
 from o2c.store.tables import api_keys, delegations, sessions, users
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[IdentityRows]:
-    with engine.begin() as conn:
-        yield SqlIdentities(conn)
+def transaction(engine: Engine, read: bool = False) -> Iterator[IdentityRows]:
+    """The rows in one transaction; ``read``: one that only reads, which on SQLite never waits
+    for a writer (every API request authenticates, while a big order may be being applied)."""
+    if read:
+        with reading(engine) as conn, conn.begin():
+            yield SqlIdentities(conn)
+    else:
+        with engine.begin() as conn:
+            yield SqlIdentities(conn)
 
 
 def _roles(roles: frozenset[Role]) -> str:
