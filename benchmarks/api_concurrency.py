@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -28,7 +29,9 @@ import httpx
 from lifecycle import T0, bench_database, order_msgs, seed_master
 
 from o2c.adapters.runtime_parts import SeededIds, SimClock
-from o2c.bootstrap import bootstrap
+from o2c.bootstrap import App, bootstrap
+from o2c.domain.holds import Role
+from o2c.store import identities
 
 
 def free_port() -> int:
@@ -37,17 +40,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(url: str, lines: int) -> tuple[str, dict]:
-    """Master data and stock, one small order to read; returns its id and the big order's body."""
+def prepare(url: str, lines: int) -> tuple[str, dict, dict[str, str]]:
+    """Master data and stock, one small order to read; returns its id, the big order's body
+    and the header of an API key to send them with."""
     app = bootstrap(url, clock=SimClock(T0), ids=SeededIds(7))
     seed_master(app, stock_each=10 * lines)
     rng = random.Random(7)
     probe = order_msgs(rng, 0, 1, lines=3)
     order_id = app.runtime.submit(probe)[0].correlation_id
+    key = credential(app)
     app.close()
     assert order_id, "the probe order was not applied"
     big = json.loads(order_msgs(rng, 1, 1, lines=lines)[0].body)
-    return order_id, big
+    return order_id, big, key
+
+
+def credential(app: App) -> dict[str, str]:
+    """An API key that may place orders, made by a throwaway first admin."""
+    if identities.has_users(app.store):
+        raise SystemExit("the database has users already: give a fresh one")
+    now = app.clock.now()
+    identities.add_user(app.store, "bench", secrets.token_urlsafe(24), roles=[Role.ADMIN], entities=None,
+                        at=now, by=None)
+    admin = identities.actor_for_user(app.store, "bench", now)
+    _, secret = identities.create_key(app.store, "bench", roles=[Role.CUSTOMER_SERVICE], entities=None,
+                                      at=now, by=admin)
+    return {"X-API-Key": secret}
 
 
 def serve(url: str, port: int, lines: int) -> subprocess.Popen[bytes]:
@@ -57,8 +75,9 @@ def serve(url: str, port: int, lines: int) -> subprocess.Popen[bytes]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure(base: str, order_id: str, big: dict, every: float) -> tuple[float, int, list[float]]:
-    with httpx.Client(base_url=base, timeout=120) as reader:
+def measure(base: str, order_id: str, big: dict, every: float,
+            key: dict[str, str]) -> tuple[float, int, list[float]]:
+    with httpx.Client(base_url=base, timeout=120, headers=key) as reader:
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -73,7 +92,7 @@ def measure(base: str, order_id: str, big: dict, every: float) -> tuple[float, i
 
         def post() -> None:
             t = time.perf_counter()
-            with httpx.Client(base_url=base, timeout=600) as writer:
+            with httpx.Client(base_url=base, timeout=600, headers=key) as writer:
                 r = writer.post("/orders", json=big, headers={"Idempotency-Key": str(uuid.uuid4())})
             posted.update(status=r.status_code, seconds=time.perf_counter() - t)
 
@@ -100,11 +119,11 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=0.02, help="seconds between GETs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.fresh_pg, Path(tmp)) as url:
-        order_id, big = prepare(url, args.lines)
+        order_id, big, key = prepare(url, args.lines)
         port = free_port()
         server = serve(url, port, args.lines)
         try:
-            seconds, status, latencies = measure(f"http://127.0.0.1:{port}", order_id, big, args.every)
+            seconds, status, latencies = measure(f"http://127.0.0.1:{port}", order_id, big, args.every, key)
         finally:
             server.terminate()
             server.wait(30)

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from o2c.domain.holds import Role
+from tests.auth import api_key
 from tests.builders import Harness, customer, seed
 from tests.e2e.test_http_api import _free_port, order_body
 
@@ -29,6 +31,8 @@ def test_a_get_answers_within_the_bound_while_a_10000_line_order_is_applied(sqli
     seed(h.app, customer("C1", limit="1000000"))
     h.stock("P1", str(LINES))
     order_id = h.send("order", order_body()).correlation_id
+    # A key, not a token: the server runs on the wall clock, the harness on simulated time.
+    key = api_key(h.app, "portal", Role.CUSTOMER_SERVICE)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "o2c.cli", "serve", "--db", sqlite_store.url.render_as_string(),
@@ -37,12 +41,12 @@ def test_a_get_answers_within_the_bound_while_a_10000_line_order_is_applied(sqli
     big = order_body(po="PO-BIG", qty="1")
     big["lines"] = [{**big["lines"][0], "line_no": n} for n in range(1, LINES + 1)]
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as reader:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60, headers=key) as reader:
             _wait_until_up(reader, f"/orders/{order_id}")
             answered: dict[str, int] = {}
 
             def post() -> None:
-                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as writer:
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300, headers=key) as writer:
                     r = writer.post("/orders", json=big, headers={"Idempotency-Key": uuid.uuid4().hex})
                 answered["status"] = r.status_code
 

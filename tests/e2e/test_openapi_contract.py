@@ -5,7 +5,9 @@ every operation generated requests, valid and invalid, to the app over a
 seeded SQLite or PostgreSQL store: no answer may be a server error, and every
 answer must be documented (its status code, content type and body schema).
 Path ids are drawn partly from the seeded store, so reads find real orders and
-dead letters, not only 404s.
+dead letters, not only 404s. Every case is sent with a bearer token of a user who
+may place orders, decide credit holds and replay dead letters (schemathesis does
+not make up credentials of its own: ``with-security-parameters`` is off).
 
 The schema is loaded once at collection (it does not depend on the store) and
 each case is sent to the app of its database with ``app=``.
@@ -29,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from o2c.api import create_app
+from tests.auth import clerk
 from tests.builders import Harness, customer, seed
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -36,7 +39,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 #: Bounded and deterministic: the same cases on every run.
 CONFIG = {
     "seed": 20260302,
-    "generation": {"max-examples": 30, "deterministic": True},
+    "generation": {"max-examples": 30, "deterministic": True, "with-security-parameters": False},
     "phases": {"stateful": {"enabled": False}},
 }
 
@@ -66,18 +69,19 @@ def seeded(h: Harness) -> dict[str, list[str]]:
     assert shipped is not None
     h.ship_all(shipped)
     held = h.order(customer_id="C2", po="PO-HELD").correlation_id
-    parked = h.send("hold_decision", {"order_id": shipped, "code": "CRD-OVER-LIMIT", "by": "ana",
+    parked = h.send("hold_decision", {"order_id": shipped, "code": "CRD-OVER-LIMIT", "by": "clerk",
                                       "reason": "no such hold"}).dead_letter_id
     assert held is not None and parked is not None
     return {"order_id": [shipped, held], "dead_letter_id": [parked]}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest) -> Iterator[FastAPI]:
+def api(request: pytest.FixtureRequest) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    """The app over a seeded store, and the header that signs its requests in."""
     store = request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "clean_pg_store")
     h = Harness(store=store)
     SEEDED.update(seeded(h))
-    yield create_app(h.app)
+    yield create_app(h.app), clerk(h.app)
     SEEDED.clear()
 
 
@@ -85,5 +89,7 @@ def api(request: pytest.FixtureRequest) -> Iterator[FastAPI]:
 # The store is meant to be shared by an operation's cases (what one POST creates, the next may
 # read or collide with), hence the function-scoped fixture under @given.
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_every_answer_is_documented_and_none_is_a_server_error(case: schemathesis.Case, api: FastAPI) -> None:
-    case.call_and_validate(checks=CHECKS, app=api)
+def test_every_answer_is_documented_and_none_is_a_server_error(
+        case: schemathesis.Case, api: tuple[FastAPI, dict[str, str]]) -> None:
+    app, signed_in = api
+    case.call_and_validate(checks=CHECKS, app=app, headers=signed_in)

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from o2c.api import routes_dead_letters, routes_orders
+from o2c.api import auth, routes_dead_letters, routes_orders
 from o2c.api.body_limit import BodyLimit
 from o2c.api.deps import IDEMPOTENCY_HEADER, Engine
 from o2c.api.schemas import PROBLEM_MEDIA_TYPE, problem_of, problem_response
@@ -63,9 +63,10 @@ async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     # Not found, a missing Idempotency-Key, a method a path does not have: problems too,
-    # named by their status (``NOT-FOUND``), the sentence kept in ``detail`` as before.
+    # named by their status (``NOT-FOUND``) unless they name their own code (``AUTH-REQUIRED``),
+    # the sentence kept in ``detail`` as before.
     assert isinstance(exc, StarletteHTTPException)
-    code = HTTPStatus(exc.status_code).phrase.upper().replace(" ", "-")
+    code = getattr(exc, "code", None) or HTTPStatus(exc.status_code).phrase.upper().replace(" ", "-")
     return problem_response(problem_of(exc.status_code, code, str(exc.detail)), headers=exc.headers)
 
 
@@ -107,6 +108,7 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(TransientFailure, _store_unavailable)
     api.add_exception_handler(StarletteHTTPException, _http_error)
+    api.include_router(auth.router)
     api.include_router(routes_orders.router)
     api.include_router(routes_dead_letters.router)
     _publish(api)

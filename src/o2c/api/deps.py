@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request, status
@@ -20,21 +19,6 @@ from o2c.adapters.canonical import ID_MAX, identifier
 from o2c.bootstrap import App
 from o2c.engine.runtime import Splitter
 from o2c.store.port import Store
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Caller:
-    """Who is calling. Authentication and roles come later: today every caller is
-    unauthenticated, and routes that act on someone's behalf take the person
-    from the request body. Replace :func:`current_caller` (one place) to add auth."""
-
-    subject: str | None = None
-    roles: frozenset[str] = frozenset()
-
-
-def current_caller() -> Caller:
-    """The seam for authentication (see :class:`Caller`)."""
-    return Caller()
 
 
 class Engine:
@@ -97,5 +81,4 @@ def idempotency_key(
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
-CallerDep = Annotated[Caller, Depends(current_caller)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from o2c.api import queries
 from o2c.api.deps import Engine
 from o2c.api.schemas import accepted, problem_of, problem_response
+from o2c.domain.actors import Actor
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Outcome, Status
 
@@ -31,8 +32,10 @@ def problem(http_status: int, code: str, reason: str, dead_letter_id: str | None
     return problem_response(problem_of(http_status, code, reason, dead_letter_id))
 
 
-def submit(engine: Engine, *, kind: str, key: str, payload: BaseModel, created_status: int) -> JSONResponse:
-    """Submit ``payload`` as one inbound message and shape the runtime's outcome.
+def submit(engine: Engine, *, kind: str, key: str, payload: BaseModel, created_status: int,
+           actor: Actor) -> JSONResponse:
+    """Submit ``payload`` as one inbound message sent by ``actor`` and shape the runtime's
+    outcome (what ``actor`` may not do: 403).
 
     ``created_status`` is the answer when this request applied it (201 for a new
     order, 200 for a decision on an existing one)."""
@@ -41,7 +44,8 @@ def submit(engine: Engine, *, kind: str, key: str, payload: BaseModel, created_s
     body = payload.model_dump_json()
     with engine.writing() as app:
         message = InboundMessage(
-            source=SOURCE, source_message_id=key, kind=kind, received_at=app.clock.now(), body=body
+            source=SOURCE, source_message_id=key, kind=kind, received_at=app.clock.now(), body=body,
+            actor=actor,
         )
         outcome = app.runtime.submit([message])[0]
     if outcome.status is Status.DUPLICATE:

@@ -1,0 +1,222 @@
+"""Who may do what over HTTP. Every route is enumerated from the app's own OpenAPI document,
+so a route added without authentication fails here: anonymous callers get 401, the wrong
+role 403, and what belongs to a legal entity the caller does not act for is a 404 exactly
+like an unknown id. Tokens expire, revoked keys and disabled users are refused."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from o2c.api import create_app
+from o2c.domain.holds import Role
+from o2c.domain.master import LegalEntity
+from o2c.store import identities
+from tests.auth import CLERK_ROLES, api_key, bearer, person
+from tests.builders import Harness, customer, seed
+
+PUBLIC = {("post", "/auth/token")}  # how one gets a credential
+ANY_CALLER = {("delete", "/auth/token")}  # signing out: one's own token, no role needed
+
+
+@dataclass
+class World:
+    h: Harness
+    client: TestClient
+    held: str  # an order of US on a CRD-OVER-LIMIT hold
+    letter: str  # a dead letter about that order (US)
+    unscoped: str  # a dead letter whose entity cannot be told (a body that is not JSON)
+
+    def call(self, method: str, path: str, who: dict[str, str] | None = None, body: Any = None) -> Response:
+        headers = {**(who or {}), "Idempotency-Key": uuid.uuid4().hex}
+        return self.client.request(method, path, headers=headers, json=body)
+
+    def as_(self, user: str) -> dict[str, str]:
+        return bearer(self.h.app, user)
+
+    def inbox(self) -> int:
+        with self.h.app.store.engine.connect() as c:
+            return int(c.exec_driver_sql("SELECT count(*) FROM inbox").scalar_one())
+
+
+@pytest.fixture
+def world(sqlite_store: Any) -> Iterator[World]:
+    h = Harness(store=sqlite_store)
+    seed(h.app, customer("C1"), customer("C2", limit="10"))
+    with h.app.store.unit_of_work() as uow:
+        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
+                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
+                                                invoice_prefix="CA", timezone="America/Toronto"))
+        uow.commit()
+    h.stock("P1", "1000")
+    held = h.order(customer_id="C2", po="PO-HELD").correlation_id
+    letter = h.send("hold_decision", {"order_id": held, "code": "CRD-PAST-DUE", "by": "x", "reason": "x"})
+    unscoped = h.send("order", {})  # a body with nothing in it tells no entity
+    assert held and letter.dead_letter_id and unscoped.dead_letter_id
+    person(h.app, "clerk", *CLERK_ROLES)
+    person(h.app, "cara", *CLERK_ROLES, entities={"CA"})
+    person(h.app, "audra", Role.AUDITOR)
+    person(h.app, "wes", Role.WAREHOUSE_OPS)
+    with TestClient(create_app(h.app)) as client:
+        yield World(h=h, client=client, held=held, letter=letter.dead_letter_id,
+                    unscoped=unscoped.dead_letter_id)
+
+
+def _operations() -> set[tuple[str, str]]:
+    doc = create_app(Harness().app).openapi()
+    return {(m, p) for p, item in doc["paths"].items() for m in item}
+
+
+def _order_body(entity: str = "US") -> dict[str, Any]:
+    return {"legal_entity_id": entity, "customer_id": "C1", "ship_to_id": "C1-ST1", "po_number": "PO-X",
+            "channel": "portal", "currency": "USD", "order_date": "2026-03-02",
+            "lines": [{"line_no": 1, "product_id": "P1", "quantity": "1", "uom": "EA"}]}
+
+
+#: Every state-changing route: a request it would take from the right person, given the world.
+WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
+    ("post", "/orders"): lambda w: ("/orders", _order_body()),
+    ("post", "/hold-decisions"): lambda w: ("/hold-decisions", {"order_id": w.held, "code": "CRD-OVER-LIMIT",
+                                                               "reason": "prepaid"}),
+    # corrected: a replay with a changed body acts as the caller, who needs integration
+    ("post", "/dead-letters/{dead_letter_id}/replay"): lambda w: (
+        f"/dead-letters/{w.letter}/replay", {"body": {"order_id": w.held, "code": "CRD-OVER-LIMIT",
+                                                      "by": "x", "reason": "corrected"}}),
+}
+
+#: Every read that names something, with what it names in the world and an id that does not exist.
+NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
+    ("get", "/orders/{order_id}"): lambda w: (f"/orders/{w.held}", "/orders/SO-NOPE"),
+    ("get", "/orders/{order_id}/trace"): lambda w: (f"/orders/{w.held}/trace", "/orders/SO-NOPE/trace"),
+    ("get", "/dead-letters/{dead_letter_id}"): lambda w: (f"/dead-letters/{w.letter}",
+                                                          "/dead-letters/DL-NOPE"),
+}
+
+
+def test_the_tables_name_every_route_of_the_api() -> None:
+    everything = _operations()
+    reads = {(m, p) for m, p in everything if m == "get"}
+    assert everything - reads == set(WRITES) | PUBLIC | ANY_CALLER
+    assert set(NAMED_READS) == {(m, p) for m, p in reads if "{" in p}
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(_operations() - PUBLIC))
+def test_every_route_refuses_an_anonymous_caller_with_401_saying_what_to_send(
+        world: World, method: str, path: str) -> None:
+    operation = world.client.get("/openapi.json").json()["paths"][path][method]
+    assert operation["security"] and "401" in operation["responses"]
+    concrete = path.replace("{order_id}", world.held).replace("{dead_letter_id}", world.letter)
+    before = world.inbox()
+    for credential, code in (({}, "AUTH-REQUIRED"), ({"Authorization": "Bearer o2cs_forged"}, "AUTH-INVALID"),
+                             ({"X-API-Key": "o2ck_abc_forged"}, "AUTH-INVALID")):
+        r = world.call(method.upper(), concrete, credential, body=_order_body() if method == "post" else None)
+        assert r.status_code == 401, r.text
+        assert r.headers["www-authenticate"] == 'Bearer realm="o2c"'
+        assert r.headers["content-type"] == "application/problem+json"
+        assert (r.json()["status"], r.json()["code"]) == (401, code)
+    assert world.inbox() == before
+
+
+@pytest.mark.parametrize("route", sorted(WRITES), ids=" ".join)
+@pytest.mark.parametrize("who", ["audra", "wes"])
+def test_every_state_changing_route_refuses_the_wrong_role_with_403(
+        world: World, route: tuple[str, str], who: str) -> None:
+    path, body = WRITES[route](world)
+    before = world.inbox()
+    r = world.call(route[0].upper(), path, world.as_(who), body)
+    assert r.status_code == 403, r.text
+    assert r.json()["code"] == "AUTH-FORBIDDEN" and f"user:{who}" in r.json()["detail"]
+    assert world.inbox() in (before, before + 1)  # refused, at most kept as refused
+    # the right person is let through
+    assert world.call(route[0].upper(), path, world.as_("clerk"), body).status_code in (200, 201, 409)
+
+
+def _same_but_for_the_id(seen: Response, unknown: Response, shown: str, hidden: str) -> None:
+    assert (seen.status_code, unknown.status_code) == (404, 404)
+    assert seen.json() == json.loads(unknown.text.replace(hidden, shown)), (seen.text, unknown.text)
+
+
+@pytest.mark.parametrize("route", sorted(NAMED_READS), ids=" ".join)
+def test_a_read_outside_the_callers_entities_is_404_exactly_like_an_unknown_id(
+        world: World, route: tuple[str, str]) -> None:
+    path, missing = NAMED_READS[route](world)
+    assert world.call("GET", path, world.as_("clerk")).status_code == 200
+    cara = world.as_("cara")
+    _same_but_for_the_id(world.call("GET", path, cara), world.call("GET", missing, cara),
+                         path.split("/")[2], missing.split("/")[2])
+
+
+def test_a_write_outside_the_callers_entities_is_404_exactly_like_an_unknown_id(world: World) -> None:
+    cara, before = world.as_("cara"), world.inbox()
+    seen = world.call("POST", "/orders", cara, _order_body("US"))
+    _same_but_for_the_id(seen, world.call("POST", "/orders", cara, _order_body("ZZ")), "US", "ZZ")
+    decision = {"order_id": world.held, "code": "CRD-OVER-LIMIT", "reason": "x"}
+    _same_but_for_the_id(world.call("POST", "/hold-decisions", cara, decision),
+                         world.call("POST", "/hold-decisions", cara, {**decision, "order_id": "SO-NOPE"}),
+                         world.held, "SO-NOPE")
+    _same_but_for_the_id(world.call("POST", f"/dead-letters/{world.letter}/replay", cara),
+                         world.call("POST", "/dead-letters/DL-NOPE/replay", cara), world.letter, "DL-NOPE")
+    assert world.inbox() == before
+
+
+def test_the_dead_letter_list_shows_what_the_caller_may_see(world: World) -> None:
+    def listed(who: str) -> set[str]:
+        return {d["dead_letter_id"] for d in world.call("GET", "/dead-letters", world.as_(who)).json()}
+
+    assert listed("clerk") == {world.letter, world.unscoped}  # integration sees the unreadable too
+    assert listed("audra") == {world.letter}
+    assert listed("cara") == set()
+    assert world.call("GET", f"/dead-letters/{world.unscoped}", world.as_("audra")).status_code == 404
+
+
+def test_a_hold_decision_is_made_by_the_caller_never_by_the_body(world: World) -> None:
+    decision = {"order_id": world.held, "code": "CRD-OVER-LIMIT", "reason": "prepaid"}
+    r = world.call("POST", "/hold-decisions", world.as_("clerk"), {**decision, "by": "mallory"})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["detail"]] == ["by"]
+    assert world.call("POST", "/hold-decisions", world.as_("clerk"), decision).status_code == 200
+    [hold] = world.h.get(world.held).holds
+    assert (hold.status.value, hold.resolved_by) == ("released", "clerk")
+
+
+def test_a_token_works_until_it_expires_or_is_revoked(world: World) -> None:
+    token = world.as_("clerk")
+    world.h.later(minutes=14, seconds=59)
+    assert world.call("GET", f"/orders/{world.held}", token).status_code == 200
+    world.h.later(seconds=1)
+    r = world.call("GET", f"/orders/{world.held}", token)
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    fresh = world.as_("clerk")
+    assert world.call("DELETE", "/auth/token", fresh).status_code == 204
+    assert world.call("GET", f"/orders/{world.held}", fresh).status_code == 401
+
+
+def test_sign_in_answers_a_bearer_token_and_the_same_refusal_for_any_wrong_credential(world: World) -> None:
+    r = world.client.post("/auth/token", json={"user": "clerk", "password": "a long enough passphrase"})
+    assert r.status_code == 200 and r.json()["token_type"] == "bearer" and r.json()["expires_in"] == 900
+    token = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert world.call("GET", f"/orders/{world.held}", token).status_code == 200
+    wrong = [world.client.post("/auth/token", json=body) for body in (
+        {"user": "clerk", "password": "not the passphrase"}, {"user": "nobody", "password": "whatever"})]
+    assert [(w.status_code, w.json()["detail"]) for w in wrong] == [
+        (401, "wrong user or password, or the user is disabled")] * 2
+
+
+def test_a_disabled_user_and_a_revoked_key_are_refused(world: World) -> None:
+    app = world.h.app
+    token, key = world.as_("clerk"), api_key(app, "portal", Role.CUSTOMER_SERVICE)
+    assert world.call("GET", f"/orders/{world.held}", key).status_code == 200
+    root = identities.actor_for_user(app.store, "root", app.clock.now())
+    identities.disable_user(app.store, "clerk", at=app.clock.now(), by=root)
+    identities.revoke_key(app.store, "portal", at=app.clock.now(), by=root)
+    for credential in (token, key):
+        assert world.call("GET", f"/orders/{world.held}", credential).status_code == 401
+    r = world.client.post("/auth/token", json={"user": "clerk", "password": "a long enough passphrase"})
+    assert r.status_code == 401
