@@ -69,7 +69,9 @@ def demo(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from o2c.analytics import source
+    from o2c.domain.holds import Role
     from o2c.sim.demo import run_demo
+    from o2c.sim.people import DEMO_USERS
 
     try:
         first_day = date.fromisoformat(start)
@@ -135,7 +137,8 @@ def demo(
         console.print(
             f"Database: {shown}\nLook further:\n"
             f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"
-            f"  o2c kpis --db {shown}\n  o2c dlq list --db {shown}"
+            f"  o2c kpis --db {shown}\n  o2c dlq list --db {shown}\n"
+            f"  o2c users list --db {shown} --as {DEMO_USERS[Role.ADMIN]}   # who decided, as which role"
         )
     finally:
         application.close()

@@ -41,6 +41,20 @@ def test_the_demo_shows_progress_a_kpi_table_dead_letters_and_a_trace(demo_run) 
     assert "Traceback" not in text + demo_run.stderr
 
 
+def test_the_demo_sets_up_its_people_as_users_and_prints_no_password(demo_run, demo_db: Path) -> None:
+    from o2c.sim.people import DEMO_USERS, demo_password
+
+    printed = demo_run.stdout + demo_run.stderr
+    assert "o2c users list --db" in printed
+    assert [u for u in DEMO_USERS.values() if demo_password(11, u) in printed] == []
+    listed = json.loads(o2c("users", "list", "--db", str(demo_db), "--as", "ada.admin", "--json").stdout)
+    assert {u["user"] for u in listed} == set(DEMO_USERS.values())
+    db = sqlite3.connect(demo_db)
+    deciders = {json.loads(actor)["id"] for (actor,) in db.execute(
+        "SELECT actor FROM inbox WHERE kind = 'hold_decision'")}
+    assert deciders and deciders <= set(DEMO_USERS.values())
+
+
 def test_the_demo_answers_its_edi_buyers_in_x12_each_interchange_numbered_per_partner(
         demo_run, demo_db: Path) -> None:
     from o2c.adapters.edi import parse

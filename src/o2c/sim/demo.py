@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import App, bootstrap
+from o2c.sim.people import add_demo_users
 from o2c.sim.run import SimStats, Simulation
 from o2c.sim.world import generate
 
@@ -18,8 +19,8 @@ def run_demo(*, days: int, seed: int, db: str | None, start: date = DEFAULT_STAR
              progress: Callable[[int, SimStats], None] | None = None,
              recorded_clock: Callable[[], datetime] | None = None) -> tuple[App, SimStats, datetime,
                                                                              datetime]:
-    """Simulate ``days`` days from ``start``; returns the app (still open), the
-    statistics, and the simulated period (start, end)."""
+    """Simulate ``days`` days from ``start``, its people acting as the demo users it creates;
+    returns the app (still open), the statistics, and the simulated period (start, end)."""
     begin = datetime.combine(start, time(0), tzinfo=UTC)
     clock = SimClock(begin - timedelta(days=1))
     world = generate(seed, customers=customers, products=products, start=start)
@@ -27,5 +28,6 @@ def run_demo(*, days: int, seed: int, db: str | None, start: date = DEFAULT_STAR
                     integrations=Simulation.configuration(world))
     sim = Simulation(app, clock, world, seed=seed, start=start)
     sim.setup()
+    add_demo_users(app.store, seed, clock.now())
     stats = sim.run(days, progress)
     return app, stats, begin, begin + timedelta(days=days)
