@@ -44,6 +44,11 @@ class UnknownCurrency(ValueError):
     """A currency code that is not in the ISO 4217 table we support."""
 
 
+def known_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency o2c keeps amounts in."""
+    return code in _QUANTUM
+
+
 def quantum(currency: str) -> Decimal:
     """The smallest unit of ``currency`` (0.01 for USD, 1 for JPY)."""
     try:

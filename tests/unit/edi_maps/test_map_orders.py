@@ -135,6 +135,8 @@ def test_an_acme_order_maps_every_header_and_line_element(version: str) -> None:
         (("24.5*PE", "24.12345*PE"), "AK3*PO1*11**8", "AK4*4*212*7", "850.PO104"),
         (("*UP*012345678905", "*EN*012345678905"), "AK3*PO1*13**8", "AK4*6*235*7*EN", "850.PO107"),
         (("CUR*BY*USD", "CUR*BY*usd"), "AK3*CUR*3**8", "AK4*2*100*7*usd", "850.CUR02"),
+        # three capitals, but no currency o2c keeps amounts in
+        (("CUR*BY*USD", "CUR*BY*AAA"), "AK3*CUR*3**8", "AK4*2*100*7*AAA", "850.CUR02"),
         # a product id longer than data element 234 allows (48)
         (("VP*SKU-1*BP", "VP*" + "X" * 49 + "*BP"), "AK3*PO1*11**8", "AK4*7*234*5*" + "X" * 49, "850.PO107"),
     ],

@@ -16,6 +16,7 @@ from o2c.adapters.edi.maps.reading import (
     Findings,
     Party,
     add_address,
+    currency_of,
     el,
     number,
     pick_product,
@@ -68,20 +69,7 @@ class OrderHeader:
         return None
 
     def currency(self, f: Findings, partner: TradingPartner, rule: str) -> str:
-        if self.cur is None:
-            return partner.currency
-        code = el(self.cur, 2)
-        if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper():
-            return code
-        f.bad_value(
-            self.cur,
-            2,
-            "100",
-            rule,
-            f"CUR02 currency {code!r} is not an ISO 4217 code.",
-            expected="three upper-case letters such as USD",
-        )
-        return partner.currency
+        return currency_of(f, self.cur, partner.currency, rule)
 
     def customer(self, f: Findings, partner: TradingPartner, rule: str) -> str:
         by, bt = self.parties.get("BY"), self.parties.get("BT")

@@ -25,7 +25,16 @@ from typing import Any
 
 from o2c.adapters.edi import Segment, TransactionSet
 from o2c.adapters.edi.maps.partners import TradingPartner
-from o2c.adapters.edi.maps.reading import Findings, Party, date_of, el, number, read_party, required
+from o2c.adapters.edi.maps.reading import (
+    Findings,
+    Party,
+    currency_of,
+    date_of,
+    el,
+    number,
+    read_party,
+    required,
+)
 from o2c.adapters.edi.maps.result import Mapped, MapResult
 
 __all__ = ["map_820"]
@@ -74,13 +83,7 @@ def map_820(ts: TransactionSet, partner: TradingPartner, *, version: str = "") -
         f.missing_segment("TRN", "820.TRN", "The remittance has no TRN trace number.", at=f.after(bpr))
     else:
         payment_id = required(f, trn, 2, "127", "820.TRN02", "trace number")
-    currency = partner.currency
-    if cur is not None:
-        code = el(cur, 2)
-        if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper():
-            currency = code
-        else:
-            f.bad_value(cur, 2, "100", "820.CUR02", f"CUR02 currency {code!r} is not an ISO 4217 code.")
+    currency = currency_of(f, cur, partner.currency, "820.CUR02")
     payer = parties.get("PR")
     customer = partner.customer_for(((payer or {}).get("id", ""),))
     if customer is None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from o2c.adapters.edi import ErrorCode, Segment, Severity, TransactionSet
 from o2c.adapters.edi.maps.result import MapError
+from o2c.domain.money import known_currency
 
 __all__ = [
     "MAX_ID",
@@ -473,3 +474,16 @@ def add_address(party: Party, seg: Segment) -> None:
             postal_code=e[2].strip() if n > 2 else "",
             country=e[3].strip() if n > 3 else "",
         )
+
+
+def currency_of(f: Findings, cur: Segment | None, default: str, rule: str) -> str:
+    """CUR02 (``default``, the partner's currency, without a CUR segment): an ISO 4217 code
+    o2c keeps amounts in, else a finding naming it, and ``default``."""
+    if cur is None:
+        return default
+    code = el(cur, 2)
+    if len(code) == 3 and code.isascii() and code.isalpha() and code.isupper() and known_currency(code):
+        return code
+    f.bad_value(cur, 2, "100", rule, f"CUR02 currency {code!r} is not an ISO 4217 code o2c keeps "
+                "amounts in.", expected="three upper-case letters such as USD")
+    return default
