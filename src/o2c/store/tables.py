@@ -491,3 +491,29 @@ sessions = Table(
     Column("revoked_at", UtcDateTime()),
     Index(None, "user_id"),
 )
+
+# ---------------------------------------------------------------- the work queue
+
+hold_claims = Table(
+    "hold_claims",
+    metadata,
+    Column("hold_id", _id(), primary_key=True),
+    Column("order_id", _id(), nullable=False),
+    Column("claimed_by", _id(), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    Column("assigned_by", _id()),
+    Index(None, "claimed_by"),
+)
+
+hold_comments = Table(
+    "hold_comments",
+    metadata,
+    Column("comment_id", _SERIAL, primary_key=True, autoincrement=True),
+    Column("hold_id", _id(), nullable=False),
+    Column("order_id", _id(), nullable=False),
+    Column("author", _id(), nullable=False),
+    Column("written_at", UtcDateTime(), nullable=False),
+    Column("text", Text(), nullable=False),
+    Index(None, "hold_id"),
+    sqlite_autoincrement=True,
+)

@@ -1,0 +1,56 @@
+"""Who may work a hold in the work queue: the one decision of who sees a hold as theirs,
+and the rules of claiming one.
+
+:func:`can_act` is the single place that says whether a person may act on an open hold;
+the queue lists exactly the holds it allows, and claims, assignments and comments are
+refused where it refuses. It asks what the engine asks when the decision comes
+(:func:`o2c.engine.authority.may_decide`, :func:`o2c.engine.authority.visible`), so the
+queue never offers what the bus would refuse; limits by amount (approval tiers) plug in
+here through ``section``, the policy in force for the order's legal entity.
+"""
+
+from __future__ import annotations
+
+from o2c.domain.actors import Actor
+from o2c.domain.holds import Hold, HoldStatus, Role
+from o2c.domain.orders import Order
+from o2c.engine.authority import LADDERS, may_decide, visible
+from o2c.policy.document import Section
+
+__all__ = ["can_act", "claim_refusal", "rank"]
+
+
+def can_act(actor: Actor, order: Order, hold: Hold, section: Section | None = None) -> bool:
+    """Whether ``actor`` may act on ``hold`` of ``order``: a named person (decisions on
+    holds are made by people, never by an API key or a system), acting for the order's
+    legal entity, holding the hold's owner role or one above it on its ladder, while the
+    hold is open. ``section``: the policy of the order's entity, for limits by amount."""
+    del section  # no limit by amount yet: every role on the ladder decides any amount
+    return (actor.is_person and hold.status is HoldStatus.OPEN
+            and visible(actor, order.legal_entity_id) and may_decide(actor, hold.kind.owner))
+
+
+def rank(roles: frozenset[Role], owner: Role) -> int:
+    """How high ``roles`` reach above ``owner`` on its ladders: 0 for the owner role itself,
+    1 for the role above it, …; -1 for roles that do not reach it at all."""
+    best = 0 if owner in roles else -1
+    for ladder in LADDERS:
+        if owner in ladder:
+            start = ladder.index(owner)
+            for i, role in enumerate(ladder[start:]):
+                if role in roles:
+                    best = max(best, i)
+    return best
+
+
+def claim_refusal(actor: Actor, holder: str, holder_roles: frozenset[Role] | None, owner: Role) -> str | None:
+    """Why ``actor`` may not take over a hold ``holder`` has claimed (None: they may): a
+    claim is one person's until they unclaim it, unless the one taking it over ranks higher
+    on the hold's ladder than the holder (``holder_roles`` None: the holder is no longer a
+    user, so anyone who may act takes it)."""
+    if holder == actor.id:
+        return None
+    if holder_roles is None or rank(actor.roles, owner) > rank(holder_roles, owner):
+        return None
+    return (f"the hold is claimed by {holder}; ask them to unclaim it, or ask someone ranking above "
+            f"them on the {owner.value} ladder to assign it")
