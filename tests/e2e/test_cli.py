@@ -299,3 +299,15 @@ def test_ingest_takes_a_csv_file_in_parks_its_bad_order_and_replays_it_corrected
     no_source = o2c("ingest", str(orders), "--kind", "wms-b", "--config", str(config), "--source", "nope",
                     "--db", str(demo_db), check=False)
     assert no_source.returncode == 2 and "wms-b source 'nope' is not configured" in no_source.stderr
+
+
+def test_each_demo_person_sees_the_holds_they_may_act_on(demo_run, demo_db) -> None:
+    """After the demo, the pricing analyst's queue lists the price holds still open; the credit
+    analyst's only credit holds (a short demo may leave none: the analyst works fast)."""
+    pricing = json.loads(o2c("queue", "--user", "pia.pricing", "--db", str(demo_db), "--json").stdout)
+    assert pricing and {i["owner_role"] for i in pricing} == {"pricing"}
+    assert all(i["breached"] == (i["time_left_seconds"] < 0) for i in pricing)
+    credit = json.loads(o2c("queue", "--user", "ana.credit", "--db", str(demo_db), "--json").stdout)
+    assert {i["code"][:4] for i in credit} <= {"CRD-"}
+    shown = o2c("queue", "--user", "pia.pricing", "--db", str(demo_db)).stdout
+    assert "work queue of pia.pricing" in shown and "PRC-" in shown

@@ -18,13 +18,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from o2c.adapters.canonical import HoldDecisionIn
 from o2c.domain import events as ev
 from o2c.domain.actors import Actor
-from o2c.domain.holds import Hold, HoldCode, HoldStatus, Stage
+from o2c.domain.holds import Hold, HoldAction, HoldCode, HoldStatus, Stage
 from o2c.domain.master import Customer
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
-from o2c.domain.work import Claim, order_of_hold
+from o2c.domain.work import Claim, RejectReason, order_of_hold
 from o2c.engine.queue import can_act
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
@@ -319,3 +320,49 @@ def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime) -> Qu
         claims = rows.claims([hold_id])
         counts = rows.comment_counts([hold_id])
     return _item(order, hold, r, claims, counts, now)
+
+
+# ---------------------------------------------------------------- deciding
+
+
+class DecisionInvalid(ValueError):
+    """A decision that is not complete: ``field`` names what is missing or wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def decision_message(actor: Actor, order: Order, hold: Hold, action: HoldAction, reason: str,
+                     reason_code: RejectReason | None) -> HoldDecisionIn:
+    """The hold decision a person makes from the queue, as the canonical message the runtime
+    applies (as them). A reject needs a ``reason_code`` (its text, if any, follows it in the
+    order's rejection reason); the other actions a ``reason``. :class:`DecisionInvalid` for a
+    decision that is incomplete, or for a hold that is not the one the engine would decide
+    (an earlier open hold of the same code on the order) or is no longer open."""
+    reason = reason.strip()
+    if action is HoldAction.REJECT:
+        if reason_code is None:
+            raise DecisionInvalid("reason_code", "a rejection needs a reason code: one of "
+                                  + ", ".join(r.value for r in RejectReason))
+        reason = f"{reason_code.value}: {reason}" if reason else reason_code.value
+    elif reason_code is not None:
+        raise DecisionInvalid("reason_code", f"a reason code goes with reject only, not {action.value}")
+    elif not reason:
+        raise DecisionInvalid("reason", f"say why ({action.value})")
+    return HoldDecisionIn(order_id=order.order_id, code=hold.code.value, by=actor.id, reason=reason,
+                          action=action.value)
+
+
+def decidable(order: Order, hold: Hold) -> str | None:
+    """Why the engine would not take a decision on ``hold`` now (None: it would): it is no
+    longer open, or the order has an earlier open hold of the same code (a decision names the
+    code, and the engine decides the first open one)."""
+    if hold.status is not HoldStatus.OPEN:
+        return (f"hold {hold.hold_id} is {hold.status.value} (by {hold.resolved_by}); "
+                "there is nothing left to decide")
+    first = next((h for h in order.open_holds if h.code is hold.code), None)
+    if first is not None and first.hold_id != hold.hold_id:
+        return (f"order {order.order_id} has an earlier open {hold.code.value} hold, {first.hold_id}: "
+                "decide that one first")
+    return None

@@ -18,8 +18,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from o2c.adapters.canonical import HoldDecisionIn, Note, Text
-from o2c.analytics.queue import Claimed, QueueFilter, QueueItem, build_queue, queue_item
+from o2c.adapters.canonical import Note, Text
+from o2c.analytics.queue import (
+    Claimed,
+    DecisionInvalid,
+    QueueFilter,
+    QueueItem,
+    build_queue,
+    decidable,
+    decision_message,
+    queue_item,
+)
 from o2c.api import queries
 from o2c.api.auth import AUTH_ANSWERS, WRITE_AUTH_ANSWERS, ActorDep, Refusal, authenticated, may
 from o2c.api.deps import EngineDep, IdempotencyKey, ResourceId
@@ -34,8 +43,7 @@ from o2c.api.schemas import (
     Problem,
     order_public,
 )
-from o2c.domain.actors import Actor
-from o2c.domain.holds import HoldAction, HoldCode, HoldStatus, Stage
+from o2c.domain.holds import HoldAction, HoldCode, Stage
 from o2c.domain.work import Claim, Comment, RejectReason, order_of_hold
 from o2c.store import work_items
 from o2c.store.work_items import WorkError
@@ -157,7 +165,7 @@ class DecisionRequest(BaseModel):
         default=None, description="Why the order is rejected (reject only): one of a fixed list.")
 
 
-def _public(i: QueueItem) -> dict[str, Any]:
+def item_public(i: QueueItem) -> dict[str, Any]:
     return {
         "hold_id": i.hold_id, "code": i.code, "title": i.title, "stage": i.stage, "owner_role": i.owner_role,
         "actions": list(i.actions), "reason": i.reason, "order": i.order, "customer": i.customer,
@@ -202,7 +210,7 @@ def list_queue(
     where = QueueFilter(code=code, stage=stage, legal_entity_id=legal_entity, customer_id=customer,
                         breached=breached, claimed=claimed)
     items = build_queue(engine.store, actor, now=engine.app.clock.now(), where=where)
-    return [_public(i) for i in items[:limit]]
+    return [item_public(i) for i in items[:limit]]
 
 
 @router.get("/{hold_id}", response_model=QueueItemDetail, responses=_READ,
@@ -213,7 +221,7 @@ def get_item(hold_id: ResourceId, engine: EngineDep, actor: ActorDep) -> dict[st
         notes = work_items.comments(engine.store, actor, hold_id)
     except WorkError as e:
         _refused(e)
-    return {**_public(item), "comment_list": notes}
+    return {**item_public(item), "comment_list": notes}
 
 
 @router.post("/{hold_id}/claim", response_model=ClaimPublic, responses=_WRITE,
@@ -261,23 +269,6 @@ def add_comment(hold_id: ResourceId, request: CommentRequest, engine: EngineDep,
             _refused(e, "text")
 
 
-def decision_command(actor: Actor, order_id: str, code: str, request: DecisionRequest) -> HoldDecisionIn:
-    """The hold decision the request stands for, made by ``actor``; 422 naming the field that
-    is missing (a reject's ``reason_code``, another action's ``reason``)."""
-    reason = request.reason.strip()
-    if request.action is HoldAction.REJECT:
-        if request.reason_code is None:
-            _invalid("reason_code", "a rejection needs a reason code: one of "
-                     + ", ".join(r.value for r in RejectReason))
-        reason = f"{request.reason_code.value}: {reason}" if reason else request.reason_code.value
-    elif request.reason_code is not None:
-        _invalid("reason_code", f"a reason code goes with reject only, not {request.action.value}")
-    elif not reason:
-        _invalid("reason", f"say why ({request.action.value})")
-    return HoldDecisionIn(order_id=order_id, code=code, by=actor.id, reason=reason,
-                          action=request.action.value)
-
-
 @router.post("/{hold_id}/decision", response_model=OrderPublic,
              responses={**_WRITE, 409: {"model": Problem, "description": "The hold is no longer open, or "
                                         "the order could not take the decision (dead-lettered)."}},
@@ -293,17 +284,13 @@ def decide(hold_id: ResourceId, request: DecisionRequest, key: IdempotencyKey, e
     hold = next((h for h in order.holds if h.hold_id == hold_id), None) if order else None
     if order is None or hold is None or not actor.acts_for(order.legal_entity_id):
         raise Refusal(status.HTTP_404_NOT_FOUND, "NOT-FOUND", f"no hold {hold_id}")
-    canonical = decision_command(actor, order.order_id, hold.code.value, request)
+    try:
+        canonical = decision_message(actor, order, hold, request.action, request.reason, request.reason_code)
+    except DecisionInvalid as e:
+        _invalid(e.field, str(e))
     may(actor, canonical.command())
-    first = next((h for h in order.open_holds if h.code is hold.code), None)
-    if hold.status is not HoldStatus.OPEN or first is None:
-        return problem(status.HTTP_409_CONFLICT, "HOLD-CONFLICT",
-                       f"hold {hold_id} is {hold.status.value} (by {hold.resolved_by}); there is nothing "
-                       "left to decide")
-    if first.hold_id != hold_id:
-        return problem(status.HTTP_409_CONFLICT, "HOLD-CONFLICT",
-                       f"order {order.order_id} has an earlier open {hold.code.value} hold, {first.hold_id}: "
-                       "decide that one first")
+    if (why := decidable(order, hold)) is not None:
+        return problem(status.HTTP_409_CONFLICT, "HOLD-CONFLICT", why)
     answer = submit(engine, kind="hold_decision", key=key, payload=canonical,
                     created_status=status.HTTP_200_OK, actor=actor)
     if answer.status_code != status.HTTP_200_OK:
