@@ -11,12 +11,13 @@ clock's), never the wall clock.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from o2c.adapters.canonical import HoldDecisionIn
 from o2c.domain import events as ev
@@ -139,38 +140,28 @@ def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
 
 
 @dataclass(slots=True)
-class _Read:
-    orders: list[Order]
+class _Context:
+    """What the queue shows beside the held orders themselves."""
+
     placed: dict[str, ev.HoldPlaced]
     customers: dict[str, Customer]
     accounts: dict[str, Account]
 
 
-def _read(store: Store, entities: frozenset[str] | None, customer_id: str | None,
-          order_ids: Sequence[str] | None) -> _Read:
-    if (engine := store.sql_engine) is not None:
-        return _read_sql(engine, entities, customer_id, order_ids)
-    mem = as_memory_store(store)
-    wanted = set(order_ids) if order_ids is not None else None
-    orders = [o for o in mem.orders.values()
-              if o.on_hold and (wanted is None or o.order_id in wanted)
-              and (entities is None or o.legal_entity_id in entities)
-              and (customer_id is None or o.customer_id == customer_id)]
-    ids = {o.order_id for o in orders}
-    placed = {e.payload.hold_id: e.payload for e in mem.events
-              if isinstance(e.payload, ev.HoldPlaced) and e.payload.order_id in ids}
-    cids = {o.customer_id for o in orders}
-    return _Read(orders, placed, {c: mem.customers[c] for c in cids if c in mem.customers},
-                 {c: mem.accounts[c] for c in cids if c in mem.accounts})
-
-
-def _read_sql(engine: Any, entities: frozenset[str] | None, customer_id: str | None,
-              order_ids: Sequence[str] | None) -> _Read:
+def _held(store: Store, entities: frozenset[str] | None, customer_id: str | None,
+          order_ids: Sequence[str] | None) -> list[Order]:
+    """Orders with an open hold, of ``entities`` (None: all), of ``customer_id`` and among
+    ``order_ids`` when they are given."""
+    if (engine := store.sql_engine) is None:
+        wanted = set(order_ids) if order_ids is not None else None
+        return [o for o in as_memory_store(store).orders.values()
+                if o.on_hold and (wanted is None or o.order_id in wanted)
+                and (entities is None or o.legal_entity_id in entities)
+                and (customer_id is None or o.customer_id == customer_id)]
     from sqlalchemy import select
 
-    from o2c.store.codec import load, load_event
     from o2c.store.database import reading as sql_reading
-    from o2c.store.tables import accounts, customers, events, orders
+    from o2c.store.tables import orders
 
     q = select(orders.c.doc).where(orders.c.on_hold.is_(True))
     if entities is not None:
@@ -180,25 +171,70 @@ def _read_sql(engine: Any, entities: frozenset[str] | None, customer_id: str | N
     if order_ids is not None:
         q = q.where(orders.c.order_id.in_(list(order_ids)))
     with sql_reading(engine) as c, c.begin():
-        found = [load(Order, doc) for (doc,) in c.execute(q)]
-        placed: dict[str, ev.HoldPlaced] = {}
-        for batch in _chunks(o.order_id for o in found):
+        return [_decoded(doc) for (doc,) in c.execute(q)]
+
+
+def _context(store: Store, held: Sequence[Order]) -> _Context:
+    """The decisions that placed the holds of ``held``, their customers and accounts."""
+    ids = {o.order_id for o in held}
+    cids = sorted({o.customer_id for o in held})
+    if (engine := store.sql_engine) is None:
+        mem = as_memory_store(store)
+        placed = {e.payload.hold_id: e.payload for e in mem.events
+                  if isinstance(e.payload, ev.HoldPlaced) and e.payload.order_id in ids}
+        return _Context(placed, {c: mem.customers[c] for c in cids if c in mem.customers},
+                        {c: mem.accounts[c] for c in cids if c in mem.accounts})
+    from sqlalchemy import select
+
+    from o2c.store.codec import load, load_event
+    from o2c.store.database import reading as sql_reading
+    from o2c.store.tables import accounts, customers, events
+
+    out = _Context({}, {}, {})
+    with sql_reading(engine) as c, c.begin():
+        for batch in _chunks(sorted(ids)):  # HoldPlaced's correlation id is its order's id
             for type_, payload in c.execute(select(events.c.type, events.c.payload).where(
                     events.c.correlation_id.in_(batch), events.c.type == "HoldPlaced")):
                 e = load_event(type_, payload)
                 assert isinstance(e, ev.HoldPlaced)
-                placed[e.hold_id] = e
-        cids = sorted({o.customer_id for o in found})
-        custs: dict[str, Customer] = {}
-        accs: dict[str, Account] = {}
+                out.placed[e.hold_id] = e
         for batch in _chunks(cids):
             for cid, doc in c.execute(select(customers.c.customer_id, customers.c.doc)
                                       .where(customers.c.customer_id.in_(batch))):
-                custs[cid] = load(Customer, doc)
+                out.customers[cid] = load(Customer, doc)
             for cid, doc in c.execute(select(accounts.c.customer_id, accounts.c.doc)
                                       .where(accounts.c.customer_id.in_(batch))):
-                accs[cid] = load(Account, doc)
-    return _Read(found, placed, custs, accs)
+                out.accounts[cid] = load(Account, doc)
+    return out
+
+
+class _Decoded:
+    """Orders decoded from their stored JSON, by that JSON: a held order that did not change
+    since the last queue is not decoded again (decoding is most of a queue's time). Keyed by
+    the text itself, so it is right whatever the database; bounded, least recently used out."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, Order] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, doc: str) -> Order:
+        from o2c.store.codec import load
+
+        with self.lock:
+            found = self.entries.get(doc)
+            if found is not None:
+                self.entries.move_to_end(doc)
+                return found
+        order = load(Order, doc)
+        with self.lock:
+            self.entries[doc] = order
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return order
+
+
+_decoded = _Decoded(20_000)
 
 
 # ---------------------------------------------------------------- building
@@ -247,7 +283,7 @@ def _conditions(hold: Hold, placed: ev.HoldPlaced | None) -> tuple[FailedConditi
     return own or (FailedCondition(rule=placed.decision.rule, inputs=dict(placed.decision.inputs)),)
 
 
-def _item(o: Order, hold: Hold, r: _Read, claims: dict[str, Claim], counts: dict[str, int],
+def _item(o: Order, hold: Hold, r: _Context, claims: dict[str, Claim], counts: dict[str, int],
           now: datetime) -> QueueItem:
     placed = r.placed.get(hold.hold_id)
     customer = r.customers.get(o.customer_id)
@@ -273,14 +309,11 @@ def _item(o: Order, hold: Hold, r: _Read, claims: dict[str, Claim], counts: dict
     )
 
 
-def _sort_key(i: QueueItem) -> tuple[bool, datetime, datetime, str]:
-    return (i.sla_due_at is None, i.sla_due_at or i.placed_at, i.placed_at, i.hold_id)
-
-
-def build_queue(store: Store, actor: Actor, *, now: datetime,
-                where: QueueFilter | None = None) -> list[QueueItem]:
+def build_queue(store: Store, actor: Actor, *, now: datetime, where: QueueFilter | None = None,
+                limit: int | None = None) -> list[QueueItem]:
     """The open holds ``actor`` may act on (:func:`o2c.engine.queue.can_act`) that match
-    ``where``, soonest SLA due first (holds without an SLA last)."""
+    ``where``, soonest SLA due first (holds without an SLA last); the first ``limit`` of them
+    (None: all)."""
     f = where or QueueFilter()
     if not actor.is_person:
         return []
@@ -289,20 +322,22 @@ def build_queue(store: Store, actor: Actor, *, now: datetime,
         if entities is not None and f.legal_entity_id not in entities:
             return []
         entities = frozenset({f.legal_entity_id})
-    r = _read(store, entities, f.customer_id, None)
-    pairs = [(o, h) for o in r.orders for h in o.holds
+    pairs = [(o, h) for o in _held(store, entities, f.customer_id, None) for h in o.holds
              if h.status is HoldStatus.OPEN and can_act(actor, o, h)
              and (f.code is None or h.code is f.code) and (f.stage is None or h.kind.stage is f.stage)
              and (not f.breached or (h.sla_due_at is not None and h.sla_due_at < now))]
-    ids = [h.hold_id for _, h in pairs]
     with reading(store) as rows:
-        claims = rows.claims(ids)
-        counts = rows.comment_counts(ids)
-    if f.claimed is Claimed.ME:
-        pairs = [(o, h) for o, h in pairs if (c := claims.get(h.hold_id)) and c.claimed_by == actor.id]
-    elif f.claimed is Claimed.UNCLAIMED:
-        pairs = [(o, h) for o, h in pairs if h.hold_id not in claims]
-    return sorted((_item(o, h, r, claims, counts, now) for o, h in pairs), key=_sort_key)
+        claims = rows.claims(h.hold_id for _, h in pairs)
+        if f.claimed is Claimed.ME:
+            pairs = [(o, h) for o, h in pairs if (c := claims.get(h.hold_id)) and c.claimed_by == actor.id]
+        elif f.claimed is Claimed.UNCLAIMED:
+            pairs = [(o, h) for o, h in pairs if h.hold_id not in claims]
+        pairs.sort(key=lambda p: (p[1].sla_due_at is None, p[1].sla_due_at or p[1].placed_at,
+                                  p[1].placed_at, p[1].hold_id))
+        pairs = pairs[:limit]
+        counts = rows.comment_counts(h.hold_id for _, h in pairs)
+    r = _context(store, [o for o, _ in pairs])
+    return [_item(o, h, r, claims, counts, now) for o, h in pairs]
 
 
 def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime) -> QueueItem:
@@ -310,8 +345,8 @@ def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime) -> Qu
     hold that is unknown, not open, or of a legal entity ``actor`` does not act for;
     ``forbidden`` for one they see but may not act on."""
     order_id = order_of_hold(hold_id)
-    r = _read(store, actor.entities, None, [order_id] if order_id else [])
-    found = next(((o, h) for o in r.orders for h in o.holds if h.hold_id == hold_id), None)
+    held = _held(store, actor.entities, None, [order_id] if order_id else [])
+    found = next(((o, h) for o in held for h in o.holds if h.hold_id == hold_id), None)
     if found is None or found[1].status is not HoldStatus.OPEN:
         raise WorkError(Refusal.NOT_FOUND, f"no open hold {hold_id}")
     order, hold = found
@@ -319,7 +354,7 @@ def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime) -> Qu
     with reading(store) as rows:
         claims = rows.claims([hold_id])
         counts = rows.comment_counts([hold_id])
-    return _item(order, hold, r, claims, counts, now)
+    return _item(order, hold, _context(store, [order]), claims, counts, now)
 
 
 # ---------------------------------------------------------------- deciding

@@ -209,8 +209,8 @@ def list_queue(
     rule and policy version, SLA (``time_left_seconds`` measured to now) and claim."""
     where = QueueFilter(code=code, stage=stage, legal_entity_id=legal_entity, customer_id=customer,
                         breached=breached, claimed=claimed)
-    items = build_queue(engine.store, actor, now=engine.app.clock.now(), where=where)
-    return [item_public(i) for i in items[:limit]]
+    items = build_queue(engine.store, actor, now=engine.app.clock.now(), where=where, limit=limit)
+    return [item_public(i) for i in items]
 
 
 @router.get("/{hold_id}", response_model=QueueItemDetail, responses=_READ,
