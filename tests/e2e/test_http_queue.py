@@ -111,8 +111,11 @@ def test_a_hold_is_decided_in_one_call_as_the_caller(world: World) -> None:
     assert r.status_code == 403 and "credit_analyst" in r.json()["detail"]
     assert world.call("POST", path, "cara", {"action": "release", "reason": "prepaid"}).status_code == 404
 
-    r = world.call("POST", path, "ana", {"action": "release", "reason": "prepaid"})
+    key = {"Idempotency-Key": "decide-once", **bearer(world.h.app, "ana")}
+    r = world.client.post(path, headers=key, json={"action": "release", "reason": "prepaid"})
     assert r.status_code == 200, r.text
+    again = world.client.post(path, headers=key, json={"action": "release", "reason": "prepaid"})
+    assert again.status_code == 200 and again.json() == r.json()  # a retry: the same answer
     order = r.json()
     assert order["order_id"] == world.held and order["status"] != "validated"
     (hold,) = [h for h in order["holds"] if h["code"] == "CRD-OVER-LIMIT"]

@@ -32,7 +32,7 @@ from o2c.analytics.queue import (
 from o2c.api import queries
 from o2c.api.auth import AUTH_ANSWERS, WRITE_AUTH_ANSWERS, ActorDep, Refusal, authenticated, may
 from o2c.api.deps import EngineDep, IdempotencyKey, ResourceId
-from o2c.api.intake import problem, submit
+from o2c.api.intake import SOURCE, problem, submit
 from o2c.api.schemas import (
     INVALID,
     NOT_FOUND,
@@ -289,7 +289,8 @@ def decide(hold_id: ResourceId, request: DecisionRequest, key: IdempotencyKey, e
     except DecisionInvalid as e:
         _invalid(e.field, str(e))
     may(actor, canonical.command())
-    if (why := decidable(order, hold)) is not None:
+    retry = queries.inbox_record(engine.store, SOURCE, key) is not None  # answered as the first was
+    if not retry and (why := decidable(order, hold)) is not None:
         return problem(status.HTTP_409_CONFLICT, "HOLD-CONFLICT", why)
     answer = submit(engine, kind="hold_decision", key=key, payload=canonical,
                     created_status=status.HTTP_200_OK, actor=actor)
