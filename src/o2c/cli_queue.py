@@ -15,6 +15,8 @@ from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, opened
 
 if TYPE_CHECKING:
     from o2c.analytics.queue import QueueItem
+    from o2c.bootstrap import App
+    from o2c.engine.queue import Sections
 
 queue = typer.Typer(pretty_exceptions_show_locals=False,
                     help="Work queue: the open holds you may act on, and claiming, assigning, "
@@ -26,6 +28,13 @@ UserOpt = Annotated[
                  help="Whose work: a user as set up with 'o2c users add' (default: $O2C_USER)."),
 ]
 HoldArg = Annotated[str, typer.Argument(help="The hold, as the queue lists it (SO-000123-H1).")]
+
+
+def _sections(a: App) -> Sections:
+    """The policy in force now, by legal entity: what decides who may act (limits by amount)."""
+    from o2c.engine.queue import sections_at
+
+    return sections_at(a.policies, a.clock.now())
 
 
 def time_left(left: timedelta | None) -> str:
@@ -85,6 +94,7 @@ def show(
         return
     from o2c.analytics.queue import Claimed, QueueFilter, build_queue
     from o2c.domain.holds import HoldCode, Stage
+    from o2c.engine.queue import sections_at
 
     if mine and unclaimed:
         fail("--mine or --unclaimed, not both")
@@ -96,7 +106,8 @@ def show(
         fail(f"{e}: see docs/queue.md for the hold codes and stages")
     with opened(db) as a:
         actor = acting(a, user)
-        items = build_queue(a.store, actor, now=a.clock.now(), where=where)
+        now = a.clock.now()
+        items = build_queue(a.store, actor, now=now, where=where, sections=sections_at(a.policies, now))
     if as_json:
         print(_json(items))
     else:
@@ -110,7 +121,7 @@ def claim_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None) -> None:
 
     with opened(db) as a:
         try:
-            c = work_items.claim(a.store, acting(a, user), hold, at=a.clock.now())
+            c = work_items.claim(a.store, acting(a, user), hold, at=a.clock.now(), sections=_sections(a))
         except work_items.WorkError as e:
             fail(str(e))
     console.print(f"{hold} claimed by {c.claimed_by}")
@@ -124,7 +135,8 @@ def assign_cmd(hold: HoldArg, to: Annotated[str, typer.Argument(help="The user t
 
     with opened(db) as a:
         try:
-            c = work_items.assign(a.store, acting(a, user), hold, to, at=a.clock.now())
+            c = work_items.assign(a.store, acting(a, user), hold, to, at=a.clock.now(),
+                                      sections=_sections(a))
         except work_items.WorkError as e:
             fail(str(e))
     console.print(f"{hold} assigned to {c.claimed_by}")
@@ -137,7 +149,7 @@ def unclaim_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None) -> None:
 
     with opened(db) as a:
         try:
-            work_items.unclaim(a.store, acting(a, user), hold, at=a.clock.now())
+            work_items.unclaim(a.store, acting(a, user), hold, at=a.clock.now(), sections=_sections(a))
         except work_items.WorkError as e:
             fail(str(e))
     console.print(f"{hold} is unclaimed")
@@ -151,7 +163,8 @@ def comment_cmd(hold: HoldArg, text: Annotated[str, typer.Argument(help="The com
 
     with opened(db) as a:
         try:
-            c = work_items.comment(a.store, acting(a, user), hold, text, at=a.clock.now())
+            c = work_items.comment(a.store, acting(a, user), hold, text, at=a.clock.now(),
+                                       sections=_sections(a))
         except work_items.WorkError as e:
             fail(str(e))
     console.print(f"comment {c.comment_id} on {hold} by {c.author}")

@@ -252,3 +252,20 @@ def test_a_decided_hold_leaves_the_queue_and_takes_no_claim(new_harness: Make) -
     with pytest.raises(WorkError) as e:
         work_items.claim(h.app.store, actor(h, "ana"), hid, at=h.clock.now())
     assert e.value.kind is Refusal.CONFLICT and "released" in str(e.value)
+
+
+def test_the_policy_in_force_reaches_can_act_for_limits_by_amount(new_harness: Make) -> None:
+    """Approval tiers read the policy of the order's entity: the queue hands it to can_act."""
+    from o2c.engine.queue import sections_at
+
+    h = new_harness()
+    held_for_credit(h)
+    asked: list[str] = []
+    policy = sections_at(h.app.policies, h.clock.now())
+
+    def sections(entity: str) -> Any:
+        asked.append(entity)
+        return policy(entity)
+
+    assert len(build_queue(h.app.store, actor(h, "ana"), now=h.clock.now(), sections=sections)) == 1
+    assert asked == ["US"] and policy("US") is policy("US")  # looked up once per entity

@@ -27,7 +27,7 @@ from o2c.domain.master import Customer
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
 from o2c.domain.work import Claim, RejectReason, order_of_hold
-from o2c.engine.queue import can_act
+from o2c.engine.queue import Sections, can_act
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
 from o2c.store.work_items import Refusal, WorkError, check_can_act, reading
@@ -310,10 +310,10 @@ def _item(o: Order, hold: Hold, r: _Context, claims: dict[str, Claim], counts: d
 
 
 def build_queue(store: Store, actor: Actor, *, now: datetime, where: QueueFilter | None = None,
-                limit: int | None = None) -> list[QueueItem]:
+                limit: int | None = None, sections: Sections | None = None) -> list[QueueItem]:
     """The open holds ``actor`` may act on (:func:`o2c.engine.queue.can_act`) that match
     ``where``, soonest SLA due first (holds without an SLA last); the first ``limit`` of them
-    (None: all)."""
+    (None: all). ``sections``: the policy in force by legal entity, for limits by amount."""
     f = where or QueueFilter()
     if not actor.is_person:
         return []
@@ -323,7 +323,8 @@ def build_queue(store: Store, actor: Actor, *, now: datetime, where: QueueFilter
             return []
         entities = frozenset({f.legal_entity_id})
     pairs = [(o, h) for o in _held(store, entities, f.customer_id, None) for h in o.holds
-             if h.status is HoldStatus.OPEN and can_act(actor, o, h)
+             if h.status is HoldStatus.OPEN
+             and can_act(actor, o, h, sections(o.legal_entity_id) if sections else None)
              and (f.code is None or h.code is f.code) and (f.stage is None or h.kind.stage is f.stage)
              and (not f.breached or (h.sla_due_at is not None and h.sla_due_at < now))]
     with reading(store) as rows:
@@ -340,7 +341,8 @@ def build_queue(store: Store, actor: Actor, *, now: datetime, where: QueueFilter
     return [_item(o, h, r, claims, counts, now) for o, h in pairs]
 
 
-def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime) -> QueueItem:
+def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime,
+               sections: Sections | None = None) -> QueueItem:
     """One open hold of the queue, with its context. :class:`WorkError`: ``not_found`` for a
     hold that is unknown, not open, or of a legal entity ``actor`` does not act for;
     ``forbidden`` for one they see but may not act on."""
@@ -350,7 +352,7 @@ def queue_item(store: Store, actor: Actor, hold_id: str, *, now: datetime) -> Qu
     if found is None or found[1].status is not HoldStatus.OPEN:
         raise WorkError(Refusal.NOT_FOUND, f"no open hold {hold_id}")
     order, hold = found
-    check_can_act(actor, order, hold)
+    check_can_act(actor, order, hold, sections)
     with reading(store) as rows:
         claims = rows.claims([hold_id])
         counts = rows.comment_counts([hold_id])

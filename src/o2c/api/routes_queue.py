@@ -43,8 +43,10 @@ from o2c.api.schemas import (
     Problem,
     order_public,
 )
+from o2c.bootstrap import App
 from o2c.domain.holds import HoldAction, HoldCode, Stage
 from o2c.domain.work import Claim, Comment, RejectReason, order_of_hold
+from o2c.engine.queue import Sections, sections_at
 from o2c.store import work_items
 from o2c.store.work_items import WorkError
 
@@ -165,6 +167,10 @@ class DecisionRequest(BaseModel):
         default=None, description="Why the order is rejected (reject only): one of a fixed list.")
 
 
+def _sections(app: App) -> Sections:
+    return sections_at(app.policies, app.clock.now())
+
+
 def item_public(i: QueueItem) -> dict[str, Any]:
     return {
         "hold_id": i.hold_id, "code": i.code, "title": i.title, "stage": i.stage, "owner_role": i.owner_role,
@@ -209,7 +215,9 @@ def list_queue(
     rule and policy version, SLA (``time_left_seconds`` measured to now) and claim."""
     where = QueueFilter(code=code, stage=stage, legal_entity_id=legal_entity, customer_id=customer,
                         breached=breached, claimed=claimed)
-    items = build_queue(engine.store, actor, now=engine.app.clock.now(), where=where, limit=limit)
+    now = engine.app.clock.now()
+    items = build_queue(engine.store, actor, now=now, where=where, limit=limit,
+                        sections=sections_at(engine.app.policies, now))
     return [item_public(i) for i in items]
 
 
@@ -217,7 +225,9 @@ def list_queue(
             summary="One open hold with its context and comments")
 def get_item(hold_id: ResourceId, engine: EngineDep, actor: ActorDep) -> dict[str, Any]:
     try:
-        item = queue_item(engine.store, actor, hold_id, now=engine.app.clock.now())
+        now = engine.app.clock.now()
+        item = queue_item(engine.store, actor, hold_id, now=now,
+                          sections=sections_at(engine.app.policies, now))
         notes = work_items.comments(engine.store, actor, hold_id)
     except WorkError as e:
         _refused(e)
@@ -231,7 +241,7 @@ def claim(hold_id: ResourceId, engine: EngineDep, actor: ActorDep) -> Claim:
     them, unless the caller ranks above them on the hold's ladder (then it is theirs)."""
     with engine.writing() as app:
         try:
-            return work_items.claim(app.store, actor, hold_id, at=app.clock.now())
+            return work_items.claim(app.store, actor, hold_id, at=app.clock.now(), sections=_sections(app))
         except WorkError as e:
             _refused(e)
 
@@ -243,7 +253,8 @@ def assign(hold_id: ResourceId, request: AssignRequest, engine: EngineDep, actor
     above them on the hold's ladder (409 otherwise); a user who may not act on it is a 422."""
     with engine.writing() as app:
         try:
-            return work_items.assign(app.store, actor, hold_id, request.user, at=app.clock.now())
+            return work_items.assign(app.store, actor, hold_id, request.user, at=app.clock.now(),
+                                     sections=_sections(app))
         except WorkError as e:
             _refused(e, "user")
 
@@ -253,7 +264,7 @@ def assign(hold_id: ResourceId, request: AssignRequest, engine: EngineDep, actor
 def unclaim(hold_id: ResourceId, engine: EngineDep, actor: ActorDep) -> Response:
     with engine.writing() as app:
         try:
-            work_items.unclaim(app.store, actor, hold_id, at=app.clock.now())
+            work_items.unclaim(app.store, actor, hold_id, at=app.clock.now(), sections=_sections(app))
         except WorkError as e:
             _refused(e)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -264,7 +275,8 @@ def unclaim(hold_id: ResourceId, engine: EngineDep, actor: ActorDep) -> Response
 def add_comment(hold_id: ResourceId, request: CommentRequest, engine: EngineDep, actor: ActorDep) -> Comment:
     with engine.writing() as app:
         try:
-            return work_items.comment(app.store, actor, hold_id, request.text, at=app.clock.now())
+            return work_items.comment(app.store, actor, hold_id, request.text, at=app.clock.now(),
+                                      sections=_sections(app))
         except WorkError as e:
             _refused(e, "text")
 

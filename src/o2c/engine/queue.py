@@ -11,13 +11,33 @@ here through ``section``, the policy in force for the order's legal entity.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from o2c.domain.actors import Actor
 from o2c.domain.holds import Hold, HoldStatus, Role
 from o2c.domain.orders import Order
 from o2c.engine.authority import LADDERS, may_decide, visible
 from o2c.policy.document import Section
+from o2c.policy.registry import PolicyRegistry
 
-__all__ = ["can_act", "claim_refusal", "rank"]
+__all__ = ["Sections", "can_act", "claim_refusal", "rank", "sections_at"]
+
+#: The policy section in force for a legal entity: what :func:`can_act` reads limits from.
+Sections = Callable[[str], Section]
+
+
+def sections_at(policies: PolicyRegistry, at: datetime) -> Sections:
+    """The sections of the policy in force at ``at``, by legal entity (each looked up once)."""
+    seen: dict[str, Section] = {}
+
+    def section(legal_entity_id: str) -> Section:
+        found = seen.get(legal_entity_id)
+        if found is None:
+            found = seen[legal_entity_id] = policies.in_force(at).for_entity(legal_entity_id)
+        return found
+
+    return section
 
 
 def can_act(actor: Actor, order: Order, hold: Hold, section: Section | None = None) -> bool:

@@ -24,7 +24,8 @@ from o2c.domain.work import Claim, Comment, order_of_hold
 from o2c.engine.audit import entry
 from o2c.engine.authority import visible
 from o2c.engine.ports import UnitOfWork
-from o2c.engine.queue import can_act, claim_refusal
+from o2c.engine.queue import Sections, can_act, claim_refusal
+from o2c.policy.document import Section
 from o2c.store.identities import actor_for_user
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
@@ -102,21 +103,25 @@ def find_hold(uow: UnitOfWork, actor: Actor, hold_id: str) -> tuple[Order, Hold]
     return order, hold
 
 
-def check_can_act(actor: Actor, order: Order, hold: Hold) -> None:
+def _section(sections: Sections | None, order: Order) -> Section | None:
+    return sections(order.legal_entity_id) if sections is not None else None
+
+
+def check_can_act(actor: Actor, order: Order, hold: Hold, sections: Sections | None = None) -> None:
     """``conflict`` for a hold that is no longer open, ``forbidden`` (naming the role needed)
-    for one ``actor`` may not act on."""
+    for one ``actor`` may not act on (``sections``: the policy by legal entity, for limits)."""
     if hold.status is not HoldStatus.OPEN:
         raise WorkError(Refusal.CONFLICT, f"hold {hold.hold_id} is {hold.status.value} "
                                           f"(by {hold.resolved_by}); there is nothing left to work on")
-    if not can_act(actor, order, hold):
+    if not can_act(actor, order, hold, _section(sections, order)):
         who = "a named person" if not actor.is_person else f"{hold.kind.owner.value} (or a role above it)"
         raise WorkError(Refusal.FORBIDDEN, f"a {hold.code.value} hold is worked by {who}; "
                                            f"{actor.label} holds {_labels(actor.roles)}")
 
 
-def _open(uow: UnitOfWork, actor: Actor, hold_id: str) -> tuple[Order, Hold]:
+def _open(uow: UnitOfWork, actor: Actor, hold_id: str, sections: Sections | None) -> tuple[Order, Hold]:
     order, hold = find_hold(uow, actor, hold_id)
-    check_can_act(actor, order, hold)
+    check_can_act(actor, order, hold, sections)
     return order, hold
 
 
@@ -138,12 +143,13 @@ def _may_take(store: Store, actor: Actor, now: Claim, hold: Hold, at: datetime) 
         raise WorkError(Refusal.CONFLICT, refusal)
 
 
-def claim(store: Store, actor: Actor, hold_id: str, *, at: datetime) -> Claim:
+def claim(store: Store, actor: Actor, hold_id: str, *, at: datetime,
+          sections: Sections | None = None) -> Claim:
     """``actor`` claims the hold. Claiming one's own claim again changes nothing; one claimed
     by someone else is refused (``conflict``, naming them) unless ``actor`` ranks above them
     on the hold's ladder."""
     with _transaction(store) as (uow, rows):
-        order, hold = _open(uow, actor, hold_id)
+        order, hold = _open(uow, actor, hold_id, sections)
         now = rows.claim(hold_id)
         if now is not None and now.claimed_by == actor.id:
             return now
@@ -155,7 +161,8 @@ def claim(store: Store, actor: Actor, hold_id: str, *, at: datetime) -> Claim:
         return new
 
 
-def assign(store: Store, actor: Actor, hold_id: str, to_user: str, *, at: datetime) -> Claim:
+def assign(store: Store, actor: Actor, hold_id: str, to_user: str, *, at: datetime,
+           sections: Sections | None = None) -> Claim:
     """``actor`` gives the hold to ``to_user``, who must be able to act on it (``invalid``
     otherwise). A hold claimed by someone else is handed over only by its holder or by
     someone ranking above them (``conflict`` otherwise)."""
@@ -164,8 +171,8 @@ def assign(store: Store, actor: Actor, hold_id: str, to_user: str, *, at: dateti
     except IdentityRefused as e:
         raise WorkError(Refusal.INVALID, f"cannot assign to {to_user}: {e}") from None
     with _transaction(store) as (uow, rows):
-        order, hold = _open(uow, actor, hold_id)
-        if not can_act(assignee, order, hold):
+        order, hold = _open(uow, actor, hold_id, sections)
+        if not can_act(assignee, order, hold, _section(sections, order)):
             raise WorkError(Refusal.INVALID, f"{to_user} may not act on a {hold.code.value} hold of "
                                              f"{order.legal_entity_id} (it needs {hold.kind.owner.value} "
                                              f"or a role above it; they hold {_labels(assignee.roles)})")
@@ -181,11 +188,12 @@ def assign(store: Store, actor: Actor, hold_id: str, to_user: str, *, at: dateti
         return new
 
 
-def unclaim(store: Store, actor: Actor, hold_id: str, *, at: datetime) -> None:
+def unclaim(store: Store, actor: Actor, hold_id: str, *, at: datetime,
+            sections: Sections | None = None) -> None:
     """The hold is nobody's again: its holder lets it go, or someone ranking above them
     takes it away. An unclaimed hold stays unclaimed."""
     with _transaction(store) as (uow, rows):
-        order, hold = _open(uow, actor, hold_id)
+        order, hold = _open(uow, actor, hold_id, sections)
         now = rows.claim(hold_id)
         if now is None:
             return
@@ -195,14 +203,15 @@ def unclaim(store: Store, actor: Actor, hold_id: str, *, at: datetime) -> None:
         entry(uow, actor, "hold.unclaim", _subject(order, hold), at=at, before=now, after=None)
 
 
-def comment(store: Store, actor: Actor, hold_id: str, text: str, *, at: datetime) -> Comment:
+def comment(store: Store, actor: Actor, hold_id: str, text: str, *, at: datetime,
+            sections: Sections | None = None) -> Comment:
     """A comment by ``actor`` on the hold, at ``at``."""
     text = text.strip()
     if not 1 <= len(text) <= COMMENT_MAX:
         raise WorkError(Refusal.INVALID,
                         f"a comment has 1 to {COMMENT_MAX} characters; this one has {len(text)}")
     with _transaction(store) as (uow, rows):
-        order, hold = _open(uow, actor, hold_id)
+        order, hold = _open(uow, actor, hold_id, sections)
         stored = rows.add_comment(Comment(hold_id=hold_id, order_id=order.order_id, author=actor.id,
                                           written_at=at, text=text))
         entry(uow, actor, "hold.comment", _subject(order, hold), at=at, after=stored)
