@@ -290,6 +290,12 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         "/dead-letters",
         "/dead-letters/{dead_letter_id}",
         "/dead-letters/{dead_letter_id}/replay",
+        "/queue",
+        "/queue/{hold_id}",
+        "/queue/{hold_id}/claim",
+        "/queue/{hold_id}/assign",
+        "/queue/{hold_id}/comments",
+        "/queue/{hold_id}/decision",
     }
     post_orders = doc["paths"]["/orders"]["post"]
     assert post_orders["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OrderIn")

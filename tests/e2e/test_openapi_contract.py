@@ -72,7 +72,7 @@ def seeded(h: Harness) -> dict[str, list[str]]:
     parked = h.send("hold_decision", {"order_id": shipped, "code": "CRD-OVER-LIMIT", "by": "clerk",
                                       "reason": "no such hold"}).dead_letter_id
     assert held is not None and parked is not None
-    return {"order_id": [shipped, held], "dead_letter_id": [parked]}
+    return {"order_id": [shipped, held], "dead_letter_id": [parked], "hold_id": [f"{held}-H1"]}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
