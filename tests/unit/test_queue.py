@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.analytics.queue import Claimed, QueueFilter, build_queue, queue_item
@@ -269,3 +269,36 @@ def test_the_policy_in_force_reaches_can_act_for_limits_by_amount(new_harness: M
 
     assert len(build_queue(h.app.store, actor(h, "ana"), now=h.clock.now(), sections=sections)) == 1
     assert asked == ["US"] and policy("US") is policy("US")  # looked up once per entity
+
+
+_MIXED: list[Harness] = []
+
+
+def mixed() -> Harness:
+    """Held orders of several kinds, built once: over the credit limit (credit analyst), a PO
+    price outside the contract's tolerance (pricing), an unknown item (customer service)."""
+    if not _MIXED:
+        h = Harness()
+        seed(h.app, customer("C1"), customer("C2", limit="10"))
+        h.stock("P1", "100")
+        h.order(customer_id="C2", po="PO-CREDIT")
+        h.order(po="PO-PRICE", price="9.99")
+        h.order(po="PO-ITEM", lines=[("NOPE", "1", "EA")])
+        _MIXED.append(h)
+    return _MIXED[0]
+
+
+@settings(deadline=None)  # the first example builds the orders
+@given(roles=st.frozensets(st.sampled_from(list(Role))),
+       entities=st.one_of(st.none(), st.frozensets(st.sampled_from(["US", "DE"]))))
+def test_the_queue_is_exactly_the_open_holds_can_act_allows(roles: frozenset[Role],
+                                                            entities: frozenset[str] | None) -> None:
+    h = mixed()
+    person_ = Actor(kind=ActorKind.USER, id="p", roles=roles, entities=entities)
+    with h.app.store.unit_of_work() as uow:
+        held = [uow.orders.get(i) for i in uow.orders.held()]
+    expected = {x.hold_id for o in held if o is not None for x in o.open_holds if can_act(person_, o, x)}
+    assert len({x.code for o in held if o is not None for x in o.open_holds}) == 3
+    got = build_queue(h.app.store, person_, now=h.clock.now())
+    assert {i.hold_id for i in got} == expected
+    assert [i.sla_due_at for i in got] == sorted(i.sla_due_at for i in got if i.sla_due_at is not None)
