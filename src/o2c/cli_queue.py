@@ -76,7 +76,7 @@ def _table(items: list[QueueItem], who: str) -> None:
 
 
 @queue.callback(invoke_without_command=True)
-def show(
+def listing(
     ctx: typer.Context,
     user: UserOpt = None,
     db: DbOpt = None,
@@ -112,6 +112,53 @@ def show(
         print(_json(items))
     else:
         _table(items, actor.id)
+
+
+@queue.command("show")
+def show_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """HOLD with everything that decides it: order, customer, credit position, every failed
+    condition with its inputs, rule and policy version, SLA, claim and comments."""
+    from o2c.analytics.queue import queue_item
+    from o2c.api.routes_queue import CommentPublic, QueueItemDetail, item_public
+    from o2c.store import work_items
+
+    with opened(db) as a:
+        actor = acting(a, user)
+        try:
+            item = queue_item(a.store, actor, hold, now=a.clock.now(), sections=_sections(a))
+            notes = work_items.comments(a.store, actor, hold)
+        except work_items.WorkError as e:
+            fail(str(e))
+    if as_json:
+        detail = QueueItemDetail.model_validate({**item_public(item), "comment_list": notes})
+        print(detail.model_dump_json(indent=2))
+        return
+    o, c, k = item.order, item.customer, item.credit
+    console.print(f"[bold]{item.hold_id}[/] {item.code}: {item.title} ({item.stage}, {item.owner_role}; "
+                  f"may {', '.join(item.actions)})")
+    console.print(f"  {item.reason}")
+    console.print(f"  order {o.order_id} ({o.status}, {o.legal_entity_id}), PO {o.po_number}, "
+                  f"{o.value:,} {o.currency}")
+    if c is not None:
+        parent = f", parent {c.parent_id}" if c.parent_id else ""
+        blocked = " [red]blocked[/]" if c.blocked else ""
+        console.print(f"  customer {c.customer_id} {c.name}{parent}, credit limit {c.credit_limit:,} "
+                      f"{c.currency}{blocked}")
+    if k is not None:
+        console.print(f"  credit ({k.source}): exposure {k.exposure:,}, limit {k.credit_limit:,}, "
+                      f"over by {k.over_by:,}, open AR {k.open_ar:,}, past due {k.past_due:,} "
+                      f"({k.days_past_due} days)")
+    for cond in item.conditions:
+        inputs = ", ".join(f"{n}={v}" for n, v in sorted(cond.inputs.items()))
+        console.print(f"  failed: {cond.rule}" + (f" ({inputs})" if inputs else ""))
+    due = item.sla_due_at.isoformat() if item.sla_due_at else "-"
+    console.print(f"  placed {item.placed_at.isoformat()} by rule {item.rule} of {item.policy_id} "
+                  f"{item.policy_version}; SLA due {due}, left {time_left(item.time_left)}")
+    if item.claim is not None:
+        by = f", assigned by {item.claim.assigned_by}" if item.claim.assigned_by else ""
+        console.print(f"  claimed by {item.claim.claimed_by} since {item.claim.claimed_at.isoformat()}{by}")
+    for n in (CommentPublic.model_validate(x) for x in notes):
+        console.print(f"  [dim]{n.written_at.isoformat()} {n.author}:[/] {n.text}")
 
 
 @queue.command("claim")

@@ -59,6 +59,15 @@ def test_an_analyst_lists_the_credit_holds_and_works_one(db: tuple[str, str]) ->
     assert "assigned to carl.credit" in o2c("queue", "assign", hold, "carl.credit", "--as", "ana.credit",
                                             "--db", path).stdout
     o2c("queue", "comment", hold, "buyer pays Friday", "--as", "carl.credit", "--db", path)
+    shown = " ".join(o2c("queue", "show", hold, "--as", "ana.credit", "--db", path).stdout.split())
+    for text in ("CRD-OVER-LIMIT", "credit (decision): exposure 20.00, limit 10.00, over by 10.00",
+                 "failed: credit/over-limit", "claimed by carl.credit", "assigned by ana.credit",
+                 "carl.credit: buyer pays Friday"):
+        assert text in shown, shown
+    detail = json.loads(o2c("queue", "show", hold, "--as", "ana.credit", "--db", path, "--json").stdout)
+    assert [n["text"] for n in detail["comment_list"]] == ["buyer pays Friday"]
+    _one_line_error(o2c("queue", "show", hold, "--as", "wes.warehouse", "--db", path, check=False),
+                    "credit_analyst")
     mine = json.loads(o2c("queue", "--user", "carl.credit", "--db", path, "--mine", "--json").stdout)
     assert [(i["hold_id"], i["comments"], i["claim"]["claimed_by"]) for i in mine] == [
         (hold, 1, "carl.credit")]
