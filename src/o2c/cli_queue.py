@@ -116,8 +116,10 @@ def listing(
 
 @queue.command("show")
 def show_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """HOLD with everything that decides it: order, customer, credit position, every failed
-    condition with its inputs, rule and policy version, SLA, claim and comments."""
+    """One hold with everything that decides it, and its comments.
+
+    The order, customer, credit position, every failed condition with its inputs, the rule
+    and policy version that placed it, its SLA and who has claimed it."""
     from o2c.analytics.queue import queue_item
     from o2c.api.routes_queue import CommentPublic, QueueItemDetail, item_public
     from o2c.store import work_items

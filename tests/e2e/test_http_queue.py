@@ -32,9 +32,10 @@ class World:
         return self.client.request(method, path, headers=headers, json=body)
 
 
-@pytest.fixture
-def world(sqlite_store: Any) -> Iterator[World]:
-    h = Harness(store=sqlite_store)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    store = request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "clean_pg_store")
+    h = Harness(store=store)
     seed(h.app, customer("C1"), customer("C2", limit="10"))
     with h.app.store.unit_of_work() as uow:
         uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
