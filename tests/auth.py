@@ -51,3 +51,12 @@ def clerk(app: App) -> dict[str, str]:
     if "clerk" not in with_user:
         person(app, "clerk", *CLERK_ROLES)
     return bearer(app, "clerk")
+
+
+def second_pair_of_eyes(app: App) -> dict[str, str]:
+    """The header of another user with the clerk's roles: who decides what the clerk entered
+    where the policy wants four eyes."""
+    known = {u.user_id for u in identities.users(app.store)} if identities.has_users(app.store) else set()
+    if "checker" not in known:
+        person(app, "checker", *CLERK_ROLES)
+    return bearer(app, "checker")

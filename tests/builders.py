@@ -79,10 +79,10 @@ class Harness:
     """Drives an app with inbound messages the way channels would."""
 
     def __init__(self, db: str = "memory", store: Any = None, integrations: Any = None,
-                 start: datetime = T0) -> None:
+                 start: datetime = T0, policies: Any = None) -> None:
         self.clock = SimClock(start)
         self.app = bootstrap(db, clock=self.clock, ids=SeededIds(7), store=store,
-                             recorded_clock=lambda: T0, integrations=integrations)
+                             recorded_clock=lambda: T0, integrations=integrations, policies=policies)
         self._ids = count(1)
 
     def later(self, **kw: float) -> None:

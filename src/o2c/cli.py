@@ -12,7 +12,7 @@ from rich.console import Console
 
 from o2c import cli_identity, cli_queue, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
-from o2c.cli_common import DbOpt, JsonOpt, console, fail, hidden, opened
+from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, hidden, opened
 
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
     from o2c.adapters.documents import Integrations
@@ -491,9 +491,12 @@ def dlq_replay(
         Path | None, typer.Option(help="A corrected message body to apply instead of the stored one.")
     ] = None,
     config: ConfigOpt = None,
+    user: AsOpt = None,
 ) -> None:
     """Apply a dead letter again, after fixing its cause (or with a corrected body). A parked
-    file (or part of one) is split again with the integration configuration (--config)."""
+    file (or part of one) is split again with the integration configuration (--config).
+    Once the database has users, say who replays it (--as): as stored it acts as its sender
+    did; with a corrected body it acts as you, and needs the integration role."""
     integrations = _integrations(config)
     splitters = integrations.splitters()
     text = None
@@ -503,10 +506,16 @@ def dlq_replay(
         except OSError as e:
             fail(f"cannot read {body}: {e.strerror}")
     with opened(db, integrations) as a:
+        from o2c.engine.errors import Forbidden
+        from o2c.store.identities import has_users
+
+        actor = acting(a, user) if user or has_users(a.store) else None
         try:
-            out = a.runtime.replay(dead_letter_id, text, splitters, operator=_operator())
+            out = a.runtime.replay(dead_letter_id, text, splitters, actor, operator=_operator())
         except KeyError:
             fail(f"no open dead letter {dead_letter_id!r}")
+        except Forbidden as e:
+            fail(f"refused: {e.reason}")
         if out.status.value == "applied":
             console.print(
                 f"[green]applied[/] {out.source}:{out.source_message_id}"

@@ -12,6 +12,7 @@ from o2c.domain.actors import ActorKind
 from o2c.domain.holds import Role
 from o2c.domain.identities import IdentityRefused
 from o2c.store import identities as ids
+from o2c.store.audit_trail import verify_audit
 from tests.builders import seed
 from tests.contract.conftest import T0
 
@@ -179,3 +180,32 @@ def test_no_password_key_secret_or_token_is_stored_in_clear(sql_store: Any) -> N
         text = "\n".join(str(v) for t in metadata.sorted_tables for row in c.execute(select(t)) for v in row)
     assert "argon2id" in text  # the rows are there, hashed
     assert [s for s in secrets if s in text] == []
+
+
+def test_every_identity_change_is_in_the_audit_chain_with_no_secret(store: Any, admin: Any) -> None:
+    ids.add_user(store, "ana", PW, roles=[Role.CREDIT_ANALYST], entities=None, at=T0, by=admin)
+    ids.change_roles(store, "ana", add=[Role.CREDIT_MANAGER], at=T0, by=admin)
+    ids.add_user(store, "bob", PW, roles=[Role.CREDIT_ANALYST], entities=None, at=T0, by=admin)
+    ids.delegate(store, "ana", "bob", starts_at=T0, ends_at=T0 + timedelta(days=3), at=T0, by=admin)
+    ids.disable_user(store, "bob", at=T0, by=admin)
+    key, secret = ids.create_key(store, "wms", roles=[Role.WAREHOUSE_OPS], entities=None, at=T0, by=admin)
+    ids.revoke_key(store, key.prefix, at=T0, by=admin)
+    with store.unit_of_work() as uow:
+        records = uow.audit.entries()
+    got = [(r.action, r.subject_type, r.subject_id, r.actor_label) for r in records]
+    assert got == [
+        ("user.add", "user", "root", "system:o2c.bootstrap"),
+        ("user.add", "user", "ana", "user:root"),
+        ("user.roles", "user", "ana", "user:root"),
+        ("user.add", "user", "bob", "user:root"),
+        ("user.delegate", "user", "ana", "user:root"),
+        ("user.disable", "user", "bob", "user:root"),
+        ("key.create", "key", "wms", "user:root"),
+        ("key.revoke", "key", "wms", "user:root"),
+    ]
+    roles = next(r for r in records if r.action == "user.roles")
+    assert '"credit_analyst"' in (roles.before or "") and '"credit_manager"' in (roles.after or "")
+    text = " ".join(f"{r.before} {r.after}" for r in records)
+    assert PW not in text and secret not in text and secret.split("_")[-1] not in text
+    check = verify_audit(store)
+    assert (check.entries, check.problem) == (8, None)

@@ -216,6 +216,21 @@ def test_sign_in_answers_a_bearer_token_and_the_same_refusal_for_any_wrong_crede
         (401, "wrong user or password, or the user is disabled")] * 2
 
 
+def test_guessing_a_password_is_slowed_down_per_user_and_address(world: World) -> None:
+    right = {"user": "clerk", "password": "a long enough passphrase"}
+    wrong = {"user": "clerk", "password": "a guess"}
+    assert [world.client.post("/auth/token", json=wrong).status_code for _ in range(5)] == [401] * 5
+    for body in (wrong, right):  # even the right password waits now
+        r = world.client.post("/auth/token", json=body)
+        assert r.status_code == 429 and r.json()["code"] == "AUTH-THROTTLED"
+        assert 0 < int(r.headers["Retry-After"]) <= 901
+    # another user is not locked out by the guesses at this one
+    other = world.client.post("/auth/token", json={"user": "wes", "password": "a long enough passphrase"})
+    assert other.status_code == 200
+    world.h.later(minutes=15)  # the window passes on the app's clock
+    assert world.client.post("/auth/token", json=right).status_code == 200
+
+
 def test_a_disabled_user_and_a_revoked_key_are_refused(world: World) -> None:
     app = world.h.app
     token, key = world.as_("clerk"), api_key(app, "portal", Role.CUSTOMER_SERVICE)

@@ -184,14 +184,17 @@ def test_dead_letters_can_be_listed_shown_and_replayed(demo_run, demo_db) -> Non
     first = next(d for d in letters if d["code"] == "INT-PARSE-ERROR")
     shown = json.loads(o2c("dlq", "show", first["dead_letter_id"], "--db", str(demo_db)).stdout)
     assert shown["body"] == first["body"]
-    again = o2c("dlq", "replay", first["dead_letter_id"], "--db", str(demo_db), check=False)
+    again = o2c("dlq", "replay", first["dead_letter_id"], "--db", str(demo_db), "--as", "ian.integration",
+                check=False)
     assert again.returncode == 1 and "dead-lettered again" in again.stdout
 
 
 def test_bad_input_gets_a_clear_error_not_a_stack_trace(tmp_path: Path, demo_run, demo_db) -> None:
     cases = [
         (("trace", "SO-NOPE", "--db", str(demo_db)), "no events for order or account 'SO-NOPE'"),
-        (("dlq", "replay", "DL-999999", "--db", str(demo_db)), "no open dead letter 'DL-999999'"),
+        (("dlq", "replay", "DL-999999", "--db", str(demo_db), "--as", "ian.integration"),
+         "no open dead letter 'DL-999999'"),
+        (("dlq", "replay", "DL-999999", "--db", str(demo_db)), "say who is acting: --as USER"),
         (("kpis", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"), "cannot open the database"),
         (("demo", "--days", "1", "--db", str(demo_db)), "already holds events"),
         (("kpis", "--db", str(demo_db), "--from", "yesterday"), "is not a date"),
@@ -291,8 +294,13 @@ def test_ingest_takes_a_csv_file_in_parks_its_bad_order_and_replays_it_corrected
     assert letter["body"].splitlines()[0] == "Account,PO Number,Ship To,Item,Qty,UoM,Price,Need By"
     fixed = tmp_path / "fixed.csv"
     fixed.write_text(letter["body"].replace(",three,", ",3,"))
-    replayed = o2c("dlq", "replay", letter["dead_letter_id"], "--body", str(fixed), "--config", str(config),
-                   "--db", str(demo_db))
+    replay = ("dlq", "replay", letter["dead_letter_id"], "--body", str(fixed), "--config", str(config),
+              "--db", str(demo_db))
+    # a corrected body acts as whoever replays it, who needs the integration role
+    refused = o2c(*replay, "--as", "ana.credit", check=False)
+    assert refused.returncode == 2
+    assert "needs the integration role; user:ana.credit" in " ".join(refused.stderr.split())
+    replayed = o2c(*replay, "--as", "ian.integration")
     assert "applied" in replayed.stdout
     [(status,)] = db.execute("SELECT status FROM orders WHERE po_number = 'E2E-CSV-2'").fetchall()
     assert status != "rejected"

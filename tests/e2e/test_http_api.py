@@ -22,7 +22,7 @@ from o2c.adapters.edi.maps import PartnerDirectory
 from o2c.adapters.edi.maps.intake import EdiSplitter, raw_interchange
 from o2c.api import create_app
 from o2c.store.tables import inbox
-from tests.auth import clerk
+from tests.auth import clerk, second_pair_of_eyes
 from tests.builders import T0, Harness, customer, seed
 from tests.unit.test_edi_intake import po_850
 from tests.unit.test_edi_outbound import CONFIG, X12_SPLITTER
@@ -83,8 +83,9 @@ def order_body(customer_id: str = "C1", po: str = "PO-1", qty: str = "10") -> di
     }
 
 
-def post(s: Server, path: str, body: Any, key: str | None = None) -> httpx.Response:
-    headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+def post(s: Server, path: str, body: Any, key: str | None = None,
+         as_: dict[str, str] | None = None) -> httpx.Response:
+    headers = {"Idempotency-Key": key or uuid.uuid4().hex, **(as_ or {})}
     return s.client.post(path, json=body, headers=headers)
 
 
@@ -166,10 +167,14 @@ def test_a_credit_hold_is_released_by_a_hold_decision(server: Server) -> None:
     held = post(server, "/orders", order_body(customer_id="C2")).json()
     assert [h["code"] for h in held["holds"]] == ["CRD-OVER-LIMIT"]
     decision = {"order_id": held["order_id"], "code": "CRD-OVER-LIMIT", "reason": "prepaid"}
-    r = post(server, "/hold-decisions", decision, key="d-1")
+    # four-eyes: the clerk entered the order, so the clerk may not approve its credit
+    r = post(server, "/hold-decisions", decision, key="d-0")
+    assert r.status_code == 403 and "four-eyes: clerk entered order" in r.json()["detail"]
+    other = second_pair_of_eyes(server.h.app)
+    r = post(server, "/hold-decisions", decision, key="d-1", as_=other)
     assert r.status_code == 200, r.text
     assert r.json() == {"order_id": held["order_id"], "status": "released", "holds": []}
-    assert post(server, "/hold-decisions", decision, key="d-1").status_code == 200
+    assert post(server, "/hold-decisions", decision, key="d-1", as_=other).status_code == 200
 
     got = server.client.get(f"/orders/{held['order_id']}").json()
     assert got["status"] == "released"

@@ -122,15 +122,29 @@ class Token(BaseModel):
 
 @router.post("/token", response_model=Token, summary="Sign in: a bearer token for a user",
              responses={401: {"model": Problem, "description": "Wrong user or password, or the user is "
-                              "disabled."}, **UNREADABLE, **INVALID, **UNAVAILABLE})
-def sign_in(request: TokenRequest, engine: EngineDep) -> Token:
+                              "disabled."},
+                        429: {"model": Problem, "description": "Too many failed sign-ins for this user "
+                              "from this address; ``Retry-After`` says when to try again."},
+                        **UNREADABLE, **INVALID, **UNAVAILABLE})
+def sign_in(request: TokenRequest, engine: EngineDep, http: Request) -> Token:
     """A short-lived bearer token (15 minutes) for a user and their password. The answer is the
-    same for an unknown user and a wrong password."""
+    same for an unknown user and a wrong password. After five failures for a user from one
+    address within 15 minutes, that address waits (429) until the first of them is 15
+    minutes old."""
     now = engine.app.clock.now()
+    address = http.client.host if http.client else "unknown"
+    wait = engine.sign_ins.wait(request.user, address, now)
+    if wait is not None:
+        seconds = max(1, int(wait.total_seconds()) + 1)
+        raise Refusal(status.HTTP_429_TOO_MANY_REQUESTS, "AUTH-THROTTLED",
+                      f"too many failed sign-ins for {request.user!r} from this address; try again in "
+                      f"{seconds} s", {"Retry-After": str(seconds)})
     try:
         token, session = identities.sign_in(engine.store, request.user, request.password, now)
     except IdentityRefused:
+        engine.sign_ins.failed(request.user, address, now)
         raise unauthenticated("wrong user or password, or the user is disabled") from None
+    engine.sign_ins.succeeded(request.user, address)
     return Token(access_token=token, expires_in=int((session.expires_at - now).total_seconds()),
                  expires_at=session.expires_at.isoformat())
 

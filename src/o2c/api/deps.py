@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request, status
@@ -33,6 +34,7 @@ class Engine:
         self.app = app
         self.splitters = dict(splitters or {})  # document kind -> splitter, for replaying files
         self._gate = None if app.store.supports_concurrent_writers else threading.Lock()
+        self.sign_ins = SignInThrottle()
 
     @contextmanager
     def writing(self) -> Iterator[App]:
@@ -42,6 +44,35 @@ class Engine:
     @property
     def store(self) -> Store:
         return self.app.store
+
+
+class SignInThrottle:
+    """Failed sign-ins per user and client address: after ``limit`` failures within
+    ``window``, that user is refused from that address until the oldest failure is older
+    than the window (guessing passwords becomes slow; a user signing in from elsewhere is
+    not locked out). Kept in memory, per server process; time from the app's clock."""
+
+    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[tuple[str, str], list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, user: str, address: str, now: datetime) -> timedelta | None:
+        """How long this user must wait before trying again from ``address`` (None: go on)."""
+        with self._lock:
+            recent = [t for t in self._failures.get((user.lower(), address), ()) if now - t < self.window]
+            self._failures[(user.lower(), address)] = recent
+            if len(recent) < self.limit:
+                return None
+            return recent[-self.limit] + self.window - now
+
+    def failed(self, user: str, address: str, now: datetime) -> None:
+        with self._lock:
+            self._failures.setdefault((user.lower(), address), []).append(now)
+
+    def succeeded(self, user: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop((user.lower(), address), None)
 
 
 #: An id in a path (an order, a dead letter): what an id can be, so that a NUL or a

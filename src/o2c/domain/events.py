@@ -101,6 +101,9 @@ class OrderReceived(OrderEvent):
     requested_date: date | None
     payment_terms: str | None
     lines: tuple[OrderLineData, ...]
+    #: the person who entered it (a user's id), None when a system sent it: four-eyes
+    #: keeps them from approving its holds
+    entered_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +114,10 @@ class HoldPlaced(OrderEvent):
     reason: str
     sla_due_at: datetime | None
     decision: Decision
+    #: what is at stake, in the order's currency: the amount over the limit for
+    #: CRD-OVER-LIMIT, the past-due amount for CRD-PAST-DUE, else the order's open value.
+    #: The policy's approval tiers read it.
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +128,9 @@ class HoldReleased(OrderEvent):
     action: str
     by: str
     reason: str
+    #: the approval rule that let ``by`` decide (a person within their tier), or the rule
+    #: by which o2c released it itself (automatic release); None for older records
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +258,8 @@ class OrderChanged(OrderEvent):
     lines: tuple[LineChangeData, ...]
     requested_date: date | None
     decision: Decision
+    #: the person who asked for the change (a user's id), None when a system sent it
+    by: str | None = None
 
 
 # ---------------------------------------------------------------- fulfilment

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -180,6 +181,8 @@ class Hold:
     #: the rules of its code that failed when it was placed: what a release accepts. Empty
     #: for checks that record no conditions; a release then accepts the code.
     conditions: tuple[str, ...] = ()
+    #: what is at stake (see ``HoldPlaced.amount``): the approval tiers read it
+    amount: Decimal | None = None
 
     @property
     def kind(self) -> HoldKind:

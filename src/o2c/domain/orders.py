@@ -160,6 +160,9 @@ class Order:
     issues: list[FulfilmentIssue] = field(default_factory=list)
     holds_at_change: int = 0  # holds before the last rechecked change (see released_by_person)
     cancelled_lines: list[int] = field(default_factory=list)  # removed by the buyer's changes
+    #: the people who entered and changed the order: under four-eyes they may not decide its holds
+    entered_by: str | None = None
+    changed_by: list[str] = field(default_factory=list)
     version: int = 0
 
     # ------------------------------------------------------------ queries
@@ -207,7 +210,7 @@ class Order:
             order_id=e.order_id, legal_entity_id=e.legal_entity_id, customer_id=e.customer_id,
             ship_to_id=e.ship_to_id, po_number=e.po_number, channel=e.channel,
             currency=e.currency, order_date=e.order_date, requested_date=e.requested_date,
-            payment_terms=e.payment_terms, received_at=at,
+            payment_terms=e.payment_terms, received_at=at, entered_by=e.entered_by,
             lines=[
                 OrderLine(line_no=ln.line_no, product_id=ln.product_id, quantity=ln.quantity,
                           uom=ln.uom, requested_price=ln.unit_price)
@@ -222,7 +225,8 @@ class Order:
             case ev.HoldPlaced():
                 own = tuple(c.rule for c in e.decision.conditions if c.outcome == e.code.value)
                 self.holds.append(Hold(hold_id=e.hold_id, code=e.code, reason=e.reason,
-                                       placed_at=at, sla_due_at=e.sla_due_at, conditions=own))
+                                       placed_at=at, sla_due_at=e.sla_due_at, conditions=own,
+                                       amount=e.amount))
             case ev.HoldReleased():
                 for h in self.holds:
                     if h.hold_id == e.hold_id:
@@ -320,6 +324,8 @@ class Order:
 
     def _change(self, e: ev.OrderChanged) -> None:
         """Apply a buyer's change; a refused or whole-order cancellation changes no line."""
+        if e.by is not None and e.by not in self.changed_by:
+            self.changed_by.append(e.by)
         if e.outcome != "applied":
             return
         for c in e.lines:

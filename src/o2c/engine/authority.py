@@ -24,10 +24,15 @@ reads exactly like an unknown id, so nothing is revealed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from o2c.domain.actors import ENGINE, Actor, ActorKind
-from o2c.domain.holds import Role
+from o2c.domain.holds import TAXONOMY, HoldCode, Role
+from o2c.domain.orders import Order
 from o2c.engine import commands as cmd
 from o2c.engine.errors import Forbidden
+from o2c.policy.document import OWNER, Section
 
 _R = Role
 
@@ -46,7 +51,7 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
 }
 
 #: Decisions only a named person makes, and the roles that may make them.
-#: ``ReleaseHold`` is checked further against the hold (see :func:`may_decide`).
+#: ``ReleaseHold`` is checked further against the hold: the policy's approval tiers (see :func:`tier`).
 PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.ReleaseHold: frozenset(Role) - {_R.ADMIN, _R.AUDITOR, _R.INTEGRATION},
     cmd.RejectOrder: frozenset({_R.CUSTOMER_SERVICE, _R.SALES_OPS, _R.CREDIT_MANAGER, _R.CONTROLLER}),
@@ -61,6 +66,7 @@ REFERRED: frozenset[type[cmd.Command]] = frozenset({cmd.ResolveStockDifference})
 #: What o2c issues to itself (reactions): nobody else issues these.
 ENGINE_ONLY: frozenset[type[cmd.Command]] = frozenset({
     cmd.ValidateOrder, cmd.CheckCredit, cmd.AllocateOrder, cmd.InvoiceShipment, cmd.CloseOrder,
+    cmd.ReevaluateCredit,
 })
 
 #: Ladders of authority: a role may decide what a role below it on its ladder owns.
@@ -141,3 +147,66 @@ def may_decide(actor: Actor, owner: Role) -> bool:
 def visible(actor: Actor, legal_entity_id: str) -> bool:
     """Whether ``actor`` may see and act on what belongs to ``legal_entity_id``."""
     return actor.entities is None or legal_entity_id in actor.entities
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tier:
+    """Who may decide a hold under the policy: ``role`` or a role above it on its ladder.
+    ``rule`` names the approvals rule (``approvals/over-limit-manager``)."""
+
+    code: HoldCode
+    role: Role
+    rule: str
+    amount: Decimal
+    four_eyes: bool
+
+    def admits(self, actor: Actor) -> bool:
+        return bool(actor.roles & at_or_above(self.role))
+
+    def inputs(self, legal_entity_id: str) -> dict[str, object]:
+        return {"code": self.code.value, "amount": self.amount, "legal_entity_id": legal_entity_id}
+
+
+def tier(section: Section, code: HoldCode, amount: Decimal | None, legal_entity_id: str) -> Tier:
+    """The tier that decides a hold of ``code`` with ``amount`` at stake (first match of the
+    policy's approvals table)."""
+    amt = amount if amount is not None else Decimal(0)
+    rule = section.approval_table.evaluate(
+        {"code": code.value, "amount": amt, "legal_entity_id": legal_entity_id})
+    name = str(rule.then["role"])
+    role = TAXONOMY[code].owner if name == OWNER else Role(name)
+    return Tier(code=code, role=role, rule=f"approvals/{rule.rule_id}", amount=amt,
+                four_eyes=code in section.four_eyes)
+
+
+def four_eyes_conflict(actor: Actor, order: Order) -> tuple[str, str] | None:
+    """Who ``actor`` is to the order if they entered or changed it (themselves, or the
+    person they stand in for): then they may not decide its four-eyes holds."""
+    involved = {order.entered_by, *order.changed_by} - {None}
+    for who in (actor.id, actor.on_behalf_of):
+        if who is not None and who in involved:
+            did = "entered" if who == order.entered_by else "changed"
+            return who if who == actor.id else f"{who} (for whom {actor.id} stands in)", did
+    return None
+
+
+def refuse_beyond_tier(actor: Actor, order: Order, t: Tier, currency: str) -> None:
+    """Refuse (:class:`Forbidden`) a person's decision on a hold beyond their tier (naming
+    the tier it needs) or against four-eyes."""
+    if not t.admits(actor):
+        held = _names(actor.roles) or "no role"
+        raise Forbidden(f"a {t.code.value} hold with {t.amount} {currency} at stake needs "
+                        f"{t.role.value} or above ({t.rule}); {actor.label} holds {held}")
+    if t.four_eyes:
+        conflict = four_eyes_conflict(actor, order)
+        if conflict is not None:
+            who, did = conflict
+            raise Forbidden(f"four-eyes: {who} {did} order {order.order_id}, so another person "
+                            f"must decide its {t.code.value} hold")
+
+
+def may_act(actor: Actor, order: Order, t: Tier) -> bool:
+    """Whether ``actor`` may decide a hold of tier ``t`` on ``order`` (what a work queue
+    lists): the entity, the tier, four-eyes."""
+    return (visible(actor, order.legal_entity_id) and t.admits(actor)
+            and not (t.four_eyes and four_eyes_conflict(actor, order) is not None))

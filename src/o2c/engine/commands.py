@@ -51,6 +51,15 @@ class CheckCredit(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReevaluateCredit(Command):
+    """Exposure fell (a payment, a credit memo, an order cancelled): check an order held for
+    credit again, and release what the policy lets o2c release itself."""
+
+    order_id: str
+    because: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AllocateOrder(Command):
     order_id: str
 

@@ -63,8 +63,23 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             return [cmd.CloseOrder(order_id=e.order_id)]
         case ev.OrderChanged() if e.recheck:
             return [cmd.ValidateOrder(order_id=e.order_id)]
+        case ev.PaymentApplied():
+            return _exposure_fell(e.customer_id, uow, f"payment {e.payment_id} applied to {e.invoice_id}")
+        case ev.CreditMemoIssued():
+            return _exposure_fell(e.customer_id, uow, f"credit memo {e.credit_memo_id} on {e.invoice_id}")
+        case ev.OrderRejected():
+            return _exposure_fell(e.customer_id, uow, f"order {e.order_id} cancelled")
         case _:
             return []
+
+
+def _exposure_fell(customer_id: str, uow: UnitOfWork, because: str) -> list[cmd.Command]:
+    """The account's (and its group's) exposure fell: check its held orders' credit again."""
+    customer = uow.master.customer(customer_id)
+    if customer is None:
+        return []
+    members = uow.master.group(customer.parent_id or customer_id)
+    return [cmd.ReevaluateCredit(order_id=o, because=because) for o in uow.orders.held_for(members)]
 
 
 def _resume(order_id: str, uow: UnitOfWork) -> list[cmd.Command]:

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from o2c.domain.business_time import start_of_day, zone
-from o2c.domain.holds import HoldCode
+from o2c.domain.holds import HoldCode, Role
 from o2c.domain.master import BillingTrigger
 from o2c.policy.table import HIT_POLICIES, DecisionTable, TableError
 
@@ -37,7 +37,14 @@ OPTIONAL_SECTIONS: Mapping[str, Mapping[str, Any]] = {
             {"id": "milestone", "then": {"outcome": "record"}},
         ],
     },
+    # Every hold is decided by the role that owns its code (or one above it), no four-eyes.
+    "approvals": {"rules": [{"id": "owner", "then": {"role": "owner"}}], "four_eyes": []},
 }
+#: ``approvals`` rules name a role, or ``owner``: the role that owns the hold's code
+OWNER = "owner"
+#: credit holds o2c may release itself once re-evaluation finds their conditions gone
+AUTO_RELEASABLE = (HoldCode.CRD_OVER_LIMIT.value, HoldCode.CRD_PAST_DUE.value,
+                   HoldCode.CRD_ACCOUNT_BLOCKED.value)
 INVENTORY_OUTCOMES = ("adjust", "review")
 FULFILMENT_EXCEPTION_HOLDS = (HoldCode.FUL_QTY_MISMATCH.value, HoldCode.INV_LOT_UNAVAILABLE.value)
 SHIPMENT_STATUS_OUTCOMES = ("record", HoldCode.FUL_LATE_SHIP.value)
@@ -98,6 +105,12 @@ class Section:
     fulfilment_exception_table: DecisionTable
     #: a carrier's shipment status -> ``outcome``: ``record`` or ``FUL-LATE-SHIP``
     shipment_status_table: DecisionTable
+    #: who may decide a hold, by its code and amount: ``then.role`` (a role, or ``owner``)
+    approval_table: DecisionTable
+    #: hold codes that whoever entered or changed the order may not decide
+    four_eyes: frozenset[HoldCode] = frozenset()
+    #: credit hold codes o2c releases itself when exposure falls and the condition is gone
+    credit_auto_release: frozenset[HoldCode] = frozenset()
 
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
@@ -141,6 +154,21 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     holds = _map(f"{path}.holds", raw["holds"])
     inventory = _map(f"{path}.inventory", raw.get("inventory", OPTIONAL_SECTIONS["inventory"]))
     fulfilment = _map(f"{path}.fulfilment", raw.get("fulfilment", OPTIONAL_SECTIONS["fulfilment"]))
+    approvals = _map(f"{path}.approvals", raw.get("approvals", OPTIONAL_SECTIONS["approvals"]))
+    try:
+        approval_table = DecisionTable.parse("approvals", approvals.get("rules"))
+    except TableError as e:
+        raise PolicyError(f"{path}.approvals: {e}") from None
+    roles = {r.value for r in Role} - {Role.ADMIN.value, Role.AUDITOR.value, Role.INTEGRATION.value}
+    for r in approval_table.rules:
+        role = r.then.get("role")
+        if role != OWNER and role not in roles:
+            raise PolicyError(f"{path}.approvals.rules[{r.rule_id}].then.role: expected {OWNER!r} or "
+                              f"one of {sorted(roles)}, got {role!r}")
+    four_eyes = _codes(f"{path}.approvals.four_eyes", approvals.get("four_eyes", []),
+                       {h.value for h in HoldCode})
+    auto_release = _codes(f"{path}.credit.auto_release", credit.get("auto_release", []),
+                          set(AUTO_RELEASABLE))
     try:
         exception_table = DecisionTable.parse("fulfilment-exception", fulfilment.get("exception_rules"))
         status_table = DecisionTable.parse("shipment-status", fulfilment.get("shipment_status_rules"))
@@ -218,7 +246,19 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         inventory_table=inventory_table,
         fulfilment_exception_table=exception_table,
         shipment_status_table=status_table,
+        approval_table=approval_table,
+        four_eyes=four_eyes,
+        credit_auto_release=auto_release,
     )
+
+
+def _codes(path: str, v: object, allowed: set[str]) -> frozenset[HoldCode]:
+    if not isinstance(v, list):
+        raise PolicyError(f"{path}: expected a list of hold codes")
+    for code in v:
+        if code not in allowed:
+            raise PolicyError(f"{path}: {code!r} is not one of {sorted(allowed)}")
+    return frozenset(HoldCode(c) for c in v)
 
 
 def parse_policy(raw: object) -> Policy:

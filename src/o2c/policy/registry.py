@@ -33,6 +33,8 @@ class PolicyRegistry:
         # With one version, once it has begun in every zone no zone needs working out.
         margin = _ANY_ZONE if only.effective_date is not None else timedelta(0)
         self._only_from = only.effective_from + margin if len(self._by_time) == 1 else None
+        #: per zone asked for, when each version starts there (worked out once)
+        self._starts: dict[str | None, list[tuple[datetime, Policy]]] = {}
 
     def in_force(self, at: datetime, zone: str | Callable[[], str | None] | None = None) -> Policy:
         """The version in force at ``at`` (aware) for an entity in ``zone`` (IANA; or a
@@ -41,9 +43,11 @@ class PolicyRegistry:
             return self._by_time[0]  # the common case, asked for on every decision
         if callable(zone):
             zone = zone()
+        starts = self._starts.get(zone)
+        if starts is None:
+            starts = self._starts[zone] = [(p.effective_at(zone), p) for p in self._by_time]
         current, since = None, None
-        for p in self._by_time:
-            start = p.effective_at(zone)
+        for start, p in starts:
             if start <= at and (since is None or start >= since):
                 current, since = p, start
         if current is None:

@@ -30,6 +30,7 @@ from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
 from o2c.domain.actors import Actor
 from o2c.domain.holds import HoldCode, Role
+from o2c.engine.authority import tier
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
 from o2c.sim.partners import (
@@ -584,11 +585,19 @@ class Simulation(X12Partners):
                 action, p, lo, hi = rule
                 if self.rng.random() > p:
                     action = "reject"
+                # The person in the policy's tier for this hold decides it (an over-limit of
+                # 50,000 goes to the credit manager, not the analyst).
+                section = self.app.policies.in_force(now).for_entity(order.legal_entity_id)
+                role = tier(section, hold.code, hold.amount, order.legal_entity_id).role.value
                 self._decide(now + timedelta(hours=self.rng.uniform(lo, hi)), order.order_id,
-                             hold.hold_id, hold.code, action, hold.kind.owner.value,
-                             f"reviewed by {hold.kind.owner.value}")
+                             hold.hold_id, hold.code, action, role, f"reviewed by {role}")
         if self.miscounts:
             self._recounts(now)
+
+    def _still_open(self, decision: dict[str, Any]) -> bool:
+        with self.app.store.unit_of_work() as uow:
+            order = uow.orders.get(decision["order_id"])
+        return order is not None and any(h.code.value == decision["code"] for h in order.open_holds)
 
     def _decide(self, when: datetime, order_id: str, hold_id: str, code: HoldCode, action: str,
                 role: str, reason: str) -> None:
@@ -633,6 +642,8 @@ class Simulation(X12Partners):
                     source, msg_id, mkind, body, actor = data
                     if mkind == "hold_decision":
                         self.reviewing.discard(msg_id.removeprefix("decision-"))
+                        if not self._still_open(json.loads(body)):
+                            continue  # released meanwhile (o2c did, as exposure fell): nothing to decide
                     batch.append(InboundMessage(source=source, source_message_id=msg_id,
                                                 kind=mkind, received_at=when, body=body, actor=actor))
                 elif kind == "doc":

@@ -4,7 +4,7 @@ traits, products and contracts, generated from a seed."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -155,5 +155,23 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
                 product_id=p.product_id,
                 price=money(lst * Decimal(rng.randint(82, 97)) / 100, le.currency),
                 valid_from=date(start.year - 1, 1, 1), valid_to=date(start.year + 1, 12, 31)))
+    _group(custs)
     return World(entities=ENTITIES, warehouses=warehouses, customers=custs, products=prods,
                  agreements=agreements)
+
+
+def _group(custs: list[SimCustomer]) -> None:
+    """Health systems: in every ten accounts the second heads a group with the next two,
+    whose credit is also checked together against the parent's limit, four fifths of the
+    members' own limits together."""
+    for head in range(1, len(custs) - 2, 10):
+        members = custs[head:head + 3]
+        if len({m.customer.legal_entity_id for m in members}) != 1:
+            continue
+        parent = members[0].customer
+        umbrella = sum((m.customer.credit_limit.amount for m in members), Decimal(0)) * 4 / 5
+        limit = money(umbrella, parent.credit_limit.currency)
+        custs[head] = SimCustomer(customer=replace(parent, credit_limit=limit), traits=members[0].traits)
+        for k in (head + 1, head + 2):
+            custs[k] = SimCustomer(customer=replace(custs[k].customer, parent_id=parent.customer_id),
+                                   traits=custs[k].traits)

@@ -34,7 +34,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from o2c.domain.actors import Actor
+from o2c.domain.actors import Actor, system
+from o2c.domain.audit import Subject
 from o2c.domain.holds import Role
 from o2c.domain.identities import (
     ApiKey,
@@ -45,6 +46,7 @@ from o2c.domain.identities import (
     key_actor,
     user_actor,
 )
+from o2c.engine import audit
 from o2c.store.identity_rows import IdentityRows
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
@@ -81,6 +83,43 @@ def _rows(store: Store, read: bool = False) -> Iterator[IdentityRows]:
     else:
         with as_memory_store(store).identities.transaction(read) as rows:
             yield rows
+
+
+@contextmanager
+def _changing(store: Store, by: Actor | None, action: str, subject: Subject,
+              at: datetime) -> Iterator[tuple[IdentityRows, _Audit]]:
+    """The identity rows in one transaction with the audit: the change and its entry in
+    the hash-chained audit commit together (``o2c audit show --user``)."""
+    record = _Audit()
+    with store.unit_of_work() as uow:
+        if store.sql_engine is not None:
+            from o2c.store.sql_identities import SqlIdentities
+
+            rows: IdentityRows = SqlIdentities(uow.connection())  # type: ignore[attr-defined]
+            yield rows, record
+        else:
+            with as_memory_store(store).identities.transaction() as rows:
+                yield rows, record
+        if record.after is not None or record.before is not None:
+            actor = record.actor or by or system("o2c.bootstrap")
+            audit.entry(uow, actor, action, record.subject or subject, at=at, before=record.before,
+                        after=record.after)
+        uow.commit()
+
+
+class _Audit:
+    """What a change was and became, and who made it (the admin found inside the
+    transaction), filled in by the change."""
+
+    def __init__(self) -> None:
+        self.before: object = None
+        self.after: object = None
+        self.actor: Actor | None = None
+        self.subject: Subject | None = None
+
+    def __call__(self, actor: Actor | None, before: object, after: object,
+                 subject: Subject | None = None) -> None:
+        self.actor, self.before, self.after, self.subject = actor, before, after, subject
 
 
 @cache
@@ -265,9 +304,11 @@ def add_user(store: Store, user_id: str, password: str, *, roles: Iterable[Role]
     _known(store, entities)
     check_password(password)
     password_hash = _hasher().hash(password)  # slow: before the transaction, not inside it
-    with _rows(store) as rows:
+    with _changing(store, by, "user.add", Subject("user", user_id), at) as (rows, audited):
+        who = by
         if rows.any_user():
-            creator = _admin(by, entities).label
+            who = _admin(by, entities)
+            creator = who.label
         elif Role.ADMIN not in role_set:
             raise IdentityError("the first user must be an admin: add --role admin")
         else:
@@ -276,6 +317,7 @@ def add_user(store: Store, user_id: str, password: str, *, roles: Iterable[Role]
             raise IdentityError(f"user {user_id!r} exists already")
         user = User(user_id=user_id, roles=role_set, entities=entities, created_at=at, created_by=creator)
         rows.add_user(user, password_hash)
+        audited(who, None, user)
     return user
 
 
@@ -294,7 +336,7 @@ def _keep_an_admin(rows: IdentityRows, changed: User, at: datetime) -> None:
 
 def disable_user(store: Store, user_id: str, *, at: datetime, by: Actor | None) -> User:
     """Disable a user: from ``at`` they cannot sign in, and their tokens stop working."""
-    with _rows(store) as rows:
+    with _changing(store, by, "user.disable", Subject("user", user_id), at) as (rows, audited):
         user = _existing(rows, user_id)
         who = _admin(by, user.entities)
         if user.disabled_at is not None:
@@ -302,18 +344,20 @@ def disable_user(store: Store, user_id: str, *, at: datetime, by: Actor | None) 
         changed = replace(user, disabled_at=at)
         _keep_an_admin(rows, changed, at)
         rows.change_user(changed, at=at, by=who.label)
+        audited(who, user, changed)
     return changed
 
 
 def change_roles(store: Store, user_id: str, *, add: Iterable[Role] = (), remove: Iterable[Role] = (),
                  at: datetime, by: Actor | None) -> User:
-    with _rows(store) as rows:
+    with _changing(store, by, "user.roles", Subject("user", user_id), at) as (rows, audited):
         user = _existing(rows, user_id)
         who = _admin(by, user.entities)
         roles = (user.roles | frozenset(add)) - frozenset(remove)
         changed = replace(user, roles=_scope(roles, user.entities, f"user {user_id}"))
         _keep_an_admin(rows, changed, at)
         rows.change_user(changed, at=at, by=who.label)
+        audited(who, user, changed)
     return changed
 
 
@@ -325,7 +369,7 @@ def delegate(store: Store, from_user: str, to_user: str, *, starts_at: datetime,
     if ends_at <= starts_at:
         raise IdentityError(f"the delegation ends ({ends_at.isoformat()}) before it starts "
                             f"({starts_at.isoformat()})")
-    with _rows(store) as rows:
+    with _changing(store, by, "user.delegate", Subject("user", from_user), at) as (rows, audited):
         giver, taker = _existing(rows, from_user), _existing(rows, to_user)
         who = _admin(by, giver.entities)
         for u in (giver, taker):
@@ -334,6 +378,7 @@ def delegate(store: Store, from_user: str, to_user: str, *, starts_at: datetime,
         d = Delegation(delegation_id=f"DG-{secrets.token_hex(6)}", from_user=from_user, to_user=to_user,
                        starts_at=starts_at, ends_at=ends_at, created_at=at, created_by=who.label)
         rows.add_delegation(d)
+        audited(who, None, d)
     return d
 
 
@@ -343,7 +388,7 @@ def create_key(store: Store, name: str, *, roles: Iterable[Role], entities: froz
     _name("API key", name)
     role_set = _scope(roles, entities, f"key {name}")
     _known(store, entities)
-    with _rows(store) as rows:
+    with _changing(store, by, "key.create", Subject("key", name), at) as (rows, audited):
         who = _admin(by, entities)
         if rows.key(name) is not None:
             raise IdentityError(f"an API key named {name!r} exists already")
@@ -354,12 +399,13 @@ def create_key(store: Store, name: str, *, roles: Iterable[Role], entities: froz
         key = ApiKey(name=name, prefix=prefix, roles=role_set, entities=entities, created_at=at,
                      created_by=who.label)
         rows.add_key(key, _digest(secret))
+        audited(who, None, key)  # the key's record: its secret is nowhere but with its holder
     return key, secret
 
 
 def revoke_key(store: Store, name_or_prefix: str, *, at: datetime, by: Actor | None) -> ApiKey:
     """Revoke a key, named by its name or its public prefix; it is refused from ``at``."""
-    with _rows(store) as rows:
+    with _changing(store, by, "key.revoke", Subject("key", name_or_prefix), at) as (rows, audited):
         key = rows.key(name_or_prefix)
         if key is None:
             found = rows.key_by_prefix(name_or_prefix)
@@ -370,4 +416,5 @@ def revoke_key(store: Store, name_or_prefix: str, *, at: datetime, by: Actor | N
         if key.revoked_at is not None:
             return key
         rows.revoke_key(key.name, at=at, by=who.label)
+        audited(who, key, replace(key, revoked_at=at), Subject("key", key.name))
     return replace(key, revoked_at=at)

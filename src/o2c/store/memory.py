@@ -131,6 +131,10 @@ class _Master:
     def add_customer(self, c: Customer) -> None:
         self.s.customers[c.customer_id] = c
 
+    def group(self, parent_id: str) -> tuple[str, ...]:
+        return tuple(sorted(c.customer_id for c in self.s.customers.values()
+                            if c.customer_id == parent_id or c.parent_id == parent_id))
+
     def add_product(self, p: Product) -> None:
         self.s.products[p.product_id] = p
 
@@ -180,6 +184,10 @@ class _Orders(_Aggregates[Order]):
 
     def held(self, limit: int = 1000) -> list[str]:
         return sorted(o.order_id for o in self.committed.values() if o.on_hold)[:limit]
+
+    def held_for(self, customer_ids: Iterable[str]) -> list[str]:
+        ids = set(customer_ids)
+        return sorted(o.order_id for o in self._all() if o.customer_id in ids and o.on_hold)
 
     def backordered(self, product_id: str) -> list[str]:
         return sorted(

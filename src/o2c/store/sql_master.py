@@ -36,6 +36,7 @@ class MasterCache:
         self.version = version
         self.one: dict[tuple[str, str], Any] = {}  # (kind, id) -> object, or None if absent
         self.warehouses: dict[str, list[Warehouse]] = {}
+        self.groups: dict[str, tuple[str, ...]] = {}  # parent -> the group's accounts
         # customer -> product -> agreements (a customer's are loaded together)
         self.agreements: dict[str, dict[str, list[PriceAgreement]]] = {}
 
@@ -83,7 +84,9 @@ def _upsert(table: Table, key: str, columns: list[str]) -> RawSql:
 
 _PUT_LEGAL_ENTITY = _upsert(legal_entities, "entity_id", ["entity_id", "doc"])
 _PUT_WAREHOUSE = _upsert(warehouses, "warehouse_id", ["warehouse_id", "legal_entity_id", "doc"])
-_PUT_CUSTOMER = _upsert(customers, "customer_id", ["customer_id", "doc"])
+_PUT_CUSTOMER = _upsert(customers, "customer_id", ["customer_id", "parent_id", "doc"])
+_GROUP = RawSql("SELECT customer_id FROM customers WHERE parent_id = :p OR customer_id = :p "
+                "ORDER BY customer_id")
 _PUT_PRODUCT = _upsert(products, "product_id", ["product_id", "doc"])
 _PUT_AGREEMENT = _upsert(
     price_agreements, "agreement_id", ["agreement_id", "customer_id", "product_id", "doc"]
@@ -141,6 +144,16 @@ class SqlMasterData:
             found = cache.warehouses[legal_entity_id] = [load(Warehouse, r[0]) for r in rows]
         return list(found)
 
+    def group(self, parent_id: str) -> tuple[str, ...]:
+        """The accounts of the group ``parent_id`` heads (itself and its children), by id;
+        a customer with no children and no parent is a group of one."""
+        cache = self._cache()
+        found = cache.groups.get(parent_id)
+        if found is None:
+            rows = self._tx.raw(_GROUP, {"p": parent_id}).fetchall()
+            found = cache.groups[parent_id] = tuple(r[0] for r in rows)
+        return found
+
     def price_agreement(self, customer_id: str, product_id: str, day: date) -> PriceAgreement | None:
         """The agreement valid on ``day``; if several are, the latest to start."""
         cache = self._cache()
@@ -175,7 +188,8 @@ class SqlMasterData:
         )
 
     def add_customer(self, c: Customer) -> None:
-        self._write(_PUT_CUSTOMER, {"customer_id": c.customer_id, "doc": dump(c)})
+        self._write(_PUT_CUSTOMER, {"customer_id": c.customer_id, "parent_id": c.parent_id,
+                                    "doc": dump(c)})
 
     def add_product(self, p: Product) -> None:
         self._write(_PUT_PRODUCT, {"product_id": p.product_id, "doc": dump(p)})

@@ -292,6 +292,7 @@ class SqlOrders(_Aggregates[Order]):
     _find_po = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND po_number = :p")
     _held = RawSql("SELECT order_id FROM orders WHERE on_hold = TRUE ORDER BY order_id LIMIT :n")
     _find_bo = RawSql("SELECT order_id FROM order_backorders WHERE product_id = :p")
+    _held_for = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND on_hold = TRUE")
     _insert_bo = insert_sql(order_backorders)
     _delete_bo = RawSql(
         "DELETE FROM order_backorders WHERE order_id = :order_id AND product_id = :product_id"
@@ -353,6 +354,14 @@ class SqlOrders(_Aggregates[Order]):
         """Ids of orders with an open hold (committed state), oldest first."""
         rows = self._tx.raw(self._held, {"n": limit}).fetchall()
         return [r[0] for r in rows]
+
+    def held_for(self, customer_ids: Iterable[str]) -> list[str]:
+        """Ids of the customers' orders with an open hold (this unit of work's too), sorted."""
+        ids = set(customer_ids)
+        found = {r[0] for c in sorted(ids) for r in self._tx.raw(self._held_for, {"c": c}).fetchall()
+                 if r[0] not in self._live}
+        found.update(k for k, o in self._live.items() if o.customer_id in ids and o.on_hold)
+        return sorted(found)
 
     def backordered(self, product_id: str) -> list[str]:
         """Ids of open orders with a backordered line of ``product_id``, sorted."""

@@ -376,6 +376,9 @@ customers = Table(
     metadata,
     Column("customer_id", _id(), primary_key=True),
     Column("doc", Text(), nullable=False),
+    # the parent account of a group (credit exposure is also checked per group)
+    Column("parent_id", _id(), nullable=True),
+    Index(None, "parent_id"),
 )
 
 products = Table(

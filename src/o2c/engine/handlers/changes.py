@@ -30,7 +30,7 @@ from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
-from o2c.engine.handlers.common import decision, place_hold
+from o2c.engine.handlers.common import decision, person, place_hold
 from o2c.engine.handlers.orders import reject_events
 from o2c.engine.reactions import po_key
 
@@ -88,7 +88,8 @@ def change_order(c: cmd.ChangeOrder, ctx: Context) -> list[ev.Event]:
     out.append(ev.OrderChanged(order_id=order.order_id, customer_id=order.customer_id,
                                po_number=order.po_number, purpose=c.purpose,
                                change_sequence=c.change_sequence, outcome="applied", recheck=recheck,
-                               lines=tuple(changes), requested_date=c.requested_date, decision=d))
+                               lines=tuple(changes), requested_date=c.requested_date, decision=d,
+                               by=person(ctx)))
     return out
 
 
@@ -206,7 +207,7 @@ def _cancel(c: cmd.ChangeOrder, order: Order, ctx: Context, what: str) -> list[e
     out: list[ev.Event] = [ev.OrderChanged(
         order_id=order.order_id, customer_id=order.customer_id, po_number=order.po_number,
         purpose=c.purpose, change_sequence=c.change_sequence, outcome="cancelled", recheck=False,
-        lines=lines, requested_date=c.requested_date, decision=d)]
+        lines=lines, requested_date=c.requested_date, decision=d, by=person(ctx))]
     out += reject_events(order.order_id, ctx, f"customer:{order.customer_id}",
                          f"cancelled by the buyer: {what}")
     return out
@@ -219,7 +220,7 @@ def _unchanged(c: cmd.ChangeOrder, order: Order, ctx: Context, rule: str) -> lis
     return [ev.OrderChanged(
         order_id=order.order_id, customer_id=order.customer_id, po_number=order.po_number,
         purpose=c.purpose, change_sequence=c.change_sequence, outcome="unchanged", recheck=False,
-        lines=(), requested_date=c.requested_date, decision=d)]
+        lines=(), requested_date=c.requested_date, decision=d, by=person(ctx))]
 
 
 def _refuse(c: cmd.ChangeOrder, order: Order, ctx: Context) -> list[ev.Event]:
@@ -236,7 +237,7 @@ def _refuse(c: cmd.ChangeOrder, order: Order, ctx: Context) -> list[ev.Event]:
     out: list[ev.Event] = [ev.OrderChanged(
         order_id=order.order_id, customer_id=order.customer_id, po_number=order.po_number,
         purpose=c.purpose, change_sequence=c.change_sequence, outcome="refused", recheck=False,
-        lines=requested, requested_date=c.requested_date, decision=d)]
+        lines=requested, requested_date=c.requested_date, decision=d, by=person(ctx))]
     if any(h.code is CHANGE_REFUSED for h in order.open_holds):
         return out  # customer service already has this order in hand
     asked = "cancel the order" if c.purpose == "cancel" else _describe(list(requested)) or "a change"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from o2c.domain import events as ev
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
@@ -38,6 +39,12 @@ def decided_by(ctx: Context) -> str:
     return a.id if a.is_person else a.label
 
 
+def person(ctx: Context) -> str | None:
+    """The person who asked (a user's id), None for a system or an API key: what an order
+    records as who entered or changed it, for four-eyes."""
+    return ctx.actor.id if ctx.actor.is_person else None
+
+
 def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object],
              legal_entity_id: str | None = None) -> ev.Decision:
     """A decision naming the policy version in force (for ``legal_entity_id``, in its zone)."""
@@ -47,11 +54,14 @@ def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object],
 
 
 def place_hold(ctx: Context, order: Order, code: HoldCode, reason: str, d: ev.Decision,
-               seq: int = 0) -> ev.HoldPlaced:
+               seq: int = 0, amount: Decimal | None = None) -> ev.HoldPlaced:
+    """A hold on ``order``; ``amount`` is what is at stake (default: the order's open value),
+    which the policy's approval tiers read."""
     sla = ctx.section(order.legal_entity_id).sla_for(code)
     return ev.HoldPlaced(
         order_id=order.order_id, hold_id=f"{order.order_id}-H{len(order.holds) + seq + 1}",
         code=code, reason=reason, sla_due_at=ctx.now() + timedelta(hours=sla), decision=d,
+        amount=order.money(order.open_value).amount if amount is None else amount,
     )
 
 

@@ -13,7 +13,7 @@ from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Forbidden
-from o2c.engine.handlers.common import decision, load_order, place_hold, released_by_person
+from o2c.engine.handlers.common import decision, load_order, person, place_hold, released_by_person
 from o2c.engine.handlers.pricing import Reference, price_line
 
 C = HoldCode
@@ -27,7 +27,7 @@ def receive_order(c: cmd.ReceiveOrder, ctx: Context) -> list[ev.Event]:
         order_id=order_id, legal_entity_id=c.legal_entity_id, customer_id=c.customer_id,
         ship_to_id=c.ship_to_id, po_number=c.po_number, channel=c.channel, currency=c.currency,
         order_date=c.order_date, requested_date=c.requested_date, payment_terms=c.payment_terms,
-        lines=c.lines,
+        lines=c.lines, entered_by=person(ctx),
     )]
 
 

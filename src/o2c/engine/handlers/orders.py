@@ -9,10 +9,10 @@ from o2c.domain import events as ev
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
 from o2c.domain.orders import Allocation, Order, OrderStatus
 from o2c.engine import commands as cmd
-from o2c.engine.authority import may_decide
+from o2c.engine.authority import refuse_beyond_tier, tier
 from o2c.engine.context import Context
-from o2c.engine.errors import Forbidden, Rejected
-from o2c.engine.handlers.common import check_warehouse, decided_by, load_order
+from o2c.engine.errors import Rejected
+from o2c.engine.handlers.common import check_warehouse, decided_by, decision, load_order
 
 
 def _cancel_allocations(order_id: str, ctx: Context, reason: str,
@@ -84,17 +84,18 @@ def release_hold(c: cmd.ReleaseHold, ctx: Context) -> list[ev.Event]:
     if action not in TAXONOMY[code].actions:
         allowed = ", ".join(a.value for a in TAXONOMY[code].actions)
         raise Rejected("CMD-INVALID", f"a {code.value} hold allows {allowed}, not {action.value}")
-    owner = TAXONOMY[code].owner
-    if not ctx.actor.is_system and not may_decide(ctx.actor, owner):
-        held = ", ".join(sorted(r.value for r in ctx.actor.roles)) or "no role"
-        raise Forbidden(f"a {code.value} hold is decided by {owner.value} (or a role above it); "
-                        f"{ctx.actor.label} holds {held}")
+    # The policy's approval tiers: who may decide this hold, at this amount, under four-eyes.
+    t = tier(ctx.section(order.legal_entity_id), code, hold.amount, order.legal_entity_id)
+    if not ctx.actor.is_system:
+        refuse_beyond_tier(ctx.actor, order, t, order.currency)
     by = decided_by(ctx)
     if action is HoldAction.REJECT and any(ln.shipped for ln in order.lines):
         raise Rejected("CMD-INVALID", f"order {order.order_id} has shipped; it cannot be rejected "
                                       f"(choose another action for the {code.value} hold)")
+    d = decision(ctx, t.rule, action.value, {**t.inputs(order.legal_entity_id), "tier": t.role.value,
+                                            "by": by}, order.legal_entity_id)
     out: list[ev.Event] = [ev.HoldReleased(order_id=order.order_id, hold_id=hold.hold_id, code=code,
-                                           action=action.value, by=by, reason=c.reason)]
+                                           action=action.value, by=by, reason=c.reason, decision=d)]
     if code is HoldCode.FUL_QTY_MISMATCH and action is HoldAction.OVERRIDE:
         # What the warehouse(s) said will not come is not coming: close it short.
         out += _close_short(order, hold.hold_id, f"closed short by {by}: {c.reason}")

@@ -26,6 +26,7 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.ReceiveOrder: intake.receive_order,
     cmd.ValidateOrder: intake.validate_order,
     cmd.CheckCredit: credit.check_credit,
+    cmd.ReevaluateCredit: credit.reevaluate_credit,
     cmd.AllocateOrder: allocation.allocate_order,
     cmd.ReleaseHold: orders.release_hold,
     cmd.RejectOrder: orders.reject_order,
