@@ -16,6 +16,7 @@ from tests.unit.test_queue import (  # noqa: F401
     test_filters_and_breach,
     test_sorted_by_sla_due,
     test_the_analyst_sees_the_credit_hold_with_what_decides_it,
+    test_the_queue_follows_the_policys_approval_tiers_and_four_eyes,
     test_who_sees_what,
 )
 

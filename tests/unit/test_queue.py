@@ -302,3 +302,44 @@ def test_the_queue_is_exactly_the_open_holds_can_act_allows(roles: frozenset[Rol
     got = build_queue(h.app.store, person_, now=h.clock.now())
     assert {i.hold_id for i in got} == expected
     assert [i.sla_due_at for i in got] == sorted(i.sla_due_at for i in got if i.sla_due_at is not None)
+
+
+def test_the_queue_follows_the_policys_approval_tiers_and_four_eyes(new_harness: Make) -> None:
+    """Over the limit by 10,000 or more, the shipped policy wants a credit manager: the
+    analyst's queue does not list the hold (the engine would refuse her), the manager's
+    does; and nobody sees a four-eyes hold on an order they entered themselves."""
+    from o2c.engine.queue import sections_at, why_not
+
+    h = new_harness()
+    held_for_credit(h)
+    person(h.app, "mona", Role.CREDIT_MANAGER)
+    big = h.order(po="PO-BIG", lines=[("P1", "6000", "EA")]).correlation_id  # 12,000.00 on a 10.00 limit
+    assert big is not None
+    (hold,) = h.get(big).open_holds
+    assert hold.code is HoldCode.CRD_OVER_LIMIT and hold.amount is not None and hold.amount >= 10_000
+    now = h.clock.now()
+    sections = sections_at(h.app.policies, now)
+
+    def listed(who: str) -> set[str]:
+        return {i.order.order_id for i in build_queue(h.app.store, actor(h, who), now=now, sections=sections)}
+
+    assert big not in listed("ana") and big in listed("mona") and big in listed("cora")
+    assert "credit_manager" in why_not(actor(h, "ana"), h.get(big), hold, sections("US"))
+    with pytest.raises(WorkError) as e:
+        work_items.claim(h.app.store, actor(h, "ana"), hold.hold_id, at=now, sections=sections)
+    assert e.value.kind is Refusal.FORBIDDEN and "credit_manager" in str(e.value)
+    # what the queue says is what the engine does
+    decision = {"order_id": big, "code": "CRD-OVER-LIMIT", "reason": "ok"}
+    refused = h.send("hold_decision", {**decision, "by": "ana"}, actor=actor(h, "ana"))
+    assert refused.code == "AUTH-FORBIDDEN"
+    applied = h.send("hold_decision", {**decision, "by": "mona"}, actor=actor(h, "mona"))
+    assert applied.status.value == "applied"
+
+    # four-eyes: the manager who entered an order does not see its credit hold
+    entered = _order("US")
+    entered.entered_by = "mona"
+    over = Hold(hold_id="O1-H1", code=HoldCode.CRD_OVER_LIMIT, reason="", placed_at=T0, sla_due_at=None,
+                amount=Decimal("50000"))
+    assert not can_act(actor(h, "mona"), entered, over, sections("US"))
+    assert can_act(actor(h, "cora"), entered, over, sections("US"))
+    assert "four-eyes" in why_not(actor(h, "mona"), entered, over, sections("US"))

@@ -17,11 +17,12 @@ from datetime import datetime
 from o2c.domain.actors import Actor
 from o2c.domain.holds import Hold, HoldStatus, Role
 from o2c.domain.orders import Order
-from o2c.engine.authority import LADDERS, may_decide, visible
+from o2c.engine.authority import LADDERS, may_act, may_decide, refuse_beyond_tier, tier, visible
+from o2c.engine.errors import Forbidden
 from o2c.policy.document import Section
 from o2c.policy.registry import PolicyRegistry
 
-__all__ = ["Sections", "can_act", "claim_refusal", "rank", "sections_at"]
+__all__ = ["Sections", "can_act", "claim_refusal", "rank", "sections_at", "why_not"]
 
 #: The policy section in force for a legal entity: what :func:`can_act` reads limits from.
 Sections = Callable[[str], Section]
@@ -43,11 +44,36 @@ def sections_at(policies: PolicyRegistry, at: datetime) -> Sections:
 def can_act(actor: Actor, order: Order, hold: Hold, section: Section | None = None) -> bool:
     """Whether ``actor`` may act on ``hold`` of ``order``: a named person (decisions on
     holds are made by people, never by an API key or a system), acting for the order's
-    legal entity, holding the hold's owner role or one above it on its ladder, while the
-    hold is open. ``section``: the policy of the order's entity, for limits by amount."""
-    del section  # no limit by amount yet: every role on the ladder decides any amount
-    return (actor.is_person and hold.status is HoldStatus.OPEN
-            and visible(actor, order.legal_entity_id) and may_decide(actor, hold.kind.owner))
+    legal entity, while the hold is open, whom the engine would let decide it.
+
+    With ``section`` (the policy in force for the order's entity), that is the engine's own
+    test: the policy's approval tier for the hold's code and amount at stake (its role or
+    one above it on the ladder) and four-eyes (not whoever entered or changed the order).
+    Without it, the hold's owner role or one above it."""
+    if not (actor.is_person and hold.status is HoldStatus.OPEN and visible(actor, order.legal_entity_id)):
+        return False
+    if section is None:
+        return may_decide(actor, hold.kind.owner)
+    return may_act(actor, order, tier(section, hold.code, hold.amount, order.legal_entity_id))
+
+
+def why_not(actor: Actor, order: Order, hold: Hold, section: Section | None = None) -> str:
+    """Why :func:`can_act` says no, in the engine's words (the role or tier needed)."""
+    held = ", ".join(sorted(r.value for r in actor.roles)) or "no role"
+    if not actor.is_person:
+        return f"a {hold.code.value} hold is decided by a named person; {actor.label} is not one"
+    if hold.status is not HoldStatus.OPEN:
+        return f"hold {hold.hold_id} is {hold.status.value}"
+    if not visible(actor, order.legal_entity_id):
+        return f"{actor.label} does not act for {order.legal_entity_id}"
+    if section is not None:
+        try:
+            refuse_beyond_tier(actor, order, tier(section, hold.code, hold.amount, order.legal_entity_id),
+                               order.currency)
+        except Forbidden as e:
+            return e.reason
+    return (f"a {hold.code.value} hold is decided by {hold.kind.owner.value} (or a role above it); "
+            f"{actor.label} holds {held}")
 
 
 def rank(roles: frozenset[Role], owner: Role) -> int:

@@ -24,7 +24,7 @@ from o2c.domain.work import Claim, Comment, order_of_hold
 from o2c.engine.audit import entry
 from o2c.engine.authority import visible
 from o2c.engine.ports import UnitOfWork
-from o2c.engine.queue import Sections, can_act, claim_refusal
+from o2c.engine.queue import Sections, can_act, claim_refusal, why_not
 from o2c.policy.document import Section
 from o2c.store.identities import actor_for_user
 from o2c.store.memory import as_memory_store
@@ -88,10 +88,6 @@ def _transaction(store: Store) -> Iterator[tuple[UnitOfWork, WorkRows]]:
                                           "look at the queue again") from None
 
 
-def _labels(roles: frozenset[Role]) -> str:
-    return ", ".join(sorted(r.value for r in roles)) or "no role"
-
-
 def find_hold(uow: UnitOfWork, actor: Actor, hold_id: str) -> tuple[Order, Hold]:
     """The order and hold ``hold_id`` names, as ``actor`` may see them; ``not_found`` for an
     unknown hold or one of a legal entity they do not act for (the same sentence)."""
@@ -113,10 +109,9 @@ def check_can_act(actor: Actor, order: Order, hold: Hold, sections: Sections | N
     if hold.status is not HoldStatus.OPEN:
         raise WorkError(Refusal.CONFLICT, f"hold {hold.hold_id} is {hold.status.value} "
                                           f"(by {hold.resolved_by}); there is nothing left to work on")
-    if not can_act(actor, order, hold, _section(sections, order)):
-        who = "a named person" if not actor.is_person else f"{hold.kind.owner.value} (or a role above it)"
-        raise WorkError(Refusal.FORBIDDEN, f"a {hold.code.value} hold is worked by {who}; "
-                                           f"{actor.label} holds {_labels(actor.roles)}")
+    section = _section(sections, order)
+    if not can_act(actor, order, hold, section):
+        raise WorkError(Refusal.FORBIDDEN, why_not(actor, order, hold, section))
 
 
 def _open(uow: UnitOfWork, actor: Actor, hold_id: str, sections: Sections | None) -> tuple[Order, Hold]:
@@ -172,10 +167,10 @@ def assign(store: Store, actor: Actor, hold_id: str, to_user: str, *, at: dateti
         raise WorkError(Refusal.INVALID, f"cannot assign to {to_user}: {e}") from None
     with _transaction(store) as (uow, rows):
         order, hold = _open(uow, actor, hold_id, sections)
-        if not can_act(assignee, order, hold, _section(sections, order)):
-            raise WorkError(Refusal.INVALID, f"{to_user} may not act on a {hold.code.value} hold of "
-                                             f"{order.legal_entity_id} (it needs {hold.kind.owner.value} "
-                                             f"or a role above it; they hold {_labels(assignee.roles)})")
+        section = _section(sections, order)
+        if not can_act(assignee, order, hold, section):
+            raise WorkError(Refusal.INVALID, f"{to_user} may not act on hold {hold_id}: "
+                                             f"{why_not(assignee, order, hold, section)}")
         now = rows.claim(hold_id)
         if now is not None and now.claimed_by == to_user:
             return now
