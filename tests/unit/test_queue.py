@@ -18,7 +18,7 @@ from o2c.domain.actors import Actor, ActorKind, user
 from o2c.domain.holds import TAXONOMY, Hold, HoldCode, HoldStatus, Role
 from o2c.domain.work import order_of_hold
 from o2c.engine.authority import at_or_above
-from o2c.engine.queue import can_act, claim_refusal, rank
+from o2c.engine.queue import can_act, claim_refusal, rank, sections_at
 from o2c.store import work_items
 from o2c.store.work_items import Refusal, WorkError
 from tests.auth import person
@@ -256,7 +256,6 @@ def test_a_decided_hold_leaves_the_queue_and_takes_no_claim(new_harness: Make) -
 
 def test_the_policy_in_force_reaches_can_act_for_limits_by_amount(new_harness: Make) -> None:
     """Approval tiers read the policy of the order's entity: the queue hands it to can_act."""
-    from o2c.engine.queue import sections_at
 
     h = new_harness()
     held_for_credit(h)
@@ -297,9 +296,11 @@ def test_the_queue_is_exactly_the_open_holds_can_act_allows(roles: frozenset[Rol
     person_ = Actor(kind=ActorKind.USER, id="p", roles=roles, entities=entities)
     with h.app.store.unit_of_work() as uow:
         held = [uow.orders.get(i) for i in uow.orders.held()]
-    expected = {x.hold_id for o in held if o is not None for x in o.open_holds if can_act(person_, o, x)}
+    sections = sections_at(h.app.policies, h.clock.now())
+    expected = {x.hold_id for o in held if o is not None for x in o.open_holds
+                if can_act(person_, o, x, sections(o.legal_entity_id))}
     assert len({x.code for o in held if o is not None for x in o.open_holds}) == 3
-    got = build_queue(h.app.store, person_, now=h.clock.now())
+    got = build_queue(h.app.store, person_, now=h.clock.now(), sections=sections)
     assert {i.hold_id for i in got} == expected
     assert [i.sla_due_at for i in got] == sorted(i.sla_due_at for i in got if i.sla_due_at is not None)
 
@@ -308,7 +309,7 @@ def test_the_queue_follows_the_policys_approval_tiers_and_four_eyes(new_harness:
     """Over the limit by 10,000 or more, the shipped policy wants a credit manager: the
     analyst's queue does not list the hold (the engine would refuse her), the manager's
     does; and nobody sees a four-eyes hold on an order they entered themselves."""
-    from o2c.engine.queue import sections_at, why_not
+    from o2c.engine.queue import why_not
 
     h = new_harness()
     held_for_credit(h)
