@@ -122,6 +122,7 @@ def test_the_analyst_sees_the_credit_hold_with_what_decides_it(new_harness: Make
     hold = h.get(oid).open_holds[0]
     assert (item.hold_id, item.code, item.owner_role) == (hold.hold_id, "CRD-OVER-LIMIT", "credit_analyst")
     assert item.order.order_id == oid and item.order.value == Decimal("20.00")
+    assert item.amount_at_stake == hold.amount == Decimal("10.00")
     assert item.order.currency == "USD" and item.order.legal_entity_id == "US"
     assert item.customer is not None and item.customer.name == "Customer C1"
     assert item.customer.credit_limit == Decimal("10")

@@ -102,6 +102,9 @@ class QueueItem:
     owner_role: str
     actions: tuple[str, ...]
     reason: str
+    #: what is at stake, as the approval tiers read it (the amount over the limit, the past-due
+    #: amount, else the order's open value); None for a hold placed before it was recorded
+    amount_at_stake: Decimal | None
     order: OrderContext
     customer: CustomerContext | None
     credit: CreditPosition | None
@@ -291,6 +294,7 @@ def _item(o: Order, hold: Hold, r: _Context, claims: dict[str, Claim], counts: d
     return QueueItem(
         hold_id=hold.hold_id, code=hold.code.value, title=kind.title, stage=kind.stage.value,
         owner_role=kind.owner.value, actions=tuple(a.value for a in kind.actions), reason=hold.reason,
+        amount_at_stake=hold.amount,
         order=OrderContext(order_id=o.order_id, customer_id=o.customer_id, po_number=o.po_number,
                            value=order_value(o), currency=o.currency, status=o.status.value,
                            legal_entity_id=o.legal_entity_id),

@@ -125,6 +125,8 @@ class QueueItemPublic(_Out):
     owner_role: str
     actions: list[str] = Field(description="What a person may do with a hold of this code.")
     reason: str
+    amount_at_stake: Decimal | None = Field(description="What the approval tiers read: the amount over "
+                                            "the limit, the past-due amount, else the order's open value.")
     order: QueueOrder
     customer: QueueCustomer | None
     credit: QueueCredit | None
@@ -174,9 +176,10 @@ def _sections(app: App) -> Sections:
 def item_public(i: QueueItem) -> dict[str, Any]:
     return {
         "hold_id": i.hold_id, "code": i.code, "title": i.title, "stage": i.stage, "owner_role": i.owner_role,
-        "actions": list(i.actions), "reason": i.reason, "order": i.order, "customer": i.customer,
-        "credit": i.credit, "conditions": i.conditions, "rule": i.rule, "policy_id": i.policy_id,
-        "policy_version": i.policy_version, "placed_at": i.placed_at, "sla_due_at": i.sla_due_at,
+        "actions": list(i.actions), "reason": i.reason, "amount_at_stake": i.amount_at_stake,
+        "order": i.order, "customer": i.customer, "credit": i.credit, "conditions": i.conditions,
+        "rule": i.rule, "policy_id": i.policy_id, "policy_version": i.policy_version,
+        "placed_at": i.placed_at, "sla_due_at": i.sla_due_at,
         "time_left_seconds": None if i.time_left is None else int(i.time_left.total_seconds()),
         "breached": i.breached, "claim": i.claim, "comments": i.comments,
     }
