@@ -56,6 +56,18 @@ def load_policy_file(path: Path | None = None) -> Policy:
         raise SettingsError(f"{where}: {e}") from None
 
 
+def stored_policies(store: Store, clock: Clock) -> PolicyRegistry:
+    """The registry of the approved policy versions in ``store`` (seeded with the shipped
+    document if it holds none); a SettingsError if a stored version was changed after its
+    approval (see :mod:`o2c.store.policies`)."""
+    from o2c.store.policies import StoredPolicyError, load_registry
+
+    try:
+        return load_registry(store, clock.now())
+    except (StoredPolicyError, PolicyError) as e:
+        raise SettingsError(str(e)) from None
+
+
 def resolve_db_url(db: str | None) -> str:
     """``--db`` or ``O2C_DB``: a SQLAlchemy URL, a file path, or ``memory``;
     the default is a SQLite file under the user's data directory."""
@@ -151,12 +163,20 @@ def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | N
     the trading partners set up for them, and 997s numbered per partner; without it the
     outbox holds the channel-neutral messages only. Its ``limits`` are the app's (the API's
     body size, lines per order on every channel); without it the defaults hold. ``cache_size``:
-    see :func:`open_store` (:data:`ONE_SHOT_CACHE` for a command that takes a batch in and exits)."""
+    see :func:`open_store` (:data:`ONE_SHOT_CACHE` for a command that takes a batch in and exits).
+    The policies are the approved versions stored in the database (an empty one is seeded with
+    the shipped document), unless ``policies`` are given: those alone, for this run, unstored."""
     url = resolve_db_url(db) if store is None else "given"
     clock = clock or SystemClock()
     ids = ids or UuidIds()
-    registry = PolicyRegistry(list(policies) if policies else [load_policy_file()])
+    given = store
     store = store if store is not None else open_store(url, cache_size)
+    try:
+        registry = PolicyRegistry(list(policies)) if policies else stored_policies(store, clock)
+    except SettingsError:
+        if given is None:
+            store.dispose()
+        raise
     bus = MessageBus(clock=clock, ids=ids, policies=registry,
                      recorded_clock=recorded_clock or SystemClock().now,
                      renderers=integrations.renderers() if integrations is not None else ())

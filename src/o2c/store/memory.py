@@ -24,6 +24,7 @@ from o2c.domain.receivables import Account
 from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
 from o2c.store.identity_rows import MemoryIdentities
 from o2c.store.memory_audit import AuditChain, MemoryAudit
+from o2c.store.policy_rows import MemoryPolicies
 
 _StockKey = tuple[str, str, str]
 _A = TypeVar("_A")
@@ -66,6 +67,8 @@ class MemoryStore:
     audit: AuditChain = field(default_factory=AuditChain)
     #: users, API keys, delegations, sessions (``o2c.store.identities``), beside the ports
     identities: MemoryIdentities = field(default_factory=MemoryIdentities)
+    #: policy versions (``o2c.store.policies``), beside the ports
+    policies: MemoryPolicies = field(default_factory=MemoryPolicies)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)

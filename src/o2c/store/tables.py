@@ -494,3 +494,26 @@ sessions = Table(
     Column("revoked_at", UtcDateTime()),
     Index(None, "user_id"),
 )
+
+# ---------------------------------------------------------------- governed policy
+# Every version of every policy document (``o2c.store.policies``): proposed by one person,
+# approved by another, never changed once approved. ``document`` is the text as proposed,
+# ``sha256`` its hash, checked each time the version is loaded; ``effective_from`` the
+# document's own value (a date, or an instant with its offset).
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("policy_id", _id(), primary_key=True),
+    Column("version", _id(), primary_key=True),
+    Column("status", _id(), nullable=False),
+    Column("document", Text(), nullable=False),
+    Column("sha256", _id(), nullable=False),
+    Column("effective_from", _id(), nullable=False),
+    Column("author", _id(), nullable=False),
+    Column("proposed_at", UtcDateTime(), nullable=False),
+    Column("reason", Text()),
+    Column("approver", _id()),
+    Column("approved_at", UtcDateTime()),
+    Column("comment", Text()),
+)
