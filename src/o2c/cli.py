@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from o2c import cli_identity, render
+from o2c import cli_identity, cli_policy, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
 from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, hidden, opened
 
@@ -37,6 +37,7 @@ audit = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False,
 app.add_typer(audit, name="audit")
 app.add_typer(cli_identity.users, name="users")
 app.add_typer(cli_identity.keys, name="keys")
+app.add_typer(cli_policy.policy, name="policy")
 
 
 def _demo_db(db: str | None, reset: bool) -> str:

@@ -42,7 +42,7 @@ from o2c.store.policy_rows import PolicyRows, VersionExists
 from o2c.store.port import Store
 
 __all__ = ["PolicyRefused", "StoredPolicyError", "approve", "default_document", "diff", "load_registry",
-           "propose", "propose_override", "reject", "seed", "validate", "version", "versions"]
+           "propose", "propose_override", "reject", "review", "seed", "validate", "version", "versions"]
 
 #: The zone where a day begins first (UTC+14): a date has begun somewhere once it has begun here.
 _FIRST_ZONE = "Etc/GMT-14"
@@ -316,6 +316,18 @@ def reject(store: Store, policy_id: str, version_id: str, *, by: Actor, at: date
            comment: str | None = None) -> PolicyVersion:
     """Reject (or, by its author, withdraw) a proposed version, and audit it."""
     return _decide(store, policy_id, version_id, by=by, at=at, comment=comment, verb="reject")
+
+
+def review(store: Store, policy_id: str, version_id: str) -> tuple[list[str], list[str]]:
+    """What a stored version changes compared with the approved version it follows, and the
+    roles that may approve it."""
+    with _reading(store) as rows:
+        v = rows.get(policy_id, version_id)
+        if v is None:
+            raise PolicyRefused(f"there is no policy {policy_id} version {version_id}")
+        raw, p = read(v.document, f"policy {policy_id} version {version_id}")
+        found = gov.changes(_predecessor(rows, p, v.key), raw)
+    return sorted(str(c) for c in found), sorted(r.value for r in gov.approver_roles(found))
 
 
 def latest_approved(store: Store, policy_id: str | None = None) -> PolicyVersion | None:
