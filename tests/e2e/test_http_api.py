@@ -295,6 +295,10 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         "/dead-letters",
         "/dead-letters/{dead_letter_id}",
         "/dead-letters/{dead_letter_id}/replay",
+        "/policies",
+        "/policies/{policy_id}/versions/{version}",
+        "/policies/{policy_id}/versions/{version}/approve",
+        "/policies/{policy_id}/versions/{version}/reject",
     }
     post_orders = doc["paths"]["/orders"]["post"]
     assert post_orders["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OrderIn")

@@ -55,6 +55,18 @@ class PolicyRefused(ValueError):
     """A proposal or an approval that may not be made; the message says why in one sentence."""
 
 
+class PolicyForbidden(PolicyRefused):
+    """Not by this actor: not a person, the author approving, a role or entity it lacks."""
+
+
+class PolicyConflict(PolicyRefused):
+    """Not in this state: a version decided already, an id taken, a date begun."""
+
+
+class PolicyNotFound(PolicyRefused):
+    """No such stored version."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyVersion:
     """One stored version of a policy document. ``document`` is the text as proposed
@@ -143,9 +155,9 @@ def _who(actor: Actor) -> str:
 
 def check_proposer(by: Actor) -> None:
     if not by.is_person:
-        raise PolicyRefused(f"{by.label} is not a person: a policy is proposed by a named user")
+        raise PolicyForbidden(f"{by.label} is not a person: a policy is proposed by a named user")
     if not by.has(*PROPOSERS):
-        raise PolicyRefused(f"{by.label} may not propose a policy: that needs one of "
+        raise PolicyForbidden(f"{by.label} may not propose a policy: that needs one of "
                             f"{', '.join(sorted(r.value for r in PROPOSERS))}")
 
 
@@ -166,27 +178,27 @@ def approve(v: PolicyVersion, *, by: Actor, at: datetime, found: frozenset[Chang
     for every legal entity they concern."""
     name = f"policy {v.policy_id} version {v.version}"
     if v.status is PolicyStatus.APPROVED:
-        raise PolicyRefused(f"{name} is approved already (by {v.approver}); an approved version never "
+        raise PolicyConflict(f"{name} is approved already (by {v.approver}); an approved version never "
                             "changes: propose a new version")
     if v.status is not PolicyStatus.PROPOSED:
-        raise PolicyRefused(f"{name} is {v.status.value}, not proposed: propose a new version")
+        raise PolicyConflict(f"{name} is {v.status.value}, not proposed: propose a new version")
     if not by.is_person:
-        raise PolicyRefused(f"{by.label} is not a person: a policy is approved by a named user")
+        raise PolicyForbidden(f"{by.label} is not a person: a policy is approved by a named user")
     if _who(by) == v.author or (by.on_behalf_of is not None and f"user:{by.on_behalf_of}" == v.author):
-        raise PolicyRefused(f"{by.label} proposed {name} and may not approve it too: another person "
+        raise PolicyForbidden(f"{by.label} proposed {name} and may not approve it too: another person "
                             "must (four eyes)")
     roles = approver_roles(found)
     if not by.has(*roles):
         what = ", ".join(sorted(str(c) for c in found)) or "nothing"
-        raise PolicyRefused(f"{by.label} may not approve {name}: it changes {what}, which needs "
+        raise PolicyForbidden(f"{by.label} may not approve {name}: it changes {what}, which needs "
                             f"{' or '.join(sorted(r.value for r in roles))}")
     if by.entities is not None:
         if any(c.entity is None for c in found):
-            raise PolicyRefused(f"{by.label} may not approve {name}: it changes what every legal entity "
+            raise PolicyForbidden(f"{by.label} may not approve {name}: it changes what every legal entity "
                                 "does, and they do not act for every legal entity")
         outside = sorted({c.entity for c in found if c.entity is not None} - by.entities)
         if outside:
-            raise PolicyRefused(f"{by.label} may not approve {name}: it changes the overrides of "
+            raise PolicyForbidden(f"{by.label} may not approve {name}: it changes the overrides of "
                                 f"{', '.join(outside)}, which they do not act for")
     return replace(v, status=PolicyStatus.APPROVED, approver=_who(by), approved_at=at, comment=comment)
 
@@ -196,12 +208,12 @@ def reject(v: PolicyVersion, *, by: Actor, at: datetime, found: frozenset[Change
     """``v`` rejected: by its author (withdrawn) or by someone who could approve it."""
     name = f"policy {v.policy_id} version {v.version}"
     if v.status is not PolicyStatus.PROPOSED:
-        raise PolicyRefused(f"{name} is {v.status.value}, not proposed: only a proposal can be rejected")
+        raise PolicyConflict(f"{name} is {v.status.value}, not proposed: only a proposal can be rejected")
     if _who(by) != v.author:
         try:
             approve(v, by=by, at=at, found=found)
         except PolicyRefused as e:
-            raise PolicyRefused(str(e).replace(" approve ", " reject ", 1)) from None
+            raise type(e)(str(e).replace(" approve ", " reject ", 1)) from None
     return replace(v, status=PolicyStatus.REJECTED, approver=_who(by), approved_at=at, comment=comment)
 
 

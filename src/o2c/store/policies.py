@@ -35,7 +35,13 @@ from o2c.engine.audit import entry
 from o2c.engine.ports import UnitOfWork
 from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
 from o2c.policy import governance as gov
-from o2c.policy.governance import PolicyRefused, PolicyStatus, PolicyVersion
+from o2c.policy.governance import (
+    PolicyConflict,
+    PolicyNotFound,
+    PolicyRefused,
+    PolicyStatus,
+    PolicyVersion,
+)
 from o2c.policy.validation import problems
 from o2c.store.memory import as_memory_store
 from o2c.store.policy_rows import PolicyRows, VersionExists
@@ -246,7 +252,7 @@ def _predecessor(rows: PolicyRows, p: Policy, key: tuple[str, str]) -> Mapping[s
 def _not_begun(p: Policy, at: datetime, what: str) -> None:
     if _begins(p) <= at:
         when = p.effective_date.isoformat() if p.effective_date else p.effective_from.isoformat()
-        raise PolicyRefused(f"policy {p.policy_id} version {p.version} takes effect {when}, which has begun "
+        raise PolicyConflict(f"policy {p.policy_id} version {p.version} takes effect {when}, which has begun "
                             f"already (it is {at.isoformat()}): {what} a version effective later")
 
 
@@ -271,7 +277,7 @@ def propose(store: Store, text: str, *, by: Actor, at: datetime, reason: str | N
                 "approvers": sorted(r.value for r in gov.approver_roles(found))})
             uow.commit()
     except VersionExists:
-        raise PolicyRefused(f"policy {v.policy_id} version {v.version} exists already: give the document "
+        raise PolicyConflict(f"policy {v.policy_id} version {v.version} exists already: give the document "
                             "a new version") from None
     return v
 
@@ -281,8 +287,8 @@ def _decide(store: Store, policy_id: str, version_id: str, *, by: Actor, at: dat
     with _rows(store) as (uow, rows):
         v = rows.get(policy_id, version_id)
         if v is None:
-            raise PolicyRefused(f"there is no policy {policy_id} version {version_id} "
-                                "(o2c policy list shows them)")
+            raise PolicyNotFound(f"there is no policy {policy_id} version {version_id} "
+                                 "(o2c policy list shows them)")
         if not v.hash_ok():
             raise StoredPolicyError(f"policy {policy_id} version {version_id} was changed after it was "
                                     f"proposed: its document no longer hashes to {v.sha256}")
@@ -294,7 +300,7 @@ def _decide(store: Store, policy_id: str, version_id: str, *, by: Actor, at: dat
         else:
             decided = gov.reject(v, by=by, at=at, found=found, comment=comment)
         if not rows.decide(decided):
-            raise PolicyRefused(f"policy {policy_id} version {version_id} was decided meanwhile: "
+            raise PolicyConflict(f"policy {policy_id} version {version_id} was decided meanwhile: "
                                 "o2c policy show says how")
         entry(uow, by, f"policy.{verb}", Subject("policy", policy_id), at=at,
               before={"version": v.version, "status": v.status.value, "author": v.author},
@@ -324,7 +330,7 @@ def review(store: Store, policy_id: str, version_id: str) -> tuple[list[str], li
     with _reading(store) as rows:
         v = rows.get(policy_id, version_id)
         if v is None:
-            raise PolicyRefused(f"there is no policy {policy_id} version {version_id}")
+            raise PolicyNotFound(f"there is no policy {policy_id} version {version_id}")
         raw, p = read(v.document, f"policy {policy_id} version {version_id}")
         found = gov.changes(_predecessor(rows, p, v.key), raw)
     return sorted(str(c) for c in found), sorted(r.value for r in gov.approver_roles(found))
@@ -350,7 +356,7 @@ def propose_override(store: Store, entity: str, overrides: Mapping[str, Any], *,
     ``entity``'s overrides are merged with ``overrides`` (sections, as in ``entities:``)."""
     base = latest_approved(store, policy_id)
     if base is None:
-        raise PolicyRefused(f"there is no approved version of policy {policy_id} to change")
+        raise PolicyNotFound(f"there is no approved version of policy {policy_id} to change")
     raw = dict(_yaml(base.document, "the base version"))
     entities = dict(raw.get("entities") or {})
     entities[entity] = _merge(entities.get(entity) or {}, overrides)
