@@ -148,7 +148,7 @@ def list_policies(engine: EngineDep, actor: ActorDep) -> list[PolicyVersionPubli
 
 
 @router.get("/{policy_id}/versions/{version}", response_model=PolicyVersionDetail,
-            responses={**NOT_FOUND, **INVALID, **UNAVAILABLE, **AUTH_ANSWERS},
+            responses={**NOT_FOUND, **CONFLICT, **INVALID, **UNAVAILABLE, **AUTH_ANSWERS},
             summary="One policy version, with its document")
 def get_policy_version(policy_id: PolicyId, version: VersionId, engine: EngineDep,
                        actor: ActorDep) -> PolicyVersionDetail:
