@@ -165,3 +165,13 @@ def test_a_proposal_marked_approved_with_sql_is_refused_on_load(sql_store: Any) 
     _sql(sql_store, "UPDATE policy_versions SET status = 'approved', approver = 'user:x' WHERE version = '2'")
     with pytest.raises(StoredPolicyError, match="audit holds no approval"):
         policies.load_registry(sql_store, T0)
+
+
+def test_a_proposal_passed_off_as_the_seeded_version_is_refused_on_load(sql_store: Any) -> None:
+    policies.seed(sql_store, T0)
+    policies.propose(sql_store, document("2", "2026-03-10"), by=ANA, at=T0)
+    _sql(sql_store, f"UPDATE policy_versions SET status = 'approved', author = '{SEED_ACTOR}', "
+                    f"approver = '{SEED_ACTOR}' WHERE version = '2'")
+    with pytest.raises(StoredPolicyError, match=r"only the first version is o2c's own, but o2c.default "
+                                                r"version 1, o2c.default version 2 claim to be"):
+        policies.load_registry(sql_store, T0)

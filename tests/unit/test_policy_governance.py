@@ -124,3 +124,32 @@ def test_approval_is_four_eyes_and_by_role(author: str, approver: str, roles: fr
     else:
         assert may and done.status is PolicyStatus.APPROVED and done.approver != done.author
         assert done.document == v.document and done.sha256 == v.sha256
+
+
+PEOPLE = st.sampled_from(["ana", "bo", "cy"])
+ACTIONS = st.lists(st.tuples(st.sampled_from(["approve", "reject"]), PEOPLE,
+                             st.frozensets(st.sampled_from(list(Role)), max_size=3)), max_size=8)
+
+
+@given(steps=ACTIONS)
+def test_a_version_is_decided_once_and_never_changes_afterwards(
+        steps: list[tuple[str, str, frozenset[Role]]]) -> None:
+    v = proposed(user("ana", Role.PRICING))
+    found = frozenset({Change("pricing")})
+    decided = None
+    for verb, who, roles in steps:
+        by = Actor(kind=ActorKind.USER, id=who, roles=roles)
+        act = gov.approve if verb == "approve" else gov.reject
+        try:
+            after = act(v, by=by, at=T0, found=found)
+        except gov.PolicyConflict:
+            assert decided is not None  # only a decided version is out of state
+            continue
+        except gov.PolicyForbidden:
+            continue
+        assert decided is None, "decided twice"
+        assert after.status in (PolicyStatus.APPROVED, PolicyStatus.REJECTED)
+        assert (after.document, after.sha256, after.author) == (v.document, v.sha256, v.author)
+        if after.status is PolicyStatus.APPROVED:
+            assert after.approver != after.author
+        decided = v = after

@@ -210,6 +210,11 @@ def checked(store: Store, v: PolicyVersion, approvals: set[tuple[str, str]] | No
 def approved(store: Store) -> list[Policy]:
     """Every approved version, each checked (:func:`checked`)."""
     stored = [v for v in versions(store) if v.status is PolicyStatus.APPROVED]
+    seeded = [v for v in stored if gov.SEED_ACTOR in (v.author, v.approver)]
+    if len(seeded) > 1 or any(v.author != v.approver for v in seeded):
+        names = ", ".join(f"{v.policy_id} version {v.version}" for v in seeded)
+        raise StoredPolicyError(f"only the first version is o2c's own, but {names} claim to be: a version "
+                                "was changed after it was approved; restore it from a backup")
     audit: dict[str, set[tuple[str, str]]] = {}
     out = []
     for v in stored:
