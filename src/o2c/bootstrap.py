@@ -58,12 +58,13 @@ def load_policy_file(path: Path | None = None) -> Policy:
 
 def stored_policies(store: Store, clock: Clock) -> PolicyRegistry:
     """The registry of the approved policy versions in ``store`` (seeded with the shipped
-    document if it holds none); a SettingsError if a stored version was changed after its
-    approval (see :mod:`o2c.store.policies`)."""
-    from o2c.store.policies import StoredPolicyError, load_registry
+    document if it holds none), which takes up versions approved later by itself; a
+    SettingsError if a stored version was changed after its approval (see
+    :mod:`o2c.store.policies`)."""
+    from o2c.store.policies import LiveRegistry, StoredPolicyError
 
     try:
-        return load_registry(store, clock.now())
+        return LiveRegistry(store, clock.now())
     except (StoredPolicyError, PolicyError) as e:
         raise SettingsError(str(e)) from None
 

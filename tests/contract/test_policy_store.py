@@ -175,3 +175,22 @@ def test_a_proposal_passed_off_as_the_seeded_version_is_refused_on_load(sql_stor
     with pytest.raises(StoredPolicyError, match=r"only the first version is o2c's own, but o2c.default "
                                                 r"version 1, o2c.default version 2 claim to be"):
         policies.load_registry(sql_store, T0)
+
+
+def test_a_running_registry_takes_up_a_version_approved_elsewhere(store: Any) -> None:
+    live = policies.LiveRegistry(store, T0, every=0)  # looks at every decision
+    march = datetime(2026, 3, 10, tzinfo=UTC)
+    assert live.in_force(march).version == "1"
+    policies.propose(store, document("2", "2026-03-10", tolerance="3.0"), by=ANA, at=T0)
+    assert live.in_force(march).version == "1"  # proposed only
+    policies.approve(store, "o2c.default", "2", by=CY, at=T0)  # by another process, say
+    assert live.in_force(march).version == "2"
+    assert [p.version for p in live.versions] == ["1", "2"]
+
+
+def test_a_running_registry_keeps_what_it_had_when_a_new_version_fails_its_check(sql_store: Any) -> None:
+    live = policies.LiveRegistry(sql_store, T0, every=0)
+    policies.propose(sql_store, document("2", "2026-03-10"), by=ANA, at=T0)
+    _sql(sql_store, "UPDATE policy_versions SET status = 'approved', approver = 'user:x' WHERE version = '2'")
+    assert live.in_force(datetime(2026, 3, 10, tzinfo=UTC)).version == "1"
+    assert not live.refresh()

@@ -131,13 +131,10 @@ def _refusal(e: Exception) -> Refusal:
 
 def _reload(app: App) -> None:
     """The registry of this process, again from the store, so that what was approved is in force
-    here from its date; if a stored version no longer loads, the registry stays as it was."""
-    try:
-        registry = policies.load_registry(app.store, app.clock.now())
-    except (StoredPolicyError, PolicyError):
-        return
-    app.policies = registry
-    app.bus.policies = registry
+    here from its date at once; if a stored version no longer loads, it stays as it was."""
+    registry = app.bus.policies
+    if isinstance(registry, policies.LiveRegistry):
+        registry.refresh()
 
 
 @router.get("", response_model=list[PolicyVersionPublic], responses={**UNAVAILABLE, **AUTH_ANSWERS},

@@ -19,7 +19,10 @@ its row, and (unless seeded) have its approval in the audit with that same hash.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,8 +50,25 @@ from o2c.store.memory import as_memory_store
 from o2c.store.policy_rows import PolicyRows, VersionExists
 from o2c.store.port import Store
 
-__all__ = ["PolicyRefused", "StoredPolicyError", "approve", "default_document", "diff", "load_registry",
-           "propose", "propose_override", "reject", "review", "seed", "validate", "version", "versions"]
+__all__ = [
+    "LiveRegistry",
+    "PolicyRefused",
+    "StoredPolicyError",
+    "approve",
+    "default_document",
+    "diff",
+    "load_registry",
+    "propose",
+    "propose_override",
+    "reject",
+    "review",
+    "seed",
+    "validate",
+    "version",
+    "versions",
+]
+
+_log = logging.getLogger(__name__)
 
 #: The zone where a day begins first (UTC+14): a date has begun somewhere once it has begun here.
 _FIRST_ZONE = "Etc/GMT-14"
@@ -232,6 +252,63 @@ def load_registry(store: Store, at: datetime) -> PolicyRegistry:
         return PolicyRegistry(found)
     except PolicyError as e:
         raise StoredPolicyError(str(e)) from None
+
+
+def _approved_keys(store: Store) -> frozenset[tuple[str, str, str]]:
+    with _reading(store) as rows:
+        return frozenset((v.policy_id, v.version, v.sha256) for v in rows.versions()
+                         if v.status is PolicyStatus.APPROVED)
+
+
+class LiveRegistry(PolicyRegistry):
+    """The approved versions of a store, looked at again now and then: a long-running process
+    (``o2c serve``, ``o2c worker``) decides with a version approved elsewhere from its date,
+    without a restart. At most every ``every`` seconds (of the process's monotonic time, not
+    business time), a decision first reads which versions are approved; when that changed,
+    they are loaded and checked again (:func:`approved`). A version that fails the check is
+    not taken: the process keeps deciding with what it had, and says so in its log."""
+
+    def __init__(self, store: Store, at: datetime, every: float = 30.0) -> None:
+        self._inner = load_registry(store, at)
+        super().__init__(self._inner.versions)
+        self._store, self._every = store, every
+        self._keys = _approved_keys(store)
+        self._next = time.monotonic() + every
+        self._lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Load the approved versions again if they changed; whether the registry changed."""
+        keys = _approved_keys(self._store)
+        if keys == self._keys:
+            return False
+        try:
+            inner = PolicyRegistry(approved(self._store))
+        except (StoredPolicyError, PolicyError) as e:
+            _log.error("policy versions not reloaded, still deciding with those loaded before: %s", e)
+            self._keys = keys  # said once, not at every look
+            return False
+        self._inner, self._keys = inner, keys
+        return True
+
+    def _look(self) -> None:
+        now = time.monotonic()
+        if now < self._next or not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._next = now + self._every
+            self.refresh()
+        except Exception as e:  # a database that does not answer now: look again later
+            _log.warning("could not look for new policy versions: %s", e)
+        finally:
+            self._lock.release()
+
+    def in_force(self, at: datetime, zone: str | Callable[[], str | None] | None = None) -> Policy:
+        self._look()
+        return self._inner.in_force(at, zone)
+
+    @property
+    def versions(self) -> list[Policy]:
+        return self._inner.versions
 
 
 # ---------------------------------------------------------------- changes
