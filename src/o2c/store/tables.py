@@ -517,3 +517,29 @@ policy_versions = Table(
     Column("approved_at", UtcDateTime()),
     Column("comment", Text()),
 )
+
+# ---------------------------------------------------------------- timers
+# Durable timers (``o2c.domain.timers``): what o2c must look at again at a business time.
+# Written in the transaction of the event that sets them; workers claim the due ones
+# (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and mark them fired in the transaction
+# that records what firing decided.
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("timer_id", _id(), primary_key=True),
+    Column("kind", _id(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("subject", _id(), nullable=False),
+    Column("correlation_id", _id(), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("state", _id(), nullable=False),
+    Column("fired_at", UtcDateTime()),
+)
+# Only scheduled timers are indexed: "what is due" stays cheap however many have fired.
+Index(
+    "ix_timers_due",
+    timers.c.due_at,
+    sqlite_where=timers.c.state == "scheduled",
+    postgresql_where=timers.c.state == "scheduled",
+)
