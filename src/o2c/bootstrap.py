@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -24,6 +25,9 @@ from o2c.engine.ports import Clock, Ids
 from o2c.engine.runtime import DOCUMENT_CHUNK, Runtime
 from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
 from o2c.store.port import Store
+
+if TYPE_CHECKING:
+    from o2c.engine.timers import TimerService
 
 #: Committed aggregates a command that takes files in and exits keeps between transactions
 #: (``o2c ingest``, ``o2c finish``): the orders of a file are rarely touched again by the same
@@ -152,6 +156,12 @@ class App:
 
     def close(self) -> None:
         self.store.dispose()
+
+    def timer_service(self, batch: int | None = None) -> TimerService:
+        """Fires this app's due timers through its bus (see ``o2c.engine.timers``)."""
+        from o2c.engine.timers import BATCH, TimerService
+
+        return TimerService(self.store.unit_of_work, self.bus, batch=batch or BATCH)
 
 
 def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | None = None,
