@@ -135,6 +135,8 @@ def demo(
         x12 = sorted((k.removeprefix("edi_"), n) for k, n in stats.sent.items() if k.startswith("edi_"))
         if x12:
             console.print("X12 sent to trading partners: " + ", ".join(f"{n:,} × {s}" for s, n in x12) + ".")
+        console.print(f"Timers fired on the simulated clock: {stats.timers:,} (SLA escalations, overdue "
+                      f"PODs, stall checks); {stats.sent.get('notification', 0):,} notifications sent.")
         console.print(
             f"Database: {shown}\nLook further:\n"
             f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"

@@ -274,3 +274,44 @@ def test_every_timer_fires_once_never_before_it_is_due(dues: list[int], steps: l
     done = [t for t in store.timers.values() if t.state is TimerState.FIRED]
     assert fired == len(done) == sum(T0 + timedelta(minutes=m) <= h.clock.now() for m in dues)
     assert all(t.fired_at is not None and t.fired_at >= t.due_at for t in done)
+
+
+# ---------------------------------------------------------------- KPIs
+
+
+def test_kpis_per_hold_code_breach_rate_escalations_automatic_release_and_open_past_sla() -> None:
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from o2c.analytics.kpis import HoldSla, compute_kpis
+
+    h = Harness()
+    seed(h.app, customer("C1", limit="10"), customer("C2"))
+    h.stock("P1", "100")
+    a, b, _ = (h.order(customer_id="C1", po=f"PO-{x}").correlation_id for x in "ABC")
+    d = h.order(customer_id="C2", po="PO-D", lines=[("P2", "5", "EA")]).correlation_id
+    assert [x.code for x in h.get(d).open_holds] == [HoldCode.INV_SHORT]
+    h.later(hours=7)
+    h.send("hold_decision", {"order_id": a, "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "ok",
+                             "action": "release"})
+    h.later(hours=1)
+    fire(h)  # B and C escalate at their SLA
+    h.later(hours=1)
+    h.send("hold_decision", {"order_id": b, "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "ok",
+                             "action": "release"})
+    h.stock("P2", "100", lot="L1", expiry=date(2027, 1, 1))  # D allocated: o2c releases its hold
+    with h.app.store.unit_of_work() as uow:
+        log = list(uow.events.all())
+    r = compute_kpis(iter(log), period_start=datetime(2026, 3, 1, tzinfo=UTC),
+                     period_end=datetime(2026, 4, 1, tzinfo=UTC))
+    assert r.hold_sla["CRD-OVER-LIMIT"] == HoldSla(
+        judged=3, breached=2, breach_rate_percent=Decimal("66.7"), escalations=2, resolved=2,
+        auto_released=0, auto_release_rate_percent=Decimal("0.0"), open_past_sla=1)
+    assert r.hold_sla["INV-SHORT"] == HoldSla(
+        judged=1, breached=0, breach_rate_percent=Decimal("0.0"), escalations=0, resolved=1,
+        auto_released=1, auto_release_rate_percent=Decimal("100.0"), open_past_sla=0)
+    assert r.as_dict()["hold_sla"]["INV-SHORT"]["auto_release_rate_percent"] == "100.0"
+    # as of the SLA itself, C is not yet past it
+    early = compute_kpis(iter(log), period_start=datetime(2026, 3, 1, tzinfo=UTC),
+                         period_end=T0 + timedelta(hours=8))
+    assert early.hold_sla["CRD-OVER-LIMIT"].open_past_sla == 0

@@ -103,6 +103,7 @@ class SimStats:
     sent: dict[str, int] = field(default_factory=dict)  # outbound messages by kind (edi_855, invoice...)
     unreadable: int = 0  # X12 from o2c a simulated partner could not read (a 940 the 3PL cannot use)
     short_shipped: int = 0  # 940 lines the 3PL had not the stock for (its count and o2c's disagreed)
+    timers: int = 0  # durable timers fired (SLA escalations, overdue PODs, stall checks)
 
 
 _EASTERN = ZoneInfo("America/New_York")
@@ -160,6 +161,7 @@ class Simulation(X12Partners):
         self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
                                                    if w.legal_entity_id == le.entity_id)
                               for le in world.entities}
+        self.timers = app.timer_service()
 
     @staticmethod
     def packaged_integrations(partners: list[dict[str, Any]] | None = None) -> Integrations:
@@ -676,14 +678,25 @@ class Simulation(X12Partners):
                     self.replenishing.discard(data)
                     self._receipt(when, data[0], data[1], Decimal(self.rng.randint(40, 90)) * 10)
             self._flush(batch)
+        self._fire_timers(end)
+        self._outbound(self.clock.now())
         self.stats.days = days
         if progress:
             progress(days, self.stats)
         return self.stats
 
+    def _fire_timers(self, until: datetime) -> None:
+        """Fire the durable timers due before ``until``, each at its due time on the simulated
+        clock (one due while the clock is already past it, within a tick, fires at once)."""
+        while (due := self.timers.next_due()) is not None and due < until:
+            if due > self.clock.now():
+                self.clock.set(due)
+            self.stats.timers += self.timers.fire_due(self.clock.now())
+
     def _flush(self, batch: list[InboundMessage]) -> None:
         if not batch:
             return
+        self._fire_timers(min(m.received_at for m in batch))
         latest = max(m.received_at for m in batch)
         if latest > self.clock.now():
             self.clock.set(latest)
