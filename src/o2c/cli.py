@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -280,6 +281,11 @@ ConfigOpt = Annotated[
                       "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own. "
                       "Set O2C_CONFIG once so that every command renders what o2c sends alike."),
 ]
+TimersOpt = Annotated[
+    float,
+    typer.Option(min=0, help="Seconds between rounds that fire due timers (hold SLAs, overdue PODs, "
+                             "stalls) by the wall clock; 0: fire none here (another process does)."),
+]
 _KINDS = {"x12": "x12", "csv": "csv_orders", "wms-a": "wms_a_events", "wms-b": "wms_b_file",
           "carrier": "carrier_feed"}
 
@@ -371,11 +377,12 @@ def serve(db: DbOpt = None,
                    "(default: $O2C_MAX_BODY_BYTES or 10 MiB).")] = None,
           max_lines_per_order: Annotated[int | None, typer.Option(
               help="Most lines an order may have, on every channel "
-                   "(default: $O2C_MAX_LINES_PER_ORDER or 5000).")] = None) -> None:
+                   "(default: $O2C_MAX_LINES_PER_ORDER or 5000).")] = None,
+          timers_every: TimersOpt = 5.0) -> None:
     """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs.
     Every request authenticates (docs/access.md); a --host beyond loopback is refused while the
     database has no users. With --config, what o2c sends is also rendered for the configured
-    channels (X12)."""
+    channels (X12). Due timers (hold SLAs, overdue PODs, stalls) fire in the background."""
     import uvicorn
 
     from o2c.api.app import create_app
@@ -391,7 +398,21 @@ def serve(db: DbOpt = None,
         console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}; requests up to "
                       f"{limits.max_body_bytes:,} bytes, orders up to {limits.max_lines_per_order:,} lines")
         splitters = integrations.splitters() if config else None
-        uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
+        stop = _timers_in_background(a, timers_every)
+        try:
+            uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
+        finally:
+            stop.set()
+
+
+def _timers_in_background(a: App, every: float) -> threading.Event:
+    """Fire due timers every ``every`` seconds in a thread (0: not at all) until the event is set."""
+    from o2c.engine.timers import start_timers
+
+    if every <= 0:
+        return threading.Event()
+    return start_timers(a.timer_service(), every,
+                        lambda e: console.print(f"[yellow]firing due timers failed:[/] {e}", highlight=False))
 
 
 def _refuse_an_open_door(a: App, host: str) -> None:
@@ -416,8 +437,10 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
            db: DbOpt = None,
            batch: Annotated[int, typer.Option(min=1, max=5000, help="Messages per transaction.")] = 500,
            config: ConfigOpt = None,
+           timers_every: TimersOpt = 5.0,
            ) -> None:
-    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped.
+    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped,
+    firing due timers (hold SLAs, overdue PODs, stalls) beside it.
     Files (kinds x12, csv_orders, wms_a_events, wms_b_file, carrier_feed) are stored whole and split
     with the integration configuration (--config)."""
     import asyncio
@@ -435,7 +458,9 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             console.print(f"o2c worker: {shown_nats} → {a.url} (batches of {batch}); Ctrl-C stops")
-            await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters})
+            await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters},
+                             timers=a.timer_service().fire_due if timers_every > 0 else None,
+                             timers_every=timers_every)
 
         try:
             asyncio.run(main())

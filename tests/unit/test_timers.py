@@ -315,3 +315,59 @@ def test_kpis_per_hold_code_breach_rate_escalations_automatic_release_and_open_p
     early = compute_kpis(iter(log), period_start=datetime(2026, 3, 1, tzinfo=UTC),
                          period_end=T0 + timedelta(hours=8))
     assert early.hold_sla["CRD-OVER-LIMIT"].open_past_sla == 0
+
+
+# ---------------------------------------------------------------- the live loops
+
+
+def _due_noop(h: Harness, n: int) -> None:
+    with h.app.store.unit_of_work() as uow:
+        for i in range(n):
+            uow.timers.schedule(Timer(timer_id=f"n{i}", kind=TimerKind.NOOP, subject="x", correlation_id="x",
+                                      due_at=T0))
+        uow.commit()
+
+
+def test_serve_fires_due_timers_in_a_background_thread_until_stopped() -> None:
+    import time
+
+    from o2c.engine.timers import start_timers
+
+    h = Harness()
+    _due_noop(h, 3)
+    stop = start_timers(h.app.timer_service(), every=0.01)
+    try:
+        for _ in range(500):
+            if h.app.timer_service().next_due() is None:
+                break
+            time.sleep(0.01)
+    finally:
+        stop.set()
+    assert h.app.timer_service().next_due() is None
+
+
+def test_the_worker_fires_due_timers_beside_its_consumer_and_kicks_the_relay() -> None:
+    import asyncio
+
+    from o2c.adapters.nats.worker import fire_timers
+
+    h = Harness()
+    _due_noop(h, 2)
+    fired: list[int] = []
+
+    async def main() -> bool:
+        stop, kick = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def fire() -> int:  # runs in a thread
+            n = h.app.timer_service().fire_due()
+            fired.append(n)
+            if len(fired) == 2:
+                loop.call_soon_threadsafe(stop.set)
+            return n
+
+        await asyncio.wait_for(fire_timers(fire, stop, kick, every=0.01), timeout=10)
+        return kick.is_set()
+
+    assert asyncio.run(main()) is True
+    assert fired == [2, 0]

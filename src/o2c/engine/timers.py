@@ -38,7 +38,8 @@ from o2c.engine.errors import ProjectionFailed
 from o2c.engine.ports import ConcurrencyConflict, UnitOfWork
 from o2c.engine.timer_rules import arm, sla_timer, stall_timer
 
-__all__ = ["BATCH", "TimerService", "arm", "fire_command", "run_timers", "sla_timer", "stall_timer"]
+__all__ = ["BATCH", "TimerService", "arm", "fire_command", "run_timers", "sla_timer", "stall_timer",
+           "start_timers"]
 
 #: timers fired per transaction
 BATCH = 500
@@ -127,6 +128,15 @@ class TimerService:
                 uow.commit()
                 done += 1
         return done
+
+
+def start_timers(service: TimerService, every: float = 5.0,
+                 on_error: Callable[[BaseException], None] | None = None) -> threading.Event:
+    """:func:`run_timers` in a daemon thread; set the event returned to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=run_timers, args=(service, stop, every, on_error), name="o2c-timers",
+                     daemon=True).start()
+    return stop
 
 
 def run_timers(service: TimerService, stop: threading.Event, every: float = 5.0,
