@@ -130,3 +130,14 @@ def test_on_postgres_a_second_worker_skips_what_the_first_has_claimed(clean_pg_s
         second.commit()
     with factory() as uow:
         assert uow.timers.claim(at) == []
+
+
+def test_a_claim_after_a_key_starts_after_it(uow_factory: UowFactory) -> None:
+    """Batch after batch, a caller passes the last timer it claimed: the next batch starts
+    after it, in (due_at, timer_id) order, ties included."""
+    schedule(uow_factory, timer("a", 0), timer("b", 0), timer("c", 5), timer("d", 9))
+    at = T0 + timedelta(hours=1)
+    with uow_factory() as uow:
+        assert [t.timer_id for t in uow.timers.claim(at, 10, (T0, "a"))] == ["b", "c", "d"]
+        assert [t.timer_id for t in uow.timers.claim(at, 1, (T0 + timedelta(minutes=5), "c"))] == ["d"]
+        assert uow.timers.claim(at, 10, (T0 + timedelta(minutes=9), "d")) == []

@@ -44,6 +44,10 @@ class Timer:
     fired_at: datetime | None = None
 
 
+#: where a timer stands in the order timers are claimed: (due_at, timer_id)
+TimerKey = tuple[datetime, str]
+
+
 def sla_timer_id(hold_id: str) -> str:
     return f"sla:{hold_id}"
 

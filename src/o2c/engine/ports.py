@@ -20,7 +20,7 @@ from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
-from o2c.domain.timers import Timer
+from o2c.domain.timers import Timer, TimerKey
 
 
 class Clock(Protocol):
@@ -312,7 +312,11 @@ class Timers(Protocol):
 
     def schedule(self, timer: Timer) -> None: ...
     def cancel(self, timer_id: str) -> None: ...
-    def claim(self, now: datetime, limit: int = 500) -> list[Timer]: ...
+    def claim(self, now: datetime, limit: int = 500, after: TimerKey | None = None) -> list[Timer]:
+        """... (see the class); with ``after``, only timers ordered after that (due_at, timer_id):
+        a caller claiming batch after batch passes the last one it claimed, so a batch does not
+        read again past the index entries of timers fired before it."""
+        ...
     def fired(self, timer_ids: Sequence[str], at: datetime) -> None: ...
     def next_due(self) -> datetime | None:
         """When the earliest committed, scheduled timer is due (None: there is none)."""

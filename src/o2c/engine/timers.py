@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from o2c.domain.actors import ENGINE
-from o2c.domain.timers import Timer
+from o2c.domain.timers import Timer, TimerKey
 from o2c.engine import commands as cmd
 from o2c.engine.bus import ENGINE_SOURCE, MessageBus
 from o2c.engine.errors import ProjectionFailed
@@ -67,26 +67,30 @@ class TimerService:
         transaction; returns how many this call fired."""
         at = self.bus.clock.now() if now is None else now
         fired = 0
+        after: TimerKey | None = None
         while True:
-            n = self._batch(at)
+            n, after = self._batch(at, after)
             fired += n
             if n < self.batch:
                 return fired
 
-    def _batch(self, at: datetime) -> int:
+    def _batch(self, at: datetime, after: TimerKey | None) -> tuple[int, TimerKey | None]:
+        """One batch, claimed after ``after`` (what the batch before claimed last: the timers
+        before it are fired, or locked by another worker that fires them), in a transaction;
+        how many it fired and the last it claimed."""
         conflicts = 0
         due: list[Timer] = []
         while True:
             try:
                 with self.uow_factory() as uow:
-                    due = uow.timers.claim(at, self.batch)
+                    due = uow.timers.claim(at, self.batch, after)
                     if not due:
-                        return 0
+                        return 0, after
                     uow.timers.fired([t.timer_id for t in due], at)
                     for t in due:
                         self._fire(uow, t)
                     uow.commit()
-                    return len(due)
+                    return len(due), (due[-1].due_at, due[-1].timer_id)
             except ConcurrencyConflict:
                 # Another worker fired some of them first (SQLite, without row locks):
                 # nothing of this batch was kept; claim again what is left.
@@ -94,7 +98,7 @@ class TimerService:
                 if conflicts > self.max_conflicts:
                     raise
             except ProjectionFailed:
-                return self._one_by_one(due)
+                return self._one_by_one(due), (due[-1].due_at, due[-1].timer_id)
 
     def _fire(self, uow: UnitOfWork, t: Timer) -> None:
         c = fire_command(t)

@@ -21,7 +21,7 @@ from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
-from o2c.domain.timers import Timer, TimerState
+from o2c.domain.timers import Timer, TimerKey, TimerState
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, InboundMessage, OutboundMessage
 from o2c.store.identity_rows import MemoryIdentities
 from o2c.store.memory_audit import AuditChain, MemoryAudit
@@ -445,9 +445,10 @@ class _Timers:
     def cancel(self, timer_id: str) -> None:
         self.pending[timer_id] = None
 
-    def claim(self, now: datetime, limit: int = 500) -> list[Timer]:
+    def claim(self, now: datetime, limit: int = 500, after: TimerKey | None = None) -> list[Timer]:
         due = [t for t in self.committed.values()
-               if t.state is TimerState.SCHEDULED and t.due_at <= now and t.timer_id not in self.fired_now]
+               if t.state is TimerState.SCHEDULED and t.due_at <= now and t.timer_id not in self.fired_now
+               and (after is None or (t.due_at, t.timer_id) > after)]
         return sorted(due, key=lambda t: (t.due_at, t.timer_id))[:limit]
 
     def fired(self, timer_ids: Sequence[str], at: datetime) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from o2c.domain.timers import Timer, TimerKind, TimerState
+from o2c.domain.timers import Timer, TimerKey, TimerKind, TimerState
 from o2c.engine.ports import ConcurrencyConflict
 from o2c.store.sql_raw import RawSql, in_list
 from o2c.store.sql_repos import Tx
@@ -29,10 +29,14 @@ _UPSERT = RawSql(
     "due_at = excluded.due_at, subject = excluded.subject, correlation_id = excluded.correlation_id, "
     "payload = excluded.payload, state = 'scheduled', fired_at = NULL"
 )
-_CLAIM = (f"SELECT {_COLS} FROM timers WHERE state = 'scheduled' AND due_at <= :now "
-          "ORDER BY due_at, timer_id LIMIT :n")
-_CLAIM_SQLITE = RawSql(_CLAIM)
-_CLAIM_PG = RawSql(_CLAIM + " FOR UPDATE SKIP LOCKED")
+_CLAIM = f"SELECT {_COLS} FROM timers WHERE state = 'scheduled' AND due_at <= :now"
+# Spelled out rather than as a row comparison, whose selectivity PostgreSQL can only guess:
+# with the bound on due_at it estimates from its statistics and reads the index in order.
+_AFTER = " AND due_at >= :after_due AND (due_at > :after_due OR timer_id > :after_id)"
+_ORDER = " ORDER BY due_at, timer_id LIMIT :n"
+_LOCK = " FOR UPDATE SKIP LOCKED"
+_CLAIMS = {(sqlite, after): RawSql(_CLAIM + (_AFTER if after else "") + _ORDER + ("" if sqlite else _LOCK))
+           for sqlite in (True, False) for after in (True, False)}
 _NEXT_DUE = RawSql("SELECT min(due_at) FROM timers WHERE state = 'scheduled'")
 _GET = RawSql(f"SELECT {_COLS} FROM timers WHERE timer_id = :i")
 
@@ -58,9 +62,12 @@ class SqlTimers:
     def cancel(self, timer_id: str) -> None:
         self._pending[timer_id] = None
 
-    def claim(self, now: datetime, limit: int = 500) -> list[Timer]:
-        sql = _CLAIM_SQLITE if self._tx.sqlite else _CLAIM_PG
-        rows = self._tx.raw(sql, {"now": utc_to_db(now, self._tx.sqlite), "n": limit}).fetchall()
+    def claim(self, now: datetime, limit: int = 500, after: TimerKey | None = None) -> list[Timer]:
+        sqlite = self._tx.sqlite
+        params: dict[str, Any] = {"now": utc_to_db(now, sqlite), "n": limit}
+        if after is not None:
+            params["after_due"], params["after_id"] = utc_to_db(after[0], sqlite), after[1]
+        rows = self._tx.raw(_CLAIMS[(sqlite, after is not None)], params).fetchall()
         return [_timer(r) for r in rows]
 
     def fired(self, timer_ids: Sequence[str], at: datetime) -> None:
@@ -70,8 +77,11 @@ class SqlTimers:
             chunk = ids[i:i + _CHUNK]
             params: dict[str, Any] = {f"t{k}": t for k, t in enumerate(chunk)}
             params["at"] = at_db
-            sql = RawSql(f"UPDATE timers SET state = 'fired', fired_at = :at "
-                         f"WHERE timer_id IN ({in_list('t', len(chunk))}) AND state = 'scheduled'")
+            # "not fired, not cancelled" rather than "scheduled": the same rows, but it keeps
+            # PostgreSQL from reading the partial index of every scheduled timer instead of
+            # looking the ids up by primary key.
+            sql = RawSql(f"UPDATE timers SET state = 'fired', fired_at = :at WHERE timer_id IN "
+                         f"({in_list('t', len(chunk))}) AND state <> 'fired' AND state <> 'cancelled'")
             if self._tx.raw(sql, params).rowcount != len(chunk):
                 raise ConcurrencyConflict("a timer claimed here was fired or cancelled by another writer")
 
@@ -96,7 +106,8 @@ class SqlTimers:
         gone = [i for i, t in self._pending.items() if t is None]
         for k in range(0, len(gone), _CHUNK):
             chunk = gone[k:k + _CHUNK]
-            self._tx.raw(RawSql(f"UPDATE timers SET state = 'cancelled' WHERE timer_id IN "
-                                f"({in_list('t', len(chunk))}) AND state = 'scheduled'"),
+            ids = in_list("t", len(chunk))
+            self._tx.raw(RawSql(f"UPDATE timers SET state = 'cancelled' WHERE timer_id IN ({ids}) "
+                                "AND state <> 'fired' AND state <> 'cancelled'"),
                          {f"t{n}": t for n, t in enumerate(chunk)})
         self._pending.clear()

@@ -536,10 +536,12 @@ timers = Table(
     Column("state", _id(), nullable=False),
     Column("fired_at", UtcDateTime()),
 )
-# Only scheduled timers are indexed: "what is due" stays cheap however many have fired.
+# Only scheduled timers are indexed, in the order they are claimed: "what is due" reads the
+# first rows of the index, however many timers there are and however many have fired.
 Index(
     "ix_timers_due",
     timers.c.due_at,
+    timers.c.timer_id,
     sqlite_where=timers.c.state == "scheduled",
     postgresql_where=timers.c.state == "scheduled",
 )

@@ -1,6 +1,6 @@
 """Durable timers: a hold's SLA, a shipment's overdue proof of delivery, an order that
 has not moved. One row per timer, keyed by an id derived from what it watches; only
-scheduled timers are indexed by due time.
+scheduled timers are indexed, by due time then id (the order they are claimed in).
 
 Revision ID: 0010
 Revises: 0009
@@ -40,7 +40,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_timers_due",
         "timers",
-        ["due_at"],
+        ["due_at", "timer_id"],
         sqlite_where=sa.text("state = 'scheduled'"),
         postgresql_where=sa.text("state = 'scheduled'"),
     )
