@@ -398,20 +398,28 @@ def serve(db: DbOpt = None,
         console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}; requests up to "
                       f"{limits.max_body_bytes:,} bytes, orders up to {limits.max_lines_per_order:,} lines")
         splitters = integrations.splitters() if config else None
-        stop = _timers_in_background(a, timers_every)
+        api = create_app(a, splitters)
+        stop = _timers_in_background(api.state.o2c, timers_every)
         try:
-            uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
+            uvicorn.run(api, host=host, port=port, log_level="info")
         finally:
             stop.set()
 
 
-def _timers_in_background(a: App, every: float) -> threading.Event:
-    """Fire due timers every ``every`` seconds in a thread (0: not at all) until the event is set."""
+def _timers_in_background(engine: Any, every: float) -> threading.Event:
+    """Fire due timers every ``every`` seconds in a thread (0: not at all) until the event is set,
+    through the API's write gate (an in-memory store takes one writer at a time)."""
     from o2c.engine.timers import start_timers
 
     if every <= 0:
         return threading.Event()
-    return start_timers(a.timer_service(), every,
+    service = engine.app.timer_service()
+
+    def fire() -> int:
+        with engine.writing():
+            return service.fire_due()  # type: ignore[no-any-return]
+
+    return start_timers(fire, every,
                         lambda e: console.print(f"[yellow]firing due timers failed:[/] {e}", highlight=False))
 
 

@@ -335,7 +335,7 @@ def test_serve_fires_due_timers_in_a_background_thread_until_stopped() -> None:
 
     h = Harness()
     _due_noop(h, 3)
-    stop = start_timers(h.app.timer_service(), every=0.01)
+    stop = start_timers(h.app.timer_service().fire_due, every=0.01)
     try:
         for _ in range(500):
             if h.app.timer_service().next_due() is None:

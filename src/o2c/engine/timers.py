@@ -134,23 +134,23 @@ class TimerService:
         return done
 
 
-def start_timers(service: TimerService, every: float = 5.0,
+def start_timers(fire: Callable[[], int], every: float = 5.0,
                  on_error: Callable[[BaseException], None] | None = None) -> threading.Event:
     """:func:`run_timers` in a daemon thread; set the event returned to stop it."""
     stop = threading.Event()
-    threading.Thread(target=run_timers, args=(service, stop, every, on_error), name="o2c-timers",
+    threading.Thread(target=run_timers, args=(fire, stop, every, on_error), name="o2c-timers",
                      daemon=True).start()
     return stop
 
 
-def run_timers(service: TimerService, stop: threading.Event, every: float = 5.0,
+def run_timers(fire: Callable[[], int], stop: threading.Event, every: float = 5.0,
                on_error: Callable[[BaseException], None] | None = None) -> None:
-    """Fire due timers every ``every`` seconds (the service's clock says what is due) until
-    ``stop`` is set: the loop ``o2c serve`` runs beside the API (a thread) and ``o2c worker``
-    beside its consumer. A round that fails is reported to ``on_error`` and tried again."""
+    """Call ``fire`` (``TimerService.fire_due``: its clock says what is due) every ``every``
+    seconds until ``stop`` is set: the loop ``o2c serve`` runs beside the API, in a thread.
+    A round that fails is reported to ``on_error`` and tried again."""
     while not stop.is_set():
         try:
-            service.fire_due()
+            fire()
         except Exception as exc:  # the database may be away for a while: keep trying
             if on_error is not None:
                 on_error(exc)
