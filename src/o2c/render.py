@@ -192,7 +192,7 @@ def trace(console: Console, tr: Trace) -> None:
             res = f"{x.resolution} by {x.resolved_by}" if x.resolved_at else "open"
             h.add_row(
                 x.code,
-                x.owner,
+                x.owner if x.escalated_to is None else f"{x.owner} → {x.escalated_to}",
                 fmt_duration(x.duration) + (" (SLA breached)" if x.sla_breached else ""),
                 res,
                 x.reason,

@@ -16,6 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from o2c.analytics.trace import build_trace
 from o2c.bootstrap import load_policy_file
 from o2c.domain.holds import HoldCode, HoldStatus, Role
 from o2c.domain.master import BillingTrigger
@@ -90,6 +91,8 @@ def test_a_hold_escalates_exactly_at_its_sla_and_exactly_once(new_harness: Any) 
     assert e.decision.inputs["hours"] == "8" and e.decision.outcome == "credit_manager"
     assert esc.source == "o2c.engine"
     assert h.get(oid).open_holds[0].escalated_to is Role.CREDIT_MANAGER
+    [wait] = build_trace(h.events(oid), as_of=h.clock.now()).holds
+    assert (wait.owner, wait.escalated_to, wait.sla_breached) == ("credit_analyst", "credit_manager", False)
     # ... and the credit manager is told, with a link to the order
     [n] = notifications(h)
     assert n.destination == "role:credit_manager" and n.payload["link"] == f"/orders/{oid}"

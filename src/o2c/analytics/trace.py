@@ -131,6 +131,8 @@ class HoldWait:
     resolution: str | None  # release, reject, override, edit_and_retry
     resolved_by: str | None
     sla_breached: bool
+    #: the role it was escalated to when its SLA passed (None: never escalated)
+    escalated_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,6 +380,7 @@ def _hold_wait(h: Hold, as_of: datetime) -> HoldWait:
         resolution=h.resolution,
         resolved_by=h.resolved_by,
         sla_breached=h.sla_due_at is not None and until > h.sla_due_at,
+        escalated_to=None if h.escalated_to is None else h.escalated_to.value,
     )
 
 
