@@ -6,6 +6,7 @@ of this folder gives them a real database.
 """
 
 from tests.unit.test_timers import (  # noqa: F401
+    test_a_firing_that_fails_is_dead_lettered_and_the_timer_still_fires_once,
     test_a_hold_escalates_exactly_at_its_sla_and_exactly_once,
     test_a_hold_released_before_its_sla_never_escalates,
     test_a_pod_in_time_cancels_the_timer,

@@ -374,3 +374,21 @@ def test_the_worker_fires_due_timers_beside_its_consumer_and_kicks_the_relay() -
 
     assert asyncio.run(main()) is True
     assert fired == [2, 0]
+
+
+def test_a_firing_that_fails_is_dead_lettered_and_the_timer_still_fires_once(new_harness: Any) -> None:
+    h, oid = held_over_limit(new_harness)
+    with h.app.store.unit_of_work() as uow:  # a timer whose payload its handler cannot use
+        uow.timers.schedule(Timer(timer_id="broken", kind=TimerKind.HOLD_SLA, subject="x", correlation_id=oid,
+                                  due_at=T0 + timedelta(minutes=1), payload={"order_id": oid}))
+        uow.commit()
+    h.later(minutes=1)
+    assert fire(h) == 1
+    [letter] = h.dead_letters()
+    assert (letter.source, letter.kind, letter.code) == ("o2c.engine", "FireTimer", "INTERNAL-ERROR")
+    assert letter.source_message_id == "timer:broken"
+    with h.app.store.unit_of_work() as uow:
+        t = uow.timers.get("broken")
+    assert t is not None and t.state is TimerState.FIRED
+    h.later(hours=1)
+    assert fire(h) == 0
