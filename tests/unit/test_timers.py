@@ -392,3 +392,26 @@ def test_a_firing_that_fails_is_dead_lettered_and_the_timer_still_fires_once(new
     assert t is not None and t.state is TimerState.FIRED
     h.later(hours=1)
     assert fire(h) == 0
+
+
+# ---------------------------------------------------------------- the simulator
+
+
+def test_the_simulator_escalates_each_hold_exactly_at_its_deadline_and_once_per_deadline() -> None:
+    """Timers fire on the simulated clock, each at its due time, between the messages of a
+    tick: every escalation is recorded at the deadline it names, never twice for one."""
+    from collections import Counter
+
+    from o2c.sim.demo import run_demo
+
+    app, stats, _, _ = run_demo(days=4, seed=3, db="memory", customers=40, products=120)
+    store = app.store
+    assert isinstance(store, MemoryStore)
+    escalations = [e for e in store.events if e.type == "HoldEscalated"]
+    assert escalations and stats.timers >= len(escalations)
+    assert all(e.occurred_at == e.payload.sla_due_at for e in escalations)
+    assert set(Counter((e.payload.hold_id, e.payload.sla_due_at) for e in escalations).values()) == {1}
+    placed = {e.payload.hold_id: e.payload for e in store.events if e.type == "HoldPlaced"}
+    firsts = [e.payload for e in escalations if e.payload.decision.rule == "holds.sla_hours"]
+    assert all(p.sla_due_at == placed[p.hold_id].sla_due_at for p in firsts)
+    assert stats.sent.get("notification", 0) >= len(escalations)

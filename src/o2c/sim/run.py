@@ -7,6 +7,7 @@ pending replenishments), so memory does not grow with simulated history.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import heapq
 import io
@@ -687,16 +688,31 @@ class Simulation(X12Partners):
 
     def _fire_timers(self, until: datetime) -> None:
         """Fire the durable timers due before ``until``, each at its due time on the simulated
-        clock (one due while the clock is already past it, within a tick, fires at once)."""
+        clock (one due while the clock is already past it fires at once)."""
         while (due := self.timers.next_due()) is not None and due < until:
             if due > self.clock.now():
                 self.clock.set(due)
             self.stats.timers += self.timers.fire_due(self.clock.now())
 
     def _flush(self, batch: list[InboundMessage]) -> None:
+        """Apply a tick's messages (in time order, as the heap gives them), each timer due
+        among them fired at its due time: the messages before it are applied first."""
         if not batch:
             return
-        self._fire_timers(min(m.received_at for m in batch))
+        rest = sorted(batch, key=lambda m: m.received_at)  # stable: already so, as the heap gives them
+        while rest:
+            due = self.timers.next_due()
+            if due is None or due > rest[-1].received_at:
+                self._apply(rest)
+                break
+            cut = bisect.bisect_left([m.received_at for m in rest], due)
+            if cut:
+                self._apply(rest[:cut])
+                rest = rest[cut:]
+            self._fire_timers(due + timedelta(microseconds=1))
+        self._outbound(self.clock.now())
+
+    def _apply(self, batch: list[InboundMessage]) -> None:
         latest = max(m.received_at for m in batch)
         if latest > self.clock.now():
             self.clock.set(latest)
@@ -718,4 +734,4 @@ class Simulation(X12Partners):
                 self.stats.duplicates += 1
             else:
                 self.stats.dead_lettered += 1
-        self._outbound(self.clock.now())
+
