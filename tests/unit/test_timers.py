@@ -415,3 +415,39 @@ def test_the_simulator_escalates_each_hold_exactly_at_its_deadline_and_once_per_
     firsts = [e.payload for e in escalations if e.payload.decision.rule == "holds.sla_hours"]
     assert all(p.sla_due_at == placed[p.hold_id].sla_due_at for p in firsts)
     assert stats.sent.get("notification", 0) >= len(escalations)
+
+
+def test_a_firing_that_breaks_half_way_parks_alone_and_the_rest_of_its_batch_fires() -> None:
+    """A firing whose events fail while being applied (a bug) may have half-changed the read
+    models: the batch is rolled back and fired one timer per transaction, so only that timer
+    is parked (and marked fired), and the others fire."""
+    from o2c.domain import events as ev
+    from o2c.engine import commands as cmd
+    from o2c.engine.bus import MessageBus
+    from o2c.engine.handlers import HANDLERS
+    from o2c.engine.handlers.timers import fire_timer
+    from o2c.engine.timers import TimerService
+
+    h = Harness()
+    seed(h.app)
+    h.stock("P1", "100")
+    oid = h.order().correlation_id
+
+    def breaking(c: cmd.FireTimer, ctx: Any) -> list[ev.Event]:
+        if c.subject == "boom":  # the first event applies, the second cannot
+            return [ev.OrderClosed(order_id=oid), ev.OrderClosed(order_id="SO-NOWHERE")]
+        return fire_timer(c, ctx)
+
+    bus = MessageBus(clock=h.clock, ids=h.app.ids, policies=h.app.policies, recorded_clock=h.clock.now,
+                     handlers={**HANDLERS, cmd.FireTimer: breaking})
+    with h.app.store.unit_of_work() as uow:
+        for name in ("a", "boom", "c"):
+            uow.timers.schedule(Timer(timer_id=name, kind=TimerKind.NOOP, subject=name, correlation_id=oid,
+                                      due_at=T0))
+        uow.commit()
+    assert TimerService(h.app.store.unit_of_work, bus).fire_due() == 3
+    [letter] = h.dead_letters()
+    assert (letter.kind, letter.source_message_id) == ("FireTimer", "timer:boom")
+    assert events(h, oid, "OrderClosed") == []  # nothing of the broken firing was kept
+    with h.app.store.unit_of_work() as uow:
+        assert all(uow.timers.get(n).state is TimerState.FIRED for n in ("a", "boom", "c"))  # type: ignore[union-attr]
