@@ -414,6 +414,8 @@ def _timers_in_background(engine: Any, every: float) -> threading.Event:
     if every <= 0:
         return threading.Event()
     service = engine.app.timer_service()
+    with engine.writing():
+        service.arm_open_holds()  # holds placed before timers existed
 
     def fire() -> int:
         with engine.writing():
@@ -466,8 +468,11 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             console.print(f"o2c worker: {shown_nats} → {a.url} (batches of {batch}); Ctrl-C stops")
+            timers = a.timer_service()
+            if timers_every > 0:
+                await asyncio.to_thread(timers.arm_open_holds)  # holds placed before timers existed
             await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters},
-                             timers=a.timer_service().fire_due if timers_every > 0 else None,
+                             timers=timers.fire_due if timers_every > 0 else None,
                              timers_every=timers_every)
 
         try:

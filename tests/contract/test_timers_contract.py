@@ -141,3 +141,24 @@ def test_a_claim_after_a_key_starts_after_it(uow_factory: UowFactory) -> None:
         assert [t.timer_id for t in uow.timers.claim(at, 10, (T0, "a"))] == ["b", "c", "d"]
         assert [t.timer_id for t in uow.timers.claim(at, 1, (T0 + timedelta(minutes=5), "c"))] == ["d"]
         assert uow.timers.claim(at, 10, (T0 + timedelta(minutes=9), "d")) == []
+
+
+def test_schedule_new_adds_only_what_is_missing_and_never_rearms(uow_factory: UowFactory) -> None:
+    schedule(uow_factory, timer("fired", 0), timer("cancelled", 0))
+    with uow_factory() as uow:
+        uow.timers.fired(["fired"], T0)
+        uow.timers.cancel("cancelled")
+        uow.commit()
+    with uow_factory() as uow:
+        for name in ("fired", "cancelled", "missing"):
+            uow.timers.schedule_new(timer(name, 30, payload={"new": "1"}))
+        uow.timers.schedule_new(timer("rescheduled", 30))
+        uow.timers.schedule(timer("rescheduled", 60, payload={"wins": "1"}))
+        uow.commit()
+    with uow_factory() as uow:
+        states = {n: t.state for n in ("fired", "cancelled", "missing")
+                  if (t := uow.timers.get(n)) is not None}
+        assert states == {"fired": TimerState.FIRED, "cancelled": TimerState.CANCELLED,
+                          "missing": TimerState.SCHEDULED}
+        got = uow.timers.get("rescheduled")
+        assert got is not None and got.payload == {"wins": "1"}

@@ -451,3 +451,29 @@ def test_a_firing_that_breaks_half_way_parks_alone_and_the_rest_of_its_batch_fir
     assert events(h, oid, "OrderClosed") == []  # nothing of the broken firing was kept
     with h.app.store.unit_of_work() as uow:
         assert all(uow.timers.get(n).state is TimerState.FIRED for n in ("a", "boom", "c"))  # type: ignore[union-attr]
+
+
+def forget_timer(h: Harness, timer_id: str) -> None:
+    store = h.app.store
+    if isinstance(store, MemoryStore):
+        del store.timers[timer_id]
+        return
+    from sqlalchemy import text
+
+    with store.sql_engine.begin() as c:
+        c.execute(text("DELETE FROM timers WHERE timer_id = :i"), {"i": timer_id})
+
+
+def test_holds_placed_before_timers_existed_get_their_timer_once(new_harness: Any) -> None:
+    h, oid = held_over_limit(new_harness)
+    hold = h.get(oid).open_holds[0]
+    forget_timer(h, f"sla:{hold.hold_id}")  # as a database from before timers would be
+    h.later(hours=9)
+    assert h.app.timer_service().arm_open_holds() == 1
+    assert fire(h) == 1
+    [esc] = events(h, oid, "HoldEscalated")
+    assert esc.payload.sla_due_at == hold.sla_due_at and esc.occurred_at == T0 + timedelta(hours=9)
+    # at the next start it is left as it is: the escalation's own timer, not the first deadline again
+    h.app.timer_service().arm_open_holds()
+    h.later(hours=1)
+    assert fire(h) == 0

@@ -311,6 +311,11 @@ class Timers(Protocol):
     """
 
     def schedule(self, timer: Timer) -> None: ...
+    def schedule_new(self, timer: Timer) -> None:
+        """Add ``timer`` at commit unless a timer with its id exists then, in any state (and
+        unless this unit of work schedules or cancels that id): what sets up the timers of
+        work that existed before timers did, without ever re-arming one."""
+        ...
     def cancel(self, timer_id: str) -> None: ...
     def claim(self, now: datetime, limit: int = 500, after: TimerKey | None = None) -> list[Timer]:
         """... (see the class); with ``after``, only timers ordered after that (due_at, timer_id):

@@ -62,6 +62,23 @@ class TimerService:
         with self.uow_factory() as uow:
             return uow.timers.next_due()
 
+    def arm_open_holds(self, limit: int = 100_000) -> int:
+        """Give every open hold with an SLA its timer if it has none (holds placed before
+        timers existed: a database from before the upgrade), at its SLA, so one already past
+        escalates on the next round. A timer that exists, in any state, is left as it is, so
+        this is safe to run at every start, by any number of workers at once. Returns how
+        many open holds it looked at (of the ``limit`` oldest held orders)."""
+        n = 0
+        with self.uow_factory() as uow:
+            for order_id in uow.orders.held(limit):
+                order = uow.orders.get(order_id)
+                for h in order.open_holds if order is not None else ():
+                    if h.sla_due_at is not None:
+                        uow.timers.schedule_new(sla_timer(order_id, h.hold_id, h.code.value, h.sla_due_at))
+                        n += 1
+            uow.commit()
+        return n
+
     def fire_due(self, now: datetime | None = None) -> int:
         """Fire every timer due at or before ``now`` (the clock's now if None), a batch per
         transaction; returns how many this call fired."""

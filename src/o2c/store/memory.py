@@ -437,10 +437,14 @@ class _Timers:
     def __init__(self, committed: dict[str, Timer]) -> None:
         self.committed = committed
         self.pending: dict[str, Timer | None] = {}  # None: cancel
+        self.new: dict[str, Timer] = {}
         self.fired_now: dict[str, Timer] = {}
 
     def schedule(self, timer: Timer) -> None:
         self.pending[timer.timer_id] = dataclasses.replace(timer, state=TimerState.SCHEDULED, fired_at=None)
+
+    def schedule_new(self, timer: Timer) -> None:
+        self.new[timer.timer_id] = dataclasses.replace(timer, state=TimerState.SCHEDULED, fired_at=None)
 
     def cancel(self, timer_id: str) -> None:
         self.pending[timer_id] = None
@@ -467,6 +471,9 @@ class _Timers:
 
     def publish(self) -> None:
         self.committed.update(self.fired_now)
+        for i, added in self.new.items():
+            if i not in self.committed and i not in self.pending:
+                self.committed[i] = added
         for i, t in self.pending.items():
             if t is not None:
                 self.committed[i] = t

@@ -29,6 +29,10 @@ _UPSERT = RawSql(
     "due_at = excluded.due_at, subject = excluded.subject, correlation_id = excluded.correlation_id, "
     "payload = excluded.payload, state = 'scheduled', fired_at = NULL"
 )
+_INSERT_NEW = RawSql(
+    f"INSERT INTO timers ({_COLS}) VALUES (:timer_id, :kind, :due_at, :subject, :correlation_id, "
+    ":payload, 'scheduled', NULL) ON CONFLICT (timer_id) DO NOTHING"
+)
 _CLAIM = f"SELECT {_COLS} FROM timers WHERE state = 'scheduled' AND due_at <= :now"
 # Spelled out rather than as a row comparison, whose selectivity PostgreSQL can only guess:
 # with the bound on due_at it estimates from its statistics and reads the index in order.
@@ -55,9 +59,13 @@ class SqlTimers:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
         self._pending: dict[str, Timer | None] = {}  # None: cancel
+        self._new: dict[str, Timer] = {}
 
     def schedule(self, timer: Timer) -> None:
         self._pending[timer.timer_id] = timer
+
+    def schedule_new(self, timer: Timer) -> None:
+        self._new[timer.timer_id] = timer
 
     def cancel(self, timer_id: str) -> None:
         self._pending[timer_id] = None
@@ -94,13 +102,13 @@ class SqlTimers:
         return None if row is None else _timer(row)
 
     def flush(self) -> None:
+        new = [t for i, t in self._new.items() if i not in self._pending]
+        self._new.clear()
+        if new:
+            self._tx.raw_many(_INSERT_NEW, [self._row(t) for t in new])
         if not self._pending:
             return
-        sqlite = self._tx.sqlite
-        rows = [{"timer_id": t.timer_id, "kind": t.kind.value, "due_at": utc_to_db(t.due_at, sqlite),
-                 "subject": t.subject, "correlation_id": t.correlation_id,
-                 "payload": json.dumps(t.payload, sort_keys=True)}
-                for t in self._pending.values() if t is not None]
+        rows = [self._row(t) for t in self._pending.values() if t is not None]
         if rows:
             self._tx.raw_many(_UPSERT, rows)
         gone = [i for i, t in self._pending.items() if t is None]
@@ -111,3 +119,8 @@ class SqlTimers:
                                 "AND state <> 'fired' AND state <> 'cancelled'"),
                          {f"t{n}": t for n, t in enumerate(chunk)})
         self._pending.clear()
+
+    def _row(self, t: Timer) -> dict[str, Any]:
+        return {"timer_id": t.timer_id, "kind": t.kind.value, "due_at": utc_to_db(t.due_at, self._tx.sqlite),
+                "subject": t.subject, "correlation_id": t.correlation_id,
+                "payload": json.dumps(t.payload, sort_keys=True)}
