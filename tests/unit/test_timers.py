@@ -99,6 +99,18 @@ def test_a_hold_escalates_exactly_at_its_sla_and_exactly_once(new_harness: Any) 
     assert n.payload["recipient"] == "role:credit_manager" and "CRD-OVER-LIMIT" in n.payload["subject"]
 
 
+def test_a_hold_in_a_higher_tier_escalates_from_its_tier_not_from_its_owner(new_harness: Any) -> None:
+    h: Harness = new_harness()
+    seed(h.app, customer(limit="10"))
+    oid = h.order(lines=[("P1", "30000", "EA")]).correlation_id  # 59,990 over: the credit manager's
+    hold = h.get(oid).open_holds[0]
+    h.clock.set(hold.sla_due_at)
+    assert fire(h) == 1
+    [esc] = events(h, oid, "HoldEscalated")
+    assert (esc.payload.from_role, esc.payload.to_role) == ("credit_manager", "controller")
+    assert esc.payload.decision.inputs["tier_rule"] == "approvals/over-limit-manager"
+
+
 def test_an_escalated_hold_escalates_again_up_its_ladder_and_stops_at_the_top(new_harness: Any) -> None:
     h, oid = held_over_limit(new_harness)
     h.later(hours=8)

@@ -26,7 +26,7 @@ from o2c.domain.holds import HoldCode, HoldStatus, Role
 from o2c.domain.orders import Order
 from o2c.domain.timers import TimerKind
 from o2c.engine import commands as cmd
-from o2c.engine.authority import next_up
+from o2c.engine.authority import next_up, tier
 from o2c.engine.context import Context
 from o2c.engine.handlers.common import decision, place_hold
 from o2c.engine.timer_rules import stall_timer
@@ -60,18 +60,22 @@ def escalate(ctx: Context, order: Order, hold_id: str, due: datetime) -> list[ev
     hold = next((h for h in order.holds if h.hold_id == hold_id), None)
     if hold is None or hold.status is not HoldStatus.OPEN:
         return []
-    from_role = hold.waits_on
+    section = ctx.section(order.legal_entity_id)
+    # It waits on its tier (the policy's approvals: an over-limit of 50,000 on the credit
+    # manager), or on whom it was escalated to; it escalates to the next role up from there.
+    t = tier(section, hold.code, hold.amount, order.legal_entity_id)
+    from_role = hold.escalated_to or t.role
     to_role = next_up(from_role)
     if to_role is None:
         return []  # the top of its ladder (or on none): nobody above to escalate to
-    section = ctx.section(order.legal_entity_id)
     first = hold.escalated_to is None
     again = section.escalation_hours
     next_due = ctx.now() + timedelta(hours=again) if again and next_up(to_role) is not None else None
     rule = "holds.sla_hours" if first else "holds.escalation_hours"
     inputs: dict[str, object] = {
         "code": hold.code.value, "hold_id": hold.hold_id, "owner": hold.kind.owner.value,
-        "from_role": from_role.value, "placed_at": hold.placed_at.isoformat(), "due_at": due.isoformat(),
+        "tier": t.role.value, "tier_rule": t.rule, "from_role": from_role.value,
+        "placed_at": hold.placed_at.isoformat(), "due_at": due.isoformat(),
         "hours": section.sla_for(hold.code) if first else again,
     }
     d = decision(ctx, rule, to_role.value, inputs, order.legal_entity_id)
