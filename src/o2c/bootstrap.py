@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -24,6 +25,9 @@ from o2c.engine.ports import Clock, Ids
 from o2c.engine.runtime import DOCUMENT_CHUNK, Runtime
 from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
 from o2c.store.port import Store
+
+if TYPE_CHECKING:
+    from o2c.engine.timers import TimerService
 
 #: Committed aggregates a command that takes files in and exits keeps between transactions
 #: (``o2c ingest``, ``o2c finish``): the orders of a file are rarely touched again by the same
@@ -54,6 +58,19 @@ def load_policy_file(path: Path | None = None) -> Policy:
         return parse_policy(raw)
     except PolicyError as e:
         raise SettingsError(f"{where}: {e}") from None
+
+
+def stored_policies(store: Store, clock: Clock) -> PolicyRegistry:
+    """The registry of the approved policy versions in ``store`` (seeded with the shipped
+    document if it holds none), which takes up versions approved later by itself; a
+    SettingsError if a stored version was changed after its approval (see
+    :mod:`o2c.store.policies`)."""
+    from o2c.store.policies import LiveRegistry, StoredPolicyError
+
+    try:
+        return LiveRegistry(store, clock.now())
+    except (StoredPolicyError, PolicyError) as e:
+        raise SettingsError(str(e)) from None
 
 
 def resolve_db_url(db: str | None) -> str:
@@ -140,6 +157,12 @@ class App:
     def close(self) -> None:
         self.store.dispose()
 
+    def timer_service(self, batch: int | None = None) -> TimerService:
+        """Fires this app's due timers through its bus (see ``o2c.engine.timers``)."""
+        from o2c.engine.timers import BATCH, TimerService
+
+        return TimerService(self.store.unit_of_work, self.bus, batch=batch or BATCH)
+
 
 def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | None = None,
               policies: Sequence[Policy] | None = None,
@@ -151,12 +174,20 @@ def bootstrap(db: str | None = None, *, clock: Clock | None = None, ids: Ids | N
     the trading partners set up for them, and 997s numbered per partner; without it the
     outbox holds the channel-neutral messages only. Its ``limits`` are the app's (the API's
     body size, lines per order on every channel); without it the defaults hold. ``cache_size``:
-    see :func:`open_store` (:data:`ONE_SHOT_CACHE` for a command that takes a batch in and exits)."""
+    see :func:`open_store` (:data:`ONE_SHOT_CACHE` for a command that takes a batch in and exits).
+    The policies are the approved versions stored in the database (an empty one is seeded with
+    the shipped document), unless ``policies`` are given: those alone, for this run, unstored."""
     url = resolve_db_url(db) if store is None else "given"
     clock = clock or SystemClock()
     ids = ids or UuidIds()
-    registry = PolicyRegistry(list(policies) if policies else [load_policy_file()])
+    given = store
     store = store if store is not None else open_store(url, cache_size)
+    try:
+        registry = PolicyRegistry(list(policies)) if policies else stored_policies(store, clock)
+    except SettingsError:
+        if given is None:
+            store.dispose()
+        raise
     bus = MessageBus(clock=clock, ids=ids, policies=registry,
                      recorded_clock=recorded_clock or SystemClock().now,
                      renderers=integrations.renderers() if integrations is not None else ())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from o2c import cli_identity, cli_queue, render
+from o2c import cli_identity, cli_policy, cli_queue, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
 from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, hidden, opened
 
@@ -38,6 +39,7 @@ app.add_typer(audit, name="audit")
 app.add_typer(cli_identity.users, name="users")
 app.add_typer(cli_identity.keys, name="keys")
 app.add_typer(cli_queue.queue, name="queue")
+app.add_typer(cli_policy.policy, name="policy")
 
 
 def _demo_db(db: str | None, reset: bool) -> str:
@@ -135,6 +137,8 @@ def demo(
         x12 = sorted((k.removeprefix("edi_"), n) for k, n in stats.sent.items() if k.startswith("edi_"))
         if x12:
             console.print("X12 sent to trading partners: " + ", ".join(f"{n:,} × {s}" for s, n in x12) + ".")
+        console.print(f"Timers fired on the simulated clock: {stats.timers:,} (SLA escalations, overdue "
+                      f"PODs, stall checks); {stats.sent.get('notification', 0):,} notifications sent.")
         console.print(
             f"Database: {shown}\nLook further:\n"
             f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"
@@ -278,6 +282,11 @@ ConfigOpt = Annotated[
                       "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own. "
                       "Set O2C_CONFIG once so that every command renders what o2c sends alike."),
 ]
+TimersOpt = Annotated[
+    float,
+    typer.Option(min=0, help="Seconds between rounds that fire due timers (hold SLAs, overdue PODs, "
+                             "stalls) by the wall clock; 0: fire none here (another process does)."),
+]
 _KINDS = {"x12": "x12", "csv": "csv_orders", "wms-a": "wms_a_events", "wms-b": "wms_b_file",
           "carrier": "carrier_feed"}
 
@@ -369,11 +378,12 @@ def serve(db: DbOpt = None,
                    "(default: $O2C_MAX_BODY_BYTES or 10 MiB).")] = None,
           max_lines_per_order: Annotated[int | None, typer.Option(
               help="Most lines an order may have, on every channel "
-                   "(default: $O2C_MAX_LINES_PER_ORDER or 5000).")] = None) -> None:
+                   "(default: $O2C_MAX_LINES_PER_ORDER or 5000).")] = None,
+          timers_every: TimersOpt = 5.0) -> None:
     """Serve the HTTP API (order intake, orders, traces, dead letters) with OpenAPI at /docs.
     Every request authenticates (docs/access.md); a --host beyond loopback is refused while the
     database has no users. With --config, what o2c sends is also rendered for the configured
-    channels (X12)."""
+    channels (X12). Due timers (hold SLAs, overdue PODs, stalls) fire in the background."""
     import uvicorn
 
     from o2c.api.app import create_app
@@ -389,7 +399,31 @@ def serve(db: DbOpt = None,
         console.print(f"o2c API on http://{host}:{port} (OpenAPI: /docs), database {a.url}; requests up to "
                       f"{limits.max_body_bytes:,} bytes, orders up to {limits.max_lines_per_order:,} lines")
         splitters = integrations.splitters() if config else None
-        uvicorn.run(create_app(a, splitters), host=host, port=port, log_level="info")
+        api = create_app(a, splitters)
+        stop = _timers_in_background(api.state.o2c, timers_every)
+        try:
+            uvicorn.run(api, host=host, port=port, log_level="info")
+        finally:
+            stop.set()
+
+
+def _timers_in_background(engine: Any, every: float) -> threading.Event:
+    """Fire due timers every ``every`` seconds in a thread (0: not at all) until the event is set,
+    through the API's write gate (an in-memory store takes one writer at a time)."""
+    from o2c.engine.timers import start_timers
+
+    if every <= 0:
+        return threading.Event()
+    service = engine.app.timer_service()
+    with engine.writing():
+        service.arm_open_holds()  # holds placed before timers existed
+
+    def fire() -> int:
+        with engine.writing():
+            return service.fire_due()  # type: ignore[no-any-return]
+
+    return start_timers(fire, every,
+                        lambda e: console.print(f"[yellow]firing due timers failed:[/] {e}", highlight=False))
 
 
 def _refuse_an_open_door(a: App, host: str) -> None:
@@ -414,8 +448,10 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
            db: DbOpt = None,
            batch: Annotated[int, typer.Option(min=1, max=5000, help="Messages per transaction.")] = 500,
            config: ConfigOpt = None,
+           timers_every: TimersOpt = 5.0,
            ) -> None:
-    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped.
+    """Consume o2c.in.<source>.<kind> from JetStream and relay the outbox to o2c.out.> until stopped,
+    firing due timers (hold SLAs, overdue PODs, stalls) beside it.
     Files (kinds x12, csv_orders, wms_a_events, wms_b_file, carrier_feed) are stored whole and split
     with the integration configuration (--config)."""
     import asyncio
@@ -433,7 +469,12 @@ def worker(nats: Annotated[str, typer.Option("--nats", envvar="O2C_NATS_URL",
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             console.print(f"o2c worker: {shown_nats} → {a.url} (batches of {batch}); Ctrl-C stops")
-            await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters})
+            timers = a.timer_service()
+            if timers_every > 0:
+                await asyncio.to_thread(timers.arm_open_holds)  # holds placed before timers existed
+            await run_worker(a, nats, stop_event=stop, batch=batch, inbound={"splitters": splitters},
+                             timers=timers.fire_due if timers_every > 0 else None,
+                             timers_every=timers_every)
 
         try:
             asyncio.run(main())

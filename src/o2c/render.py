@@ -17,6 +17,10 @@ def _h(v: object) -> str:
     return "–" if v is None else f"{v} h"
 
 
+def _pct(v: object) -> str:
+    return "–" if v is None else f"{v} %"
+
+
 def _amount(text: str | None) -> str:
     return "–" if text is None else f"{Decimal(text):,}"
 
@@ -88,6 +92,17 @@ def kpis(console: Console, report: KpiReport) -> None:
     if not d["open_holds"]:
         h.add_row("(none)", "0", "–")
     console.print(h)
+
+    sla = Table(title="Holds against their SLA", title_justify="left")
+    for col in ("hold code", "judged", "SLA breach rate", "escalations", "resolved", "automatic release rate",
+                "open past SLA at end"):
+        sla.add_column(col, justify="left" if col == "hold code" else "right")
+    for code, x in sorted(d["hold_sla"].items()):
+        sla.add_row(code, f"{x['judged']:,}", _pct(x["breach_rate_percent"]), f"{x['escalations']:,}",
+                    f"{x['resolved']:,}", _pct(x["auto_release_rate_percent"]), f"{x['open_past_sla']:,}")
+    if not d["hold_sla"]:
+        sla.add_row("(none)", "0", "–", "0", "0", "–", "0")
+    console.print(sla)
 
     i = Table(title="Integration", title_justify="left")
     i.add_column("source")
@@ -177,7 +192,7 @@ def trace(console: Console, tr: Trace) -> None:
             res = f"{x.resolution} by {x.resolved_by}" if x.resolved_at else "open"
             h.add_row(
                 x.code,
-                x.owner,
+                x.owner if x.escalated_to is None else f"{x.owner} → {x.escalated_to}",
                 fmt_duration(x.duration) + (" (SLA breached)" if x.sla_breached else ""),
                 res,
                 x.reason,

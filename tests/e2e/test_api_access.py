@@ -19,9 +19,10 @@ from httpx import Response
 from o2c.api import create_app
 from o2c.domain.holds import Role
 from o2c.domain.master import LegalEntity
-from o2c.store import identities
+from o2c.store import identities, policies
 from tests.auth import CLERK_ROLES, api_key, bearer, person
 from tests.builders import Harness, customer, seed
+from tests.policy_docs import document
 
 PUBLIC = {("post", "/auth/token")}  # how one gets a credential
 ANY_CALLER = {("delete", "/auth/token")}  # signing out: one's own token, no role needed
@@ -65,6 +66,10 @@ def world(sqlite_store: Any) -> Iterator[World]:
     person(h.app, "cara", *CLERK_ROLES, entities={"CA"})
     person(h.app, "audra", Role.AUDITOR)
     person(h.app, "wes", Role.WAREHOUSE_OPS)
+    person(h.app, "cy", Role.CONTROLLER)
+    person(h.app, "pia", Role.PRICING)
+    pia = identities.actor_for_user(h.app.store, "pia", h.app.clock.now())
+    policies.propose(h.app.store, document("2", "2099-01-01", tolerance="3.0"), by=pia, at=h.app.clock.now())
     with TestClient(create_app(h.app)) as client:
         yield World(h=h, client=client, held=held, letter=letter.dead_letter_id,
                     unscoped=unscoped.dead_letter_id)
@@ -96,7 +101,14 @@ WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("post", "/queue/{hold_id}/comments"): lambda w: (f"/queue/{w.held}-H1/comments", {"text": "called"}),
     ("post", "/queue/{hold_id}/decision"): lambda w: (f"/queue/{w.held}-H1/decision",
                                                       {"action": "release", "reason": "prepaid"}),
+    ("post", "/policies"): lambda w: ("/policies", {"document": document("3", "2099-01-01")}),
+    ("post", "/policies/{policy_id}/versions/{version}/approve"): lambda w: (
+        "/policies/o2c.default/versions/2/approve", {"comment": "agreed"}),
+    ("post", "/policies/{policy_id}/versions/{version}/reject"): lambda w: (
+        "/policies/o2c.default/versions/2/reject", None),
 }
+#: Who may make a write, where the clerk may not: policies are a controller's (pia proposed version 2).
+RIGHT_PERSON = {route: "cy" for route in WRITES if route[1].startswith("/policies")}
 
 #: Every read that names something, with what it names in the world and an id that does not exist.
 NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
@@ -106,13 +118,15 @@ NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
                                                           "/dead-letters/DL-NOPE"),
     ("get", "/queue/{hold_id}"): lambda w: (f"/queue/{w.held}-H1", "/queue/SO-NOPE-H1"),
 }
+#: Reads of what belongs to no legal entity: every caller sees them.
+UNSCOPED_READS = {("get", "/policies/{policy_id}/versions/{version}")}
 
 
 def test_the_tables_name_every_route_of_the_api() -> None:
     everything = _operations()
     reads = {(m, p) for m, p in everything if m == "get"}
     assert everything - reads == set(WRITES) | PUBLIC | ANY_CALLER
-    assert set(NAMED_READS) == {(m, p) for m, p in reads if "{" in p}
+    assert set(NAMED_READS) | UNSCOPED_READS == {(m, p) for m, p in reads if "{" in p}
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(_operations() - PUBLIC))
@@ -120,7 +134,8 @@ def test_every_route_refuses_an_anonymous_caller_with_401_saying_what_to_send(
         world: World, method: str, path: str) -> None:
     operation = world.client.get("/openapi.json").json()["paths"][path][method]
     assert operation["security"] and "401" in operation["responses"]
-    concrete = path.replace("{order_id}", world.held).replace("{dead_letter_id}", world.letter)
+    concrete = path.replace("{order_id}", world.held).replace("{dead_letter_id}", world.letter).replace(
+        "{policy_id}", "o2c.default").replace("{version}", "2")
     before = world.inbox()
     for credential, code in (({}, "AUTH-REQUIRED"), ({"Authorization": "Bearer o2cs_forged"}, "AUTH-INVALID"),
                              ({"X-API-Key": "o2ck_abc_forged"}, "AUTH-INVALID")):
@@ -143,7 +158,8 @@ def test_every_state_changing_route_refuses_the_wrong_role_with_403(
     assert r.json()["code"] == "AUTH-FORBIDDEN" and f"user:{who}" in r.json()["detail"]
     assert world.inbox() in (before, before + 1)  # refused, at most kept as refused
     # the right person is let through
-    assert world.call(route[0].upper(), path, world.as_("clerk"), body).status_code in (200, 201, 204, 409)
+    right = world.as_(RIGHT_PERSON.get(route, "clerk"))
+    assert world.call(route[0].upper(), path, right, body).status_code in (200, 201, 204, 409)
 
 
 def _same_but_for_the_id(seen: Response, unknown: Response, shown: str, hidden: str) -> None:

@@ -131,6 +131,13 @@ def test_the_kpis_match_values_recomputed_from_the_event_log(demo_run, demo_db: 
     assert totals["orders_received"] == count["OrderReceived"]
     assert totals["invoices_issued"] == count["InvoiceIssued"]
     assert totals["shipments"] == count["ShipmentConfirmed"]
+    # escalations per hold code: the HoldEscalated events of the period
+    escalated: dict[str, int] = defaultdict(int)
+    for typ, _, at, _, payload in rows:
+        if typ == "HoldEscalated" and in_period(t(at)):
+            escalated[json.loads(payload)["code"]] += 1
+    assert escalated, "the simulated holds outlive their SLAs: some escalate"
+    assert {c: x["escalations"] for c, x in report["hold_sla"].items() if x["escalations"]} == escalated
 
     # DSO per currency: ending AR ÷ credit sales × days, AR from invoices minus cash and credits
     ar: dict[str, Decimal] = defaultdict(Decimal)

@@ -31,6 +31,18 @@ Definitions
 - ``open_holds[code]``: holds placed before ``period_end`` with no
   ``HoldReleased`` before it: count, and the oldest one's age
   ``period_end - placed``.
+- ``hold_sla[code]`` (holds with an SLA; by the code of their ``HoldPlaced``):
+  ``judged``: holds placed in the period whose SLA outcome is known by ``period_end``
+  (resolved before it, or still open with ``sla_due_at < period_end``); ``breached``:
+  of those, the ones resolved after ``sla_due_at`` or still open past it;
+  ``breach_rate_percent`` = breached / judged x 100, 1 decimal (``None`` when none is
+  judged). ``escalations``: ``HoldEscalated`` events in the period. ``resolved``:
+  ``HoldReleased`` in the period (any action); ``auto_released``: those with ``by``
+  ``o2c.engine`` and an action other than ``reject`` (o2c released it itself: stock
+  arrived, the POD came, a buyer's change superseded it); ``auto_release_rate_percent``
+  = auto_released / resolved x 100, 1 decimal (``None`` when none was resolved).
+  ``open_past_sla``: holds (placed at any time) still open at ``period_end`` with
+  ``sla_due_at < period_end``.
 - ``shipment_to_invoice``: one value per (invoice, shipment) pair, for each
   ``InvoiceIssued`` in the period and each ``shipment_ids`` entry whose
   ``ShipmentConfirmed`` (same order, same shipment id) was seen: the shipment
@@ -243,6 +255,20 @@ class OpenHolds(_Json):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HoldSla(_Json):
+    """How one hold code kept its SLA (see ``hold_sla`` in the module docstring)."""
+
+    judged: int = 0
+    breached: int = 0
+    breach_rate_percent: Decimal | None = None
+    escalations: int = 0
+    resolved: int = 0
+    auto_released: int = 0
+    auto_release_rate_percent: Decimal | None = None
+    open_past_sla: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Touchless(_Json):
     invoiced_orders: int
     touchless_orders: int
@@ -304,6 +330,7 @@ class KpiReport(_Json):
     receivables: dict[str, Receivables]
     integration: dict[str, IntegrationHealth]
     totals: Totals
+    hold_sla: dict[str, HoldSla] = field(default_factory=dict)
 
     @property
     def period_days(self) -> Fraction:
@@ -359,6 +386,10 @@ class _Pass:
         self.start, self.end, self.zones = start, end, zones
         self.orders: dict[str, _Order] = {}
         self.holds: dict[str, tuple[str, datetime]] = {}
+        #: per open hold with an SLA: (code, SLA due, placed in the period)
+        self.slas: dict[str, tuple[str, datetime, bool]] = {}
+        #: per code: judged, breached, escalations, resolved, auto_released
+        self.sla_n: dict[str, Counter[str]] = {}
         self.invoices: dict[str, _OpenInvoice] = {}
         self.ar: dict[str, _Ar] = {}
         self.release, self.ship_inv, self.trig_inv = Sample(), Sample(), Sample()
@@ -382,10 +413,15 @@ class _Pass:
                 self.n["orders_received"] += inp
             case ev.HoldPlaced():
                 self.holds[e.hold_id] = (e.code.value, at)
+                if e.sla_due_at is not None:
+                    self.slas[e.hold_id] = (e.code.value, e.sla_due_at, inp)
             case ev.HoldReleased():
                 placed = self.holds.pop(e.hold_id, None)
                 if placed is not None and inp:
                     self.hold_times.setdefault(placed[0], Sample()).add(micros(at - placed[1]))
+                self._sla_resolved(e, at, inp)
+            case ev.HoldEscalated() if inp:
+                self.sla_n.setdefault(e.code.value, Counter())["escalations"] += 1
             case ev.OrderReleased() if order is not None and not order.released:
                 order.released = True
                 if inp:
@@ -415,6 +451,34 @@ class _Pass:
                 self.n["orders_rejected"] += inp
             case _:
                 pass
+
+    def _sla_resolved(self, e: ev.HoldReleased, at: datetime, inp: bool) -> None:
+        n = self.sla_n.setdefault(e.code.value, Counter())
+        if inp:
+            n["resolved"] += 1
+            n["auto_released"] += e.by == ENGINE and e.action != "reject"
+        sla = self.slas.pop(e.hold_id, None)
+        if sla is not None and sla[2]:
+            n["judged"] += 1
+            n["breached"] += at > sla[1]
+
+    def hold_sla(self) -> dict[str, HoldSla]:
+        for code, due, placed_in in self.slas.values():  # still open at the end
+            if due < self.end:
+                n = self.sla_n.setdefault(code, Counter())
+                n["open_past_sla"] += 1
+                if placed_in:
+                    n["judged"] += 1
+                    n["breached"] += 1
+        return {
+            code: HoldSla(judged=n["judged"], breached=n["breached"],
+                          breach_rate_percent=_percent(n["breached"], n["judged"], 1),
+                          escalations=n["escalations"], resolved=n["resolved"],
+                          auto_released=n["auto_released"],
+                          auto_release_rate_percent=_percent(n["auto_released"], n["resolved"], 1),
+                          open_past_sla=n["open_past_sla"])
+            for code, n in sorted(self.sla_n.items())
+        }
 
     def _invoiced(self, order: _Order, e: ev.InvoiceIssued, at: datetime, inp: bool) -> None:
         for sid in e.shipment_ids:
@@ -548,4 +612,5 @@ def compute_kpis(
             for s in sorted({*inbound, *dead_lettered})
         },
         totals=Totals(**p.n, open_orders_at_end=len(p.orders)),
+        hold_sla=p.hold_sla(),
     )

@@ -131,6 +131,8 @@ class HoldWait:
     resolution: str | None  # release, reject, override, edit_and_retry
     resolved_by: str | None
     sla_breached: bool
+    #: the role it was escalated to when its SLA passed (None: never escalated)
+    escalated_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,6 +380,7 @@ def _hold_wait(h: Hold, as_of: datetime) -> HoldWait:
         resolution=h.resolution,
         resolved_by=h.resolved_by,
         sla_breached=h.sla_due_at is not None and until > h.sla_due_at,
+        escalated_to=None if h.escalated_to is None else h.escalated_to.value,
     )
 
 
@@ -430,6 +433,16 @@ def summarize(env: ev.Envelope) -> str:
             return f"Hold {e.code.value} placed: {e.reason} ({kind.owner.value}{sla}){_decided(e)}"
         case ev.HoldReleased():
             return f"Hold {e.code.value} {_VERBS.get(e.action, e.action)} by {e.by}: {e.reason}"
+        case ev.HoldEscalated():
+            again = "" if e.next_due_at is None else f", next deadline {e.next_due_at:%Y-%m-%d %H:%M}"
+            return (f"Hold {e.code.value} escalated from {e.from_role} to {e.to_role}: its deadline "
+                    f"{e.sla_due_at:%Y-%m-%d %H:%M} passed{again}{_decided(e)}")
+        case ev.PodOverdue():
+            return (f"No proof of delivery for shipment {e.shipment_id} by {e.due_at:%Y-%m-%d %H:%M}: "
+                    f"{e.remedy.replace('_', ' ')}{_decided(e)}")
+        case ev.StallDetected():
+            return (f"Stalled: {e.stage} with nothing happening since {e.idle_since:%Y-%m-%d %H:%M} "
+                    f"(limit {e.limit_hours} h); {e.notify} notified{_decided(e)}")
         case ev.OrderValidated():
             src = ", ".join(sorted({p.price_source for p in e.lines}))
             return f"Validated: {len(e.lines)} line(s) priced ({src}){_decided(e)}"

@@ -134,6 +134,49 @@ class HoldReleased(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HoldEscalated(OrderEvent):
+    """A hold outlived its SLA (or an escalation's deadline): it now waits on the next role
+    up its ladder of authority. ``sla_due_at`` is the deadline that passed; ``next_due_at``
+    the next one, when the policy escalates again (None: it does not)."""
+
+    order_id: str
+    hold_id: str
+    code: HoldCode
+    from_role: str
+    to_role: str
+    sla_due_at: datetime
+    next_due_at: datetime | None
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PodOverdue(OrderEvent):
+    """A shipment billed on proof of delivery has none by the policy's timeout.
+    ``remedy``: ``invoice_anyway`` (invoiced now, as on ship) or ``chase_carrier``
+    (a BIL-POD-OVERDUE hold for billing, who chase the carrier)."""
+
+    order_id: str
+    shipment_id: str
+    shipped_at: datetime
+    due_at: datetime
+    remedy: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StallDetected(OrderEvent):
+    """An order has sat in one stage (its status) with nothing happening for longer than
+    the policy allows. An alert for ``notify`` (a role): the order is not held."""
+
+    order_id: str
+    stage: str
+    idle_since: datetime
+    limit_hours: int
+    notify: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PricedLine:
     line_no: int
     base_quantity: Decimal
@@ -598,5 +641,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CashUnapplied, StockReceived, DisputeOpened, DisputeResolved,
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
+        HoldEscalated, PodOverdue, StallDetected,
     )
 }

@@ -183,6 +183,13 @@ class Hold:
     conditions: tuple[str, ...] = ()
     #: what is at stake (see ``HoldPlaced.amount``): the approval tiers read it
     amount: Decimal | None = None
+    #: the role it waits on after its SLA passed (None: its owner's, ``kind.owner``)
+    escalated_to: Role | None = None
+
+    @property
+    def waits_on(self) -> Role:
+        """The role the hold waits on now: its owner's, or the one it was escalated to."""
+        return self.escalated_to or TAXONOMY[self.code].owner
 
     @property
     def kind(self) -> HoldKind:

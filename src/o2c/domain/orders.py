@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from o2c.domain import events as ev
-from o2c.domain.holds import Hold, HoldStatus
+from o2c.domain.holds import Hold, HoldStatus, Role
 from o2c.domain.money import Money
 
 
@@ -232,6 +232,10 @@ class Order:
                     if h.hold_id == e.hold_id:
                         h.status = HoldStatus.REJECTED if e.action == "reject" else HoldStatus.RELEASED
                         h.resolved_at, h.resolved_by, h.resolution = at, e.by, e.action
+            case ev.HoldEscalated():
+                for h in self.holds:
+                    if h.hold_id == e.hold_id:
+                        h.escalated_to = Role(e.to_role)
             case ev.OrderValidated():
                 for p in e.lines:
                     ln = self.line(p.line_no)

@@ -67,6 +67,7 @@ REFERRED: frozenset[type[cmd.Command]] = frozenset({cmd.ResolveStockDifference})
 ENGINE_ONLY: frozenset[type[cmd.Command]] = frozenset({
     cmd.ValidateOrder, cmd.CheckCredit, cmd.AllocateOrder, cmd.InvoiceShipment, cmd.CloseOrder,
     cmd.ReevaluateCredit,
+    cmd.FireTimer,
 })
 
 #: Ladders of authority: a role may decide what a role below it on its ladder owns.
@@ -79,6 +80,15 @@ LADDERS: tuple[tuple[Role, ...], ...] = (
     (_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER),
     (_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER),
 )
+
+
+def next_up(role: Role) -> Role | None:
+    """The role above ``role`` on its ladder (where a hold it owns escalates to); None at
+    the top of every ladder it is on, or on none."""
+    for ladder in LADDERS:
+        if role in ladder and ladder.index(role) + 1 < len(ladder):
+            return ladder[ladder.index(role) + 1]
+    return None
 
 
 def at_or_above(role: Role) -> frozenset[Role]:

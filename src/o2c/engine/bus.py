@@ -36,6 +36,7 @@ from o2c.engine.ports import (
 )
 from o2c.engine.projector import correlation_of, project
 from o2c.engine.reactions import next_commands, outbound, unblocks
+from o2c.engine.timer_rules import arm
 from o2c.policy import PolicyRegistry
 
 ENGINE_SOURCE = "o2c.engine"
@@ -181,6 +182,7 @@ class MessageBus:
                 continue  # another worker took the stock: plan again on fresh numbers
             ctx.uow.events.append(envs)
             for env in envs:
+                arm(ctx, env)
                 for out in outbound(env):
                     self.stage(ctx.uow, out, env)
             return envs

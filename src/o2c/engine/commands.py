@@ -255,3 +255,15 @@ class ResolveStockDifference(Command):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CloseOrder(Command):
     order_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FireTimer(Command):
+    """A durable timer is due (``o2c.domain.timers``): o2c looks again at what it watches.
+    Plain strings (``due_at`` ISO 8601, ``payload`` JSON): it is replayed from its JSON body."""
+
+    timer_id: str
+    kind: str
+    subject: str
+    due_at: str
+    payload: str = "{}"

@@ -20,6 +20,7 @@ from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
+from o2c.domain.timers import Timer, TimerKey
 
 
 class Clock(Protocol):
@@ -294,6 +295,42 @@ class AuditLog(Protocol):
         ...
 
 
+class Timers(Protocol):
+    """Durable timers (:mod:`o2c.domain.timers`): what o2c must look at again at a
+    business time. Written in the transaction of the event that sets them.
+
+    ``schedule`` adds a timer, or re-arms the one with the same id (new due time and
+    payload, scheduled again); ``cancel`` drops a scheduled one (nothing if there is
+    none). Both take effect at commit. ``claim`` returns committed timers still
+    scheduled and due at or before ``now``, earliest first, at most ``limit``, and
+    keeps them for this unit of work: on PostgreSQL the rows are locked and other
+    workers skip them (``FOR UPDATE SKIP LOCKED``). ``fired`` marks claimed timers
+    fired; if one is no longer scheduled (another writer fired or cancelled it
+    first) it raises :class:`ConcurrencyConflict` and the unit of work is rolled
+    back, so each timer fires exactly once.
+    """
+
+    def schedule(self, timer: Timer) -> None: ...
+    def schedule_new(self, timer: Timer) -> None:
+        """Add ``timer`` at commit unless a timer with its id exists then, in any state (and
+        unless this unit of work schedules or cancels that id): what sets up the timers of
+        work that existed before timers did, without ever re-arming one."""
+        ...
+    def cancel(self, timer_id: str) -> None: ...
+    def claim(self, now: datetime, limit: int = 500, after: TimerKey | None = None) -> list[Timer]:
+        """... (see the class); with ``after``, only timers ordered after that (due_at, timer_id):
+        a caller claiming batch after batch passes the last one it claimed, so a batch does not
+        read again past the index entries of timers fired before it."""
+        ...
+    def fired(self, timer_ids: Sequence[str], at: datetime) -> None: ...
+    def next_due(self) -> datetime | None:
+        """When the earliest committed, scheduled timer is due (None: there is none)."""
+        ...
+    def get(self, timer_id: str) -> Timer | None:
+        """A committed timer, in any state."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic transaction over every port. The ports are read-only members
     so that a store may hand out its own richer types for them."""
@@ -320,6 +357,8 @@ class UnitOfWork(Protocol):
     def sequences(self) -> Sequences: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def timers(self) -> Timers: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object, /) -> None: ...

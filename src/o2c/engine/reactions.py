@@ -61,6 +61,9 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
                                         trigger="pod_received")]
         case ev.InvoicePaid():
             return [cmd.CloseOrder(order_id=e.order_id)]
+        case ev.PodOverdue() if e.remedy == "invoice_anyway":
+            return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=e.shipment_id,
+                                        trigger="pod_overdue")]
         case ev.OrderChanged() if e.recheck:
             return [cmd.ValidateOrder(order_id=e.order_id)]
         case ev.PaymentApplied():
@@ -131,6 +134,22 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                          "due_date": e.due_date.isoformat(),
                          "discount": str(e.discount.amount),
                          "discount_date": e.discount_date.isoformat() if e.discount_date else None})]
+        case ev.HoldEscalated():
+            return [notification(env, f"role:{e.to_role}",
+                                 f"Hold {e.code.value} on order {e.order_id} is now yours",
+                                 f"Hold {e.hold_id} ({e.code.value}) on order {e.order_id} passed its SLA "
+                                 f"({e.sla_due_at.isoformat()}) with {e.from_role}; it is escalated to "
+                                 f"{e.to_role}.")]
+        case ev.StallDetected():
+            return [notification(env, f"role:{e.notify}", f"Order {e.order_id} has not moved",
+                                 f"Order {e.order_id} has been {e.stage} with nothing happening since "
+                                 f"{e.idle_since.isoformat()}, longer than the {e.limit_hours} hour(s) "
+                                 "the policy allows.")]
+        case ev.PodOverdue() if e.remedy == "chase_carrier":
+            return [notification(env, "role:billing", f"No proof of delivery for order {e.order_id}",
+                                 f"Shipment {e.shipment_id} of order {e.order_id} shipped "
+                                 f"{e.shipped_at.isoformat()} and has no proof of delivery by "
+                                 f"{e.due_at.isoformat()}: chase the carrier (hold BIL-POD-OVERDUE).")]
         case ev.OrderValidated() | ev.OrderRejected():
             status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
             return [out("order_ack", f"order:{e.order_id}", {"order_id": e.order_id, "status": status})]
@@ -145,3 +164,13 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                          "lines": [{"line_no": str(c.line_no), "action": c.action} for c in e.lines]})]
         case _:
             return []
+
+
+def notification(env: ev.Envelope, recipient: str, subject: str, text: str) -> Outgoing:
+    """A notification for a person or a role (``recipient``: ``role:<role>`` or
+    ``user:<id>``), relayed like every outbound message; ``link`` is the order's page."""
+    order_id = env.correlation_id
+    return Outgoing(kind="notification", destination=recipient, correlation_id=order_id,
+                    payload={"recipient": recipient, "subject": subject, "text": text,
+                             "link": f"/orders/{order_id}", "order_id": order_id, "event_id": env.event_id,
+                             "event": env.type})

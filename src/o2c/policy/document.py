@@ -12,6 +12,7 @@ the start of that day in the entity's zone; elsewhere in the document's own
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,6 +49,14 @@ AUTO_RELEASABLE = (HoldCode.CRD_OVER_LIMIT.value, HoldCode.CRD_PAST_DUE.value,
 INVENTORY_OUTCOMES = ("adjust", "review")
 FULFILMENT_EXCEPTION_HOLDS = (HoldCode.FUL_QTY_MISMATCH.value, HoldCode.INV_LOT_UNAVAILABLE.value)
 SHIPMENT_STATUS_OUTCOMES = ("record", HoldCode.FUL_LATE_SHIP.value)
+#: what o2c does about a shipment billed on proof of delivery with none by ``pod_timeout_days``
+POD_OVERDUE_REMEDIES = ("chase_carrier", "invoice_anyway")
+#: the stages (order statuses) ``holds.stall_hours`` may name: where an order waits on o2c's
+#: own process. Invoiced and paid orders wait on the customer's cash (collections' work).
+STALL_STAGES = ("received", "validated", "credit_approved", "backordered", "released",
+                "partially_shipped", "shipped", "delivered")
+#: hours an order may sit in a stage with nothing happening, when the policy does not say
+DEFAULT_STALL_HOURS = 48
 
 
 class PolicyError(ValueError):
@@ -112,8 +121,23 @@ class Section:
     #: credit hold codes o2c releases itself when exposure falls and the condition is gone
     credit_auto_release: frozenset[HoldCode] = frozenset()
 
+    #: what to do when ``pod_timeout_days`` pass without a proof of delivery (POD_OVERDUE_REMEDIES)
+    pod_overdue_remedy: str = "chase_carrier"
+    #: hours after an escalation before the hold escalates again, up its ladder; None: once only
+    escalation_hours: int | None = None
+    #: per stage (order status) or ``default``: hours an order may sit idle there; 0: not watched
+    stall_hours: Mapping[str, int] = dataclasses.field(
+        default_factory=lambda: {"default": DEFAULT_STALL_HOURS})
+
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
+
+    def stall_for(self, stage: str) -> int | None:
+        """Hours an order may sit idle in ``stage``; None: the stage is not watched."""
+        if stage not in STALL_STAGES:
+            return None
+        hours = self.stall_hours.get(stage, self.stall_hours.get("default", DEFAULT_STALL_HOURS))
+        return hours or None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +242,18 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     for code in sla:
         if code != "default" and code not in {h.value for h in HoldCode}:
             raise PolicyError(f"{path}.holds.sla_hours.{code}: not a hold code")
+    remedy = billing.get("pod_overdue_remedy", "chase_carrier")
+    if remedy not in POD_OVERDUE_REMEDIES:
+        raise PolicyError(f"{path}.billing.pod_overdue_remedy: expected one of {list(POD_OVERDUE_REMEDIES)}, "
+                          f"got {remedy!r}")
+    escalation = holds.get("escalation_hours")
+    if escalation is not None and (_int(f"{path}.holds.escalation_hours", escalation) < 1):
+        raise PolicyError(f"{path}.holds.escalation_hours: expected a whole number ≥ 1, got {escalation!r}")
+    stall = _map(f"{path}.holds.stall_hours", holds.get("stall_hours", {"default": DEFAULT_STALL_HOURS}))
+    for stage in stall:
+        if stage != "default" and stage not in STALL_STAGES:
+            raise PolicyError(f"{path}.holds.stall_hours.{stage}: not a stage o2c watches "
+                              f"(default, {', '.join(STALL_STAGES)})")
     terms = pricing.get("standard_terms", [])
     if not isinstance(terms, list):
         raise PolicyError(f"{path}.pricing.standard_terms: expected a list")
@@ -249,6 +285,9 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         approval_table=approval_table,
         four_eyes=four_eyes,
         credit_auto_release=auto_release,
+        pod_overdue_remedy=str(remedy),
+        escalation_hours=escalation,
+        stall_hours={str(k): _int(f"{path}.holds.stall_hours.{k}", v) for k, v in stall.items()},
     )
 
 

@@ -7,6 +7,7 @@ pending replenishments), so memory does not grow with simulated history.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import heapq
 import io
@@ -103,6 +104,7 @@ class SimStats:
     sent: dict[str, int] = field(default_factory=dict)  # outbound messages by kind (edi_855, invoice...)
     unreadable: int = 0  # X12 from o2c a simulated partner could not read (a 940 the 3PL cannot use)
     short_shipped: int = 0  # 940 lines the 3PL had not the stock for (its count and o2c's disagreed)
+    timers: int = 0  # durable timers fired (SLA escalations, overdue PODs, stall checks)
 
 
 _EASTERN = ZoneInfo("America/New_York")
@@ -160,6 +162,7 @@ class Simulation(X12Partners):
         self.warehouses_of = {le.entity_id: sorted(w.warehouse_id for w in world.warehouses
                                                    if w.legal_entity_id == le.entity_id)
                               for le in world.entities}
+        self.timers = app.timer_service()
 
     @staticmethod
     def packaged_integrations(partners: list[dict[str, Any]] | None = None) -> Integrations:
@@ -676,14 +679,40 @@ class Simulation(X12Partners):
                     self.replenishing.discard(data)
                     self._receipt(when, data[0], data[1], Decimal(self.rng.randint(40, 90)) * 10)
             self._flush(batch)
+        self._fire_timers(end)
+        self._outbound(self.clock.now())
         self.stats.days = days
         if progress:
             progress(days, self.stats)
         return self.stats
 
+    def _fire_timers(self, until: datetime) -> None:
+        """Fire the durable timers due before ``until``, each at its due time on the simulated
+        clock (one due while the clock is already past it fires at once)."""
+        while (due := self.timers.next_due()) is not None and due < until:
+            if due > self.clock.now():
+                self.clock.set(due)
+            self.stats.timers += self.timers.fire_due(self.clock.now())
+
     def _flush(self, batch: list[InboundMessage]) -> None:
+        """Apply a tick's messages (in time order, as the heap gives them), each timer due
+        among them fired at its due time: the messages before it are applied first."""
         if not batch:
             return
+        rest = sorted(batch, key=lambda m: m.received_at)  # stable: already so, as the heap gives them
+        while rest:
+            due = self.timers.next_due()
+            if due is None or due > rest[-1].received_at:
+                self._apply(rest)
+                break
+            cut = bisect.bisect_left([m.received_at for m in rest], due)
+            if cut:
+                self._apply(rest[:cut])
+                rest = rest[cut:]
+            self._fire_timers(due + timedelta(microseconds=1))
+        self._outbound(self.clock.now())
+
+    def _apply(self, batch: list[InboundMessage]) -> None:
         latest = max(m.received_at for m in batch)
         if latest > self.clock.now():
             self.clock.set(latest)
@@ -705,4 +734,4 @@ class Simulation(X12Partners):
                 self.stats.duplicates += 1
             else:
                 self.stats.dead_lettered += 1
-        self._outbound(self.clock.now())
+

@@ -21,9 +21,11 @@ from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.domain.orders import Order
 from o2c.domain.receivables import Account
-from o2c.engine.ports import DeadLetter, InboundMessage, OutboundMessage
+from o2c.domain.timers import Timer, TimerKey, TimerState
+from o2c.engine.ports import ConcurrencyConflict, DeadLetter, InboundMessage, OutboundMessage
 from o2c.store.identity_rows import MemoryIdentities
 from o2c.store.memory_audit import AuditChain, MemoryAudit
+from o2c.store.policy_rows import MemoryPolicies
 from o2c.store.work_rows import MemoryWork
 
 _StockKey = tuple[str, str, str]
@@ -69,6 +71,9 @@ class MemoryStore:
     identities: MemoryIdentities = field(default_factory=MemoryIdentities)
     #: claims and comments on holds (``o2c.store.work_items``), beside the ports
     work: MemoryWork = field(default_factory=MemoryWork)
+    #: policy versions (``o2c.store.policies``), beside the ports
+    policies: MemoryPolicies = field(default_factory=MemoryPolicies)
+    timers: dict[str, Timer] = field(default_factory=dict)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -429,6 +434,58 @@ class _Sequences:
         return value
 
 
+class _Timers:
+    """Timers in a dict by id; schedules and cancels staged until commit."""
+
+    def __init__(self, committed: dict[str, Timer]) -> None:
+        self.committed = committed
+        self.pending: dict[str, Timer | None] = {}  # None: cancel
+        self.new: dict[str, Timer] = {}
+        self.fired_now: dict[str, Timer] = {}
+
+    def schedule(self, timer: Timer) -> None:
+        self.pending[timer.timer_id] = dataclasses.replace(timer, state=TimerState.SCHEDULED, fired_at=None)
+
+    def schedule_new(self, timer: Timer) -> None:
+        self.new[timer.timer_id] = dataclasses.replace(timer, state=TimerState.SCHEDULED, fired_at=None)
+
+    def cancel(self, timer_id: str) -> None:
+        self.pending[timer_id] = None
+
+    def claim(self, now: datetime, limit: int = 500, after: TimerKey | None = None) -> list[Timer]:
+        due = [t for t in self.committed.values()
+               if t.state is TimerState.SCHEDULED and t.due_at <= now and t.timer_id not in self.fired_now
+               and (after is None or (t.due_at, t.timer_id) > after)]
+        return sorted(due, key=lambda t: (t.due_at, t.timer_id))[:limit]
+
+    def fired(self, timer_ids: Sequence[str], at: datetime) -> None:
+        for i in timer_ids:
+            t = self.committed.get(i)
+            if t is None or t.state is not TimerState.SCHEDULED or i in self.fired_now:
+                raise ConcurrencyConflict(f"timer {i} is no longer scheduled")
+            self.fired_now[i] = dataclasses.replace(t, state=TimerState.FIRED, fired_at=at)
+
+    def next_due(self) -> datetime | None:
+        due = (t.due_at for t in self.committed.values() if t.state is TimerState.SCHEDULED)
+        return min(due, default=None)
+
+    def get(self, timer_id: str) -> Timer | None:
+        return self.committed.get(timer_id)
+
+    def publish(self) -> None:
+        self.committed.update(self.fired_now)
+        for i, added in self.new.items():
+            if i not in self.committed and i not in self.pending:
+                self.committed[i] = added
+        for i, t in self.pending.items():
+            if t is not None:
+                self.committed[i] = t
+            else:
+                old = self.committed.get(i)
+                if old is not None and old.state is TimerState.SCHEDULED:
+                    self.committed[i] = dataclasses.replace(old, state=TimerState.CANCELLED)
+
+
 class MemoryUnitOfWork:
     """Implements ``o2c.engine.ports.UnitOfWork`` over a :class:`MemoryStore`."""
 
@@ -449,6 +506,7 @@ class MemoryUnitOfWork:
         self.outbox = _Outbox(s.outbox)
         self.sequences = _Sequences(s.sequences)
         self.audit = MemoryAudit(s.audit, lambda: datetime.now(UTC))
+        self.timers = _Timers(s.timers)
 
     def prefetch(
         self,
@@ -478,6 +536,7 @@ class MemoryUnitOfWork:
         self.outbox.publish()
         s.sequences.update(self.sequences.pending)
         self.audit.publish()
+        self.timers.publish()
         self._begin()
 
     def rollback(self) -> None:

@@ -45,6 +45,7 @@ from o2c.store.sql_repos import (
     SqlStock,
 )
 from o2c.store.sql_sequences import Claims, IdBlocks, SqlSequences
+from o2c.store.sql_timers import SqlTimers
 
 __all__ = ["ConcurrencyConflict", "SqlStore", "SqlUnitOfWork"]
 
@@ -146,6 +147,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     sequences: SqlSequences
     audit: SqlAudit
+    timers: SqlTimers
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
@@ -166,6 +168,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self, self._store.now)
         self.sequences = SqlSequences(self, self._store.id_blocks, self._store.claims)
         self.audit = SqlAudit(self, self._store.now)
+        self.timers = SqlTimers(self)
 
     # -------------------------------------------------------- Tx, for the repositories
 
@@ -263,6 +266,7 @@ class SqlUnitOfWork:
             self.inbox.flush()
             self.outbox.flush()
             self.dead_letters.flush()
+            self.timers.flush()
             self.orders.flush()
             self.invoices.flush()
             self.accounts.flush()

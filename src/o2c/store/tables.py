@@ -520,3 +520,54 @@ hold_comments = Table(
     Index(None, "hold_id"),
     sqlite_autoincrement=True,
 )
+
+# ---------------------------------------------------------------- governed policy
+# Every version of every policy document (``o2c.store.policies``): proposed by one person,
+# approved by another, never changed once approved. ``document`` is the text as proposed,
+# ``sha256`` its hash, checked each time the version is loaded; ``effective_from`` the
+# document's own value (a date, or an instant with its offset).
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("policy_id", _id(), primary_key=True),
+    Column("version", _id(), primary_key=True),
+    Column("status", _id(), nullable=False),
+    Column("document", Text(), nullable=False),
+    Column("sha256", _id(), nullable=False),
+    Column("effective_from", _id(), nullable=False),
+    Column("author", _id(), nullable=False),
+    Column("proposed_at", UtcDateTime(), nullable=False),
+    Column("reason", Text()),
+    Column("approver", _id()),
+    Column("approved_at", UtcDateTime()),
+    Column("comment", Text()),
+)
+
+# ---------------------------------------------------------------- timers
+# Durable timers (``o2c.domain.timers``): what o2c must look at again at a business time.
+# Written in the transaction of the event that sets them; workers claim the due ones
+# (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and mark them fired in the transaction
+# that records what firing decided.
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("timer_id", _id(), primary_key=True),
+    Column("kind", _id(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("subject", _id(), nullable=False),
+    Column("correlation_id", _id(), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("state", _id(), nullable=False),
+    Column("fired_at", UtcDateTime()),
+)
+# Only scheduled timers are indexed, in the order they are claimed: "what is due" reads the
+# first rows of the index, however many timers there are and however many have fired.
+Index(
+    "ix_timers_due",
+    timers.c.due_at,
+    timers.c.timer_id,
+    sqlite_where=timers.c.state == "scheduled",
+    postgresql_where=timers.c.state == "scheduled",
+)

@@ -37,7 +37,15 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
         inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="trigger")
     trigger = BillingTrigger(d.outcome)
     if trigger is BillingTrigger.ON_POD and sh.delivered_at is None:
-        return []
+        if c.trigger != "pod_overdue":
+            return []
+        # No POD by the policy's timeout and its remedy is to invoice anyway: as on ship.
+        section = ctx.section(order.legal_entity_id)
+        d = ev.Decision(policy_id=policy.policy_id, version=policy.version, rule="billing.pod_overdue_remedy",
+                        outcome="invoice_anyway",
+                        inputs={**d.inputs, "pod_timeout_days": str(section.pod_timeout_days),
+                                "shipped_at": sh.shipped_at.isoformat()},
+                        conditions=(ev.Condition(rule=d.rule, outcome=d.outcome, inputs=d.inputs),))
     if trigger is BillingTrigger.ON_SHIP and c.trigger != "shipment_confirmed":
         return []  # a POD applied before its shipment's own trigger: that one invoices
     if trigger is BillingTrigger.CONSOLIDATED:

@@ -83,8 +83,15 @@ def record_delivery(c: cmd.RecordDelivery, ctx: Context) -> list[ev.Event]:
                        waiting_for=shipment_key(order.order_id, c.shipment_id))
     if sh.delivered_at is not None:
         return []
-    return [ev.ProofOfDeliveryReceived(order_id=order.order_id, shipment_id=c.shipment_id,
-                                       delivered_at=c.delivered_at, signed_by=c.signed_by)]
+    out: list[ev.Event] = [ev.ProofOfDeliveryReceived(order_id=order.order_id, shipment_id=c.shipment_id,
+                                                      delivered_at=c.delivered_at, signed_by=c.signed_by)]
+    if all(s.delivered_at is not None for s in order.shipments if s is not sh):
+        # The carrier was chased for it (BIL-POD-OVERDUE): no POD is missing any more.
+        why = f"proof of delivery received for shipment {c.shipment_id}"
+        out += [ev.HoldReleased(order_id=order.order_id, hold_id=h.hold_id, code=h.code, action="release",
+                                by="o2c.engine", reason=why)
+                for h in order.open_holds if h.code is HoldCode.BIL_POD_OVERDUE]
+    return out
 
 
 def _check_lines(order: Order, lines: tuple[ev.WarehouseLine, ...], what: str) -> None:

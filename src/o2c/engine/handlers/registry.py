@@ -18,6 +18,7 @@ from o2c.engine.handlers import (
     intake,
     inventory,
     orders,
+    timers,
 )
 
 Handler = Callable[[Any, Context], list[Event]]
@@ -43,4 +44,5 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.ReceivePayment: cash.receive_payment,
     cmd.ReconcileInventory: inventory.reconcile_inventory,
     cmd.ResolveStockDifference: inventory.resolve_stock_difference,
+    cmd.FireTimer: timers.fire_timer,
 }

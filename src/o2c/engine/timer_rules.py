@@ -1,0 +1,71 @@
+"""Which events set or cancel durable timers (see :mod:`o2c.engine.timers`).
+
+:func:`arm` runs for every event the bus records, in its transaction, and costs no query
+on the hot path (a dictionary write the store flushes at commit; a shipment reads its
+order and customer, which the unit of work already holds).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from o2c.domain import events as ev
+from o2c.domain.master import BillingTrigger
+from o2c.domain.timers import Timer, TimerKind, pod_timer_id, sla_timer_id, stall_timer_id
+from o2c.engine.context import Context
+
+
+def arm(ctx: Context, env: ev.Envelope) -> None:
+    """Set or cancel the timers ``env`` calls for (see the module's docstring)."""
+    e = env.payload
+    timers = ctx.uow.timers
+    match e:
+        case ev.HoldPlaced() if e.sla_due_at is not None:
+            timers.schedule(sla_timer(e.order_id, e.hold_id, e.code.value, e.sla_due_at))
+        case ev.HoldEscalated() if e.next_due_at is not None:
+            timers.schedule(sla_timer(e.order_id, e.hold_id, e.code.value, e.next_due_at))
+        case ev.HoldReleased():
+            timers.cancel(sla_timer_id(e.hold_id))
+        case ev.ProofOfDeliveryReceived():
+            timers.cancel(pod_timer_id(e.order_id, e.shipment_id))
+        case ev.ShipmentConfirmed():
+            _arm_pod(ctx, e, env.occurred_at)
+        case ev.OrderReceived():
+            hours = ctx.section(e.legal_entity_id).stall_for("received")
+            if hours is not None:
+                timers.schedule(stall_timer(e.order_id, env.occurred_at + timedelta(hours=hours)))
+        case _:
+            pass
+
+
+def sla_timer(order_id: str, hold_id: str, code: str, due_at: datetime) -> Timer:
+    return Timer(timer_id=sla_timer_id(hold_id), kind=TimerKind.HOLD_SLA, due_at=due_at, subject=hold_id,
+                 correlation_id=order_id, payload={"order_id": order_id, "hold_id": hold_id, "code": code})
+
+
+def stall_timer(order_id: str, due_at: datetime) -> Timer:
+    return Timer(timer_id=stall_timer_id(order_id), kind=TimerKind.STALL, due_at=due_at, subject=order_id,
+                 correlation_id=order_id, payload={"order_id": order_id})
+
+
+def _arm_pod(ctx: Context, e: ev.ShipmentConfirmed, at: datetime) -> None:
+    """A POD timer for a shipment whose customer is billed on proof of delivery."""
+    order = ctx.uow.orders.get(e.order_id)
+    if order is None:
+        return
+    customer = ctx.uow.master.customer(order.customer_id)
+    if customer is None:
+        return
+    section = ctx.section(order.legal_entity_id)
+    policy = ctx.policy(order.legal_entity_id)
+    inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
+                                 "customer_id": customer.customer_id, "event": "shipment_confirmed"}
+    _, d = section.billing_table.decide(inputs, policy_id=policy.policy_id, version=policy.version,
+                                        outcome_key="trigger")
+    if d.outcome != BillingTrigger.ON_POD.value:
+        return
+    shipped = e.shipped_at or at
+    ctx.uow.timers.schedule(Timer(
+        timer_id=pod_timer_id(e.order_id, e.shipment_id), kind=TimerKind.POD_OVERDUE,
+        due_at=shipped + timedelta(days=section.pod_timeout_days), subject=f"{e.order_id}/{e.shipment_id}",
+        correlation_id=e.order_id, payload={"order_id": e.order_id, "shipment_id": e.shipment_id}))
