@@ -373,6 +373,7 @@ class UnitOfWork(Protocol):
         accounts: Iterable[str] = (),
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
+        holds_of: Iterable[str] = (),
     ) -> None:
         """Load what a batch is about to read in a few queries instead of one
         per message. Purely an optimisation (a store may do nothing): reads

@@ -50,6 +50,7 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
     orders: list[str] = []
     invoices: list[str] = []
     accounts: list[str] = []
+    paying: list[str] = []
     pos: list[tuple[str, str]] = []
     products: set[str] = set()
     for c in commands:
@@ -62,13 +63,14 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
             products.update(ln.product_id for ln in c.lines if ln.product_id)
         elif isinstance(c, cmd.ReceivePayment):
             accounts.append(c.customer_id)
+            paying.append(c.customer_id)  # a payment re-evaluates the account's held orders
             invoices.extend(r.invoice_id for r in c.references)
         elif isinstance(c, cmd.ReceiveOrder):
             accounts.append(c.customer_id)
             pos.append((c.customer_id, c.po_number))
             products.update(ln.product_id for ln in c.lines)
     return {"orders": orders, "invoices": invoices, "accounts": accounts, "purchase_orders": pos,
-            "products": sorted(products)}
+            "products": sorted(products), "holds_of": paying}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

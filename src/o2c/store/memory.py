@@ -516,6 +516,7 @@ class MemoryUnitOfWork:
         accounts: Iterable[str] = (),
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
+        holds_of: Iterable[str] = (),
     ) -> None:
         """Nothing to load ahead in memory."""
 

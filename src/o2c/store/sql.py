@@ -224,11 +224,13 @@ class SqlUnitOfWork:
         accounts: Iterable[str] = (),
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
+        holds_of: Iterable[str] = (),
     ) -> None:
         """Load what a batch is about to read with one ``IN`` query per table:
         the named aggregates (and the orders of the named invoices), the
-        stored orders of (customer, PO) pairs for ``orders.find_by_po``, and
-        the stock positions of ``products``."""
+        stored orders of (customer, PO) pairs for ``orders.find_by_po``, the
+        stock positions of ``products``, and which stored orders of the customers
+        ``holds_of`` are on hold (``orders.held_for``: a payment re-evaluates them)."""
         self.stock.prefetch(products)
         invoice_ids = list(invoices)
         self.invoices.prefetch(invoice_ids)
@@ -240,6 +242,7 @@ class SqlUnitOfWork:
         self.orders.prefetch(order_ids)
         self.accounts.prefetch(accounts)
         self.orders.prefetch_po(purchase_orders)
+        self.orders.prefetch_held(holds_of)
 
     # -------------------------------------------------------- UnitOfWork
 

@@ -277,6 +277,7 @@ def _backorder_products(o: Order) -> frozenset[str]:
 
 
 _find_pos_sql: dict[tuple[int, int], RawSql] = {}
+_held_for_sql: dict[int, RawSql] = {}
 
 
 class SqlOrders(_Aggregates[Order]):
@@ -303,6 +304,7 @@ class SqlOrders(_Aggregates[Order]):
         self._by_po: dict[tuple[str, str], set[str]] = {}
         self._bo_stored: dict[str, frozenset[str]] = {}  # order -> products in order_backorders
         self._po_stored: dict[tuple[str, str], set[str]] = {}  # prefetched stored orders per PO
+        self._held_stored: dict[str, set[str]] = {}  # prefetched stored orders on hold per customer
 
     def get(self, order_id: str) -> Order | None:
         return self._get(order_id)
@@ -350,6 +352,22 @@ class SqlOrders(_Aggregates[Order]):
                 if (c, p) in self._po_stored:
                     self._po_stored[(c, p)].add(order_id)
 
+    def prefetch_held(self, customer_ids: Iterable[str]) -> None:
+        """Which stored orders of many customers are on hold, at once, for ``held_for``
+        later in this transaction."""
+        todo = sorted({c for c in customer_ids if c not in self._held_stored})
+        for i in range(0, len(todo), _IN_CHUNK):
+            chunk = todo[i : i + _IN_CHUNK]
+            sql = _held_for_sql.get(len(chunk))
+            if sql is None:
+                sql = _held_for_sql[len(chunk)] = RawSql(
+                    "SELECT customer_id, order_id FROM orders "
+                    f"WHERE customer_id IN ({in_list('c', len(chunk))}) AND on_hold = TRUE")
+            for c in chunk:
+                self._held_stored[c] = set()
+            for c, order_id in self._tx.raw(sql, {f"c{j}": c for j, c in enumerate(chunk)}).fetchall():
+                self._held_stored[c].add(order_id)
+
     def held(self, limit: int = 1000) -> list[str]:
         """Ids of orders with an open hold (committed state), oldest first."""
         rows = self._tx.raw(self._held, {"n": limit}).fetchall()
@@ -358,8 +376,12 @@ class SqlOrders(_Aggregates[Order]):
     def held_for(self, customer_ids: Iterable[str]) -> list[str]:
         """Ids of the customers' orders with an open hold (this unit of work's too), sorted."""
         ids = set(customer_ids)
-        found = {r[0] for c in sorted(ids) for r in self._tx.raw(self._held_for, {"c": c}).fetchall()
-                 if r[0] not in self._live}
+        found: set[str] = set()
+        for c in sorted(ids):
+            stored = self._held_stored.get(c)
+            if stored is None:
+                stored = {r[0] for r in self._tx.raw(self._held_for, {"c": c}).fetchall()}
+            found.update(o for o in stored if o not in self._live)
         found.update(k for k, o in self._live.items() if o.customer_id in ids and o.on_hold)
         return sorted(found)
 
