@@ -13,7 +13,7 @@ from rich.console import Console
 
 from o2c import cli_identity, cli_policy, cli_queue, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
-from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, hidden, opened
+from o2c.cli_common import AsOfOpt, AsOpt, DbOpt, JsonOpt, acting, console, fail, hidden, opened, when
 
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
     from o2c.adapters.documents import Integrations
@@ -143,7 +143,11 @@ def demo(
             f"Database: {shown}\nLook further:\n"
             f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"
             f"  o2c kpis --db {shown}\n  o2c dlq list --db {shown}\n"
-            f"  o2c users list --db {shown} --as {DEMO_USERS[Role.ADMIN]}   # who decided, as which role"
+            f"  o2c users list --db {shown} --as {DEMO_USERS[Role.ADMIN]}   # who decided, as which role\n"
+            f"  o2c queue --user {DEMO_USERS[Role.CREDIT_ANALYST]} --db {shown} --as-of {end.date()}"
+            f"   # a credit analyst's work at the end of the run\n"
+            f"  o2c policy list --db {shown}   # the policy versions in force, proposed and approved\n"
+            f"  o2c audit verify --db {shown}   # the audit's hash chain, intact"
         )
     finally:
         application.close()
@@ -182,8 +186,7 @@ def trace(
         help="An order id (SO-00000042), or a customer account (account:C1054, or C1054).")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Measure an open order's wait to this day (YYYY-MM-DD; default: now).")] = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """One order's timeline from the event log: events, waits, holds and the inbound documents
     they came from. For an account: its payments, remittances (820s), deductions and disputes.
@@ -191,7 +194,7 @@ def trace(
     from o2c.analytics import source
 
     with opened(db) as a:
-        now = _when(as_of, a.clock.now())
+        now = when(as_of, a.clock.now())
         t = source.order_trace(a.store, order_id, now=now)
         if t is None and not order_id.startswith("account:"):
             t = source.order_trace(a.store, f"account:{order_id}", now=now)
@@ -201,16 +204,6 @@ def trace(
             print(json.dumps(t.as_dict(), indent=2))
         else:
             render.trace(console, t)
-
-
-def _when(text: str | None, default: datetime) -> datetime:
-    if text is None:
-        return default
-    try:
-        d = date.fromisoformat(text)
-    except ValueError:
-        fail(f"{text!r} is not a date like 2026-01-31")
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 @app.command()
@@ -230,8 +223,8 @@ def kpis(
         if span is None:
             fail(f"{a.url} holds no events yet")
         lo, hi = span
-        start = _when(since, datetime(lo.year, lo.month, lo.day, tzinfo=UTC))
-        end = _when(until, datetime(hi.year, hi.month, hi.day, tzinfo=UTC) + timedelta(days=1))
+        start = when(since, datetime(lo.year, lo.month, lo.day, tzinfo=UTC))
+        end = when(until, datetime(hi.year, hi.month, hi.day, tzinfo=UTC) + timedelta(days=1))
         if end <= start:
             fail("--to must be after --from")
         report = source.kpi_report(a.store, start, end)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -77,6 +78,22 @@ def opened(db: str | None, integrations: Integrations | None = None,
         fail(f"database {shown}: {database_error(e, url)}")
     finally:
         a.close()
+
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="Measure waits and time left to the start of this day, UTC (YYYY-MM-DD; default: "
+                    "now). For a simulated run: its last day.")]
+
+
+def when(text: str | None, default: datetime) -> datetime:
+    """The start of the day ``text`` names (UTC), or ``default``; a clear error if it is no date."""
+    if text is None:
+        return default
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        fail(f"{text!r} is not a date like 2026-01-31")
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
 
 AsOpt = Annotated[
     str | None,

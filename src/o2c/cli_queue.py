@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, opened
+from o2c.cli_common import AsOfOpt, AsOpt, DbOpt, JsonOpt, acting, console, fail, opened, when
 
 if TYPE_CHECKING:
     from o2c.analytics.queue import QueueItem
@@ -88,8 +88,10 @@ def listing(
     mine: Annotated[bool, typer.Option("--mine", help="Only holds claimed by you.")] = False,
     unclaimed: Annotated[bool, typer.Option("--unclaimed", help="Only holds nobody claimed.")] = False,
     as_json: JsonOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
-    """The open holds USER may act on, soonest SLA first (time left to now; negative: breached)."""
+    """The open holds USER may act on, soonest SLA first (time left to now, or --as-of;
+    negative: breached)."""
     if ctx.invoked_subcommand is not None:
         return
     from o2c.analytics.queue import Claimed, QueueFilter, build_queue
@@ -105,8 +107,8 @@ def listing(
     except ValueError as e:
         fail(f"{e}: see docs/queue.md for the hold codes and stages")
     with opened(db) as a:
+        now = when(as_of, a.clock.now())
         actor = acting(a, user)
-        now = a.clock.now()
         items = build_queue(a.store, actor, now=now, where=where, sections=sections_at(a.policies, now))
     if as_json:
         print(_json(items))
