@@ -85,3 +85,15 @@ def test_nobody_named_or_a_bad_filter_is_one_line(db: tuple[str, str]) -> None:
     path, _ = db
     _one_line_error(o2c("queue", "--user", "nobody", "--db", path, check=False), "nobody")
     _one_line_error(o2c("queue", "--user", "ana.credit", "--code", "NOPE", "--db", path, check=False), "NOPE")
+
+
+def test_time_left_is_measured_to_the_day_asked_for(db: tuple[str, str]) -> None:
+    """The hold was placed 2026-03-02 09:00 UTC with an SLA of 8 hours."""
+    path, _ = db
+    before = json.loads(o2c("queue", "--user", "ana.credit", "--db", path, "--json", "--as-of",
+                            "2026-03-02").stdout)
+    after = json.loads(o2c("queue", "--user", "ana.credit", "--db", path, "--json", "--as-of",
+                           "2026-03-03").stdout)
+    assert [i["breached"] for i in before + after] == [False, True]
+    _one_line_error(o2c("queue", "--user", "ana.credit", "--db", path, "--as-of", "tomorrow", check=False),
+                    "'tomorrow' is not a date")
