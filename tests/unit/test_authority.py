@@ -113,15 +113,22 @@ def test_only_o2c_takes_its_own_steps(c: cmd.Command) -> None:
 def test_a_replay_with_a_changed_body_needs_integration_and_leaves_the_letter_open() -> None:
     h = Harness()
     oid = held_over_limit(h)
-    parked = decide(h, "SO-404", ANA)  # an order nobody knows: parked
+    parked = decide(h, oid, ANA, code="CRD-PAST-DUE")  # a hold the order does not have: parked
     assert parked.status is Status.DEAD_LETTERED
+    # a letter whose entity cannot be told (an order nobody knows) is integration's alone
+    unknown = decide(h, "SO-404", ANA)
+    with pytest.raises(KeyError):
+        h.app.runtime.replay(unknown.dead_letter_id, actor=user("carl", Role.CREDIT_MANAGER))
+    # and one of another legal entity does not exist for whoever acts for others only
+    with pytest.raises(KeyError):
+        h.app.runtime.replay(parked.dead_letter_id, actor=user("cara", Role.INTEGRATION, entities=["CA"]))
     forged = json.dumps({"order_id": oid, "code": "CRD-OVER-LIMIT", "by": "ana", "reason": "forged",
                          "action": "release"})
     with pytest.raises(authority.Forbidden, match="needs the integration role"):
         h.app.runtime.replay(parked.dead_letter_id, forged, actor=user("carl", Role.CREDIT_MANAGER))
     with pytest.raises(authority.Forbidden, match="only reads"):
         h.app.runtime.replay(parked.dead_letter_id, actor=user("aud", Role.AUDITOR))
-    assert [d.dead_letter_id for d in h.dead_letters()] == [parked.dead_letter_id]
+    assert [d.dead_letter_id for d in h.dead_letters()] == [parked.dead_letter_id, unknown.dead_letter_id]
     # integration may correct it, but then it acts as integration, who decides no hold
     again = h.app.runtime.replay(parked.dead_letter_id, forged, actor=user("ian", Role.INTEGRATION))
     assert again.status is Status.REFUSED and h.get(oid).on_hold

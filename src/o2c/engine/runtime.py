@@ -33,6 +33,7 @@ from o2c.engine.authority import REFERRED, authorize
 from o2c.engine.bus import ENGINE_SOURCE, Dispatched, MessageBus, decode_command, describe_failure
 from o2c.engine.errors import Forbidden, InvalidMessage, ProjectionFailed, StoreRefused, TransientFailure
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, Ids, InboundMessage, Outgoing, UnitOfWork
+from o2c.engine.scope import sees_letter
 from o2c.engine.storable import key as inbox_key
 from o2c.engine.storable import storable, storable_text
 
@@ -554,8 +555,8 @@ class Runtime:
         user; named in the audit only), else o2c itself."""
         with self.uow_factory() as uow:
             dl = uow.dead_letters.get(dead_letter_id)
-            if dl is None or dl.status != "open":
-                raise KeyError(f"no open dead letter {dead_letter_id}")
+            if dl is None or dl.status != "open" or (actor is not None and not sees_letter(uow, actor, dl)):
+                raise KeyError(f"no open dead letter {dead_letter_id}")  # another entity's reads the same
             acting = _replaying_as(dl, body, actor)
             uow.dead_letters.close(dead_letter_id, "replayed")
             if dl.source == ENGINE_SOURCE:

@@ -161,6 +161,20 @@ def check_proposer(by: Actor) -> None:
                             f"{', '.join(sorted(r.value for r in PROPOSERS))}")
 
 
+def check_scope(by: Actor, found: frozenset[Change], name: str, verb: str) -> None:
+    """Refuse ``by`` proposing or approving changes for legal entities they do not act for:
+    a change to the base sections concerns every entity; one to an override, its entity."""
+    if by.entities is None:
+        return
+    if any(c.entity is None for c in found):
+        raise PolicyForbidden(f"{by.label} may not {verb} {name}: it changes what every legal entity "
+                              "does, and they do not act for every legal entity")
+    outside = sorted({c.entity for c in found if c.entity is not None} - by.entities)
+    if outside:
+        raise PolicyForbidden(f"{by.label} may not {verb} {name}: it changes the overrides of "
+                              f"{', '.join(outside)}, which they do not act for")
+
+
 def propose(*, policy_id: str, version: str, document: str, effective_from: str, by: Actor,
             at: datetime, reason: str | None = None) -> PolicyVersion:
     """A new proposed version by ``by`` (who must hold a policy role)."""
@@ -192,14 +206,7 @@ def approve(v: PolicyVersion, *, by: Actor, at: datetime, found: frozenset[Chang
         what = ", ".join(sorted(str(c) for c in found)) or "nothing"
         raise PolicyForbidden(f"{by.label} may not approve {name}: it changes {what}, which needs "
                             f"{' or '.join(sorted(r.value for r in roles))}")
-    if by.entities is not None:
-        if any(c.entity is None for c in found):
-            raise PolicyForbidden(f"{by.label} may not approve {name}: it changes what every legal entity "
-                                "does, and they do not act for every legal entity")
-        outside = sorted({c.entity for c in found if c.entity is not None} - by.entities)
-        if outside:
-            raise PolicyForbidden(f"{by.label} may not approve {name}: it changes the overrides of "
-                                f"{', '.join(outside)}, which they do not act for")
+    check_scope(by, found, name, "approve")
     return replace(v, status=PolicyStatus.APPROVED, approver=_who(by), approved_at=at, comment=comment)
 
 

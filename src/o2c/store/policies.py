@@ -352,6 +352,7 @@ def propose(store: Store, text: str, *, by: Actor, at: datetime, reason: str | N
             if rows.get(*v.key) is not None:
                 raise VersionExists(v.key)
             found = gov.changes(_predecessor(rows, p, v.key), raw)
+            gov.check_scope(by, found, f"policy {v.policy_id} version {v.version}", "propose")
             rows.add(v)
             entry(uow, by, "policy.propose", Subject("policy", v.policy_id), at=at, after={
                 "version": v.version, "sha256": v.sha256, "effective_from": v.effective_from,
