@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -16,6 +17,7 @@ from o2c.cli_common import AsOfOpt, AsOpt, DbOpt, JsonOpt, acting, console, fail
 if TYPE_CHECKING:
     from o2c.analytics.queue import QueueItem
     from o2c.bootstrap import App
+    from o2c.domain.actors import Actor
     from o2c.engine.queue import Sections
 
 queue = typer.Typer(pretty_exceptions_show_locals=False,
@@ -165,16 +167,27 @@ def show_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None, as_json: JsonO
         console.print(f"  [dim]{n.written_at.isoformat()} {n.author}:[/] {n.text}")
 
 
+_T = TypeVar("_T")
+
+
+def _work(db: str | None, user: str | None, change: Callable[[App, Actor], _T]) -> _T:
+    """A change to the work on a hold, as ``user``: one line and exit 2 if it is refused."""
+    from o2c.store import work_items
+
+    with opened(db) as a:
+        try:
+            return change(a, acting(a, user))
+        except work_items.WorkError as e:
+            fail(str(e))
+
+
 @queue.command("claim")
 def claim_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None) -> None:
     """Claim HOLD: you work on it (refused, naming who, if someone else has it)."""
     from o2c.store import work_items
 
-    with opened(db) as a:
-        try:
-            c = work_items.claim(a.store, acting(a, user), hold, at=a.clock.now(), sections=_sections(a))
-        except work_items.WorkError as e:
-            fail(str(e))
+    c = _work(db, user, lambda a, me: work_items.claim(a.store, me, hold, at=a.clock.now(),
+                                                        sections=_sections(a)))
     console.print(f"{hold} claimed by {c.claimed_by}")
 
 
@@ -184,12 +197,8 @@ def assign_cmd(hold: HoldArg, to: Annotated[str, typer.Argument(help="The user t
     """Give HOLD to TO, who must be able to act on it."""
     from o2c.store import work_items
 
-    with opened(db) as a:
-        try:
-            c = work_items.assign(a.store, acting(a, user), hold, to, at=a.clock.now(),
-                                      sections=_sections(a))
-        except work_items.WorkError as e:
-            fail(str(e))
+    c = _work(db, user, lambda a, me: work_items.assign(a.store, me, hold, to, at=a.clock.now(),
+                                                         sections=_sections(a)))
     console.print(f"{hold} assigned to {c.claimed_by}")
 
 
@@ -198,11 +207,8 @@ def unclaim_cmd(hold: HoldArg, user: AsOpt = None, db: DbOpt = None) -> None:
     """Let HOLD go: nobody's again."""
     from o2c.store import work_items
 
-    with opened(db) as a:
-        try:
-            work_items.unclaim(a.store, acting(a, user), hold, at=a.clock.now(), sections=_sections(a))
-        except work_items.WorkError as e:
-            fail(str(e))
+    _work(db, user, lambda a, me: work_items.unclaim(a.store, me, hold, at=a.clock.now(),
+                                                     sections=_sections(a)))
     console.print(f"{hold} is unclaimed")
 
 
@@ -212,12 +218,8 @@ def comment_cmd(hold: HoldArg, text: Annotated[str, typer.Argument(help="The com
     """Comment on HOLD."""
     from o2c.store import work_items
 
-    with opened(db) as a:
-        try:
-            c = work_items.comment(a.store, acting(a, user), hold, text, at=a.clock.now(),
-                                       sections=_sections(a))
-        except work_items.WorkError as e:
-            fail(str(e))
+    c = _work(db, user, lambda a, me: work_items.comment(a.store, me, hold, text, at=a.clock.now(),
+                                                          sections=_sections(a)))
     console.print(f"comment {c.comment_id} on {hold} by {c.author}")
 
 

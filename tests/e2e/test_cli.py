@@ -304,9 +304,12 @@ def test_ingest_takes_a_csv_file_in_parks_its_bad_order_and_replays_it_corrected
     replay = ("dlq", "replay", letter["dead_letter_id"], "--body", str(fixed), "--config", str(config),
               "--db", str(demo_db))
     # a corrected body acts as whoever replays it, who needs the integration role
-    refused = o2c(*replay, "--as", "ana.credit", check=False)
+    refused = o2c(*replay, "--as", "ada.admin", check=False)
     assert refused.returncode == 2
-    assert "needs the integration role; user:ana.credit" in " ".join(refused.stderr.split())
+    assert "needs the integration role; user:ada.admin" in " ".join(refused.stderr.split())
+    # rows of a file tell no legal entity: only integration and admin for every entity see them
+    unseen = o2c(*replay, "--as", "ana.credit", check=False)
+    assert unseen.returncode == 2 and "no open dead letter" in unseen.stderr
     replayed = o2c(*replay, "--as", "ian.integration")
     assert "applied" in replayed.stdout
     [(status,)] = db.execute("SELECT status FROM orders WHERE po_number = 'E2E-CSV-2'").fetchall()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,9 +30,8 @@ from o2c.domain.work import Claim, RejectReason, order_of_hold
 from o2c.engine.queue import Sections, can_act
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
+from o2c.store.sql_queue import chunks
 from o2c.store.work_items import Refusal, WorkError, check_can_act, reading
-
-_CHUNK = 500
 
 
 class Claimed(StrEnum):
@@ -131,17 +130,6 @@ class QueueItem:
 # ---------------------------------------------------------------- reading
 
 
-def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for i in ids:
-        batch.append(i)
-        if len(batch) == _CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 @dataclass(slots=True)
 class _Context:
     """What the queue shows beside the held orders themselves."""
@@ -195,13 +183,13 @@ def _context(store: Store, held: Sequence[Order]) -> _Context:
 
     out = _Context({}, {}, {})
     with sql_reading(engine) as c, c.begin():
-        for batch in _chunks(sorted(ids)):  # HoldPlaced's correlation id is its order's id
+        for batch in chunks(sorted(ids)):  # HoldPlaced's correlation id is its order's id
             for type_, payload in c.execute(select(events.c.type, events.c.payload).where(
                     events.c.correlation_id.in_(batch), events.c.type == "HoldPlaced")):
                 e = load_event(type_, payload)
                 assert isinstance(e, ev.HoldPlaced)
                 out.placed[e.hold_id] = e
-        for batch in _chunks(cids):
+        for batch in chunks(cids):
             for cid, doc in c.execute(select(customers.c.customer_id, customers.c.doc)
                                       .where(customers.c.customer_id.in_(batch))):
                 out.customers[cid] = load(Customer, doc)

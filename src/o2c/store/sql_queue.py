@@ -17,7 +17,8 @@ from o2c.store.work_rows import ClaimRace
 _CHUNK = 500  # ids per IN (...): well below SQLite's limit on bound parameters
 
 
-def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+def chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    """``ids`` in lists of at most :data:`_CHUNK`, for ``IN (...)`` queries."""
     batch: list[str] = []
     for i in ids:
         batch.append(i)
@@ -48,7 +49,7 @@ class SqlWorkRows:
 
     def claims(self, hold_ids: Iterable[str]) -> dict[str, Claim]:
         out: dict[str, Claim] = {}
-        for batch in _chunks(hold_ids):
+        for batch in chunks(hold_ids):
             for r in self._c.execute(select(hold_claims).where(hold_claims.c.hold_id.in_(batch))):
                 out[r.hold_id] = _claim(r)
         return out
@@ -90,7 +91,7 @@ class SqlWorkRows:
 
     def comment_counts(self, hold_ids: Iterable[str]) -> dict[str, int]:
         out: dict[str, int] = {}
-        for batch in _chunks(hold_ids):
+        for batch in chunks(hold_ids):
             q = (select(hold_comments.c.hold_id, func.count()).where(hold_comments.c.hold_id.in_(batch))
                  .group_by(hold_comments.c.hold_id))
             out.update({h: int(n) for h, n in self._c.execute(q)})
