@@ -303,7 +303,8 @@ class LiveRegistry(PolicyRegistry):
             self._lock.release()
 
     def in_force(self, at: datetime, zone: str | Callable[[], str | None] | None = None) -> Policy:
-        self._look()
+        if time.monotonic() >= self._next:  # asked on every decision: one comparison until it is time
+            self._look()
         return self._inner.in_force(at, zone)
 
     @property
