@@ -60,3 +60,9 @@ def second_pair_of_eyes(app: App) -> dict[str, str]:
     if "checker" not in known:
         person(app, "checker", *CLERK_ROLES)
     return bearer(app, "checker")
+
+
+def is_seed(record: Any) -> bool:
+    """Whether an audit record is o2c's approval of the policy version it seeded (the first
+    entry of every database)."""
+    return bool(record.action == "policy.approve" and record.actor_label == "system:o2c.seed")

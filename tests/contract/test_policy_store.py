@@ -49,11 +49,14 @@ def test_a_version_proposed_by_one_and_approved_by_another_is_in_force_from_its_
     assert registry.in_force(datetime(2026, 3, 9, tzinfo=UTC)).version == "1"
     now = registry.in_force(datetime(2026, 3, 10, tzinfo=UTC))
     assert now.version == "2" and str(now.base.price_tolerance_percent) == "3.5"
-    # both steps are in the audit, about the policy, by whom, with the document's hash
+    # both steps are in the audit, about the policy, by whom, with the document's hash, after
+    # o2c's own approval of the version it shipped
     found = audit_trail(store, policy="o2c.default")
-    assert [(r.action, r.actor_label) for r in found] == [("policy.propose", "user:ana"),
+    assert [(r.action, r.actor_label) for r in found] == [("policy.approve", "system:o2c.seed"),
+                                                           ("policy.propose", "user:ana"),
                                                            ("policy.approve", "user:pia")]
-    after = json.loads(found[1].after or "{}")
+    assert json.loads(found[0].after or "{}")["seeded"] is True
+    after = json.loads(found[2].after or "{}")
     assert (after["version"], after["sha256"], after["changes"]) == ("2", v.sha256, ["pricing"])
     assert verify_audit(store).ok
 
@@ -67,7 +70,8 @@ def test_four_eyes_wrong_roles_and_second_approvals_are_refused_and_change_nothi
     with pytest.raises(PolicyRefused, match="it changes credit, which needs controller or credit_manager"):
         policies.approve(store, "o2c.default", "2", by=PIA, at=T0)
     assert policies.version(store, "o2c.default", "2").status is PolicyStatus.PROPOSED  # type: ignore[union-attr]
-    assert [r.action for r in audit_trail(store, policy="o2c.default")] == ["policy.propose"]
+    actions = [r.action for r in audit_trail(store, policy="o2c.default")]
+    assert actions == ["policy.approve", "policy.propose"]  # o2c's approval of its seed, then the proposal
     policies.approve(store, "o2c.default", "2", by=user("cm", Role.CREDIT_MANAGER), at=T0)
     with pytest.raises(PolicyRefused, match="is approved already"):
         policies.approve(store, "o2c.default", "2", by=CY, at=T0)
@@ -156,6 +160,19 @@ def test_a_document_and_hash_both_changed_are_caught_by_the_audit(sql_store: Any
         conn.execute(text("UPDATE policy_versions SET document = :d, sha256 = :h WHERE version = '2'"),
                      {"d": changed, "h": document_hash(changed)})
     with pytest.raises(StoredPolicyError, match="is marked approved, but the audit holds no approval of it"):
+        policies.load_registry(sql_store, T0)
+
+
+def test_the_seeded_version_changed_with_its_hash_is_caught_by_o2cs_own_approval(sql_store: Any) -> None:
+    policies.seed(sql_store, T0)
+    changed = document("1", "2020-01-01", tolerance="30.0")
+    from o2c.policy.governance import document_hash
+
+    with sql_store.engine.begin() as conn:
+        conn.execute(text("UPDATE policy_versions SET document = :d, sha256 = :h WHERE version = '1'"),
+                     {"d": changed, "h": document_hash(changed)})
+    with pytest.raises(StoredPolicyError, match=r"policy o2c\.default version 1 is marked approved, but the "
+                                                r"audit holds no approval of it"):
         policies.load_registry(sql_store, T0)
 
 

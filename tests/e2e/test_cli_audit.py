@@ -43,7 +43,8 @@ def test_verify_says_an_intact_chain_is_intact_in_one_line(released: tuple[str, 
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("audit chain intact: 1 audit entry; the last, entry 1, hashes to ")
+    # o2c's approval of the policy it ships (entry 1), then ana's release (entry 2)
+    assert lines[0].startswith("audit chain intact: 2 audit entries; the last, entry 2, hashes to ")
 
 
 def test_show_lists_an_orders_entries_as_a_table_and_as_json(released: tuple[str, str]) -> None:
@@ -54,7 +55,7 @@ def test_show_lists_an_orders_entries_as_a_table_and_as_json(released: tuple[str
                      "was validated", "HoldReleased"):
         assert expected in table.stdout, expected
     (shown,) = json.loads(o2c("audit", "show", "--order", order_id, "--db", db, "--json").stdout)
-    assert (shown["seq"], shown["action"], shown["actor"]["address"]) == (1, "hold.release", "10.0.0.7")
+    assert (shown["seq"], shown["action"], shown["actor"]["address"]) == (2, "hold.release", "10.0.0.7")
     assert shown["before"]["open_holds"][0]["code"] == "CRD-OVER-LIMIT"
     none = o2c("audit", "show", "--order", "SO-NOPE", "--db", db)
     assert none.returncode == 0 and "no audit entries about order SO-NOPE" in none.stdout
@@ -63,11 +64,11 @@ def test_show_lists_an_orders_entries_as_a_table_and_as_json(released: tuple[str
 def test_verify_names_the_entry_changed_behind_o2cs_back_and_exits_1(released: tuple[str, str]) -> None:
     db, _ = released
     with sqlite3.connect(db) as conn:
-        conn.execute("""UPDATE audit SET "after" = '{"events":[]}' WHERE seq = 1""")
+        conn.execute("""UPDATE audit SET "after" = '{"events":[]}' WHERE seq = 2""")
     out = o2c("audit", "verify", "--db", db)
     assert out.returncode == 1
     text = " ".join(out.stderr.split())
-    assert "error: the audit chain is broken: audit entry 1 (hold.release on order" in text
+    assert "error: the audit chain is broken: audit entry 2 (hold.release on order" in text
     assert "was changed after it was written" in text and "Traceback" not in text
 
 

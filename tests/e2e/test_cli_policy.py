@@ -100,7 +100,8 @@ def test_a_version_is_proposed_by_one_person_and_approved_by_another(db: Path, t
     # the audit holds the proposal and the approval, about the policy
     out = runner.invoke(app, ["audit", "show", "--policy", "o2c.default", "--json", "--db", str(db)])
     found = [(e["action"], e["actor"]["id"], e["after"]["version"]) for e in json.loads(out.output)]
-    assert found == [("policy.propose", "ana", "2"), ("policy.approve", "pia", "2")]
+    assert found == [("policy.approve", "o2c.seed", "1"), ("policy.propose", "ana", "2"),
+                     ("policy.approve", "pia", "2")]
     # every command loads it from the database
     from o2c.bootstrap import bootstrap
 

@@ -13,7 +13,8 @@ person and approved by another.
 
 Loading refuses a version that was changed behind o2c's back: its document must hash
 to the SHA-256 it was stored with, name the policy id, version and effective date of
-its row, and (unless seeded) have its approval in the audit with that same hash.
+its row, and have its approval in the audit with that same hash (the shipped version's
+approval by o2c included; one seeded before seeding was audited has none).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from o2c.domain.actors import Actor
+from o2c.domain.actors import Actor, system
 from o2c.domain.audit import Subject
 from o2c.domain.business_time import start_of_day
 from o2c.engine.audit import entry
@@ -185,6 +186,12 @@ def seed(store: Store, at: datetime, document: str | None = None) -> PolicyVersi
             if rows.versions():
                 return None
             rows.add(v)
+            # o2c's own approval of what it ships, in the audit like any other: the version's
+            # hash is then checked against it as every approved version's is
+            entry(uow, system(gov.SEED_ACTOR.removeprefix("system:")), "policy.approve",
+                  Subject("policy", v.policy_id), at=at,
+                  after={"version": v.version, "sha256": v.sha256, "effective_from": v.effective_from,
+                         "seeded": True})
             uow.commit()
     except VersionExists:
         return None  # another process seeded it meanwhile
@@ -219,11 +226,13 @@ def checked(store: Store, v: PolicyVersion, approvals: set[tuple[str, str]] | No
         raise StoredPolicyError(f"{name} was changed after it was approved: its row says version "
                                 f"{v.version} effective {v.effective_from}, its document {p.policy_id} "
                                 f"version {p.version} effective {_effective_text(raw)}; {restore}")
-    if v.approver != gov.SEED_ACTOR:
-        found = _approvals(store, v.policy_id) if approvals is None else approvals
-        if (v.version, v.sha256) not in found:
-            raise StoredPolicyError(f"{name} is marked approved, but the audit holds no approval of it "
-                                    f"with hash {v.sha256}; {restore}")
+    found = _approvals(store, v.policy_id) if approvals is None else approvals
+    # A version o2c seeded before seeding was audited has no approval there; one that has
+    # must match it, like every version a person approved.
+    legacy_seed = v.approver == gov.SEED_ACTOR and not any(ver == v.version for ver, _ in found)
+    if not legacy_seed and (v.version, v.sha256) not in found:
+        raise StoredPolicyError(f"{name} is marked approved, but the audit holds no approval of it "
+                                f"with hash {v.sha256}; {restore}")
     return p
 
 
@@ -238,7 +247,7 @@ def approved(store: Store) -> list[Policy]:
     audit: dict[str, set[tuple[str, str]]] = {}
     out = []
     for v in stored:
-        if v.approver != gov.SEED_ACTOR and v.policy_id not in audit:
+        if v.policy_id not in audit:
             audit[v.policy_id] = _approvals(store, v.policy_id)
         out.append(checked(store, v, audit.get(v.policy_id)))
     return out
