@@ -30,7 +30,7 @@ from o2c.adapters.raw import CARRIER, CSV_ORDERS, WMS_A, WMS_B, X12, raw_documen
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
 from o2c.domain.actors import Actor
-from o2c.domain.holds import HoldCode, Role
+from o2c.domain.holds import Hold, HoldCode, Role
 from o2c.engine.authority import tier
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
@@ -134,6 +134,7 @@ class Simulation(X12Partners):
         self._seq = 0
         self.stats = SimStats()
         self.reviewing: set[str] = set()
+        self.taken_up: set[tuple[str, str]] = set()  # (hold, role) escalations someone took up
         self.replenishing: set[tuple[str, str]] = set()
         self.customers = {c.customer.customer_id: c for c in world.customers}
         self.agreed: dict[str, list[tuple[str, Decimal]]] = {}
@@ -578,6 +579,7 @@ class Simulation(X12Partners):
                 continue
             for hold in order.open_holds[:1]:  # one hold at a time: the next after this one
                 if hold.hold_id in self.reviewing:
+                    self._take_up(now, order.order_id, hold)
                     continue
                 rule = PEOPLE.get(hold.code)
                 if rule is None:
@@ -597,17 +599,28 @@ class Simulation(X12Partners):
         if self.miscounts:
             self._recounts(now)
 
+    def _take_up(self, now: datetime, order_id: str, hold: Hold) -> None:
+        """Whom a hold was escalated to takes it up within a few business hours, whoever
+        decides first: the other's decision finds it closed and is not sent."""
+        role = hold.escalated_to
+        rule = PEOPLE.get(hold.code)
+        if role is None or rule is None or (hold.hold_id, role.value) in self.taken_up:
+            return
+        self.taken_up.add((hold.hold_id, role.value))
+        self._decide(now + timedelta(hours=self.rng.uniform(0.5, 4)), order_id, hold.hold_id, hold.code,
+                     rule[0], role.value, f"taken up by {role.value} after escalation", again=role.value)
+
     def _still_open(self, decision: dict[str, Any]) -> bool:
         with self.app.store.unit_of_work() as uow:
             order = uow.orders.get(decision["order_id"])
         return order is not None and any(h.code.value == decision["code"] for h in order.open_holds)
 
     def _decide(self, when: datetime, order_id: str, hold_id: str, code: HoldCode, action: str,
-                role: str, reason: str) -> None:
+                role: str, reason: str, again: str = "") -> None:
         self.reviewing.add(hold_id)
         self.stats.decisions += 1
         person = demo_actor(Role(role))
-        self.message(when, "ui", f"decision-{hold_id}", "hold_decision",
+        self.message(when, "ui", f"decision-{hold_id}" + (f"/{again}" if again else ""), "hold_decision",
                      {"order_id": order_id, "code": code.value, "by": person.id,
                       "reason": reason, "action": action}, actor=person)
 
@@ -639,14 +652,17 @@ class Simulation(X12Partners):
             first = self.heap[0][0]
             tick_end = min(end, first - (first - self.start) % TICK + TICK)
             batch: list[InboundMessage] = []
+            deciding: set[str] = set()  # holds a decision in this batch is about
             while self.heap and self.heap[0][0] < tick_end:
                 when, _, kind, data = heapq.heappop(self.heap)
                 if kind == "msg":
                     source, msg_id, mkind, body, actor = data
                     if mkind == "hold_decision":
-                        self.reviewing.discard(msg_id.removeprefix("decision-"))
-                        if not self._still_open(json.loads(body)):
-                            continue  # released meanwhile (o2c did, as exposure fell): nothing to decide
+                        hold_id = msg_id.removeprefix("decision-").split("/")[0]
+                        self.reviewing.discard(hold_id)
+                        if hold_id in deciding or not self._still_open(json.loads(body)):
+                            continue  # decided meanwhile (by another, or by o2c as exposure fell)
+                        deciding.add(hold_id)
                     batch.append(InboundMessage(source=source, source_message_id=msg_id,
                                                 kind=mkind, received_at=when, body=body, actor=actor))
                 elif kind == "doc":
