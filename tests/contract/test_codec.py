@@ -156,6 +156,8 @@ def _sample(tp: Any, name: str) -> Any:
         return Money(Decimal("1234.5"), "JPY")
     if isinstance(tp, type) and issubclass(tp, HoldCode):
         return HoldCode.INV_SHORT
+    if tp is BillingTrigger:
+        return BillingTrigger.CONSOLIDATED
     if dataclasses.is_dataclass(tp):
         return _build(tp)  # type: ignore[arg-type]
     raise AssertionError(f"no sample for {tp!r}")

@@ -26,7 +26,8 @@ from pydantic_core import PydanticCustomError
 
 from o2c.adapters.limits import too_many_lines
 from o2c.domain import events as ev
-from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES, minor_unit_problem
+from o2c.domain.master import BillingTrigger, Customer, PaymentTerms, Product, ShipTo
+from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES, Money, minor_unit_problem
 from o2c.engine import commands as cmd
 from o2c.engine.errors import InvalidMessage
 from o2c.engine.ports import InboundMessage
@@ -448,6 +449,137 @@ class CreditMemoIn(_Model):
                                    reason=self.reason, by=self.by)
 
 
+# ---------------------------------------------------------------- master data
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise PydanticCustomError("currency", "{value} is not a currency: an amount needs its ISO 4217 "
+                                  "code, three capital letters such as USD", {"value": repr(value)})
+    return value
+
+
+def _unit(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9]{1,10}", value):
+        raise PydanticCustomError("unit", "{value} is not a unit of measure: 1 to 10 letters or "
+                                  "digits such as EA or CS", {"value": repr(value)})
+    return value.upper()
+
+
+def _terms(value: str) -> str:
+    try:
+        return PaymentTerms.parse(value).code
+    except ValueError as e:
+        raise PydanticCustomError("payment_terms", "{problem}", {"problem": str(e)}) from None
+
+
+#: an ISO 4217 currency code
+Currency = Annotated[str, AfterValidator(_currency)]
+#: a unit of measure code, kept upper case
+UnitCode = Annotated[str, AfterValidator(_unit)]
+
+
+def _one_each(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise PydanticCustomError("duplicate", "{what} {value} is given twice",
+                                      {"what": what, "value": v})
+        seen.add(v)
+
+
+class ShipToIn(_Model):
+    ship_to_id: Text
+    name: Annotated[Note, Field(min_length=1)]
+    city: Note = ""
+    region: Note = ""
+    postal_code: OptId = ""
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
+
+
+class CustomerIn(_Model):
+    """kind ``customer``: a buying account as the system of record states it, whole
+    (``UpsertCustomer``). ``credit_limit`` is in ``currency``, which must be the legal
+    entity's; ``parent_id`` names the group's head account (one level); ``payment_terms``
+    like ``2/10 net 30``; ``billing_trigger`` ``on_ship``, ``on_pod`` or ``consolidated``."""
+
+    customer_id: Text
+    legal_entity_id: Text
+    name: Annotated[Note, Field(min_length=1)]
+    parent_id: OptId | None = None
+    payment_terms: Annotated[str, AfterValidator(_terms)]
+    credit_limit: Annotated[Amount, Field(ge=0)]
+    currency: Currency
+    billing_trigger: BillingTrigger = BillingTrigger.ON_SHIP
+    accepts_partial: bool = False
+    home_warehouse_id: Text
+    blocked: bool = False
+    edi_id: OptId | None = None
+    ship_tos: list[ShipToIn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CustomerIn:
+        _one_each([s.ship_to_id for s in self.ship_tos], "ship-to")
+        problem = minor_unit_problem(self.credit_limit, self.currency)
+        if problem:
+            raise PydanticCustomError("minor_unit", "credit_limit: {problem}", {"problem": problem})
+        return self
+
+    def command(self) -> cmd.UpsertCustomer:
+        return cmd.UpsertCustomer(customer=Customer(
+            customer_id=self.customer_id, legal_entity_id=self.legal_entity_id, name=self.name,
+            ship_tos=tuple(ShipTo(ship_to_id=s.ship_to_id, name=s.name, city=s.city,
+                                  region=s.region, postal_code=s.postal_code, country=s.country)
+                           for s in self.ship_tos),
+            payment_terms=self.payment_terms, credit_limit=Money(self.credit_limit, self.currency),
+            billing_trigger=self.billing_trigger, accepts_partial=self.accepts_partial,
+            home_warehouse_id=self.home_warehouse_id, blocked=self.blocked,
+            parent_id=self.parent_id or None, edi_id=self.edi_id or None))
+
+
+class UnitIn(_Model):
+    """A unit other than the base unit and how many base units one of it holds."""
+
+    uom: UnitCode
+    factor: Qty
+
+
+class PriceIn(_Model):
+    """A product's list price and floor (margin) price per base unit, in ``currency``."""
+
+    currency: Currency
+    list_price: Annotated[Price, Field(ge=0)] | None = None
+    floor_price: Annotated[Price, Field(ge=0)] | None = None
+
+
+class ProductIn(_Model):
+    """kind ``product``: a stocked item as the system of record states it, whole
+    (``UpsertProduct``). Stock and prices are per ``base_uom``; each of ``units`` converts
+    (a case ``CS`` of 12 ``EA``: ``{"uom": "CS", "factor": 12}``)."""
+
+    product_id: Text
+    description: Annotated[Note, Field(min_length=1)]
+    base_uom: UnitCode
+    units: list[UnitIn] = []
+    lot_controlled: bool = False
+    prices: list[PriceIn] = []
+    gtin: OptId | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProductIn:
+        _one_each([u.uom for u in self.units], "unit")
+        _one_each([p.currency for p in self.prices], "price currency")
+        return self
+
+    def command(self) -> cmd.UpsertProduct:
+        return cmd.UpsertProduct(product=Product(
+            product_id=self.product_id, description=self.description, base_uom=self.base_uom,
+            uom_factors={u.uom: u.factor for u in self.units}, lot_controlled=self.lot_controlled,
+            list_prices={p.currency: p.list_price for p in self.prices if p.list_price is not None},
+            floor_prices={p.currency: p.floor_price for p in self.prices if p.floor_price is not None},
+            gtin=self.gtin or None))
+
+
 KINDS: dict[str, type[Any]] = {
     "order": OrderIn,
     "shipment": ShipmentIn,
@@ -462,6 +594,8 @@ KINDS: dict[str, type[Any]] = {
     "pick_confirmed": PickConfirmedIn,
     "fulfilment_exception": FulfilmentExceptionIn,
     "shipment_status": ShipmentStatusIn,
+    "customer": CustomerIn,
+    "product": ProductIn,
 }
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from o2c.domain.holds import HoldCode
+from o2c.domain.master import Customer, Product
 from o2c.domain.money import Money
 
 
@@ -631,6 +632,39 @@ class DisputeResolved(DisputeEvent):
     credit_memo_id: str | None
 
 
+# ---------------------------------------------------------------- master data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerChanged(Event):
+    """A customer account as it now stands, from a system of record or a person: ``added``
+    for a new one, else ``changed`` names the fields that differ from before (sorted).
+    The projector writes it to master data; a record equal to what o2c holds records nothing."""
+
+    entity_type: ClassVar[str] = "customer"
+    customer: Customer
+    changed: tuple[str, ...]
+    added: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.customer.customer_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductChanged(Event):
+    """A product as it now stands (see :class:`CustomerChanged`)."""
+
+    entity_type: ClassVar[str] = "product"
+    product: Product
+    changed: tuple[str, ...]
+    added: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.product.product_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -641,6 +675,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CashUnapplied, StockReceived, DisputeOpened, DisputeResolved,
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
-        HoldEscalated, PodOverdue, StallDetected,
+        HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,
     )
 }

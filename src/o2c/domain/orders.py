@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from o2c.domain import events as ev
-from o2c.domain.holds import Hold, HoldStatus, Role
+from o2c.domain.holds import Hold, HoldCode, HoldStatus, Role
 from o2c.domain.money import Money
 
 
@@ -413,3 +413,15 @@ class Order:
             if ln.invoiced > ln.shipped:
                 raise InvariantViolated(f"order {self.order_id} line {ln.line_no}: invoiced "
                                         f"{ln.invoiced} > shipped {ln.shipped}")
+
+
+#: Holds that wait for a product to be known (or to know a unit).
+_ITEM_CODES = frozenset({HoldCode.VAL_ITEM_UNKNOWN, HoldCode.VAL_UOM_INVALID})
+
+
+def item_waits(order: Order) -> frozenset[str]:
+    """The products an order waits for: those of its lines while it has an open
+    VAL-ITEM-UNKNOWN or VAL-UOM-INVALID hold (a new or changed product may lift it)."""
+    if order.terminal or not any(h.code in _ITEM_CODES for h in order.open_holds):
+        return frozenset()
+    return frozenset(ln.product_id for ln in order.lines)

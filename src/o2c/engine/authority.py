@@ -6,9 +6,9 @@ through the bus, so they obey the same rules:
 - **o2c itself** (``actors.ENGINE``: reactions, timers) may issue any command a
   reaction issues; a decision that needs a person it can make only where the
   policy allows (it then records its rule), never by posing as one.
-- **A source system** (an EDI channel, a WMS, a carrier, a bank; an actor of kind
-  ``system``) may send what it knows: orders, changes, shipments, deliveries,
-  picks, exceptions, statuses, stock, counts, payments.
+- **A source system** (an EDI channel, a WMS, a carrier, a bank, an ERP; an actor of
+  kind ``system``) may send what it knows: orders, changes, shipments, deliveries,
+  picks, exceptions, statuses, stock, counts, payments, customers and products.
 - **An API key** acts with its roles, like a person, but decisions on holds,
   rejections and credit memos are made by named people, never by a key.
 - **A person** needs one of the roles the command names. ``admin`` manages users,
@@ -48,6 +48,11 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.ReceiveStock: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
     cmd.ReconcileInventory: frozenset({_R.WAREHOUSE_OPS, _R.INTEGRATION}),
     cmd.ReceivePayment: frozenset({_R.CASH_APP, _R.INTEGRATION}),
+    # Master data: the system of record (an ERP, a file loaded by ``o2c master load``) or the
+    # people who keep accounts and items. A customer record carries its credit limit, so a
+    # person sending one needs a role that may set limits (credit_manager, controller).
+    cmd.UpsertCustomer: frozenset({_R.INTEGRATION, _R.CREDIT_MANAGER, _R.CONTROLLER}),
+    cmd.UpsertProduct: frozenset({_R.INTEGRATION, _R.PRICING, _R.CONTROLLER}),
 }
 
 #: Decisions only a named person makes, and the roles that may make them.
@@ -66,7 +71,7 @@ REFERRED: frozenset[type[cmd.Command]] = frozenset({cmd.ResolveStockDifference})
 #: What o2c issues to itself (reactions): nobody else issues these.
 ENGINE_ONLY: frozenset[type[cmd.Command]] = frozenset({
     cmd.ValidateOrder, cmd.CheckCredit, cmd.AllocateOrder, cmd.InvoiceShipment, cmd.CloseOrder,
-    cmd.ReevaluateCredit,
+    cmd.ReevaluateCredit, cmd.RevalidateOrder,
     cmd.FireTimer,
 })
 

@@ -18,6 +18,7 @@ from o2c.domain.events import (
     ShippedLine,
     WarehouseLine,
 )
+from o2c.domain.master import Customer, Product
 
 
 class Command:
@@ -267,3 +268,27 @@ class FireTimer(Command):
     subject: str
     due_at: str
     payload: str = "{}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertCustomer(Command):
+    """A customer account as the system of record (an ERP) or a person states it, whole:
+    added if new, updated where it differs, nothing if equal (``o2c.engine.handlers.master``)."""
+
+    customer: Customer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertProduct(Command):
+    """A product as the system of record states it, whole (see :class:`UpsertCustomer`)."""
+
+    product: Product
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevalidateOrder(Command):
+    """Master data an order was held for arrived (a customer, a ship-to, an item, a unit):
+    o2c lifts the order's master-data holds whose problem is gone, and validation resumes."""
+
+    order_id: str
+    because: str

@@ -73,6 +73,10 @@ class OrderRepository(Protocol):
     def held(self, limit: int = 1000) -> list[str]:
         """Ids of orders with an open hold (committed state), oldest first."""
         ...
+    def waiting_for_item(self, product_id: str) -> list[str]:
+        """Ids of orders with an open VAL-ITEM-UNKNOWN or VAL-UOM-INVALID hold and a line of
+        ``product_id`` (what a new or changed product may unblock), sorted."""
+        ...
 
 
 class InvoiceRepository(Protocol):

@@ -90,6 +90,10 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             if not uow.stock.adjust(e.warehouse_id, e.product_id, e.lot_id, e.expiry, e.delta):
                 raise InsufficientStock(f"{e.warehouse_id}/{e.product_id}/{e.lot_id}: on-hand can no "
                                         f"longer go down by {-e.delta} without taking reserved units")
+        case ev.CustomerChanged():
+            uow.master.add_customer(e.customer)
+        case ev.ProductChanged():
+            uow.master.add_product(e.product)
         case ev.OrderEvent():
             _order(uow, e.order_id).apply(e, at)  # type: ignore[attr-defined]
         case _:

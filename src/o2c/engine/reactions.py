@@ -23,8 +23,14 @@ def po_key(customer_id: str, po_number: str) -> str:
     return f"po:{customer_id}:{po_number}"
 
 
+def customer_key(customer_id: str) -> str:
+    return f"customer:{customer_id}"
+
+
 def unblocks(e: ev.Event) -> str | None:
     """What a parked message may have been waiting for, now that ``e`` happened."""
+    if isinstance(e, ev.CustomerChanged) and e.added:
+        return customer_key(e.customer.customer_id)  # a group member sent before its parent
     if isinstance(e, ev.OrderReceived):
         return po_key(e.customer_id, e.po_number)  # a buyer's change (860) sent before its order
     if isinstance(e, ev.ShipmentConfirmed):
@@ -72,6 +78,12 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             return _exposure_fell(e.customer_id, uow, f"credit memo {e.credit_memo_id} on {e.invoice_id}")
         case ev.OrderRejected():
             return _exposure_fell(e.customer_id, uow, f"order {e.order_id} cancelled")
+        case ev.CustomerChanged():
+            return _customer_changed(e, uow)
+        case ev.ProductChanged():
+            what = "added" if e.added else f"changed ({', '.join(e.changed)})"
+            return [cmd.RevalidateOrder(order_id=o, because=f"product {e.product.product_id} {what}")
+                    for o in uow.orders.waiting_for_item(e.product.product_id)]
         case _:
             return []
 
@@ -83,6 +95,30 @@ def _exposure_fell(customer_id: str, uow: UnitOfWork, because: str) -> list[cmd.
         return []
     members = uow.master.group(customer.parent_id or customer_id)
     return [cmd.ReevaluateCredit(order_id=o, because=because) for o in uow.orders.held_for(members)]
+
+
+#: Customer fields whose change can lift a credit hold (a raised limit, an unblocked account,
+#: a move into or out of a group).
+_CREDIT_FIELDS = frozenset({"credit_limit", "blocked", "parent_id"})
+
+
+def _customer_changed(e: ev.CustomerChanged, uow: UnitOfWork) -> list[cmd.Command]:
+    """A new account (or a new ship-to) may be what held orders waited for; a changed credit
+    limit re-evaluates the credit holds of the account's group."""
+    c = e.customer
+    what = "added" if e.added else f"changed ({', '.join(e.changed)})"
+    because = f"customer {c.customer_id} {what}"
+    out: list[cmd.Command] = []
+    if e.added or "ship_tos" in e.changed:
+        out += [cmd.RevalidateOrder(order_id=o, because=because)
+                for o in uow.orders.held_for([c.customer_id])]
+    if not e.added and _CREDIT_FIELDS.intersection(e.changed):
+        if "credit_limit" in e.changed:
+            because = f"credit limit of {c.customer_id} now {c.credit_limit}"
+        members = uow.master.group(c.parent_id or c.customer_id)
+        out += [cmd.ReevaluateCredit(order_id=o, because=because)
+                for o in uow.orders.held_for(members)]
+    return out
 
 
 def _resume(order_id: str, uow: UnitOfWork) -> list[cmd.Command]:

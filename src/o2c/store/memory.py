@@ -19,7 +19,7 @@ from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
-from o2c.domain.orders import Order
+from o2c.domain.orders import Order, item_waits
 from o2c.domain.receivables import Account
 from o2c.domain.timers import Timer, TimerKey, TimerState
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, InboundMessage, OutboundMessage
@@ -193,6 +193,9 @@ class _Orders(_Aggregates[Order]):
     def held_for(self, customer_ids: Iterable[str]) -> list[str]:
         ids = set(customer_ids)
         return sorted(o.order_id for o in self._all() if o.customer_id in ids and o.on_hold)
+
+    def waiting_for_item(self, product_id: str) -> list[str]:
+        return sorted(o.order_id for o in self._all() if product_id in item_waits(o))
 
     def backordered(self, product_id: str) -> list[str]:
         return sorted(

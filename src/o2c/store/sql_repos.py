@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table
 
 from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.inventory import StockPosition
-from o2c.domain.orders import Order
+from o2c.domain.orders import Order, item_waits
 from o2c.domain.receivables import Account
 from o2c.engine.ports import ConcurrencyConflict
 from o2c.store.codec import dump, load
@@ -37,6 +37,7 @@ from o2c.store.tables import (
     exact_to_db,
     invoices,
     order_backorders,
+    order_item_waits,
     orders,
     utc_to_db,
 )
@@ -298,11 +299,17 @@ class SqlOrders(_Aggregates[Order]):
     _delete_bo = RawSql(
         "DELETE FROM order_backorders WHERE order_id = :order_id AND product_id = :product_id"
     )
+    _find_waits = RawSql("SELECT order_id FROM order_item_waits WHERE product_id = :p")
+    _insert_waits = insert_sql(order_item_waits)
+    _delete_waits = RawSql(
+        "DELETE FROM order_item_waits WHERE order_id = :order_id AND product_id = :product_id"
+    )
 
     def __init__(self, tx: Tx) -> None:
         super().__init__(tx)
         self._by_po: dict[tuple[str, str], set[str]] = {}
         self._bo_stored: dict[str, frozenset[str]] = {}  # order -> products in order_backorders
+        self._waits_stored: dict[str, frozenset[str]] = {}  # order -> products in order_item_waits
         self._po_stored: dict[tuple[str, str], set[str]] = {}  # prefetched stored orders per PO
         self._held_stored: dict[str, set[str]] = {}  # prefetched stored orders on hold per customer
 
@@ -317,6 +324,7 @@ class SqlOrders(_Aggregates[Order]):
         self._by_po.setdefault((obj.customer_id, obj.po_number), set()).add(key)
         if loaded:
             self._bo_stored[key] = _backorder_products(obj)
+            self._waits_stored[key] = item_waits(obj)
 
     def find_by_po(self, customer_id: str, po_number: str) -> str | None:
         """The lowest order id with this customer PO (ids sort in arrival order)."""
@@ -385,6 +393,13 @@ class SqlOrders(_Aggregates[Order]):
         found.update(k for k, o in self._live.items() if o.customer_id in ids and o.on_hold)
         return sorted(found)
 
+    def waiting_for_item(self, product_id: str) -> list[str]:
+        """Ids of orders held until ``product_id`` is known (or knows a unit), sorted."""
+        rows = self._tx.raw(self._find_waits, {"p": product_id}).fetchall()
+        found = {r[0] for r in rows if r[0] not in self._live}
+        found.update(k for k, o in self._live.items() if product_id in item_waits(o))
+        return sorted(found)
+
     def backordered(self, product_id: str) -> list[str]:
         """Ids of open orders with a backordered line of ``product_id``, sorted."""
         rows = self._tx.raw(self._find_bo, {"p": product_id}).fetchall()
@@ -417,6 +432,17 @@ class SqlOrders(_Aggregates[Order]):
             self._tx.raw_many(self._delete_bo, remove)
         if add:
             self._tx.raw_many(self._insert_bo, add)
+        add, remove = [], []
+        for o in [*new, *(o for o, _ in changed)]:
+            now = item_waits(o)
+            before = self._waits_stored.get(o.order_id, frozenset())
+            add.extend({"order_id": o.order_id, "product_id": p} for p in now - before)
+            remove.extend({"order_id": o.order_id, "product_id": p} for p in before - now)
+            self._waits_stored[o.order_id] = now
+        if remove:
+            self._tx.raw_many(self._delete_waits, remove)
+        if add:
+            self._tx.raw_many(self._insert_waits, add)
 
 
 class SqlInvoices(_Aggregates[Invoice]):

@@ -313,6 +313,17 @@ order_backorders = Table(
     Index(None, "product_id"),
 )
 
+#: Orders held until a product is known (VAL-ITEM-UNKNOWN, VAL-UOM-INVALID): one row per
+#: product of such an order's lines, derived like ``order_backorders``.
+order_item_waits = Table(
+    "order_item_waits",
+    metadata,
+    Column("order_id", _id(), ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", _id(), nullable=False),
+    PrimaryKeyConstraint("order_id", "product_id"),
+    Index(None, "product_id"),
+)
+
 invoices = Table(
     "invoices",
     metadata,

@@ -50,7 +50,7 @@ def _numbers(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
 
 
-def _issues(order: Order, customer: Customer | None, ctx: Context) -> _Found:
+def issues(order: Order, customer: Customer | None, ctx: Context) -> _Found:
     """Everything wrong with the order, by hold code."""
     found = _Found()
     add = found.add
@@ -153,17 +153,18 @@ def validate_order(c: cmd.ValidateOrder, ctx: Context) -> list[ev.Event]:
     if order.status is not OrderStatus.RECEIVED or order.on_hold:
         return []
     customer = ctx.uow.master.customer(order.customer_id)
-    found = _issues(order, customer, ctx)
-    issues = {code: texts for code, texts in found.texts.items() if not released_by_person(order, code)}
+    found = issues(order, customer, ctx)
+    problems = {code: texts for code, texts in found.texts.items()
+                if not released_by_person(order, code)}
     inputs: dict[str, object] = {"customer_id": order.customer_id, "lines": len(order.lines),
                                  "tolerance_percent": ctx.section(order.legal_entity_id)
                                  .price_tolerance_percent}
-    if issues:
+    if problems:
         return [
             place_hold(ctx, order, code, "; ".join(texts),
                        decision(ctx, f"validation/{code.value}", code.value,
                                 {**inputs, **found.inputs[code]}, order.legal_entity_id), seq=i)
-            for i, (code, texts) in enumerate(issues.items())
+            for i, (code, texts) in enumerate(problems.items())
         ]
     return [ev.OrderValidated(order_id=order.order_id, lines=tuple(found.priced),
                               decision=decision(ctx, "validation/all-checks-passed", "valid",

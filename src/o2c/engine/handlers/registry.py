@@ -17,6 +17,7 @@ from o2c.engine.handlers import (
     fulfilment,
     intake,
     inventory,
+    master,
     orders,
     timers,
 )
@@ -45,4 +46,7 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.ReconcileInventory: inventory.reconcile_inventory,
     cmd.ResolveStockDifference: inventory.resolve_stock_difference,
     cmd.FireTimer: timers.fire_timer,
+    cmd.UpsertCustomer: master.upsert_customer,
+    cmd.UpsertProduct: master.upsert_product,
+    cmd.RevalidateOrder: master.revalidate_order,
 }
