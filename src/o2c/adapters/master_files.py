@@ -1,0 +1,369 @@
+"""Master data files: CSV (or JSON Lines) of customers or products, one canonical
+``customer`` or ``product`` message per record, and precise errors for rows that cannot
+be read (file, row, column, what is expected).
+
+Default CSV layouts (the header names the columns; their order does not matter):
+
+- **customers**: one row per ship-to; the account's columns repeat on every row of the
+  account (or are left empty after its first row). Columns: ``customer_id``,
+  ``legal_entity_id``, ``name``, ``parent_id``, ``payment_terms``, ``credit_limit``,
+  ``currency``, ``billing_trigger``, ``accepts_partial``, ``home_warehouse_id``, ``blocked``,
+  ``edi_id``, ``ship_to_id``, ``ship_to_name``, ``city``, ``region``, ``postal_code``,
+  ``country``.
+- **products**: one row per product and price currency; the product's columns repeat (or are
+  left empty). Columns: ``product_id``, ``description``, ``base_uom``, ``units``
+  (``CS=12;PL=480``: how many base units one of each holds), ``lot_controlled``, ``gtin``,
+  ``currency``, ``list_price``, ``floor_price``.
+
+A record is emitted whole or not at all. Its ``source_message_id`` is
+``<file name>:<key>:<hash of its cells>``: loading the same file again is deduplicated by the
+inbox, a changed record is a new message (an update, recorded with what changed), and the
+engine records nothing for a record equal to what it holds. A record that cannot be read is
+kept as a canonical message of its kind holding the cells as read, parked with the reasons,
+so a person can correct it and replay it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from o2c.adapters.canonical import KINDS
+from o2c.adapters.csv_intake import RowError
+from o2c.domain.master import BillingTrigger, PaymentTerms
+from o2c.engine.ports import InboundMessage
+from o2c.engine.runtime import DocumentReject, DocumentSplit
+
+__all__ = [
+    "CUSTOMER_COLUMNS",
+    "FILE_KINDS",
+    "PRODUCT_COLUMNS",
+    "MasterFile",
+    "master_document",
+    "read_master_file",
+    "splitter",
+]
+
+#: ``--kind`` -> (message kind, raw document kind)
+FILE_KINDS = {"customers": ("customer", "customer_file"), "products": ("product", "product_file")}
+
+#: column -> (required, what the cell must hold), in the order they are documented
+CUSTOMER_COLUMNS: dict[str, tuple[bool, str]] = {
+    "customer_id": (True, "the account's id"),
+    "legal_entity_id": (True, "the legal entity that sells to it"),
+    "name": (True, "the account's name"),
+    "parent_id": (False, "the group's head account, or empty"),
+    "payment_terms": (True, "terms such as '2/10 net 30' or 'net 30'"),
+    "credit_limit": (True, "an amount such as 50000.00"),
+    "currency": (True, "the credit limit's currency, three capital letters such as USD"),
+    "billing_trigger": (False, "on_ship, on_pod or consolidated (default on_ship)"),
+    "accepts_partial": (False, "yes or no (default no)"),
+    "home_warehouse_id": (True, "the warehouse it ships from first"),
+    "blocked": (False, "yes or no (default no)"),
+    "edi_id": (False, "its EDI id, or empty"),
+    "ship_to_id": (True, "a ship-to id"),
+    "ship_to_name": (False, "the ship-to's name (default: the account's)"),
+    "city": (False, "city"),
+    "region": (False, "state or region"),
+    "postal_code": (False, "postal code"),
+    "country": (False, "two capital letters such as US (default US)"),
+}
+PRODUCT_COLUMNS: dict[str, tuple[bool, str]] = {
+    "product_id": (True, "the product's id"),
+    "description": (True, "what it is"),
+    "base_uom": (True, "the unit stock and prices are kept in, such as EA"),
+    "units": (False, "unit=factor pairs separated by ';' such as CS=12;PL=480, or empty"),
+    "lot_controlled": (False, "yes or no (default no)"),
+    "gtin": (False, "its GTIN, or empty"),
+    "currency": (False, "the prices' currency, three capital letters such as USD"),
+    "list_price": (False, "a price per base unit such as 2.50, or empty"),
+    "floor_price": (False, "the lowest price per base unit allowed, or empty"),
+}
+_SHIP_TO = ("ship_to_id", "ship_to_name", "city", "region", "postal_code", "country")
+_PRICE = ("currency", "list_price", "floor_price")
+_YES, _NO = {"yes", "y", "true", "1", "x"}, {"no", "n", "false", "0", ""}
+
+
+@dataclass(slots=True)
+class MasterFile:
+    """What a file gave: one body per record that could be read, and per record that could
+    not, its cells as read and the errors."""
+
+    kind: str
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (message id, body)
+    rejects: list[tuple[str, dict[str, Any], list[RowError]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # every error, rejects' and the file's
+    records: int = 0
+
+
+class _Cells:
+    """The cells of one record's rows, checked one at a time into ``errors``."""
+
+    def __init__(self, file: str, rows: list[tuple[int, dict[str, str]]]) -> None:
+        self.file, self.rows = file, rows
+        self.errors: list[RowError] = []
+
+    def bad(self, row: int, column: str, expected: str, value: str = "") -> None:
+        self.errors.append(RowError(file=self.file, row=row, column=column, expected=expected,
+                                    value=value))
+
+    def one(self, column: str, spec: tuple[bool, str]) -> tuple[int, str]:
+        """The record-level cell: given on the first row, the same (or empty) on the others."""
+        first_row, first = self.rows[0][0], self.rows[0][1].get(column, "")
+        for row, cells in self.rows[1:]:
+            v = cells.get(column, "")
+            if v and v != first:
+                self.bad(row, column, f"the same value as row {first_row} ({first!r}) or nothing", v)
+        if spec[0] and not first:
+            self.bad(first_row, column, f"a value: {spec[1]}")
+        return first_row, first
+
+    def decimal(self, row: int, column: str, value: str, expected: str) -> str | None:
+        try:
+            d = Decimal(value)
+        except InvalidOperation:
+            self.bad(row, column, expected, value)
+            return None
+        if not d.is_finite() or d < 0:
+            self.bad(row, column, expected, value)
+            return None
+        return value
+
+    def flag(self, row: int, column: str, value: str) -> bool:
+        v = value.strip().lower()
+        if v not in _YES | _NO:
+            self.bad(row, column, "yes or no", value)
+        return v in _YES
+
+
+def _customer(c: _Cells, key: str) -> dict[str, Any]:
+    cols = CUSTOMER_COLUMNS
+    cell = {name: c.one(name, cols[name]) for name in cols if name not in _SHIP_TO}
+    body: dict[str, Any] = {name: v for name, (_, v) in cell.items()}
+    row, terms = cell["payment_terms"]
+    if terms:
+        try:
+            body["payment_terms"] = PaymentTerms.parse(terms).code
+        except ValueError:
+            c.bad(row, "payment_terms", cols["payment_terms"][1], terms)
+    row, limit = cell["credit_limit"]
+    if limit:
+        c.decimal(row, "credit_limit", limit, cols["credit_limit"][1] + ", not below zero")
+    row, cur = cell["currency"]
+    if cur and not (len(cur) == 3 and cur.isalpha() and cur.isupper()):
+        c.bad(row, "currency", cols["currency"][1], cur)
+    row, trigger = cell["billing_trigger"]
+    if trigger and trigger not in {t.value for t in BillingTrigger}:
+        c.bad(row, "billing_trigger", cols["billing_trigger"][1], trigger)
+    body["billing_trigger"] = trigger or BillingTrigger.ON_SHIP.value
+    for name in ("accepts_partial", "blocked"):
+        body[name] = c.flag(cell[name][0], name, cell[name][1])
+    for name in ("parent_id", "edi_id"):
+        body[name] = body[name] or None
+    ship_tos = []
+    seen: dict[str, int] = {}
+    for row, cells in c.rows:
+        sid = cells.get("ship_to_id", "")
+        if not sid:
+            c.bad(row, "ship_to_id", "a value: " + cols["ship_to_id"][1])
+            continue
+        if sid in seen:
+            c.bad(row, "ship_to_id", f"a ship-to not given before (row {seen[sid]} gives {sid})", sid)
+            continue
+        seen[sid] = row
+        country = cells.get("country", "") or "US"
+        if not (len(country) == 2 and country.isalpha() and country.isupper()):
+            c.bad(row, "country", cols["country"][1], country)
+        ship_tos.append({"ship_to_id": sid, "name": cells.get("ship_to_name", "") or body["name"],
+                         "city": cells.get("city", ""), "region": cells.get("region", ""),
+                         "postal_code": cells.get("postal_code", ""), "country": country})
+    body["ship_tos"] = ship_tos
+    return body
+
+
+def _product(c: _Cells, key: str) -> dict[str, Any]:
+    cols = PRODUCT_COLUMNS
+    cell = {name: c.one(name, cols[name]) for name in cols if name not in _PRICE}
+    body: dict[str, Any] = {name: v for name, (_, v) in cell.items()}
+    row, base = cell["base_uom"]
+    if base and not (base.isalnum() and len(base) <= 10):
+        c.bad(row, "base_uom", "a unit of 1 to 10 letters or digits such as EA", base)
+    row, text = cell["units"]
+    units = []
+    for pair in filter(None, (p.strip() for p in text.split(";"))):
+        uom, eq, factor = pair.partition("=")
+        uom, factor = uom.strip(), factor.strip()
+        if not eq or not uom.isalnum() or len(uom) > 10:
+            c.bad(row, "units", cols["units"][1], pair)
+            continue
+        try:
+            positive = Decimal(factor) > 0
+        except InvalidOperation:
+            positive = False
+        if not positive:
+            c.bad(row, "units", f"a number of {base or 'base'} units above zero for {uom} "
+                                f"(such as {uom}=12)", pair)
+            continue
+        units.append({"uom": uom, "factor": factor})
+    body["units"] = units
+    body["lot_controlled"] = c.flag(cell["lot_controlled"][0], "lot_controlled", cell["lot_controlled"][1])
+    body["gtin"] = body["gtin"] or None
+    prices = []
+    seen: dict[str, int] = {}
+    for row, cells in c.rows:
+        cur = cells.get("currency", "")
+        given = {n: cells.get(n, "") for n in ("list_price", "floor_price") if cells.get(n, "")}
+        for n, v in given.items():
+            c.decimal(row, n, v, f"{cols[n][1]}, not below zero")
+        if not given:
+            continue
+        if not cur:
+            c.bad(row, "currency", f"the currency of the price in {' and '.join(given)}, three "
+                                   "capital letters such as USD (a price needs its currency)")
+            continue
+        if not (len(cur) == 3 and cur.isalpha() and cur.isupper()):
+            c.bad(row, "currency", cols["currency"][1], cur)
+            continue
+        if cur in seen:
+            c.bad(row, "currency", f"a currency not priced before (row {seen[cur]} prices {cur})", cur)
+            continue
+        seen[cur] = row
+        prices.append({"currency": cur, **given})
+    body["prices"] = prices
+    return body
+
+
+_BUILD: dict[str, Callable[[_Cells, str], dict[str, Any]]] = {"customer": _customer,
+                                                              "product": _product}
+
+
+def _pydantic_errors(c: _Cells, kind: str, body: dict[str, Any]) -> None:
+    """What the canonical model still finds (lengths, characters), on the record's first row."""
+    try:
+        KINDS[kind].model_validate(body)
+    except ValidationError as e:
+        for err in e.errors(include_url=False):
+            loc = [str(p) for p in err["loc"]]
+            column = loc[0] if loc else "(record)"
+            if column == "ship_tos" and len(loc) > 2:
+                column = "ship_to_name" if loc[2] == "name" else loc[2]
+            elif column == "prices" and len(loc) > 2:
+                column = loc[2]
+            c.bad(c.rows[0][0], column, err["msg"])
+
+
+def read_master_file(text: str, kind: str, *, file_name: str) -> MasterFile:
+    """Read a master data file of ``kind`` (``customers`` or ``products``): CSV with the
+    default layout, or JSON Lines (one canonical body per line) when the file name ends in
+    ``.jsonl``."""
+    message_kind = FILE_KINDS[kind][0]
+    key_column = "customer_id" if message_kind == "customer" else "product_id"
+    out = MasterFile(kind=message_kind)
+    if file_name.endswith(".jsonl"):
+        return _jsonl(text, out, key_column, file_name)
+    columns = CUSTOMER_COLUMNS if message_kind == "customer" else PRODUCT_COLUMNS
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [c for c, (required, _) in columns.items() if required and c not in header]
+    unknown = [h for h in header if h not in columns]
+    for name in missing:
+        out.errors.append(RowError(file=file_name, row=1, column=name,
+                                   expected=f"a column named {name} ({columns[name][1]})"))
+    for name in unknown:
+        out.errors.append(RowError(file=file_name, row=1, column=name,
+                                   expected=f"one of the columns {', '.join(columns)}", value=name))
+    if missing or unknown:
+        return out
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for n, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            out.errors.append(RowError(file=file_name, row=n, column="(row)",
+                                       expected=f"{len(header)} cells like the header",
+                                       value=f"{len(row)} cells"))
+            continue
+        cells = {h: v.strip() for h, v in zip(header, row, strict=True)}
+        key = cells[key_column]
+        if not key:
+            out.errors.append(RowError(file=file_name, row=n, column=key_column,
+                                       expected=f"a value: {columns[key_column][1]}"))
+            continue
+        groups.setdefault(key, []).append((n, cells))
+    for key, rows in groups.items():
+        c = _Cells(file_name, rows)
+        body = _BUILD[message_kind](c, key)
+        if not c.errors:
+            _pydantic_errors(c, message_kind, body)
+        _emit(out, file_name, key, body, c.errors, [r for _, r in rows])
+    return out
+
+
+def _jsonl(text: str, out: MasterFile, key_column: str, file_name: str) -> MasterFile:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            body = json.loads(line)
+        except json.JSONDecodeError as e:
+            out.errors.append(RowError(file=file_name, row=n, column="(line)",
+                                       expected=f"one JSON object per line ({e.msg})"))
+            continue
+        if not isinstance(body, dict) or not isinstance(body.get(key_column), str):
+            out.errors.append(RowError(file=file_name, row=n, column=key_column,
+                                       expected="a JSON object with " + key_column))
+            continue
+        c = _Cells(file_name, [(n, {})])
+        _pydantic_errors(c, out.kind, body)
+        _emit(out, file_name, body[key_column], body, c.errors, [body])
+    return out
+
+
+def _emit(out: MasterFile, file_name: str, key: str, body: dict[str, Any], errors: list[RowError],
+          cells: list[Any]) -> None:
+    out.records += 1
+    digest = hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()[:16]
+    message_id = f"{file_name}:{key}:{digest}"
+    if errors:
+        out.rejects.append((message_id, body, errors))
+        out.errors.extend(errors)
+    else:
+        out.messages.append((message_id, body))
+
+
+def master_document(text: str, kind: str, *, source: str, file_name: str,
+                    received_at: datetime) -> InboundMessage:
+    """The file as the inbox keeps it (whole, deduplicated by its content)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return InboundMessage(source=source, source_message_id=f"{file_name}:sha256:{digest}",
+                          kind=FILE_KINDS[kind][1], received_at=received_at, body=text,
+                          content_type=f"text/csv; charset=utf-8; name={file_name.replace(';', '_')}")
+
+
+def splitter(read: MasterFile) -> Callable[[InboundMessage], DocumentSplit]:
+    """The split of a file already read: its records as messages, its unreadable records
+    parked (as canonical messages holding the cells as read, for correction and replay)."""
+
+    def split(raw: InboundMessage) -> DocumentSplit:
+        def message(mid: str, body: dict[str, Any]) -> InboundMessage:
+            return InboundMessage(source=raw.source, source_message_id=mid, kind=read.kind,
+                                  received_at=raw.received_at, body=json.dumps(body))
+
+        return DocumentSplit(
+            messages=[message(mid, body) for mid, body in read.messages],
+            rejects=tuple(DocumentReject(message=message(mid, body), code="INT-PARSE-ERROR",
+                                         reason="; ".join(map(str, errors)))
+                          for mid, body, errors in read.rejects),
+            problem=None if read.messages or read.rejects else
+            ("INT-PARSE-ERROR", "; ".join(map(str, read.errors)) or "the file holds no records"))
+
+    return split

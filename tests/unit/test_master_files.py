@@ -1,0 +1,118 @@
+"""Reading master data files: one record per customer (its rows are its ship-tos) or product
+(its rows are its prices), and every problem named by file, row, column and what is expected."""
+
+from __future__ import annotations
+
+from o2c.adapters.master_files import read_master_file
+
+HEAD = ("customer_id,legal_entity_id,name,parent_id,payment_terms,credit_limit,currency,"
+        "billing_trigger,accepts_partial,home_warehouse_id,ship_to_id,city,country\n")
+GOOD = "K1,US,Kettering,,net 30,25000,USD,on_ship,yes,W1,K1-A,Kettering,US\n"
+
+
+def errors(text: str, kind: str = "customers", name: str = "c.csv") -> list[str]:
+    return [str(e) for e in read_master_file(text, kind, file_name=name).errors]
+
+
+def test_a_good_customer_with_two_ship_tos_is_one_record() -> None:
+    read = read_master_file(HEAD + GOOD + "K1,,,,,,,,,,K1-B,Dayton,US\n", "customers", file_name="c.csv")
+    assert read.errors == [] and read.records == 1
+    [(mid, body)] = read.messages
+    assert mid.startswith("c.csv:K1:")
+    assert [s["ship_to_id"] for s in body["ship_tos"]] == ["K1-A", "K1-B"]
+    assert body["accepts_partial"] is True and body["payment_terms"] == "net 30"
+
+
+def test_the_message_id_changes_with_the_record_and_only_with_it() -> None:
+    def mid(text: str) -> str:
+        return read_master_file(HEAD + text, "customers", file_name="c.csv").messages[0][0]
+
+    assert mid(GOOD) == mid(GOOD)
+    assert mid(GOOD) != mid(GOOD.replace("25000", "30000"))
+
+
+def test_each_mistake_is_named_by_file_row_and_column() -> None:
+    text = HEAD + (
+        "K1,US,Kettering,,net thirty,25000,USD,on_ship,yes,W1,K1-A,Kettering,US\n"
+        "K2,US,Two,,net 30,lots,usd,weekly,perhaps,W1,K2-A,Dayton,USA\n"
+        "K3,US,Three,,net 30,100,USD,,,W1,K3-A,Dayton,US\n"
+        "K3,US,Other name,,,,,,,,K3-A,Dayton,US\n"
+        "K4,US,Four,,net 30,100,USD,,,W1,,Dayton,US\n"
+        "K5,US,Five,,net 30,-5,USD,,,W1,K5-A,Dayton,US\n"
+    )
+    assert errors(text) == [
+        "c.csv, row 2, column payment_terms: expected terms such as '2/10 net 30' or 'net 30', "
+        "got 'net thirty'",
+        "c.csv, row 3, column credit_limit: expected an amount such as 50000.00, not below zero, got 'lots'",
+        "c.csv, row 3, column currency: expected the credit limit's currency, three capital letters "
+        "such as USD, got 'usd'",
+        "c.csv, row 3, column billing_trigger: expected on_ship, on_pod or consolidated (default "
+        "on_ship), got 'weekly'",
+        "c.csv, row 3, column accepts_partial: expected yes or no, got 'perhaps'",
+        "c.csv, row 3, column country: expected two capital letters such as US (default US), got 'USA'",
+        "c.csv, row 5, column name: expected the same value as row 4 ('Three') or nothing, "
+        "got 'Other name'",
+        "c.csv, row 5, column ship_to_id: expected a ship-to not given before (row 4 gives K3-A), "
+        "got 'K3-A'",
+        "c.csv, row 6, column ship_to_id: expected a value: a ship-to id",
+        "c.csv, row 7, column credit_limit: expected an amount such as 50000.00, not below zero, got '-5'",
+    ]
+
+
+def test_rows_of_a_bad_record_are_held_back_and_the_others_go_through() -> None:
+    read = read_master_file(HEAD + GOOD + GOOD.replace("K1", "K2").replace("25000", "x"),
+                            "customers", file_name="c.csv")
+    assert next(m for m, _ in read.messages).startswith("c.csv:K1:")
+    [(mid, _, errs)] = read.rejects
+    assert mid.startswith("c.csv:K2:") and "column credit_limit" in str(errs[0])
+
+
+def test_missing_and_unknown_columns_refuse_the_file() -> None:
+    assert errors("customer_id,name,colour\nK1,X,red\n") == [
+        "c.csv, row 1, column legal_entity_id: expected a column named legal_entity_id (the legal "
+        "entity that sells to it)",
+        "c.csv, row 1, column payment_terms: expected a column named payment_terms (terms such as "
+        "'2/10 net 30' or 'net 30')",
+        "c.csv, row 1, column credit_limit: expected a column named credit_limit (an amount such as "
+        "50000.00)",
+        "c.csv, row 1, column currency: expected a column named currency (the credit limit's "
+        "currency, three capital letters such as USD)",
+        "c.csv, row 1, column home_warehouse_id: expected a column named home_warehouse_id (the "
+        "warehouse it ships from first)",
+        "c.csv, row 1, column ship_to_id: expected a column named ship_to_id (a ship-to id)",
+        "c.csv, row 1, column colour: expected one of the columns customer_id, legal_entity_id, "
+        "name, parent_id, payment_terms, credit_limit, currency, billing_trigger, accepts_partial, "
+        "home_warehouse_id, blocked, edi_id, ship_to_id, ship_to_name, city, region, postal_code, "
+        "country, got 'colour'",
+    ]
+
+
+def test_product_mistakes() -> None:
+    head = "product_id,description,base_uom,units,currency,list_price,floor_price\n"
+    text = head + (
+        "P1,Gloves,EA,CS=12;PL=,USD,2.50,\n"
+        "P2,Gowns,E A,,USD,1,\n"
+        "P3,Caps,EA,,,1.10,0.50\n"
+        "P4,Masks,EA,,USD,1,\n"
+        "P4,,,,USD,2,\n"
+    )
+    assert errors(text, "products", "p.csv") == [
+        "p.csv, row 2, column units: expected a number of EA units above zero for PL (such as "
+        "PL=12), got 'PL='",
+        "p.csv, row 3, column base_uom: expected a unit of 1 to 10 letters or digits such as EA, got 'E A'",
+        "p.csv, row 4, column currency: expected the currency of the price in list_price and "
+        "floor_price, three capital letters such as USD (a price needs its currency)",
+        "p.csv, row 6, column currency: expected a currency not priced before (row 5 prices USD), got 'USD'",
+    ]
+
+
+def test_json_lines_are_checked_against_the_canonical_model() -> None:
+    text = ('{"product_id": "P1", "description": "Gloves", "base_uom": "EA"}\n'
+            '{"product_id": "P2", "description": "Gowns", "base_uom": "EA", "units": '
+            '[{"uom": "CS", "factor": "-1"}]}\nnot json\n')
+    read = read_master_file(text, "products", file_name="p.jsonl")
+    assert next(m for m, _ in read.messages).startswith("p.jsonl:P1:")
+    assert [str(e) for e in read.errors] == [
+        "p.jsonl, row 2, column units: expected Input should be greater than 0",
+        "p.jsonl, row 3, column (line): expected one JSON object per line (Expecting value)",
+    ]
