@@ -210,3 +210,17 @@ def test_a_raised_credit_limit_re_evaluates_a_credit_hold(new_harness: Any) -> N
     assert order.open_holds == [] and order.status is OrderStatus.RELEASED
     [released] = [e.payload for e in h.events(oid) if isinstance(e.payload, ev.HoldReleased)]
     assert "credit limit of C1 now 5,000.00 USD" in released.reason
+
+
+def test_a_persons_change_is_audited_with_the_record_before_and_the_change_after(h: Harness) -> None:
+    h.send("customer", customer_body(), source="erp")  # a system's message: not audited
+    cm = user("cora", Role.CREDIT_MANAGER)
+    assert h.send("customer", customer_body(credit_limit="90000"), actor=cm).status is Status.APPLIED
+    with h.app.store.unit_of_work() as uow:
+        (r,) = uow.audit.entries()
+    d = r.as_dict()
+    assert (r.action, r.actor_label, r.subject_type, r.subject_id, r.legal_entity_id) == (
+        "customer.upsert", "user:cora", "customer", "C9", "US")
+    assert d["before"]["credit_limit"]["amount"] == "50000.00"
+    [event] = d["after"]["events"]
+    assert event["type"] == "CustomerChanged" and event["payload"]["changed"] == ["credit_limit"]

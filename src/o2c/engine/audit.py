@@ -71,7 +71,8 @@ def _order_state(uow: UnitOfWork, order_id: str) -> tuple[Subject, dict[str, Any
 def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, dict[str, Any] | None]:
     """What ``c`` is about and what that was before it ran: an order (its status and open
     holds), an invoice's order (with the invoice's figures), a customer's account, a
-    warehouse. None when the subject is made by the command (a new order)."""
+    warehouse, a customer or product record (as o2c held it: None if new). None when the
+    subject is made by the command (a new order)."""
     order_id = getattr(c, "order_id", None)
     if isinstance(order_id, str) and order_id:
         return _order_state(uow, order_id)
@@ -93,6 +94,12 @@ def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, di
         return (Subject("account", customer_id, customer.legal_entity_id if customer else None),
                 None if account is None else {"open_ar": str(account.open_ar),
                                                "unapplied_cash": str(account.unapplied_cash)})
+    if isinstance(c, cmd.UpsertCustomer):
+        cid = c.customer.customer_id
+        return Subject("customer", cid, c.customer.legal_entity_id), plain(uow.master.customer(cid))
+    if isinstance(c, cmd.UpsertProduct):
+        pid = c.product.product_id
+        return Subject("product", pid), plain(uow.master.product(pid))
     warehouse_id = getattr(c, "warehouse_id", None)
     if isinstance(warehouse_id, str):
         w = uow.master.warehouse(warehouse_id)
