@@ -23,7 +23,12 @@ def load(file: Annotated[Path, typer.Argument(help="A CSV file (default layout, 
     stored first and deduplicated, applied as a change when it differs from what o2c holds.
     Records that cannot be read or applied are parked with the reason (file, row, column);
     the rest go through. Exit code 1 if anything was parked."""
-    from o2c.adapters.master_files import FILE_KINDS, master_document, read_master_file, splitter
+    from o2c.adapters.master_files import (
+        FILE_KINDS,
+        master_document,
+        read_master_file,
+        split_master_file,
+    )
 
     if kind not in FILE_KINDS:
         fail(f"--kind must be one of {', '.join(FILE_KINDS)}, not {kind!r}")
@@ -37,7 +42,7 @@ def load(file: Annotated[Path, typer.Argument(help="A CSV file (default layout, 
     with opened(db) as a:
         raw = master_document(text, kind, source=source, file_name=file.name,
                               received_at=a.clock.now())
-        head, outs = a.runtime.submit_document(raw, splitter(read))
+        head, outs = a.runtime.submit_document(raw, split_master_file)
     if head.status.value == "duplicate":
         console.print(f"{file}: already loaded ({head.source_message_id}); nothing changed")
         return

@@ -94,6 +94,14 @@ def test_bad_rows_are_parked_naming_file_row_and_column_and_the_good_ones_go_thr
     assert [e["product"]["product_id"] for e in events(db, "ProductChanged")] == ["P9", "P10"]  # type: ignore[index]
     letters = sqlite3.connect(db).execute("SELECT count(*) FROM dead_letters").fetchone()[0]
     assert letters == 3
+    # a parked record is a canonical message: corrected, it is replayed like any other
+    (body,) = sqlite3.connect(db).execute(
+        "SELECT body FROM dead_letters WHERE dead_letter_id = 'DL-000002'").fetchone()
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(json.dumps({**json.loads(body), "prices": [{"currency": "USD", "list_price": "0.05"}]}))
+    out = runner.invoke(app, ["dlq", "replay", "DL-000002", "--body", str(fixed), "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    assert [e["product"]["product_id"] for e in events(db, "ProductChanged")] == ["P9", "P10", "P12"]  # type: ignore[index]
 
 
 def test_a_file_without_a_required_column_is_refused_whole(db: Path, tmp_path: Path) -> None:

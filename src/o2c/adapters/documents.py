@@ -31,6 +31,7 @@ from o2c.adapters.edi.maps.intake import EdiSplitter
 from o2c.adapters.edi.maps.partners import PartnerConfigError, PartnerDirectory
 from o2c.adapters.edi.maps.sending import X12Renderer
 from o2c.adapters.limits import Limits
+from o2c.adapters.master_files import SPLITTERS as MASTER_SPLITTERS
 from o2c.adapters.raw import (
     CARRIER,
     CSV_ORDERS,
@@ -261,6 +262,7 @@ class Integrations:
             WMS_A: _BySource(WMS_A, {c.source: c for c in self.wms_a}, _split_wms_a),
             WMS_B: _BySource(WMS_B, {c.source: c for c in self.wms_b}, _split_wms_b),
             CARRIER: _BySource(CARRIER, {c.source: c for c in self.carriers}, _split_carrier),
+            **MASTER_SPLITTERS,  # master data files need no configuration
         }
 
     def renderers(self) -> list[OutboundRenderer]:

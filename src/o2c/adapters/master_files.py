@@ -39,6 +39,7 @@ from pydantic import ValidationError
 
 from o2c.adapters.canonical import KINDS
 from o2c.adapters.csv_intake import RowError
+from o2c.adapters.raw import param
 from o2c.domain.master import BillingTrigger, PaymentTerms
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import DocumentReject, DocumentSplit
@@ -47,10 +48,11 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "FILE_KINDS",
     "PRODUCT_COLUMNS",
+    "SPLITTERS",
     "MasterFile",
     "master_document",
     "read_master_file",
-    "splitter",
+    "split_master_file",
 ]
 
 #: ``--kind`` -> (message kind, raw document kind)
@@ -349,21 +351,26 @@ def master_document(text: str, kind: str, *, source: str, file_name: str,
                           content_type=f"text/csv; charset=utf-8; name={file_name.replace(';', '_')}")
 
 
-def splitter(read: MasterFile) -> Callable[[InboundMessage], DocumentSplit]:
-    """The split of a file already read: its records as messages, its unreadable records
-    parked (as canonical messages holding the cells as read, for correction and replay)."""
+def split_master_file(raw: InboundMessage) -> DocumentSplit:
+    """The splitter of a stored master data file (:func:`master_document`): its records as
+    messages, its unreadable records parked (as canonical messages holding the cells as read,
+    for correction and replay); a file with no record to take is parked whole. Read from the
+    stored copy, so ``o2c finish`` and a replay split it exactly as the first run did."""
+    kind = next(k for k, (_, doc) in FILE_KINDS.items() if doc == raw.kind)
+    read = read_master_file(raw.body, kind, file_name=param(raw, "name") or raw.source_message_id)
 
-    def split(raw: InboundMessage) -> DocumentSplit:
-        def message(mid: str, body: dict[str, Any]) -> InboundMessage:
-            return InboundMessage(source=raw.source, source_message_id=mid, kind=read.kind,
-                                  received_at=raw.received_at, body=json.dumps(body))
+    def message(mid: str, body: dict[str, Any]) -> InboundMessage:
+        return InboundMessage(source=raw.source, source_message_id=mid, kind=read.kind,
+                              received_at=raw.received_at, body=json.dumps(body))
 
-        return DocumentSplit(
-            messages=[message(mid, body) for mid, body in read.messages],
-            rejects=tuple(DocumentReject(message=message(mid, body), code="INT-PARSE-ERROR",
-                                         reason="; ".join(map(str, errors)))
-                          for mid, body, errors in read.rejects),
-            problem=None if read.messages or read.rejects else
-            ("INT-PARSE-ERROR", "; ".join(map(str, read.errors)) or "the file holds no records"))
+    return DocumentSplit(
+        messages=[message(mid, body) for mid, body in read.messages],
+        rejects=tuple(DocumentReject(message=message(mid, body), code="INT-PARSE-ERROR",
+                                     reason="; ".join(map(str, errors)))
+                      for mid, body, errors in read.rejects),
+        problem=None if read.messages or read.rejects else
+        ("INT-PARSE-ERROR", "; ".join(map(str, read.errors)) or "the file holds no records"))
 
-    return split
+
+#: document kind -> splitter
+SPLITTERS = {doc: split_master_file for _, doc in FILE_KINDS.values()}
