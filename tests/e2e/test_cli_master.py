@@ -74,6 +74,9 @@ def test_customers_load_and_loading_the_same_file_again_changes_nothing(db: Path
     [*_, update] = events(db, "CustomerChanged")
     assert update["changed"] == ["credit_limit"] and update["added"] is False
     assert len(events(db, "CustomerChanged")) == 3
+    # the files, and the record that changed nothing, are no loose ends for verify
+    out = runner.invoke(app, ["verify", "--db", str(db)])
+    assert out.exit_code == 0 and "read models match the log" in out.output, out.output
 
 
 def test_bad_rows_are_parked_naming_file_row_and_column_and_the_good_ones_go_through(

@@ -145,6 +145,13 @@ def test_who_may_send_master_data(h: Harness) -> None:
     assert h.send("product", product_body("P10"), actor=clerk).status is Status.REFUSED
 
 
+def test_a_person_acting_for_other_legal_entities_cannot_send_this_ones_customers(h: Harness) -> None:
+    out = h.send("customer", customer_body(), actor=user("cm", Role.CREDIT_MANAGER, entities={"CA"}))
+    assert out.status is Status.REFUSED and "does not act for legal entity 'US'" in str(out.reason)
+    with h.app.store.unit_of_work() as uow:
+        assert uow.master.customer("C9") is None
+
+
 def test_an_order_held_for_an_unknown_customer_goes_on_when_the_customer_arrives(h: Harness) -> None:
     oid = str(h.order(customer_id="C9").correlation_id)
     assert [x.code for x in h.get(oid).open_holds] == [HoldCode.VAL_CUSTOMER_UNKNOWN]
