@@ -171,12 +171,21 @@ class SqlMasterData:
                 best = a
         return best
 
-    def _write(self, sql: RawSql, row: dict[str, Any]) -> None:
+    def _write(self, sql: RawSql, row: dict[str, Any], one: tuple[str, str, Any] | None = None) -> None:
+        """Write a row. The first write of a unit of work starts its own cache; a customer or
+        product written (``one``: kind, id, object) is put in it, so a file of them read and
+        written one after the other does not read everything again after each."""
         self._tx.raw(sql, row)
         if not self.dirty:
             next_value(self._tx, MASTER_DATA_VERSION)
             self.dirty = True
-        self._local = MasterCache(None)
+        if one is None or self._local is None:
+            self._local = MasterCache(None)
+        if one is not None:
+            kind, key, obj = one
+            self._local.one[(kind, key)] = obj
+            if kind == "customer":
+                self._local.groups.clear()  # its parent may have changed
 
     def add_legal_entity(self, e: LegalEntity) -> None:
         self._write(_PUT_LEGAL_ENTITY, {"entity_id": e.entity_id, "doc": dump(e)})
@@ -189,10 +198,11 @@ class SqlMasterData:
 
     def add_customer(self, c: Customer) -> None:
         self._write(_PUT_CUSTOMER, {"customer_id": c.customer_id, "parent_id": c.parent_id,
-                                    "doc": dump(c)})
+                                    "doc": dump(c)}, ("customer", c.customer_id, c))
 
     def add_product(self, p: Product) -> None:
-        self._write(_PUT_PRODUCT, {"product_id": p.product_id, "doc": dump(p)})
+        self._write(_PUT_PRODUCT, {"product_id": p.product_id, "doc": dump(p)},
+                    ("product", p.product_id, p))
 
     def add_price_agreement(self, a: PriceAgreement) -> None:
         self._write(
