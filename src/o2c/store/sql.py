@@ -19,6 +19,7 @@ Shape of a unit of work (one database transaction):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -295,6 +296,12 @@ class SqlUnitOfWork:
             if self._conn is not None:
                 self._conn.rollback()
         except Exception:
+            # A connection that cannot even roll back (its server process is gone, or it was
+            # cut off in the middle of a pipeline) is dropped, never handed back to the pool,
+            # whose own reset would fail again and log it as an error.
+            if self._conn is not None:
+                with contextlib.suppress(Exception):
+                    self._conn.invalidate()
             if not quiet:
                 raise
         finally:
