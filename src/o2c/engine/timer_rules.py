@@ -13,6 +13,7 @@ from o2c.domain import events as ev
 from o2c.domain.master import BillingTrigger
 from o2c.domain.timers import Timer, TimerKind, pod_timer_id, sla_timer_id, stall_timer_id
 from o2c.engine.context import Context
+from o2c.engine.handlers.common import billing_decision
 
 
 def arm(ctx: Context, env: ev.Envelope) -> None:
@@ -56,14 +57,9 @@ def _arm_pod(ctx: Context, e: ev.ShipmentConfirmed, at: datetime) -> None:
     customer = ctx.uow.master.customer(order.customer_id)
     if customer is None:
         return
-    section = ctx.section(order.legal_entity_id)
-    policy = ctx.policy(order.legal_entity_id)
-    inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
-                                 "customer_id": customer.customer_id, "event": "shipment_confirmed"}
-    _, d = section.billing_table.decide(inputs, policy_id=policy.policy_id, version=policy.version,
-                                        outcome_key="trigger")
-    if d.outcome != BillingTrigger.ON_POD.value:
+    if billing_decision(ctx, order, customer, "shipment_confirmed").outcome != BillingTrigger.ON_POD.value:
         return
+    section = ctx.section(order.legal_entity_id)
     shipped = e.shipped_at or at
     ctx.uow.timers.schedule(Timer(
         timer_id=pod_timer_id(e.order_id, e.shipment_id), kind=TimerKind.POD_OVERDUE,

@@ -84,10 +84,11 @@ def _map(path: str, v: object) -> Mapping[str, Any]:
     return v
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` laid over ``base``, mapping by mapping (how an entity's overrides apply)."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+        out[k] = merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
     return out
 
 
@@ -317,7 +318,7 @@ def parse_policy(raw: object) -> Policy:
     by_entity: dict[str, Section] = {}
     for entity, over in _map("policy.entities", doc.get("entities", {})).items():
         by_entity[str(entity)] = _section(f"policy.entities.{entity}",
-                                          _merge(base_raw, _map(f"policy.entities.{entity}", over)))
+                                          merge(base_raw, _map(f"policy.entities.{entity}", over)))
     return Policy(policy_id=str(doc["policy_id"]), version=str(doc["version"]),
                   effective_from=effective, raw=doc, base=base, by_entity=by_entity,
                   effective_date=day, timezone=tz)

@@ -16,8 +16,8 @@ from o2c.policy.document import (
     PolicyError,
     _effective,
     _map,
-    _merge,
     _section,
+    merge,
     parse_policy,
 )
 
@@ -54,7 +54,7 @@ def problems(raw: object) -> list[str]:
     for entity, over in entities.items():
         over_map = check(_map, f"policy.entities.{entity}", over)
         if over_map is not None:
-            check(_section, f"policy.entities.{entity}", _merge(base, over_map))
+            check(_section, f"policy.entities.{entity}", merge(base, over_map))
             inherited = {e.replace("policy.", f"policy.entities.{entity}.", 1) for e in base_errors}
             if found and found[-1] in inherited:  # the base's error, seen again through the entity
                 found.pop()

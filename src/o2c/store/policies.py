@@ -39,6 +39,7 @@ from o2c.engine.audit import entry
 from o2c.engine.ports import UnitOfWork
 from o2c.policy import Policy, PolicyError, PolicyRegistry, parse_policy
 from o2c.policy import governance as gov
+from o2c.policy.document import merge
 from o2c.policy.governance import (
     PolicyConflict,
     PolicyNotFound,
@@ -452,7 +453,7 @@ def propose_override(store: Store, entity: str, overrides: Mapping[str, Any], *,
         raise PolicyNotFound(f"there is no approved version of policy {policy_id} to change")
     raw = dict(_yaml(base.document, "the base version"))
     entities = dict(raw.get("entities") or {})
-    entities[entity] = _merge(entities.get(entity) or {}, overrides)
+    entities[entity] = merge(entities.get(entity) or {}, overrides)
     raw.update(version=version_id, effective_from=_date_or_text(effective_from), entities=entities)
     header = (f"# Version {version_id} of {base.policy_id}: version {base.version} with the overrides of "
               f"{entity} changed.\n")
@@ -465,13 +466,6 @@ def _date_or_text(value: str) -> date | str:
         return date.fromisoformat(value) if len(value.strip()) == 10 else value
     except ValueError:
         return value
-
-
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
-    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
-from o2c.engine.handlers.common import load_order
+from o2c.engine.handlers.common import billing_decision, load_order
 
 
 def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
@@ -31,10 +31,7 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
     if customer is None or entity is None:
         raise LookupError(f"master data for order {order.order_id} vanished")
     policy = ctx.policy(order.legal_entity_id)
-    inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
-                                 "customer_id": customer.customer_id, "event": c.trigger}
-    _, d = ctx.section(order.legal_entity_id).billing_table.decide(
-        inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="trigger")
+    d = billing_decision(ctx, order, customer, c.trigger)
     trigger = BillingTrigger(d.outcome)
     if trigger is BillingTrigger.ON_POD and sh.delivered_at is None:
         if c.trigger != "pod_overdue":

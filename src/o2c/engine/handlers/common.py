@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from o2c.domain import events as ev
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
+from o2c.domain.master import Customer
 from o2c.domain.orders import Order
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
@@ -51,6 +52,17 @@ def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object],
     p = ctx.policy(legal_entity_id)
     return ev.Decision(policy_id=p.policy_id, version=p.version, rule=rule, outcome=outcome,
                        inputs={k: str(v) for k, v in inputs.items()})
+
+
+def billing_decision(ctx: Context, order: Order, customer: Customer, event: str) -> ev.Decision:
+    """The billing policy's decision for ``order`` when ``event`` happens (``shipment_confirmed``,
+    ``pod_received``…): its outcome is the trigger that invoices (``on_ship``, ``on_pod``…)."""
+    policy = ctx.policy(order.legal_entity_id)
+    inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
+                                 "customer_id": customer.customer_id, "event": event}
+    _, d = ctx.section(order.legal_entity_id).billing_table.decide(
+        inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="trigger")
+    return d
 
 
 def place_hold(ctx: Context, order: Order, code: HoldCode, reason: str, d: ev.Decision,
