@@ -13,11 +13,22 @@ from rich.console import Console
 
 from o2c import cli_identity, cli_master, cli_policy, cli_queue, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
-from o2c.cli_common import AsOfOpt, AsOpt, DbOpt, JsonOpt, acting, console, fail, hidden, opened, when
+from o2c.cli_common import (
+    AsOfOpt,
+    AsOpt,
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    acting,
+    console,
+    fail,
+    hidden,
+    opened,
+    when,
+)
+from o2c.cli_common import integrations_from as _integrations
 
 if TYPE_CHECKING:  # commands import what they use when they run, to start fast
-    from o2c.adapters.documents import Integrations
-    from o2c.adapters.limits import Limits
     from o2c.domain.actors import Actor
     from o2c.engine.ports import DeadLetter
     from o2c.engine.runtime import Outcome
@@ -235,47 +246,6 @@ def kpis(
             render.kpis(console, report)
 
 
-def _integrations(path: Path | None, limits: Limits | None = None) -> Integrations:
-    """The integration configuration (X12 partners, CSV mappings, WMS and carrier
-    dialects) from a YAML file, none configured without one; with ``limits``, else those
-    of the ``O2C_MAX_*`` environment variables."""
-    from dataclasses import replace
-
-    from o2c.bootstrap import resolve_limits
-
-    try:
-        limits = limits or resolve_limits()
-    except SettingsError as e:
-        fail(str(e))
-    return replace(_configured(path), limits=limits)
-
-
-def _configured(path: Path | None) -> Integrations:
-    import yaml
-
-    from o2c.adapters.documents import Integrations, IntegrationsError
-
-    if path is None:
-        return Integrations()
-    if str(path) == "demo":
-        from o2c.sim.run import Simulation
-
-        return Simulation.packaged_integrations()
-    try:
-        return Integrations.from_mapping(yaml.safe_load(path.read_text("utf-8")))
-    except OSError as e:
-        fail(f"cannot read {path}: {e.strerror}")
-    except (yaml.YAMLError, IntegrationsError) as e:
-        fail(f"{path}: {e}")
-
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "--partners", envvar="O2C_CONFIG",
-                 help="Integration configuration (YAML): X12 trading partners, CSV mappings, WMS and "
-                      "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own. "
-                      "Set O2C_CONFIG once so that every command renders what o2c sends alike."),
-]
 TimersOpt = Annotated[
     float,
     typer.Option(min=0, help="Seconds between rounds that fire due timers (hold SLAs, overdue PODs, "

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -17,6 +18,7 @@ from o2c.engine.errors import TransientFailure
 
 if TYPE_CHECKING:
     from o2c.adapters.documents import Integrations
+    from o2c.adapters.limits import Limits
     from o2c.domain.actors import Actor
 
 # Piped output (CI logs, files) gets a width that fits the tables instead of 80 columns.
@@ -116,3 +118,46 @@ def acting(a: App, user: str | None) -> Actor:
         return actor_for_user(a.store, user, a.clock.now())
     except IdentityRefused as e:
         fail(f"--as {user}: {e}")
+
+
+def integrations_from(path: Path | None, limits: Limits | None = None) -> Integrations:
+    """The integration configuration (X12 partners, CSV mappings, WMS and carrier
+    dialects) from a YAML file, none configured without one; with ``limits``, else those
+    of the ``O2C_MAX_*`` environment variables."""
+    from dataclasses import replace
+
+    from o2c.bootstrap import resolve_limits
+
+    try:
+        limits = limits or resolve_limits()
+    except SettingsError as e:
+        fail(str(e))
+    return replace(_configured(path), limits=limits)
+
+
+def _configured(path: Path | None) -> Integrations:
+    import yaml
+
+    from o2c.adapters.documents import Integrations, IntegrationsError
+
+    if path is None:
+        return Integrations()
+    if str(path) == "demo":
+        from o2c.sim.run import Simulation
+
+        return Simulation.packaged_integrations()
+    try:
+        return Integrations.from_mapping(yaml.safe_load(path.read_text("utf-8")))
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}")
+    except (yaml.YAMLError, IntegrationsError) as e:
+        fail(f"{path}: {e}")
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "--partners", envvar="O2C_CONFIG",
+                 help="Integration configuration (YAML): X12 trading partners, CSV mappings, WMS and "
+                      "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own. "
+                      "Set O2C_CONFIG once so that every command renders what o2c sends alike."),
+]

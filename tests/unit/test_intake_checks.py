@@ -172,7 +172,7 @@ def test_a_held_order_with_a_line_number_used_twice_can_be_rejected(h: Harness) 
 
 
 @pytest.mark.parametrize("price", ["-1", "0", "0.00", "99999999999999"])
-@pytest.mark.parametrize(("product", "reference"), [("P1", "contract PA-C1-P1 price 2.00"),
+@pytest.mark.parametrize(("product", "reference"), [("P1", "contract PA-C1-P1 v1 price 2.00"),
                                                     ("P2", "list price 4.00")])
 def test_a_po_price_that_cannot_be_right_is_held_for_pricing_naming_it(
         h: Harness, price: str, product: str, reference: str) -> None:
@@ -201,7 +201,7 @@ def test_a_po_price_a_person_cannot_wave_through_is_fixed_by_the_buyers_change(h
 
 
 @pytest.mark.parametrize(("product", "price", "reference"), [
-    ("P1", "2.50", "contract PA-C1-P1 price 2.00"),
+    ("P1", "2.50", "contract PA-C1-P1 v1 price 2.00"),
     ("P2", "3.00", "list price 4.00 (no contract)"),
 ])
 def test_a_po_price_outside_the_tolerance_is_a_price_mismatch_hold(
@@ -227,7 +227,7 @@ def test_a_po_price_within_the_tolerance_is_the_price_of_the_line(h: Harness, pr
 
 def test_a_line_without_a_po_price_is_priced_from_the_contract(h: Harness) -> None:
     order = h.get(h.send("order", order_body([line(1)])).correlation_id)
-    assert (order.lines[0].unit_price, order.lines[0].price_source) == (Decimal("2.00"), "contract:PA-C1-P1")
+    assert (order.lines[0].unit_price, order.lines[0].price_source) == (Decimal("2.00"), "contract:PA-C1-P1@v1")
 
 
 def test_an_overridden_price_mismatch_is_released_and_invoiced_at_the_po_price(h: Harness) -> None:

@@ -26,7 +26,17 @@ from pydantic_core import PydanticCustomError
 
 from o2c.adapters.limits import too_many_lines
 from o2c.domain import events as ev
-from o2c.domain.master import BillingTrigger, Customer, PaymentTerms, Product, ShipTo
+from o2c.domain.master import (
+    BillingTrigger,
+    Customer,
+    LegalEntity,
+    PaymentTerms,
+    PriceAgreement,
+    PriceBreak,
+    Product,
+    ShipTo,
+    Warehouse,
+)
 from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES, Money, minor_unit_problem
 from o2c.engine import commands as cmd
 from o2c.engine.errors import InvalidMessage
@@ -580,6 +590,99 @@ class ProductIn(_Model):
             gtin=self.gtin or None))
 
 
+class LegalEntityIn(_Model):
+    """kind ``legal_entity``: the company that sells and invoices, stated whole
+    (``UpsertLegalEntity``). ``tax_rate`` is a fraction (0.0725 for 7.25 %); ``timezone`` the
+    IANA zone its business dates fall in."""
+
+    entity_id: Text
+    name: Annotated[Note, Field(min_length=1)]
+    currency: Currency
+    tax_jurisdiction: Text
+    tax_rate: Annotated[Decimal, Field(ge=0, lt=1, max_digits=10, decimal_places=6)]
+    invoice_prefix: Text
+    timezone: Text = "UTC"
+
+    def command(self) -> cmd.UpsertLegalEntity:
+        return cmd.UpsertLegalEntity(entity=LegalEntity(
+            entity_id=self.entity_id, name=self.name, currency=self.currency,
+            tax_jurisdiction=self.tax_jurisdiction, tax_rate=self.tax_rate,
+            invoice_prefix=self.invoice_prefix, timezone=self.timezone))
+
+
+class WarehouseIn(_Model):
+    """kind ``warehouse``: a warehouse of a legal entity, stated whole (``UpsertWarehouse``)."""
+
+    warehouse_id: Text
+    legal_entity_id: Text
+    name: Annotated[Note, Field(min_length=1)]
+    region: Note = ""
+    timezone: Text = "UTC"
+
+    def command(self) -> cmd.UpsertWarehouse:
+        return cmd.UpsertWarehouse(warehouse=Warehouse(
+            warehouse_id=self.warehouse_id, legal_entity_id=self.legal_entity_id, name=self.name,
+            region=self.region, timezone=self.timezone))
+
+
+class PriceBreakIn(_Model):
+    """From ``min_quantity`` base units on a line, ``price`` per base unit."""
+
+    min_quantity: Qty
+    price: Annotated[Price, Field(ge=0)]
+
+
+class PriceAgreementIn(_Model):
+    """kind ``price_agreement``: a contract price per base unit of ``product_id`` for the
+    account ``customer_id``, or (``group``) for every account of the group it heads, valid
+    from ``valid_from`` to ``valid_to`` (inclusive; none: open-ended), with quantity
+    ``breaks`` (``UpsertPriceAgreement``)."""
+
+    agreement_id: Text
+    customer_id: Text
+    group: bool = False
+    product_id: Text
+    currency: Currency
+    price: Annotated[Price, Field(ge=0)]
+    valid_from: date
+    valid_to: date | None = None
+    breaks: list[PriceBreakIn] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PriceAgreementIn:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise PydanticCustomError("validity", "valid_to {to} is before valid_from {start}",
+                                      {"to": str(self.valid_to), "start": str(self.valid_from)})
+        _one_each([str(b.min_quantity.normalize()) for b in self.breaks], "price break")
+        return self
+
+    def command(self) -> cmd.UpsertPriceAgreement:
+        return cmd.UpsertPriceAgreement(agreement=PriceAgreement(
+            agreement_id=self.agreement_id, customer_id=self.customer_id, product_id=self.product_id,
+            price=Money(self.price, self.currency), valid_from=self.valid_from,
+            valid_to=self.valid_to, group=self.group,
+            breaks=tuple(PriceBreak(min_quantity=b.min_quantity, price=b.price)
+                         for b in sorted(self.breaks, key=lambda b: b.min_quantity))))
+
+
+class StockPositionIn(_Model):
+    """kind ``stock_position``: an opening balance of one product and lot in a warehouse, in
+    base units (``OpenStock``); taken once, later changes come as receipts and counts."""
+
+    warehouse_id: Text
+    product_id: Text
+    lot_id: OptId = "-"
+    expiry: date | None = None
+    quantity: Annotated[Stock, Field(ge=0)]
+    uom: Annotated[str, AfterValidator(lambda v: _unit(v) if v else v)] = ""
+    reference: Text = "opening balance"
+
+    def command(self) -> cmd.OpenStock:
+        return cmd.OpenStock(warehouse_id=self.warehouse_id, product_id=self.product_id,
+                             lot_id=self.lot_id or "-", expiry=self.expiry, quantity=self.quantity,
+                             uom=self.uom, reference=self.reference)
+
+
 KINDS: dict[str, type[Any]] = {
     "order": OrderIn,
     "shipment": ShipmentIn,
@@ -596,6 +699,10 @@ KINDS: dict[str, type[Any]] = {
     "shipment_status": ShipmentStatusIn,
     "customer": CustomerIn,
     "product": ProductIn,
+    "legal_entity": LegalEntityIn,
+    "warehouse": WarehouseIn,
+    "price_agreement": PriceAgreementIn,
+    "stock_position": StockPositionIn,
 }
 
 

@@ -31,7 +31,8 @@ from o2c.adapters.edi.maps.intake import EdiSplitter
 from o2c.adapters.edi.maps.partners import PartnerConfigError, PartnerDirectory
 from o2c.adapters.edi.maps.sending import X12Renderer
 from o2c.adapters.limits import Limits
-from o2c.adapters.master_files import SPLITTERS as MASTER_SPLITTERS
+from o2c.adapters.master_files import MasterLayout
+from o2c.adapters.master_files import splitters as master_splitters
 from o2c.adapters.raw import (
     CARRIER,
     CSV_ORDERS,
@@ -195,6 +196,27 @@ def _split_wms_b(raw: InboundMessage, config: WmsBConfig) -> DocumentSplit:
 # ---------------------------------------------------------------- configuration
 
 
+def _layouts(items: Any) -> tuple[MasterLayout, ...]:
+    """The ``master`` section: one layout per source and kind of master data file."""
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise IntegrationsError("master: expected a list of layouts")
+    out: list[MasterLayout] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise IntegrationsError(f"master[{i}]: expected a mapping")
+        try:
+            layout = MasterLayout.from_mapping(item, f"master[{i}]")
+        except ValueError as e:
+            raise IntegrationsError(str(e)) from None
+        if any((x.source, x.kind) == (layout.source, layout.kind) for x in out):
+            raise IntegrationsError(f"master[{i}]: {layout.kind} from {layout.source!r} is "
+                                    "configured twice")
+        out.append(layout)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Integrations:
     """Every source's configuration: X12 partners, CSV mappings, WMS and carrier dialects, and
@@ -205,6 +227,8 @@ class Integrations:
     wms_a: tuple[WmsAConfig, ...] = ()
     wms_b: tuple[WmsBConfig, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
+    #: column layouts of master data files per source and kind (default: o2c's own)
+    master: tuple[MasterLayout, ...] = ()
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -214,9 +238,10 @@ class Integrations:
         raw = raw or {}
         if not isinstance(raw, Mapping):
             raise IntegrationsError("an integration configuration must be a mapping of sections")
-        unknown = sorted(set(raw) - {s for s, _ in KINDS.values()})
+        sections = [*(s for s, _ in KINDS.values()), "master"]
+        unknown = sorted(set(raw) - set(sections))
         if unknown:
-            raise IntegrationsError(f"unknown sections {unknown} (known: {[s for s, _ in KINDS.values()]})")
+            raise IntegrationsError(f"unknown sections {unknown} (known: {sections})")
 
         def entries(section: str, load: Callable[[Mapping[str, Any], str], Any]) -> tuple[Any, ...]:
             items = raw.get(section) or []
@@ -247,6 +272,7 @@ class Integrations:
             wms_a=entries("wms_a", WmsAConfig.from_mapping),
             wms_b=entries("wms_b", WmsBConfig.from_mapping),
             carriers=entries("carriers", CarrierConfig.from_mapping),
+            master=_layouts(raw.get("master")),
         )
 
     def splitters(self) -> dict[str, Splitter]:
@@ -262,7 +288,7 @@ class Integrations:
             WMS_A: _BySource(WMS_A, {c.source: c for c in self.wms_a}, _split_wms_a),
             WMS_B: _BySource(WMS_B, {c.source: c for c in self.wms_b}, _split_wms_b),
             CARRIER: _BySource(CARRIER, {c.source: c for c in self.carriers}, _split_carrier),
-            **MASTER_SPLITTERS,  # master data files need no configuration
+            **master_splitters(self.master),
         }
 
     def renderers(self) -> list[OutboundRenderer]:

@@ -14,6 +14,21 @@ Default CSV layouts (the header names the columns; their order does not matter):
   left empty). Columns: ``product_id``, ``description``, ``base_uom``, ``units``
   (``CS=12;PL=480``: how many base units one of each holds), ``lot_controlled``, ``gtin``,
   ``currency``, ``list_price``, ``floor_price``.
+- **legal_entities**: one row each: ``entity_id``, ``name``, ``currency``,
+  ``tax_jurisdiction``, ``tax_rate`` (a fraction: 0.0725), ``invoice_prefix``, ``timezone``.
+- **warehouses**: one row each: ``warehouse_id``, ``legal_entity_id``, ``name``, ``region``,
+  ``timezone``.
+- **price_agreements**: one row per agreement and quantity break; the agreement's columns
+  repeat (or are left empty). Columns: ``agreement_id``, ``customer_id`` (the account, or the
+  group's head account with ``group`` yes), ``group``, ``product_id``, ``currency``, ``price``
+  (per base unit), ``valid_from``, ``valid_to`` (YYYY-MM-DD, inclusive, empty: open-ended),
+  ``min_quantity`` and ``break_price`` (from that many base units on a line, that price).
+- **stock**: opening balances, one row per warehouse, product and lot: ``warehouse_id``,
+  ``product_id``, ``lot_id`` (empty: not lot controlled), ``expiry``, ``quantity``, ``uom``
+  (empty: the product's base unit).
+
+A layout (:class:`MasterLayout`, the ``master`` section of the integration configuration)
+renames columns for one source and kind: a file from an ERP keeps its own headers.
 
 A record is emitted whole or not at all. Its ``source_message_id`` is
 ``<file name>:<key>:<hash of its cells>``: loading the same file again is deduplicated by the
@@ -29,9 +44,9 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -48,15 +63,25 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "FILE_KINDS",
     "PRODUCT_COLUMNS",
-    "SPLITTERS",
     "MasterFile",
+    "MasterLayout",
+    "MasterSplitter",
     "master_document",
     "read_master_file",
     "split_master_file",
+    "splitters",
 ]
 
-#: ``--kind`` -> (message kind, raw document kind)
-FILE_KINDS = {"customers": ("customer", "customer_file"), "products": ("product", "product_file")}
+#: ``--kind`` -> (message kind, raw document kind), in the order a directory is loaded: what a
+#: record refers to comes before it
+FILE_KINDS = {
+    "legal_entities": ("legal_entity", "legal_entity_file"),
+    "warehouses": ("warehouse", "warehouse_file"),
+    "products": ("product", "product_file"),
+    "customers": ("customer", "customer_file"),
+    "price_agreements": ("price_agreement", "price_agreement_file"),
+    "stock": ("stock_position", "stock_file"),
+}
 
 #: column -> (required, what the cell must hold), in the order they are documented
 CUSTOMER_COLUMNS: dict[str, tuple[bool, str]] = {
@@ -90,6 +115,53 @@ PRODUCT_COLUMNS: dict[str, tuple[bool, str]] = {
     "list_price": (False, "a price per base unit such as 2.50, or empty"),
     "floor_price": (False, "the lowest price per base unit allowed, or empty"),
 }
+LEGAL_ENTITY_COLUMNS: dict[str, tuple[bool, str]] = {
+    "entity_id": (True, "the legal entity's id"),
+    "name": (True, "its registered name"),
+    "currency": (True, "the currency it keeps accounts in, three capital letters such as USD"),
+    "tax_jurisdiction": (True, "its tax jurisdiction such as US-OH"),
+    "tax_rate": (True, "a fraction such as 0.0725 (7.25 %)"),
+    "invoice_prefix": (True, "what its invoice numbers start with"),
+    "timezone": (False, "the IANA zone its business dates fall in, such as America/New_York "
+                        "(default UTC)"),
+}
+WAREHOUSE_COLUMNS: dict[str, tuple[bool, str]] = {
+    "warehouse_id": (True, "the warehouse's id"),
+    "legal_entity_id": (True, "the legal entity it belongs to"),
+    "name": (True, "its name"),
+    "region": (False, "its region, or empty"),
+    "timezone": (False, "its IANA zone such as America/Chicago (default UTC)"),
+}
+AGREEMENT_COLUMNS: dict[str, tuple[bool, str]] = {
+    "agreement_id": (True, "the agreement's id"),
+    "customer_id": (True, "the account it prices for (with group: the group's head account)"),
+    "group": (False, "yes: it prices for every account of the group; no (default): the account"),
+    "product_id": (True, "the product it prices"),
+    "currency": (True, "the price's currency, three capital letters such as USD"),
+    "price": (True, "a price per base unit such as 2.45"),
+    "valid_from": (True, "the first day it holds, as YYYY-MM-DD"),
+    "valid_to": (False, "the last day it holds, as YYYY-MM-DD, or empty (open-ended)"),
+    "min_quantity": (False, "the base units on a line from which break_price holds, or empty"),
+    "break_price": (False, "the price per base unit from min_quantity on, or empty"),
+}
+STOCK_COLUMNS: dict[str, tuple[bool, str]] = {
+    "warehouse_id": (True, "the warehouse holding it"),
+    "product_id": (True, "the product"),
+    "lot_id": (False, "the lot, or empty when the product is not lot controlled"),
+    "expiry": (False, "the lot's expiry as YYYY-MM-DD, or empty"),
+    "quantity": (True, "how many it holds, such as 240"),
+    "uom": (False, "the quantity's unit such as CS, or empty for the product's base unit"),
+}
+#: message kind -> (columns, the column(s) naming a record)
+COLUMNS: dict[str, tuple[dict[str, tuple[bool, str]], tuple[str, ...]]] = {
+    "legal_entity": (LEGAL_ENTITY_COLUMNS, ("entity_id",)),
+    "warehouse": (WAREHOUSE_COLUMNS, ("warehouse_id",)),
+    "product": (PRODUCT_COLUMNS, ("product_id",)),
+    "customer": (CUSTOMER_COLUMNS, ("customer_id",)),
+    "price_agreement": (AGREEMENT_COLUMNS, ("agreement_id",)),
+    "stock_position": (STOCK_COLUMNS, ("warehouse_id", "product_id", "lot_id")),
+}
+_BREAK = ("min_quantity", "break_price")
 _SHIP_TO = ("ship_to_id", "ship_to_name", "city", "region", "postal_code", "country")
 _PRICE = ("currency", "list_price", "floor_price")
 _YES, _NO = {"yes", "y", "true", "1", "x"}, {"no", "n", "false", "0", ""}
@@ -110,13 +182,15 @@ class MasterFile:
 class _Cells:
     """The cells of one record's rows, checked one at a time into ``errors``."""
 
-    def __init__(self, file: str, rows: list[tuple[int, dict[str, str]]]) -> None:
+    def __init__(self, file: str, rows: list[tuple[int, dict[str, str]]],
+                 names: dict[str, str] | None = None) -> None:
         self.file, self.rows = file, rows
+        self.names = names or {}  # our column -> the file's header, where a layout renames it
         self.errors: list[RowError] = []
 
     def bad(self, row: int, column: str, expected: str, value: str = "") -> None:
-        self.errors.append(RowError(file=self.file, row=row, column=column, expected=expected,
-                                    value=value))
+        self.errors.append(RowError(file=self.file, row=row, column=self.names.get(column, column),
+                                    expected=expected, value=value))
 
     def one(self, column: str, spec: tuple[bool, str]) -> tuple[int, str]:
         """The record-level cell: given on the first row, the same (or empty) on the others."""
@@ -244,8 +318,89 @@ def _product(c: _Cells, key: str) -> dict[str, Any]:
     return body
 
 
-_BUILD: dict[str, Callable[[_Cells, str], dict[str, Any]]] = {"customer": _customer,
-                                                              "product": _product}
+def _day(c: _Cells, row: int, column: str, value: str) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        c.bad(row, column, "a date as YYYY-MM-DD", value)
+        return None
+
+
+def _plain(c: _Cells, key: str, columns: dict[str, tuple[bool, str]]) -> dict[str, Any]:
+    """A record of one row whose cells are its fields as they are (pydantic checks them)."""
+    body: dict[str, Any] = {}
+    for name, spec in columns.items():
+        _, value = c.one(name, spec)
+        if value or spec[0]:
+            body[name] = value
+    return body
+
+
+def _legal_entity(c: _Cells, key: str) -> dict[str, Any]:
+    body = _plain(c, key, LEGAL_ENTITY_COLUMNS)
+    row = c.rows[0][0]
+    if body.get("tax_rate"):
+        c.decimal(row, "tax_rate", body["tax_rate"], LEGAL_ENTITY_COLUMNS["tax_rate"][1])
+    return body
+
+
+def _warehouse(c: _Cells, key: str) -> dict[str, Any]:
+    return _plain(c, key, WAREHOUSE_COLUMNS)
+
+
+def _agreement(c: _Cells, key: str) -> dict[str, Any]:
+    cols = AGREEMENT_COLUMNS
+    cell = {name: c.one(name, cols[name]) for name in cols if name not in _BREAK}
+    body: dict[str, Any] = {name: v for name, (_, v) in cell.items()}
+    row, price = cell["price"]
+    if price:
+        c.decimal(row, "price", price, cols["price"][1] + ", not below zero")
+    row, cur = cell["currency"]
+    if cur and not (len(cur) == 3 and cur.isalpha() and cur.isupper()):
+        c.bad(row, "currency", cols["currency"][1], cur)
+    for name in ("valid_from", "valid_to"):
+        body[name] = _day(c, cell[name][0], name, cell[name][1])
+    body["group"] = c.flag(cell["group"][0], "group", cell["group"][1])
+    if body["valid_from"] and body["valid_to"] and body["valid_to"] < body["valid_from"]:
+        c.bad(cell["valid_to"][0], "valid_to", f"a day on or after valid_from ({body['valid_from']})",
+              body["valid_to"])
+    breaks = []
+    seen: dict[str, int] = {}
+    for row, cells in c.rows:
+        qty, at = cells.get("min_quantity", ""), cells.get("break_price", "")
+        if not qty and not at:
+            continue
+        if not qty or not at:
+            missing = "min_quantity" if not qty else "break_price"
+            c.bad(row, missing, "a value: a quantity break needs both min_quantity and break_price")
+            continue
+        ok = c.decimal(row, "min_quantity", qty, cols["min_quantity"][1])
+        ok2 = c.decimal(row, "break_price", at, cols["break_price"][1] + ", not below zero")
+        if ok is None or ok2 is None:
+            continue
+        norm = f"{Decimal(qty).normalize():f}"
+        if norm in seen:
+            c.bad(row, "min_quantity", f"a quantity not given before (row {seen[norm]} gives {qty})", qty)
+            continue
+        seen[norm] = row
+        breaks.append({"min_quantity": qty, "price": at})
+    body["breaks"] = breaks
+    return body
+
+
+def _stock(c: _Cells, key: str) -> dict[str, Any]:
+    body = _plain(c, key, STOCK_COLUMNS)
+    row = c.rows[0][0]
+    body["lot_id"] = body.get("lot_id") or "-"
+    body["expiry"] = _day(c, row, "expiry", body.get("expiry", ""))
+    if body.get("quantity"):
+        c.decimal(row, "quantity", body["quantity"], STOCK_COLUMNS["quantity"][1] + ", not below zero")
+    return body
+
+
+_BUILD: dict[str, Callable[[_Cells, str], dict[str, Any]]] = {
+    "customer": _customer, "product": _product, "legal_entity": _legal_entity,
+    "warehouse": _warehouse, "price_agreement": _agreement, "stock_position": _stock}
 
 
 def _pydantic_errors(c: _Cells, kind: str, body: dict[str, Any]) -> None:
@@ -260,31 +415,76 @@ def _pydantic_errors(c: _Cells, kind: str, body: dict[str, Any]) -> None:
                 column = "ship_to_name" if loc[2] == "name" else loc[2]
             elif column == "prices" and len(loc) > 2:
                 column = loc[2]
+            elif column == "breaks" and len(loc) > 2:
+                column = "break_price" if loc[2] == "price" else loc[2]
             c.bad(c.rows[0][0], column, err["msg"])
 
 
-def read_master_file(text: str, kind: str, *, file_name: str) -> MasterFile:
-    """Read a master data file of ``kind`` (``customers`` or ``products``): CSV with the
-    default layout, or JSON Lines (one canonical body per line) when the file name ends in
-    ``.jsonl``."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MasterLayout:
+    """How one source's files of one kind differ from the default layout: ``columns`` maps
+    o2c's column to the file's header (``{"customer_id": "Cust No"}``); the rest keep their
+    names. Configured in the ``master`` section of the integration configuration."""
+
+    source: str
+    kind: str
+    columns: dict[str, str] = field(default_factory=dict)
+    delimiter: str = ","
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], where: str) -> MasterLayout:
+        known = {"source", "kind", "columns", "delimiter"}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {unknown} (known: {sorted(known)})")
+        kind = raw.get("kind")
+        if kind not in FILE_KINDS:
+            raise ValueError(f"{where}: kind must be one of {', '.join(FILE_KINDS)}, not {kind!r}")
+        source = raw.get("source")
+        if not isinstance(source, str) or not source:
+            raise ValueError(f"{where}: source must name the system the files come from")
+        columns = raw.get("columns") or {}
+        ours = COLUMNS[FILE_KINDS[kind][0]][0]
+        if not isinstance(columns, Mapping) or not all(isinstance(v, str) and v for v in columns.values()):
+            raise ValueError(f"{where}: columns must map o2c's column names to the file's headers")
+        bad = sorted(set(columns) - set(ours))
+        if bad:
+            raise ValueError(f"{where}: columns {bad} are not columns of {kind} "
+                             f"(known: {', '.join(ours)})")
+        delimiter = raw.get("delimiter", ",")
+        if not isinstance(delimiter, str) or len(delimiter) != 1:
+            raise ValueError(f"{where}: delimiter must be one character, not {delimiter!r}")
+        return cls(source=source, kind=kind, columns=dict(columns), delimiter=delimiter)
+
+
+def read_master_file(text: str, kind: str, *, file_name: str,
+                     layout: MasterLayout | None = None) -> MasterFile:
+    """Read a master data file of ``kind`` (a key of :data:`FILE_KINDS`): CSV in the default
+    layout (or ``layout``'s), or JSON Lines (one canonical body per line) when the file name
+    ends in ``.jsonl``."""
     message_kind = FILE_KINDS[kind][0]
-    key_column = "customer_id" if message_kind == "customer" else "product_id"
+    columns, keys = COLUMNS[message_kind]
     out = MasterFile(kind=message_kind)
     if file_name.endswith(".jsonl"):
-        return _jsonl(text, out, key_column, file_name)
-    columns = CUSTOMER_COLUMNS if message_kind == "customer" else PRODUCT_COLUMNS
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+        return _jsonl(text, out, keys, file_name)
+    names = dict(layout.columns) if layout else {}
+    ours = {theirs: mine for mine, theirs in names.items()}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter if layout else ",")
+    raw_header = [h.strip() for h in next(reader, [])]
+    header = [ours.get(h, h) for h in raw_header]
     missing = [c for c, (required, _) in columns.items() if required and c not in header]
-    unknown = [h for h in header if h not in columns]
+    unknown = [h for h, mine in zip(raw_header, header, strict=True) if mine not in columns]
     for name in missing:
-        out.errors.append(RowError(file=file_name, row=1, column=name,
-                                   expected=f"a column named {name} ({columns[name][1]})"))
+        out.errors.append(RowError(file=file_name, row=1, column=names.get(name, name),
+                                   expected=f"a column named {names.get(name, name)} "
+                                            f"({columns[name][1]})"))
+    expected = ", ".join(names.get(c, c) for c in columns)
     for name in unknown:
         out.errors.append(RowError(file=file_name, row=1, column=name,
-                                   expected=f"one of the columns {', '.join(columns)}", value=name))
+                                   expected=f"one of the columns {expected}", value=name))
     if missing or unknown:
         return out
+    one_row = message_kind in _ONE_ROW
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for n, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
@@ -295,14 +495,21 @@ def read_master_file(text: str, kind: str, *, file_name: str) -> MasterFile:
                                        value=f"{len(row)} cells"))
             continue
         cells = {h: v.strip() for h, v in zip(header, row, strict=True)}
-        key = cells[key_column]
-        if not key:
-            out.errors.append(RowError(file=file_name, row=n, column=key_column,
-                                       expected=f"a value: {columns[key_column][1]}"))
+        blank = next((k for k in keys if not cells.get(k) and columns[k][0]), None)
+        if blank is not None:
+            out.errors.append(RowError(file=file_name, row=n, column=names.get(blank, blank),
+                                       expected=f"a value: {columns[blank][1]}"))
             continue
-        groups.setdefault(key, []).append((n, cells))
+        key = "/".join(cells.get(k, "") or "-" for k in keys)
+        rows = groups.setdefault(key, [])
+        if one_row and rows:
+            out.errors.append(RowError(file=file_name, row=n, column=names.get(keys[0], keys[0]),
+                                       expected=f"one row per record (row {rows[0][0]} gives {key})",
+                                       value=key))
+            continue
+        rows.append((n, cells))
     for key, rows in groups.items():
-        c = _Cells(file_name, rows)
+        c = _Cells(file_name, rows, names)
         body = _BUILD[message_kind](c, key)
         if not c.errors:
             _pydantic_errors(c, message_kind, body)
@@ -310,7 +517,12 @@ def read_master_file(text: str, kind: str, *, file_name: str) -> MasterFile:
     return out
 
 
-def _jsonl(text: str, out: MasterFile, key_column: str, file_name: str) -> MasterFile:
+#: kinds whose records are one row each (the others group rows by their key)
+_ONE_ROW = frozenset({"legal_entity", "warehouse", "stock_position"})
+
+
+def _jsonl(text: str, out: MasterFile, keys: tuple[str, ...], file_name: str) -> MasterFile:
+    key_column = keys[0]
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -326,7 +538,8 @@ def _jsonl(text: str, out: MasterFile, key_column: str, file_name: str) -> Maste
             continue
         c = _Cells(file_name, [(n, {})])
         _pydantic_errors(c, out.kind, body)
-        _emit(out, file_name, body[key_column], body, c.errors, [body])
+        key = "/".join(str(body.get(k) or "-") for k in keys)
+        _emit(out, file_name, key, body, c.errors, [body])
     return out
 
 
@@ -351,13 +564,14 @@ def master_document(text: str, kind: str, *, source: str, file_name: str,
                           content_type=f"text/csv; charset=utf-8; name={file_name.replace(';', '_')}")
 
 
-def split_master_file(raw: InboundMessage) -> DocumentSplit:
+def split_master_file(raw: InboundMessage, layout: MasterLayout | None = None) -> DocumentSplit:
     """The splitter of a stored master data file (:func:`master_document`): its records as
     messages, its unreadable records parked (as canonical messages holding the cells as read,
     for correction and replay); a file with no record to take is parked whole. Read from the
     stored copy, so ``o2c finish`` and a replay split it exactly as the first run did."""
-    kind = next(k for k, (_, doc) in FILE_KINDS.items() if doc == raw.kind)
-    read = read_master_file(raw.body, kind, file_name=param(raw, "name") or raw.source_message_id)
+    kind = file_kind(raw.kind)
+    read = read_master_file(raw.body, kind, file_name=param(raw, "name") or raw.source_message_id,
+                            layout=layout)
 
     def message(mid: str, body: dict[str, Any]) -> InboundMessage:
         return InboundMessage(source=raw.source, source_message_id=mid, kind=read.kind,
@@ -372,5 +586,25 @@ def split_master_file(raw: InboundMessage) -> DocumentSplit:
         ("INT-PARSE-ERROR", "; ".join(map(str, read.errors)) or "the file holds no records"))
 
 
-#: document kind -> splitter
-SPLITTERS = {doc: split_master_file for _, doc in FILE_KINDS.values()}
+def file_kind(document_kind: str) -> str:
+    """``customer_file`` -> ``customers``."""
+    return next(k for k, (_, doc) in FILE_KINDS.items() if doc == document_kind)
+
+
+@dataclass(frozen=True, slots=True)
+class MasterSplitter:
+    """Splits stored master data files, each in its source's layout (default: o2c's)."""
+
+    layouts: tuple[MasterLayout, ...] = ()
+
+    def layout(self, source: str, kind: str) -> MasterLayout | None:
+        return next((x for x in self.layouts if (x.source, x.kind) == (source, kind)), None)
+
+    def __call__(self, raw: InboundMessage) -> DocumentSplit:
+        return split_master_file(raw, self.layout(raw.source, file_kind(raw.kind)))
+
+
+def splitters(layouts: tuple[MasterLayout, ...] = ()) -> dict[str, MasterSplitter]:
+    """Document kind -> splitter, with the configured layouts."""
+    split = MasterSplitter(layouts)
+    return {doc: split for _, doc in FILE_KINDS.values()}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from o2c.domain.holds import HoldCode
-from o2c.domain.master import Customer, Product
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.domain.money import Money
 
 
@@ -665,6 +665,49 @@ class ProductChanged(Event):
         return self.product.product_id
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegalEntityChanged(Event):
+    """A legal entity as it now stands (see :class:`CustomerChanged`)."""
+
+    entity_type: ClassVar[str] = "legal_entity"
+    entity: LegalEntity
+    changed: tuple[str, ...]
+    added: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.entity.entity_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WarehouseChanged(Event):
+    """A warehouse as it now stands (see :class:`CustomerChanged`)."""
+
+    entity_type: ClassVar[str] = "warehouse"
+    warehouse: Warehouse
+    changed: tuple[str, ...]
+    added: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.warehouse.warehouse_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriceAgreementChanged(Event):
+    """A price agreement as it now stands, with the version o2c gave it (1 when added, one
+    more per change); orders priced before keep the version they were priced by."""
+
+    entity_type: ClassVar[str] = "price_agreement"
+    agreement: PriceAgreement
+    changed: tuple[str, ...]
+    added: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.agreement.agreement_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -676,5 +719,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
         HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,
+        LegalEntityChanged, WarehouseChanged, PriceAgreementChanged,
     )
 }

@@ -114,6 +114,10 @@ class Customer:
     blocked: bool = False
     parent_id: str | None = None
     edi_id: str | None = None
+    #: how many times o2c recorded a change of this account (1 when added) and the business
+    #: day the latest took effect: a credit decision names the version of the limit it read
+    version: int = 1
+    as_of: date | None = None
 
     def ship_to(self, ship_to_id: str) -> ShipTo | None:
         for s in self.ship_tos:
@@ -144,9 +148,20 @@ class Product:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PriceBreak:
+    """From ``min_quantity`` base units on a line, the price per base unit is ``price``."""
+
+    min_quantity: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PriceAgreement:
-    """A contract price per base unit for one customer and product, valid over dates
-    (``valid_to`` inclusive, None for open-ended)."""
+    """A contract price per base unit for one product, valid over dates (``valid_to``
+    inclusive, None for open-ended), for the account ``customer_id`` or, when ``group``, for
+    every account of the group it heads (a group price list). ``breaks`` lower the price for
+    larger lines. ``version`` counts the changes o2c recorded: an order's priced line names
+    the agreement and version it was priced by, so a later change does not rewrite it."""
 
     agreement_id: str
     customer_id: str
@@ -154,6 +169,42 @@ class PriceAgreement:
     price: Money
     valid_from: date
     valid_to: date | None = None
+    group: bool = False
+    breaks: tuple[PriceBreak, ...] = ()
+    version: int = 1
 
     def valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, other: PriceAgreement) -> bool:
+        """Both valid on some day."""
+        return ((other.valid_to is None or self.valid_from <= other.valid_to)
+                and (self.valid_to is None or other.valid_from <= self.valid_to))
+
+    def price_for(self, base_quantity: Decimal) -> tuple[Decimal, PriceBreak | None]:
+        """The price per base unit for a line of ``base_quantity``, and the break that gave it."""
+        best: PriceBreak | None = None
+        for b in self.breaks:
+            if b.min_quantity <= base_quantity and (best is None or b.min_quantity > best.min_quantity):
+                best = b
+        return (best.price, best) if best is not None else (self.price.amount, None)
+
+    @property
+    def label(self) -> str:
+        """How a person reads which agreement and version: ``PA-1 v2``."""
+        return f"{self.agreement_id} v{self.version}"
+
+
+def agreement_for(own: list[PriceAgreement], of_group: list[PriceAgreement],
+                  day: date) -> PriceAgreement | None:
+    """The agreement that prices a product for an account on ``day``: its own (one made for
+    the account, or a group price list it heads) before its group's; among several valid
+    that day, the latest to start."""
+    for candidates in (own, of_group):
+        best: PriceAgreement | None = None
+        for a in candidates:
+            if a.valid_on(day) and (best is None or a.valid_from > best.valid_from):
+                best = a
+        if best is not None:
+            return best
+    return None

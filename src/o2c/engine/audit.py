@@ -100,6 +100,18 @@ def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, di
     if isinstance(c, cmd.UpsertProduct):
         pid = c.product.product_id
         return Subject("product", pid), plain(uow.master.product(pid))
+    if isinstance(c, cmd.UpsertPriceAgreement):
+        a = c.agreement
+        holder = uow.master.customer(a.customer_id)
+        return (Subject("price_agreement", a.agreement_id, holder.legal_entity_id if holder else None),
+                plain(uow.master.agreement(a.agreement_id)))
+    if isinstance(c, cmd.UpsertLegalEntity):
+        return (Subject("legal_entity", c.entity.entity_id, c.entity.entity_id),
+                plain(uow.master.legal_entity(c.entity.entity_id)))
+    if isinstance(c, cmd.UpsertWarehouse):
+        wh = c.warehouse
+        return (Subject("warehouse", wh.warehouse_id, wh.legal_entity_id),
+                plain(uow.master.warehouse(wh.warehouse_id)))
     warehouse_id = getattr(c, "warehouse_id", None)
     if isinstance(warehouse_id, str):
         w = uow.master.warehouse(warehouse_id)

@@ -53,6 +53,10 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     # person sending one needs a role that may set limits (credit_manager, controller).
     cmd.UpsertCustomer: frozenset({_R.INTEGRATION, _R.CREDIT_MANAGER, _R.CONTROLLER}),
     cmd.UpsertProduct: frozenset({_R.INTEGRATION, _R.PRICING, _R.CONTROLLER}),
+    cmd.UpsertPriceAgreement: frozenset({_R.INTEGRATION, _R.PRICING, _R.CONTROLLER}),
+    cmd.UpsertLegalEntity: frozenset({_R.INTEGRATION, _R.CONTROLLER}),
+    cmd.UpsertWarehouse: frozenset({_R.INTEGRATION, _R.CONTROLLER}),
+    cmd.OpenStock: frozenset({_R.INTEGRATION, _R.WAREHOUSE_OPS, _R.CONTROLLER}),
 }
 
 #: Decisions only a named person makes, and the roles that may make them.

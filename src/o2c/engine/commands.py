@@ -18,7 +18,7 @@ from o2c.domain.events import (
     ShippedLine,
     WarehouseLine,
 )
-from o2c.domain.master import Customer, Product
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 
 
 class Command:
@@ -283,6 +283,42 @@ class UpsertProduct(Command):
     """A product as the system of record states it, whole (see :class:`UpsertCustomer`)."""
 
     product: Product
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertLegalEntity(Command):
+    """A legal entity (the company that sells and invoices) stated whole."""
+
+    entity: LegalEntity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertWarehouse(Command):
+    """A warehouse of a legal entity stated whole."""
+
+    warehouse: Warehouse
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertPriceAgreement(Command):
+    """A price agreement (or a group price list) stated whole; its version is o2c's to count."""
+
+    agreement: PriceAgreement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenStock(Command):
+    """An opening balance: what a warehouse holds of one product and lot when o2c starts
+    keeping its stock, in ``uom`` (empty: the product's base unit). Later changes come as
+    receipts and counts."""
+
+    warehouse_id: str
+    product_id: str
+    lot_id: str
+    expiry: date | None
+    quantity: Decimal
+    reference: str
+    uom: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -94,6 +94,12 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             uow.master.add_customer(e.customer)
         case ev.ProductChanged():
             uow.master.add_product(e.product)
+        case ev.LegalEntityChanged():
+            uow.master.add_legal_entity(e.entity)
+        case ev.WarehouseChanged():
+            uow.master.add_warehouse(e.warehouse)
+        case ev.PriceAgreementChanged():
+            uow.master.add_price_agreement(e.agreement)
         case ev.OrderEvent():
             _order(uow, e.order_id).apply(e, at)  # type: ignore[attr-defined]
         case _:

@@ -27,10 +27,16 @@ def customer_key(customer_id: str) -> str:
     return f"customer:{customer_id}"
 
 
+def product_key(product_id: str) -> str:
+    return f"product:{product_id}"
+
+
 def unblocks(e: ev.Event) -> str | None:
     """What a parked message may have been waiting for, now that ``e`` happened."""
     if isinstance(e, ev.CustomerChanged) and e.added:
         return customer_key(e.customer.customer_id)  # a group member sent before its parent
+    if isinstance(e, ev.ProductChanged) and e.added:
+        return product_key(e.product.product_id)  # a price or opening stock sent before its item
     if isinstance(e, ev.OrderReceived):
         return po_key(e.customer_id, e.po_number)  # a buyer's change (860) sent before its order
     if isinstance(e, ev.ShipmentConfirmed):
@@ -84,6 +90,12 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             what = "added" if e.added else f"changed ({', '.join(e.changed)})"
             return [cmd.RevalidateOrder(order_id=o, because=f"product {e.product.product_id} {what}")
                     for o in uow.orders.waiting_for_item(e.product.product_id)]
+        case ev.PriceAgreementChanged():
+            a = e.agreement
+            members = uow.master.group(a.customer_id) if a.group else (a.customer_id,)
+            what = "added" if e.added else f"changed ({', '.join(e.changed)})"
+            return [cmd.RevalidateOrder(order_id=o, because=f"price agreement {a.label} {what}")
+                    for o in uow.orders.held_for(members)]
         case _:
             return []
 

@@ -74,7 +74,9 @@ def _compare(name: str, live: dict[Any, Any], rebuilt: dict[Any, Any]) -> Iterat
 #: Kinds of message that may rightly leave no event: master data files (applied through their
 #: records), and master data records (one equal to what o2c already holds changes nothing and
 #: records nothing: a file loaded twice).
-MAY_CHANGE_NOTHING = ("customer", "product", "customer_file", "product_file")
+MAY_CHANGE_NOTHING = ("customer", "product", "legal_entity", "warehouse", "price_agreement",
+                      "stock_position", "customer_file", "product_file", "legal_entity_file",
+                      "warehouse_file", "price_agreement_file", "stock_file")
 
 
 def incomplete(store: SqlStore, *, document_kinds: Collection[str] = (), limit: int = 50) -> list[str]:

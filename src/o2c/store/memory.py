@@ -18,7 +18,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse, agreement_for
 from o2c.domain.orders import Order, item_waits
 from o2c.domain.receivables import Account
 from o2c.domain.timers import Timer, TimerKey, TimerState
@@ -118,14 +118,18 @@ class _Master:
         return sorted((w for w in self.s.warehouses.values() if w.legal_entity_id == legal_entity_id),
                       key=lambda w: w.warehouse_id)
 
-    def price_agreement(self, customer_id: str, product_id: str, day: date) -> PriceAgreement | None:
-        best = None
-        for a in self.s.agreements.values():
-            if a.customer_id == customer_id and a.product_id == product_id and a.valid_on(day) and (
-                best is None or a.valid_from > best.valid_from
-            ):
-                best = a
-        return best
+    def agreements(self, customer_id: str, product_id: str) -> list[PriceAgreement]:
+        return sorted((a for a in self.s.agreements.values()
+                       if a.customer_id == customer_id and a.product_id == product_id),
+                      key=lambda a: a.agreement_id)
+
+    def agreement(self, agreement_id: str) -> PriceAgreement | None:
+        return self.s.agreements.get(agreement_id)
+
+    def price_agreement(self, customer: Customer, product_id: str, day: date) -> PriceAgreement | None:
+        group = [a for a in self.agreements(customer.parent_id, product_id) if a.group] \
+            if customer.parent_id else []
+        return agreement_for(self.agreements(customer.customer_id, product_id), group, day)
 
     def add_legal_entity(self, e: LegalEntity) -> None:
         self.s.legal_entities[e.entity_id] = e

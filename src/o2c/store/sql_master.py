@@ -18,7 +18,14 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import (
+    Customer,
+    LegalEntity,
+    PriceAgreement,
+    Product,
+    Warehouse,
+    agreement_for,
+)
 from o2c.store.codec import dump, load
 from o2c.store.sql_raw import RawSql
 from o2c.store.sql_repos import Tx, next_value
@@ -65,6 +72,7 @@ _ONE: dict[str, tuple[RawSql, type[Any]]] = {
     "customer": (RawSql("SELECT doc FROM customers WHERE customer_id = :k"), Customer),
     "product": (RawSql("SELECT doc FROM products WHERE product_id = :k"), Product),
     "warehouse": (RawSql("SELECT doc FROM warehouses WHERE warehouse_id = :k"), Warehouse),
+    "agreement": (RawSql("SELECT doc FROM price_agreements WHERE agreement_id = :k"), PriceAgreement),
 }
 _VERSION = RawSql("SELECT value FROM sequences WHERE name = :n")
 _WAREHOUSES = RawSql("SELECT doc FROM warehouses WHERE legal_entity_id = :le ORDER BY warehouse_id")
@@ -154,8 +162,7 @@ class SqlMasterData:
             found = cache.groups[parent_id] = tuple(r[0] for r in rows)
         return found
 
-    def price_agreement(self, customer_id: str, product_id: str, day: date) -> PriceAgreement | None:
-        """The agreement valid on ``day``; if several are, the latest to start."""
+    def agreements(self, customer_id: str, product_id: str) -> list[PriceAgreement]:
         cache = self._cache()
         by_product = cache.agreements.get(customer_id)
         if by_product is None:
@@ -165,15 +172,19 @@ class SqlMasterData:
             for product, doc in self._tx.raw(_AGREEMENTS, {"c": customer_id}).fetchall():
                 by_product.setdefault(product, []).append(load(PriceAgreement, doc))
             cache.agreements[customer_id] = by_product
-        best: PriceAgreement | None = None
-        for a in by_product.get(product_id, ()):
-            if a.valid_on(day) and (best is None or a.valid_from > best.valid_from):
-                best = a
-        return best
+        return list(by_product.get(product_id, ()))
+
+    def agreement(self, agreement_id: str) -> PriceAgreement | None:
+        return self._one("agreement", agreement_id)  # type: ignore[no-any-return]
+
+    def price_agreement(self, customer: Customer, product_id: str, day: date) -> PriceAgreement | None:
+        group = [a for a in self.agreements(customer.parent_id, product_id) if a.group] \
+            if customer.parent_id else []
+        return agreement_for(self.agreements(customer.customer_id, product_id), group, day)
 
     def _write(self, sql: RawSql, row: dict[str, Any], one: tuple[str, str, Any] | None = None) -> None:
-        """Write a row. The first write of a unit of work starts its own cache; a customer or
-        product written (``one``: kind, id, object) is put in it, so a file of them read and
+        """Write a row. The first write of a unit of work starts its own cache; a customer,
+        product or agreement written (``one``: kind, id, object) is put in it, so a file of them read and
         written one after the other does not read everything again after each."""
         self._tx.raw(sql, row)
         if not self.dirty:
@@ -186,6 +197,8 @@ class SqlMasterData:
             self._local.one[(kind, key)] = obj
             if kind == "customer":
                 self._local.groups.clear()  # its parent may have changed
+            elif kind == "agreement":
+                self._local.agreements.pop(obj.customer_id, None)
 
     def add_legal_entity(self, e: LegalEntity) -> None:
         self._write(_PUT_LEGAL_ENTITY, {"entity_id": e.entity_id, "doc": dump(e)})
@@ -213,4 +226,5 @@ class SqlMasterData:
                 "product_id": a.product_id,
                 "doc": dump(a),
             },
+            ("agreement", a.agreement_id, a),
         )

@@ -38,6 +38,8 @@ def _evaluate(order: Order, ctx: Context) -> tuple[dict[str, object], ev.Decisio
         "account_blocked": customer.blocked,
         "exposure": Money(exposure, cur).round().amount,
         "credit_limit": limit.amount,
+        # which version of the account's record the limit was read from, and since when
+        "credit_limit_as_of": f"v{customer.version}" + (f" {customer.as_of}" if customer.as_of else ""),
         "over_limit": Money(exposure - limit.amount, cur).round().amount,
         "order_value": Money(order_value, cur).round().amount,
         "open_ar": Money(open_ar, cur).round().amount,

@@ -118,13 +118,15 @@ def issues(order: Order, customer: Customer | None, ctx: Context) -> _Found:
         base_qty = ln.quantity * factor
         if not currency_ok:
             continue  # prices in a currency the entity does not sell in mean nothing
-        agreement = master.price_agreement(customer.customer_id, product.product_id, order.order_date)
+        agreement = master.price_agreement(customer, product.product_id, order.order_date)
         if agreement is not None and agreement.price.currency != order.currency:
             agreement = None  # a contract in another currency does not price this order
         list_price = product.list_prices.get(order.currency)
         if agreement is not None:
-            ref = Reference(price=agreement.price.amount, source=f"contract:{agreement.agreement_id}",
-                            name=f"contract {agreement.agreement_id} price")
+            contract, step = agreement.price_for(base_qty)
+            ref = Reference(price=contract, source=f"contract:{agreement.agreement_id}@v{agreement.version}",
+                            name=f"contract {agreement.label} price" + (
+                                "" if step is None else f" from {step.min_quantity.normalize():f}"))
         elif list_price is not None:
             ref = Reference(price=list_price, source="list", name="list price", note="(no contract)")
         else:

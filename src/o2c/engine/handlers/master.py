@@ -14,7 +14,9 @@ group's credit holds.
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from o2c.domain import events as ev
 from o2c.domain.actors import ENGINE
@@ -24,9 +26,9 @@ from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Forbidden, Rejected
-from o2c.engine.handlers.common import decision, load_order
+from o2c.engine.handlers.common import check_warehouse, decision, load_order
 from o2c.engine.handlers.intake import issues
-from o2c.engine.reactions import customer_key
+from o2c.engine.reactions import customer_key, product_key
 
 C = HoldCode
 
@@ -87,11 +89,15 @@ def upsert_customer(c: cmd.UpsertCustomer, ctx: Context) -> list[ev.Event]:
         raise Rejected(C.INT_UNKNOWN_REFERENCE,
                        f"{who} belongs to legal entity {old.legal_entity_id}; an account does not "
                        f"move to {new.legal_entity_id} (open a new one)")
-    if old == new:
-        return []
+    today = ctx.today(new.legal_entity_id)
     if old is None:
-        return [ev.CustomerChanged(customer=new, changed=(), added=True)]
-    return [ev.CustomerChanged(customer=new, changed=_changed(old, new))]
+        return [ev.CustomerChanged(customer=dataclasses.replace(new, version=1, as_of=today),
+                                   changed=(), added=True)]
+    stated = dataclasses.replace(new, version=old.version, as_of=old.as_of)
+    if old == stated:
+        return []
+    return [ev.CustomerChanged(customer=dataclasses.replace(new, version=old.version + 1, as_of=today),
+                               changed=_changed(old, stated))]
 
 
 def upsert_product(c: cmd.UpsertProduct, ctx: Context) -> list[ev.Event]:
@@ -116,6 +122,145 @@ def upsert_product(c: cmd.UpsertProduct, ctx: Context) -> list[ev.Event]:
     if old is None:
         return [ev.ProductChanged(product=new, changed=(), added=True)]
     return [ev.ProductChanged(product=new, changed=_changed(old, new))]
+
+
+def upsert_legal_entity(c: cmd.UpsertLegalEntity, ctx: Context) -> list[ev.Event]:
+    new = c.entity
+    who = f"legal entity {new.entity_id}"
+    if not visible(ctx.actor, new.entity_id):
+        raise Forbidden(f"{ctx.actor.label} does not act for legal entity {new.entity_id!r}")
+    try:
+        ZoneInfo(new.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: time zone {new.timezone!r} is not an IANA "
+                                            "zone such as America/New_York") from None
+    if not Decimal(0) <= new.tax_rate < Decimal(1):
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: tax rate {new.tax_rate} is not a fraction "
+                                            "such as 0.0725 (7.25 %)")
+    old = ctx.uow.master.legal_entity(new.entity_id)
+    if old is not None and old.currency != new.currency:
+        raise Rejected(C.VAL_CURRENCY_INVALID,
+                       f"{who} keeps its books in {old.currency}; it does not change to "
+                       f"{new.currency} (its accounts, limits and invoices are in {old.currency})")
+    if old == new:
+        return []
+    if old is None:
+        return [ev.LegalEntityChanged(entity=new, changed=(), added=True)]
+    return [ev.LegalEntityChanged(entity=new, changed=_changed(old, new))]
+
+
+def upsert_warehouse(c: cmd.UpsertWarehouse, ctx: Context) -> list[ev.Event]:
+    new = c.warehouse
+    who = f"warehouse {new.warehouse_id}"
+    master = ctx.uow.master
+    if not visible(ctx.actor, new.legal_entity_id):
+        raise Forbidden(f"{ctx.actor.label} does not act for legal entity {new.legal_entity_id!r}")
+    if master.legal_entity(new.legal_entity_id) is None:
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{who}: legal entity {new.legal_entity_id!r} is not in master data")
+    try:
+        ZoneInfo(new.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: time zone {new.timezone!r} is not an IANA "
+                                            "zone such as America/Chicago") from None
+    old = master.warehouse(new.warehouse_id)
+    if old is not None and old.legal_entity_id != new.legal_entity_id:
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{who} belongs to legal entity {old.legal_entity_id}; a warehouse does not "
+                       f"move to {new.legal_entity_id}")
+    if old == new:
+        return []
+    if old is None:
+        return [ev.WarehouseChanged(warehouse=new, changed=(), added=True)]
+    return [ev.WarehouseChanged(warehouse=new, changed=_changed(old, new))]
+
+
+def upsert_price_agreement(c: cmd.UpsertPriceAgreement, ctx: Context) -> list[ev.Event]:
+    """An agreement is checked against the account (or group) and product it prices, and
+    against the other agreements for them: two valid on the same day for the same account and
+    product would leave the price to chance, so the second is refused naming the first."""
+    new = c.agreement
+    master = ctx.uow.master
+    who = f"price agreement {new.agreement_id}"
+    holder = master.customer(new.customer_id)
+    if holder is None:
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{who}: customer {new.customer_id!r} is not in master data; this record "
+                       "waits for it and is applied when it arrives",
+                       waiting_for=customer_key(new.customer_id))
+    if not visible(ctx.actor, holder.legal_entity_id):
+        raise Forbidden(f"{ctx.actor.label} does not act for legal entity {holder.legal_entity_id!r}")
+    if new.group and holder.parent_id is not None:
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{who}: a group price list is filed under the group's head account; "
+                       f"{holder.customer_id} is a member of group {holder.parent_id}")
+    entity = master.legal_entity(holder.legal_entity_id)
+    if entity is not None and new.price.currency != entity.currency:
+        raise Rejected(C.VAL_CURRENCY_INVALID,
+                       f"{who}: priced in {new.price.currency} but {holder.customer_id} buys from "
+                       f"{entity.entity_id} in {entity.currency}")
+    if master.product(new.product_id) is None:
+        raise Rejected(C.VAL_ITEM_UNKNOWN, f"{who}: item {new.product_id!r} is not in master data; "
+                                           "this record waits for it and is applied when it arrives",
+                       waiting_for=product_key(new.product_id))
+    if new.valid_to is not None and new.valid_to < new.valid_from:
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: valid to {new.valid_to} is before valid from "
+                                            f"{new.valid_from}")
+    for other in master.agreements(new.customer_id, new.product_id):
+        if other.agreement_id != new.agreement_id and other.group == new.group and other.overlaps(new):
+            until = "open-ended" if other.valid_to is None else f"to {other.valid_to}"
+            raise Rejected(C.PRC_CONTRACT_MISMATCH,
+                           f"{who}: its validity ({new.valid_from} to {new.valid_to or 'open-ended'}) "
+                           f"overlaps {other.label} for {new.customer_id} and {new.product_id} "
+                           f"(from {other.valid_from}, {until}); end one before the other starts")
+    old = master.agreement(new.agreement_id)
+    if old is None:
+        return [ev.PriceAgreementChanged(agreement=dataclasses.replace(new, version=1), changed=(),
+                                         added=True)]
+    if (old.customer_id, old.product_id) != (new.customer_id, new.product_id):
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{who} prices {old.product_id} for {old.customer_id}; it does not move to "
+                       f"{new.product_id} for {new.customer_id} (give the new one its own id)")
+    stated = dataclasses.replace(new, version=old.version)
+    if old == stated:
+        return []
+    return [ev.PriceAgreementChanged(agreement=dataclasses.replace(new, version=old.version + 1),
+                                     changed=_changed(old, stated))]
+
+
+def open_stock(c: cmd.OpenStock, ctx: Context) -> list[ev.Event]:
+    """An opening balance is taken once per position: stated again with the same quantity it
+    changes nothing; with another, it is refused (the position is o2c's to keep from then on:
+    a receipt or a count changes it)."""
+    check_warehouse(ctx, c.warehouse_id)
+    where = f"opening stock of {c.product_id} lot {c.lot_id} in {c.warehouse_id}"
+    if ctx.uow.master.warehouse(c.warehouse_id) is None:
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{where}: warehouse {c.warehouse_id!r} is not in master data")
+    product = ctx.uow.master.product(c.product_id)
+    if product is None:
+        raise Rejected(C.VAL_ITEM_UNKNOWN, f"{where}: item {c.product_id!r} is not in master data; "
+                                           "this record waits for it and is applied when it arrives",
+                       waiting_for=product_key(c.product_id))
+    if c.quantity < 0:
+        raise Rejected(C.VAL_MISSING_FIELD, f"{where}: quantity {c.quantity} is below zero")
+    factor = product.factor(c.uom or product.base_uom)
+    if factor is None:
+        valid = ", ".join([product.base_uom, *product.uom_factors])
+        raise Rejected(C.VAL_UOM_INVALID, f"{where}: unit {c.uom!r} is not valid for "
+                                          f"{product.product_id} (valid: {valid})")
+    quantity = c.quantity * factor
+    held = next((p for p in ctx.uow.stock.positions([c.product_id])
+                 if (p.warehouse_id, p.lot_id) == (c.warehouse_id, c.lot_id)), None)
+    on_hand = Decimal(0) if held is None else held.on_hand
+    if on_hand == quantity:
+        return []
+    if on_hand != 0:
+        raise Rejected(C.INT_UNKNOWN_REFERENCE,
+                       f"{where}: o2c already keeps this position ({on_hand.normalize():f} on hand); "
+                       "an opening balance is taken once. Change it by a receipt or a count (846)")
+    return [ev.StockReceived(warehouse_id=c.warehouse_id, product_id=c.product_id, lot_id=c.lot_id,
+                             expiry=c.expiry, quantity=quantity, reference=c.reference)]
 
 
 def revalidate_order(c: cmd.RevalidateOrder, ctx: Context) -> list[ev.Event]:

@@ -48,5 +48,9 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.FireTimer: timers.fire_timer,
     cmd.UpsertCustomer: master.upsert_customer,
     cmd.UpsertProduct: master.upsert_product,
+    cmd.UpsertLegalEntity: master.upsert_legal_entity,
+    cmd.UpsertWarehouse: master.upsert_warehouse,
+    cmd.UpsertPriceAgreement: master.upsert_price_agreement,
+    cmd.OpenStock: master.open_stock,
     cmd.RevalidateOrder: master.revalidate_order,
 }
