@@ -227,7 +227,8 @@ def test_a_po_price_within_the_tolerance_is_the_price_of_the_line(h: Harness, pr
 
 def test_a_line_without_a_po_price_is_priced_from_the_contract(h: Harness) -> None:
     order = h.get(h.send("order", order_body([line(1)])).correlation_id)
-    assert (order.lines[0].unit_price, order.lines[0].price_source) == (Decimal("2.00"), "contract:PA-C1-P1@v1")
+    assert (order.lines[0].unit_price, order.lines[0].price_source) == (
+        Decimal("2.00"), "contract:PA-C1-P1@v1")
 
 
 def test_an_overridden_price_mismatch_is_released_and_invoiced_at_the_po_price(h: Harness) -> None:

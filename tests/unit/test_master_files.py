@@ -116,3 +116,87 @@ def test_json_lines_are_checked_against_the_canonical_model() -> None:
         "p.jsonl, row 2, column units: expected Input should be greater than 0",
         "p.jsonl, row 3, column (line): expected one JSON object per line (Expecting value)",
     ]
+
+
+AGREEMENTS = ("agreement_id,customer_id,group,product_id,currency,price,valid_from,valid_to,"
+              "min_quantity,break_price\n")
+
+
+def test_a_price_agreement_with_quantity_breaks_is_one_record() -> None:
+    read = read_master_file(AGREEMENTS + "PA-1,C1,no,P1,USD,2.20,2026-01-01,2026-12-31,,\n"
+                            "PA-1,,,,,,,,120,2.05\nPA-1,,,,,,,,600,1.90\n"
+                            "PL-G,G1,yes,P1,USD,2.30,2026-01-01,,,\n",
+                            "price_agreements", file_name="p.csv")
+    assert read.errors == [] and read.records == 2
+    [(_, pa), (_, pl)] = read.messages
+    assert pa["breaks"] == [{"min_quantity": "120", "price": "2.05"},
+                            {"min_quantity": "600", "price": "1.90"}]
+    assert pa["valid_to"] == "2026-12-31" and pa["group"] is False
+    assert pl["group"] is True and pl["valid_to"] is None and pl["breaks"] == []
+
+
+def test_price_agreement_mistakes() -> None:
+    text = AGREEMENTS + (
+        "PA-1,C1,no,P1,,2.20,2026-01-01,,,\n"  # a price without its currency
+        "PA-2,C1,no,P1,USD,2.20,1 Jan 2026,,,\n"
+        "PA-3,C1,no,P1,USD,2.20,2026-06-01,2026-05-31,,\n"
+        "PA-4,C1,maybe,P1,USD,cheap,2026-01-01,,120,\n"
+    )
+    assert errors(text, "price_agreements", "p.csv") == [
+        "p.csv, row 2, column currency: expected a value: the price's currency, three capital "
+        "letters such as USD",
+        "p.csv, row 3, column valid_from: expected a date as YYYY-MM-DD, got '1 Jan 2026'",
+        "p.csv, row 4, column valid_to: expected a day on or after valid_from (2026-06-01), "
+        "got '2026-05-31'",
+        "p.csv, row 5, column price: expected a price per base unit such as 2.45, not below zero, "
+        "got 'cheap'",
+        "p.csv, row 5, column group: expected yes or no, got 'maybe'",
+        "p.csv, row 5, column break_price: expected a value: a quantity break needs both "
+        "min_quantity and break_price",
+    ]
+
+
+def test_legal_entity_warehouse_and_stock_mistakes() -> None:
+    entities = ("entity_id,name,currency,tax_jurisdiction,tax_rate,invoice_prefix,timezone\n"
+                "US01,Acme,USD,US-OH,seven,US01,America/New_York\n"
+                "US01,Acme again,USD,US-OH,0.07,US01,America/New_York\n")
+    assert errors(entities, "legal_entities", "le.csv") == [
+        "le.csv, row 3, column entity_id: expected one row per record (row 2 gives US01), got 'US01'",
+        "le.csv, row 2, column tax_rate: expected a fraction such as 0.0725 (7.25 %), got 'seven'",
+    ]
+    assert errors("warehouse_id,name\nCOL,Columbus\n", "warehouses", "w.csv") == [
+        "w.csv, row 1, column legal_entity_id: expected a column named legal_entity_id (the legal "
+        "entity it belongs to)"]
+    stock = ("warehouse_id,product_id,lot_id,expiry,quantity,uom\n"
+             "COL,P1,,,50,C S\nCOL,P2,L1,31/12/2027,5,\nCOL,P3,,,-4,\n")
+    assert errors(stock, "stock", "s.csv") == [
+        "s.csv, row 2, column uom: expected a unit of 1 to 10 letters or digits such as CS, or empty "
+        "for the base unit, got 'C S'",
+        "s.csv, row 3, column expiry: expected a date as YYYY-MM-DD, got '31/12/2027'",
+        "s.csv, row 4, column quantity: expected how many it holds, such as 240, not below zero, "
+        "got '-4'",
+    ]
+
+
+def test_a_row_without_its_key_or_with_the_wrong_cell_count_is_reported_not_parked() -> None:
+    read = read_master_file(AGREEMENTS + ",C1,no,P1,USD,2.20,2026-01-01,,,\n"
+                            "PA-2,C1,no,P1,USD\n" "PA-3,C1,no,P1,USD,2.20,2026-01-01,,,\n",
+                            "price_agreements", file_name="p.csv")
+    assert [str(e) for e in read.errors] == [
+        "p.csv, row 2, column agreement_id: expected a value: the agreement's id",
+        "p.csv, row 3, column (row): expected 10 cells like the header, got '5 cells'",
+    ]
+    assert read.rejects == [] and [b["agreement_id"] for _, b in read.messages] == ["PA-3"]
+
+
+def test_a_layout_renames_columns_and_errors_name_the_files_own_headers() -> None:
+    from o2c.adapters.master_files import MasterLayout
+
+    layout = MasterLayout.from_mapping({"source": "sap", "kind": "warehouses", "delimiter": ";",
+                                        "columns": {"warehouse_id": "Plant", "legal_entity_id":
+                                                    "Company Code", "name": "Plant Name"}}, "master[0]")
+    read = read_master_file("Plant;Company Code;Plant Name;timezone\nCOL;US01;Columbus;Mars/X\n"
+                            "DAY;;Dayton;UTC\n", "warehouses", file_name="plants.csv", layout=layout)
+    assert [b["warehouse_id"] for _, b in read.messages] == ["COL"]
+    assert [str(e) for e in read.errors] == [
+        "plants.csv, row 3, column Company Code: expected a value: the legal entity it belongs to"]

@@ -395,6 +395,10 @@ def _stock(c: _Cells, key: str) -> dict[str, Any]:
     body["expiry"] = _day(c, row, "expiry", body.get("expiry", ""))
     if body.get("quantity"):
         c.decimal(row, "quantity", body["quantity"], STOCK_COLUMNS["quantity"][1] + ", not below zero")
+    uom = body.get("uom", "")
+    if uom and not (uom.isalnum() and len(uom) <= 10):
+        c.bad(row, "uom", "a unit of 1 to 10 letters or digits such as CS, or empty for the base unit",
+              uom)
     return body
 
 
