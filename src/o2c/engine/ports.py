@@ -388,6 +388,9 @@ class UnitOfWork(Protocol):
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
         holds_of: Iterable[str] = (),
+        customers: Iterable[str] = (),
+        agreements: Iterable[str] = (),
+        agreements_of: Iterable[str] = (),
     ) -> None:
         """Load what a batch is about to read in a few queries instead of one
         per message. Purely an optimisation (a store may do nothing): reads

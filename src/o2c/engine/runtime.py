@@ -47,13 +47,17 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
     """What a batch of commands is about to read, for ``UnitOfWork.prefetch``:
     orders of shipments, deliveries, picks, exceptions and carrier statuses,
     invoices and accounts of payments, accounts, (customer, PO) pairs and stock
-    positions of new orders, (customer, PO) pairs of changes."""
+    positions of new orders, (customer, PO) pairs of changes, and the master data records
+    (and held orders of the accounts) that master data messages read."""
     orders: list[str] = []
     invoices: list[str] = []
     accounts: list[str] = []
     paying: list[str] = []
     pos: list[tuple[str, str]] = []
     products: set[str] = set()
+    customers: list[str] = []
+    agreements: list[str] = []
+    agreements_of: list[str] = []
     for c in commands:
         if isinstance(c, cmd.ConfirmShipment | cmd.RecordDelivery | cmd.RecordPick
                       | cmd.ReportFulfilmentException | cmd.RecordShipmentStatus):
@@ -70,8 +74,23 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
             accounts.append(c.customer_id)
             pos.append((c.customer_id, c.po_number))
             products.update(ln.product_id for ln in c.lines)
+        elif isinstance(c, cmd.UpsertCustomer):
+            customers.append(c.customer.customer_id)
+            if c.customer.parent_id:
+                customers.append(c.customer.parent_id)
+            paying.append(c.customer.customer_id)  # a new account or limit re-validates held orders
+        elif isinstance(c, cmd.UpsertPriceAgreement):
+            a = c.agreement
+            customers.append(a.customer_id)
+            agreements.append(a.agreement_id)
+            agreements_of.append(a.customer_id)
+            products.add(a.product_id)
+            paying.append(a.customer_id)
+        elif isinstance(c, cmd.UpsertProduct):
+            products.add(c.product.product_id)
     return {"orders": orders, "invoices": invoices, "accounts": accounts, "purchase_orders": pos,
-            "products": sorted(products), "holds_of": paying}
+            "products": sorted(products), "holds_of": paying, "customers": customers,
+            "agreements": agreements, "agreements_of": agreements_of}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,12 +227,7 @@ class Runtime:
             try:
                 with self.uow_factory() as uow:
                     seen = self._seen(uow, messages)
-                    for i, m in enumerate(messages):
-                        if i not in translated and inbox_key(m) not in seen:
-                            translated[i] = self._translate(m)
-                    if len(messages) > 1:
-                        commands = (c for c in translated.values() if isinstance(c, cmd.Command))
-                        uow.prefetch(**prefetch_keys(commands))
+                    self._prepare(uow, messages, seen, translated)
                     out = [self._one(uow, m, seen, translated.get(i)) for i, m in enumerate(messages)]
                     if finish is not None:
                         finish(uow)
@@ -288,6 +302,17 @@ class Runtime:
         if committed and rest is not None:  # the first chunk is in: the rest in transactions of their own
             return head, outs + self._in_chunks(raw, rest)
         return self._part_by_part(raw, self._split(raw, split), resumed=False)
+
+    def _prepare(self, uow: UnitOfWork, messages: Sequence[InboundMessage], seen: set[tuple[str, str]],
+                 translated: dict[int, cmd.Command | Exception]) -> None:
+        """Translate the batch's new messages (into ``translated``, by position) and load
+        what their commands will read in a few queries."""
+        for i, m in enumerate(messages):
+            if i not in translated and inbox_key(m) not in seen:
+                translated[i] = self._translate(m)
+        if len(messages) > 1:
+            commands = (c for c in translated.values() if isinstance(c, cmd.Command))
+            uow.prefetch(**prefetch_keys(commands))
 
     def _part_by_part(self, raw: InboundMessage, parts: DocumentSplit,
                       *, resumed: bool) -> tuple[Outcome, list[Outcome]]:
@@ -374,7 +399,9 @@ class Runtime:
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED)
         outs = self._park_rejects(uow, parts)
         seen = self._seen(uow, messages)
-        return head, outs + [self._one(uow, m, seen) for m in messages]
+        translated: dict[int, cmd.Command | Exception] = {}
+        self._prepare(uow, messages, seen, translated)
+        return head, outs + [self._one(uow, m, seen, translated.get(i)) for i, m in enumerate(messages)]
 
     @staticmethod
     def _mark_applied(uow: UnitOfWork, raw: InboundMessage) -> None:

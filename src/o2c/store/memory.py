@@ -524,6 +524,9 @@ class MemoryUnitOfWork:
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
         holds_of: Iterable[str] = (),
+        customers: Iterable[str] = (),
+        agreements: Iterable[str] = (),
+        agreements_of: Iterable[str] = (),
     ) -> None:
         """Nothing to load ahead in memory."""
 

@@ -226,13 +226,21 @@ class SqlUnitOfWork:
         purchase_orders: Iterable[tuple[str, str]] = (),
         products: Iterable[str] = (),
         holds_of: Iterable[str] = (),
+        customers: Iterable[str] = (),
+        agreements: Iterable[str] = (),
+        agreements_of: Iterable[str] = (),
     ) -> None:
         """Load what a batch is about to read with one ``IN`` query per table:
         the named aggregates (and the orders of the named invoices), the
         stored orders of (customer, PO) pairs for ``orders.find_by_po``, the
         stock positions of ``products``, and which stored orders of the customers
-        ``holds_of`` are on hold (``orders.held_for``: a payment re-evaluates them)."""
+        ``holds_of`` are on hold (``orders.held_for``: a payment re-evaluates them), and master
+        data: the ``customers``, the agreements by id (``agreements``) and of accounts
+        (``agreements_of``) a batch of master data messages reads."""
+        products = list(products)
         self.stock.prefetch(products)
+        self.master.prefetch(customers=customers, products=products, agreements=agreements,
+                             agreements_of=agreements_of)
         invoice_ids = list(invoices)
         self.invoices.prefetch(invoice_ids)
         order_ids = list(orders)
@@ -274,6 +282,7 @@ class SqlUnitOfWork:
             self.orders.flush()
             self.invoices.flush()
             self.accounts.flush()
+            self.master.flush()
             self.audit.flush()  # last: it holds the chain's lock until the commit
             if self._conn is not None:
                 self._conn.commit()

@@ -13,6 +13,7 @@ writes, and they never leak into the shared cache.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -27,7 +28,7 @@ from o2c.domain.master import (
     agreement_for,
 )
 from o2c.store.codec import dump, load
-from o2c.store.sql_raw import RawSql
+from o2c.store.sql_raw import RawSql, in_list
 from o2c.store.sql_repos import Tx, next_value
 from o2c.store.tables import customers, legal_entities, price_agreements, products, warehouses
 
@@ -46,6 +47,15 @@ class MasterCache:
         self.groups: dict[str, tuple[str, ...]] = {}  # parent -> the group's accounts
         # customer -> product -> agreements (a customer's are loaded together)
         self.agreements: dict[str, dict[str, list[PriceAgreement]]] = {}
+
+    def copy(self) -> MasterCache:
+        """A cache of its own for a unit of work that writes, holding what this one holds."""
+        mine = MasterCache(None)
+        mine.one = dict(self.one)
+        mine.warehouses = dict(self.warehouses)
+        mine.groups = dict(self.groups)
+        mine.agreements = dict(self.agreements)  # a customer's dict is replaced, never changed
+        return mine
 
 
 class SharedMasterCache:
@@ -74,6 +84,13 @@ _ONE: dict[str, tuple[RawSql, type[Any]]] = {
     "warehouse": (RawSql("SELECT doc FROM warehouses WHERE warehouse_id = :k"), Warehouse),
     "agreement": (RawSql("SELECT doc FROM price_agreements WHERE agreement_id = :k"), PriceAgreement),
 }
+#: kind -> (table, key column, class), for :meth:`SqlMasterData.prefetch`
+_TABLES: dict[str, tuple[str, str, type[Any]]] = {
+    "customer": ("customers", "customer_id", Customer),
+    "product": ("products", "product_id", Product),
+    "agreement": ("price_agreements", "agreement_id", PriceAgreement),
+}
+_IN_CHUNK = 500
 _VERSION = RawSql("SELECT value FROM sequences WHERE name = :n")
 _WAREHOUSES = RawSql("SELECT doc FROM warehouses WHERE legal_entity_id = :le ORDER BY warehouse_id")
 _AGREEMENTS = RawSql(
@@ -99,6 +116,9 @@ _PUT_PRODUCT = _upsert(products, "product_id", ["product_id", "doc"])
 _PUT_AGREEMENT = _upsert(
     price_agreements, "agreement_id", ["agreement_id", "customer_id", "product_id", "doc"]
 )
+#: statement -> the key column of its rows
+_KEYS = {_PUT_LEGAL_ENTITY: "entity_id", _PUT_WAREHOUSE: "warehouse_id", _PUT_CUSTOMER: "customer_id",
+         _PUT_PRODUCT: "product_id", _PUT_AGREEMENT: "agreement_id"}
 
 
 class SqlMasterData:
@@ -111,6 +131,17 @@ class SqlMasterData:
         self._shared: MasterCache | None = None
         self._local: MasterCache | None = None
         self.dirty = False
+        # rows written, by statement and key, sent in one round trip each at commit (or before
+        # a read that goes to the database): a file of records writes a few statements, not one
+        # per record
+        self._pending: dict[RawSql, dict[str, dict[str, Any]]] = {}
+
+    def flush(self) -> None:
+        """Send the rows written so far (at commit, and before reading from the tables)."""
+        for sql, rows in self._pending.items():
+            if rows:
+                self._tx.raw_many(sql, list(rows.values()))
+        self._pending.clear()
 
     def _cache(self) -> MasterCache:
         if self._local is not None:
@@ -126,6 +157,7 @@ class SqlMasterData:
         if k in cache.one:
             return cache.one[k]
         sql, cls = _ONE[kind]
+        self.flush()
         row = self._tx.raw(sql, {"k": key}).fetchone()
         obj = None if row is None else load(cls, row[0])
         cache.one[k] = obj
@@ -148,6 +180,7 @@ class SqlMasterData:
         cache = self._cache()
         found = cache.warehouses.get(legal_entity_id)
         if found is None:
+            self.flush()
             rows = self._tx.raw(_WAREHOUSES, {"le": legal_entity_id}).fetchall()
             found = cache.warehouses[legal_entity_id] = [load(Warehouse, r[0]) for r in rows]
         return list(found)
@@ -158,6 +191,7 @@ class SqlMasterData:
         cache = self._cache()
         found = cache.groups.get(parent_id)
         if found is None:
+            self.flush()
             rows = self._tx.raw(_GROUP, {"p": parent_id}).fetchall()
             found = cache.groups[parent_id] = tuple(r[0] for r in rows)
         return found
@@ -169,6 +203,7 @@ class SqlMasterData:
             # All of a customer's agreements at once: an order asks for several
             # products, and customers without contracts cost one query, not one per line.
             by_product = {}
+            self.flush()
             for product, doc in self._tx.raw(_AGREEMENTS, {"c": customer_id}).fetchall():
                 by_product.setdefault(product, []).append(load(PriceAgreement, doc))
             cache.agreements[customer_id] = by_product
@@ -182,23 +217,59 @@ class SqlMasterData:
             if customer.parent_id else []
         return agreement_for(self.agreements(customer.customer_id, product_id), group, day)
 
+    def prefetch(self, *, customers: Iterable[str] = (), products: Iterable[str] = (),
+                 agreements: Iterable[str] = (), agreements_of: Iterable[str] = ()) -> None:
+        """Load the named records not cached yet with one ``IN`` query per table (a batch of
+        master data messages, or of orders, reads them one by one afterwards)."""
+        cache = self._cache()
+        self.flush()
+        for kind, keys in (("customer", customers), ("product", products), ("agreement", agreements)):
+            todo = sorted({k for k in keys if (kind, k) not in cache.one})
+            table, key, cls = _TABLES[kind]
+            for i in range(0, len(todo), _IN_CHUNK):
+                chunk = todo[i:i + _IN_CHUNK]
+                sql = RawSql(f"SELECT {key}, doc FROM {table} WHERE {key} IN ({in_list('k', len(chunk))})")
+                for k in chunk:
+                    cache.one[(kind, k)] = None
+                for k, doc in self._tx.raw(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
+                    cache.one[(kind, k)] = load(cls, doc)
+        todo = sorted({c for c in agreements_of if c not in cache.agreements})
+        for i in range(0, len(todo), _IN_CHUNK):
+            chunk = todo[i:i + _IN_CHUNK]
+            sql = RawSql("SELECT customer_id, product_id, doc FROM price_agreements "
+                         f"WHERE customer_id IN ({in_list('k', len(chunk))}) ORDER BY agreement_id")
+            for c in chunk:
+                cache.agreements[c] = {}
+            for c, product, doc in self._tx.raw(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
+                cache.agreements[c].setdefault(product, []).append(load(PriceAgreement, doc))
+
     def _write(self, sql: RawSql, row: dict[str, Any], one: tuple[str, str, Any] | None = None) -> None:
-        """Write a row. The first write of a unit of work starts its own cache; a customer,
-        product or agreement written (``one``: kind, id, object) is put in it, so a file of them read and
-        written one after the other does not read everything again after each."""
-        self._tx.raw(sql, row)
+        """Write a row. The first write of a unit of work starts its own cache, from what the
+        shared one holds (its entries are frozen; the dicts are copied); a customer, product
+        or agreement written (``one``: kind, id, object) is put in it, so a file of them read
+        and written one after the other does not read everything again after each."""
+        self._pending.setdefault(sql, {})[row[_KEYS[sql]]] = row
         if not self.dirty:
             next_value(self._tx, MASTER_DATA_VERSION)
             self.dirty = True
-        if one is None or self._local is None:
-            self._local = MasterCache(None)
-        if one is not None:
-            kind, key, obj = one
-            self._local.one[(kind, key)] = obj
-            if kind == "customer":
-                self._local.groups.clear()  # its parent may have changed
-            elif kind == "agreement":
-                self._local.agreements.pop(obj.customer_id, None)
+        if self._local is None:
+            self._local = self._cache().copy()
+        if one is None:
+            self._local.warehouses.clear()  # a warehouse or legal entity: read them again
+            self._local.one = {k: v for k, v in self._local.one.items()
+                               if k[0] not in ("warehouse", "legal_entity")}
+            return
+        kind, key, obj = one
+        self._local.one[(kind, key)] = obj
+        if kind == "customer":
+            self._local.groups.clear()  # its parent may have changed
+        elif kind == "agreement":
+            by_product = self._local.agreements.get(obj.customer_id)
+            if by_product is not None:
+                mine = [a for a in by_product.get(obj.product_id, ()) if a.agreement_id != key]
+                by_product = {**by_product, obj.product_id: sorted([*mine, obj],
+                                                                   key=lambda a: a.agreement_id)}
+                self._local.agreements[obj.customer_id] = by_product
 
     def add_legal_entity(self, e: LegalEntity) -> None:
         self._write(_PUT_LEGAL_ENTITY, {"entity_id": e.entity_id, "doc": dump(e)})

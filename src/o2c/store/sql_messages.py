@@ -334,6 +334,7 @@ class SqlDeadLetters:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
         self._pending: dict[str, DeadLetter] = {}
+        self._any_waiting: bool | None = None  # any stored open letter waits for something?
 
     def add(self, letter: DeadLetter) -> None:
         self._pending[letter.dead_letter_id] = letter
@@ -362,11 +363,19 @@ class SqlDeadLetters:
     # prepared statement on the index first, whole letters only for what it finds.
     _waiting = RawSql("SELECT dead_letter_id FROM dead_letters WHERE waiting_for = :k AND status = 'open'")
 
+    _any = RawSql("SELECT 1 FROM dead_letters WHERE waiting_for IS NOT NULL AND status = 'open' LIMIT 1")
+
     def waiting_for(self, keys: Iterable[str]) -> list[DeadLetter]:
+        """Open letters parked until one of ``keys`` happens. Most of the time no stored letter
+        waits for anything: one query per unit of work finds that out, instead of one per
+        event that might unblock one (a new order, a shipment, a customer)."""
         wanted = set(keys)
         if not wanted:
             return []
-        ids = [r[0] for k in wanted for r in self._tx.raw(self._waiting, {"k": k}).fetchall()]
+        if self._any_waiting is None:
+            self._any_waiting = self._tx.raw(self._any, {}).fetchone() is not None
+        ids = [r[0] for k in wanted for r in self._tx.raw(self._waiting, {"k": k}).fetchall()] \
+            if self._any_waiting else []
         found: dict[str, DeadLetter] = {}
         if ids:
             rows = self._tx.connection().execute(
@@ -390,6 +399,7 @@ class SqlDeadLetters:
             raise KeyError(dead_letter_id)
 
     def flush(self) -> None:
+        self._any_waiting = None  # what is stored changes at commit
         sqlite = self._tx.sqlite
         rows = [
             {**{c: getattr(d, c) for c in _DL_COLS}, "failed_at": utc_to_db(d.failed_at, sqlite),
