@@ -135,6 +135,36 @@ def test_export_then_load_changes_nothing_and_a_fresh_database_gives_the_same_fi
     assert files(tmp_path / "fresh") == exported
 
 
+def test_stock_is_exported_as_it_is_now(tmp_path: Path) -> None:
+    from o2c.store.sql import SqlStore
+    from tests.builders import Harness
+
+    db = tmp_path / "o2c.db"
+    code, out = run("load", str(fixture_dir(tmp_path)), "--db", str(db))
+    assert code == 0, out
+    code, out = run("export", str(tmp_path / "before"), "--kind", "stock", "--db", str(db))
+    assert code == 0, out
+    h = Harness(store=SqlStore(f"sqlite:///{db}"))
+    received = h.send("stock_receipt", {"warehouse_id": "W1", "product_id": "P2", "lot_id": "L-7",
+                                        "expiry": "2027-03-31", "quantity": "12",
+                                        "reference": "ASN-1"})
+    assert received.status.value == "applied", received
+    h.app.close()
+    code, out = run("export", str(tmp_path / "after"), "--kind", "stock", "--db", str(db))
+    assert code == 0, out
+    assert "W1,P2,L-7,2027-03-31,252," in (tmp_path / "after" / "stock.csv").read_text()
+    # what o2c holds now loads as unchanged; the older file's moved position is refused
+    code, out = run("load", str(tmp_path / "after"), "--db", str(db))
+    assert code == 0 and "0 applied, 3 unchanged" in out, out
+    # (under another name: the same rows from a file of the same name are already loaded)
+    old = tmp_path / "stock-old.csv"
+    old.write_bytes((tmp_path / "before" / "stock.csv").read_bytes())
+    code, out = run("load", str(old), "--kind", "stock", "--db", str(db))
+    said = " ".join(out.split())
+    assert code == 1 and "2 unchanged" in said and "1 parked" in said, said
+    assert "o2c already keeps this position (252 on hand)" in said
+
+
 def test_one_kind_and_what_is_in_the_way(tmp_path: Path) -> None:
     db = tmp_path / "o2c.db"
     d = fixture_dir(tmp_path)
