@@ -205,7 +205,7 @@ def export(directory: Annotated[Path, typer.Argument(
     that loading them changes nothing: into the same database every record is unchanged, into
     a fresh one it gives the same files again. stock.csv holds the quantity on hand now per
     warehouse, product and lot, in base units. A kind o2c holds nothing of gets no file."""
-    from o2c.adapters.master_export import export_csv
+    from o2c.adapters.master_export import export_csv, not_kept, rows
     from o2c.adapters.master_files import FILE_KINDS
     from o2c.store.master_export import master_records
 
@@ -237,6 +237,8 @@ def export(directory: Annotated[Path, typer.Argument(
             part = target.with_name(f".{target.name}.part")
             part.write_text(text, encoding="utf-8", newline="")
             part.replace(target)
-            console.print(f"{target}: {len(records)} {k} record(s), {text.count(chr(10)) - 1} row(s)")
+            console.print(f"{target}: {len(records)} {k} record(s), {len(rows(k, records))} row(s)")
+            for problem in not_kept(k, records, target.name):
+                err.print(f"[yellow]warning:[/] {problem}; loading the file would change the record")
     except OSError as e:
         fail(f"cannot write into {directory}: {e.strerror}")

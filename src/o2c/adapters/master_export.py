@@ -27,7 +27,7 @@ from o2c.adapters.master_files import COLUMNS, FILE_KINDS
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 
-__all__ = ["export_csv", "header", "rows"]
+__all__ = ["export_csv", "header", "not_kept", "rows"]
 
 Row = dict[str, str]
 
@@ -120,6 +120,19 @@ def rows(kind: str, records: Iterable[Any]) -> list[Row]:
     order given."""
     render = _ROWS[kind]
     return [row for r in records for row in render(r)]
+
+
+def not_kept(kind: str, records: Iterable[Any], file_name: str = "") -> list[str]:
+    """What the file cannot keep of ``records``: cells with spaces at their ends (a record
+    that came as JSON, say), which reading the file drops, so loading it would change those
+    records. One sentence per cell, naming the row (2 is the first after the header)."""
+    out = []
+    for n, row in enumerate(rows(kind, records), start=2):
+        for column, cell in row.items():
+            if cell != cell.strip():
+                out.append(f"{file_name or kind}, row {n}, column {column}: {cell!r} has spaces "
+                           "at its ends, which the file does not keep")
+    return out
 
 
 def export_csv(kind: str, records: Sequence[Any]) -> str:
