@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -61,7 +62,12 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
     record. With ``full``, each file is the source's full copy of its kind: the records o2c
     holds that it does not contain are reported (see :func:`reconcile`). True if everything
     went through."""
-    from o2c.adapters.master_files import master_document, read_master_file, splitters
+    from o2c.adapters.master_files import (
+        master_document,
+        read_master_file,
+        split_master_file,
+        splitters,
+    )
 
     split = splitters(integrations_from(config).master)
     clean = True
@@ -74,10 +80,10 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
             fail(f"{file}: not UTF-8 text (byte {e.start}); save it as UTF-8")
         raw = master_document(text, kind, source=source, file_name=file.name,
                               received_at=a.clock.now())
-        splitter = split[raw.kind]
-        read = read_master_file(text, kind, file_name=file.name,
-                                layout=splitter.layout(source, kind))
-        head, outs = a.runtime.submit_document(raw, splitter)
+        layout = split[raw.kind].layout(source, kind)
+        # judged whole once, here; the runtime takes its records from the text as it goes
+        read = read_master_file(text, kind, file_name=file.name, layout=layout, keep=False)
+        head, outs = a.runtime.submit_document(raw, partial(split_master_file, layout=layout, read=read))
         unparked = [x for x in read.errors if not any(x in errs for _, _, errs in read.rejects)]
         readable = read.records > 0 and not unparked
         if head.status.value == "duplicate":
@@ -142,10 +148,8 @@ def reconcile(a: App, read: MasterFile, kind: str, file: Path, *, source: str, d
         err.print(f"[yellow]{file}: not reconciled[/]: not every row of it could be read, so what "
                   "is missing from it is not known")
         return ", not reconciled"
-    bodies = [b for _, b in read.messages] + [b for _, b, _ in read.rejects]
-    in_file = {str(b[key]) for b in bodies if b.get(key)}
-    entities = (sorted({str(b["legal_entity_id"]) for b in bodies if b.get("legal_entity_id")})
-                if kind in _PER_ENTITY else [])
+    in_file = read.ids
+    entities = sorted(read.entities) if kind in _PER_ENTITY else []
     held = [r for r in master_records(a.store, [kind]).of(kind)
             if kind not in _PER_ENTITY or r.legal_entity_id in entities]
     missing = sorted(str(getattr(r, key)) for r in held if getattr(r, key) not in in_file)

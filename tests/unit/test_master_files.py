@@ -200,3 +200,32 @@ def test_a_layout_renames_columns_and_errors_name_the_files_own_headers() -> Non
     assert [b["warehouse_id"] for _, b in read.messages] == ["COL"]
     assert [str(e) for e in read.errors] == [
         "plants.csv, row 3, column Company Code: expected a value: the legal entity it belongs to"]
+
+
+def test_a_records_rows_follow_each_other() -> None:
+    read = read_master_file(AGREEMENTS + "PA-1,C1,no,P1,USD,2.20,2026-01-01,,,\n"
+                            "PA-2,C1,no,P2,USD,2.20,2026-01-01,,,\n" "PA-1,,,,,,,,120,2.05\n",
+                            "price_agreements", file_name="p.csv")
+    assert [str(e) for e in read.errors] == [
+        "p.csv, row 4, column agreement_id: expected the rows of a record one after the other "
+        "(row 2 gives PA-1), got 'PA-1'"]
+    assert [b["agreement_id"] for _, b in read.messages] == ["PA-1", "PA-2"]
+
+
+def test_a_big_file_is_split_without_holding_its_messages() -> None:
+    from datetime import UTC, datetime
+
+    from o2c.adapters.master_files import master_document, split_master_file
+
+    rows = "".join(f"PA-{i},C1,no,P{i},USD,2.20,2026-01-01,,,\n" for i in range(50))
+    bad = ",C1,no,P1,USD,1,2026-01-01,,,\nPA-X,C1,no,P1,US,1,2026-01-01,,,\n"  # no key; a bad currency
+    raw = master_document(AGREEMENTS + rows + bad,
+                          "price_agreements", source="erp", file_name="p.csv",
+                          received_at=datetime(2026, 3, 2, tzinfo=UTC))
+    read = read_master_file(raw.body, "price_agreements", file_name="p.csv", keep=False)
+    assert read.records == 51 and read.messages == [] and len(read.ids) == 51
+    split = split_master_file(raw)
+    made = list(split.messages)
+    assert [m.source_message_id.split(":")[1] for m in made] == [f"PA-{i}" for i in range(50)]
+    assert [r.message.source_message_id.split(":")[1] for r in split.rejects] == ["PA-X"]
+    assert made == list(split_master_file(raw, read=read).messages)  # the same, judged once

@@ -44,7 +44,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -174,6 +174,8 @@ class MasterFile:
 
     kind: str
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (message id, body)
+    ids: set[str] = field(default_factory=set)  # the records' ids (a customer's, an agreement's)
+    entities: set[str] = field(default_factory=set)  # the legal entities the records name
     rejects: list[tuple[str, dict[str, Any], list[RowError]]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)  # every error, rejects' and the file's
     records: int = 0
@@ -461,16 +463,42 @@ class MasterLayout:
         return cls(source=source, kind=kind, columns=dict(columns), delimiter=delimiter)
 
 
-def read_master_file(text: str, kind: str, *, file_name: str,
-                     layout: MasterLayout | None = None) -> MasterFile:
+def read_master_file(text: str, kind: str, *, file_name: str, layout: MasterLayout | None = None,
+                     keep: bool = True) -> MasterFile:
     """Read a master data file of ``kind`` (a key of :data:`FILE_KINDS`): CSV in the default
     layout (or ``layout``'s), or JSON Lines (one canonical body per line) when the file name
-    ends in ``.jsonl``."""
+    ends in ``.jsonl``. A record's rows follow each other. ``keep``: keep the bodies of the
+    records that can be read (else only count them and note their ids: a file of a million
+    rows is judged whole without holding them all; :func:`split_master_file` makes them again
+    as the runtime takes them)."""
+    out = MasterFile(kind=FILE_KINDS[kind][0])
+    for mid, body, errors in _records(text, kind, file_name, layout, out.errors, validate=True):
+        out.records += 1
+        key = COLUMNS[out.kind][1][0]
+        if body.get(key):
+            out.ids.add(str(body[key]))
+        if body.get("legal_entity_id"):
+            out.entities.add(str(body["legal_entity_id"]))
+        if errors:
+            out.rejects.append((mid, body, errors))
+            out.errors.extend(errors)
+        elif keep:
+            out.messages.append((mid, body))
+    return out
+
+
+def _records(text: str, kind: str, file_name: str, layout: MasterLayout | None,
+             problems: list[RowError], *, validate: bool
+             ) -> Iterator[tuple[str, dict[str, Any], list[RowError]]]:
+    """The file's records, one at a time: (message id, body, what is wrong with it). Rows
+    that belong to no record (no key, the wrong number of cells, a record's rows apart) and
+    problems of the whole file go to ``problems``. ``validate``: check each body against the
+    canonical model too (a second pass over a file already judged need not)."""
     message_kind = FILE_KINDS[kind][0]
     columns, keys = COLUMNS[message_kind]
-    out = MasterFile(kind=message_kind)
     if file_name.endswith(".jsonl"):
-        return _jsonl(text, out, keys, file_name)
+        yield from _jsonl(text, message_kind, keys, file_name, problems, validate=validate)
+        return
     names = dict(layout.columns) if layout else {}
     ours = {theirs: mine for mine, theirs in names.items()}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter if layout else ",")
@@ -479,53 +507,66 @@ def read_master_file(text: str, kind: str, *, file_name: str,
     missing = [c for c, (required, _) in columns.items() if required and c not in header]
     unknown = [h for h, mine in zip(raw_header, header, strict=True) if mine not in columns]
     for name in missing:
-        out.errors.append(RowError(file=file_name, row=1, column=names.get(name, name),
-                                   expected=f"a column named {names.get(name, name)} "
-                                            f"({columns[name][1]})"))
+        problems.append(RowError(file=file_name, row=1, column=names.get(name, name),
+                                 expected=f"a column named {names.get(name, name)} "
+                                          f"({columns[name][1]})"))
     expected = ", ".join(names.get(c, c) for c in columns)
     for name in unknown:
-        out.errors.append(RowError(file=file_name, row=1, column=name,
-                                   expected=f"one of the columns {expected}", value=name))
+        problems.append(RowError(file=file_name, row=1, column=name,
+                                 expected=f"one of the columns {expected}", value=name))
     if missing or unknown:
-        return out
+        return
     one_row = message_kind in _ONE_ROW
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    build = _BUILD[message_kind]
+    seen: dict[str, int] = {}  # key -> its first row, for records already given
+    key, rows = "", list[tuple[int, dict[str, str]]]()
+
+    def record() -> tuple[str, dict[str, Any], list[RowError]]:
+        c = _Cells(file_name, rows, names)
+        body = build(c, key)
+        if validate and not c.errors:
+            _pydantic_errors(c, message_kind, body)
+        return _message_id(file_name, key, [r for _, r in rows]), body, c.errors
+
     for n, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            out.errors.append(RowError(file=file_name, row=n, column="(row)",
-                                       expected=f"{len(header)} cells like the header",
-                                       value=f"{len(row)} cells"))
+            problems.append(RowError(file=file_name, row=n, column="(row)",
+                                     expected=f"{len(header)} cells like the header",
+                                     value=f"{len(row)} cells"))
             continue
         cells = {h: v.strip() for h, v in zip(header, row, strict=True)}
         blank = next((k for k in keys if not cells.get(k) and columns[k][0]), None)
         if blank is not None:
-            out.errors.append(RowError(file=file_name, row=n, column=names.get(blank, blank),
-                                       expected=f"a value: {columns[blank][1]}"))
+            problems.append(RowError(file=file_name, row=n, column=names.get(blank, blank),
+                                     expected=f"a value: {columns[blank][1]}"))
             continue
-        key = "/".join(cells.get(k, "") or "-" for k in keys)
-        rows = groups.setdefault(key, [])
-        if one_row and rows:
-            out.errors.append(RowError(file=file_name, row=n, column=names.get(keys[0], keys[0]),
-                                       expected=f"one row per record (row {rows[0][0]} gives {key})",
-                                       value=key))
+        this = "/".join(cells.get(k, "") or "-" for k in keys)
+        if this == key and not one_row:
+            rows.append((n, cells))
             continue
-        rows.append((n, cells))
-    for key, rows in groups.items():
-        c = _Cells(file_name, rows, names)
-        body = _BUILD[message_kind](c, key)
-        if not c.errors:
-            _pydantic_errors(c, message_kind, body)
-        _emit(out, file_name, key, body, c.errors, [r for _, r in rows])
-    return out
+        if this in seen or this == key:
+            what = ("one row per record" if one_row else
+                    "the rows of a record one after the other")
+            problems.append(RowError(file=file_name, row=n, column=names.get(keys[0], keys[0]),
+                                     expected=f"{what} (row {seen.get(this, rows[0][0] if rows else n)} "
+                                              f"gives {this})", value=this))
+            continue
+        if rows:
+            yield record()
+        seen[this] = n
+        key, rows = this, [(n, cells)]
+    if rows:
+        yield record()
 
 
 #: kinds whose records are one row each (the others group rows by their key)
 _ONE_ROW = frozenset({"legal_entity", "warehouse", "stock_position"})
 
 
-def _jsonl(text: str, out: MasterFile, keys: tuple[str, ...], file_name: str) -> MasterFile:
+def _jsonl(text: str, kind: str, keys: tuple[str, ...], file_name: str, problems: list[RowError],
+           *, validate: bool) -> Iterator[tuple[str, dict[str, Any], list[RowError]]]:
     key_column = keys[0]
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -533,30 +574,23 @@ def _jsonl(text: str, out: MasterFile, keys: tuple[str, ...], file_name: str) ->
         try:
             body = json.loads(line)
         except json.JSONDecodeError as e:
-            out.errors.append(RowError(file=file_name, row=n, column="(line)",
-                                       expected=f"one JSON object per line ({e.msg})"))
+            problems.append(RowError(file=file_name, row=n, column="(line)",
+                                     expected=f"one JSON object per line ({e.msg})"))
             continue
         if not isinstance(body, dict) or not isinstance(body.get(key_column), str):
-            out.errors.append(RowError(file=file_name, row=n, column=key_column,
-                                       expected="a JSON object with " + key_column))
+            problems.append(RowError(file=file_name, row=n, column=key_column,
+                                     expected="a JSON object with " + key_column))
             continue
         c = _Cells(file_name, [(n, {})])
-        _pydantic_errors(c, out.kind, body)
+        if validate:
+            _pydantic_errors(c, kind, body)
         key = "/".join(str(body.get(k) or "-") for k in keys)
-        _emit(out, file_name, key, body, c.errors, [body])
-    return out
+        yield _message_id(file_name, key, [body]), body, c.errors
 
 
-def _emit(out: MasterFile, file_name: str, key: str, body: dict[str, Any], errors: list[RowError],
-          cells: list[Any]) -> None:
-    out.records += 1
+def _message_id(file_name: str, key: str, cells: list[Any]) -> str:
     digest = hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()[:16]
-    message_id = f"{file_name}:{key}:{digest}"
-    if errors:
-        out.rejects.append((message_id, body, errors))
-        out.errors.extend(errors)
-    else:
-        out.messages.append((message_id, body))
+    return f"{file_name}:{key}:{digest}"
 
 
 def master_document(text: str, kind: str, *, source: str, file_name: str,
@@ -568,25 +602,43 @@ def master_document(text: str, kind: str, *, source: str, file_name: str,
                           content_type=f"text/csv; charset=utf-8; name={file_name.replace(';', '_')}")
 
 
-def split_master_file(raw: InboundMessage, layout: MasterLayout | None = None) -> DocumentSplit:
+def split_master_file(raw: InboundMessage, layout: MasterLayout | None = None,
+                      read: MasterFile | None = None) -> DocumentSplit:
     """The splitter of a stored master data file (:func:`master_document`): its records as
     messages, its unreadable records parked (as canonical messages holding the cells as read,
     for correction and replay); a file with no record to take is parked whole. Read from the
-    stored copy, so ``o2c finish`` and a replay split it exactly as the first run did."""
+    stored copy, so ``o2c finish`` and a replay split it exactly as the first run did.
+
+    The file is judged whole first (``read``, when the caller has already: see
+    :func:`read_master_file` with ``keep=False``); the messages are made again from the text
+    as the runtime takes them, a chunk at a time, so a big file is never held as messages."""
     kind = file_kind(raw.kind)
-    read = read_master_file(raw.body, kind, file_name=param(raw, "name") or raw.source_message_id,
-                            layout=layout)
+    name = param(raw, "name") or raw.source_message_id
+    if read is None:
+        read = read_master_file(raw.body, kind, file_name=name, layout=layout, keep=False)
+    message_kind = read.kind
 
     def message(mid: str, body: dict[str, Any]) -> InboundMessage:
-        return InboundMessage(source=raw.source, source_message_id=mid, kind=read.kind,
+        return InboundMessage(source=raw.source, source_message_id=mid, kind=message_kind,
                               received_at=raw.received_at, body=json.dumps(body))
 
+    parked = {mid for mid, _, _ in read.rejects}
+
+    def messages() -> Iterator[InboundMessage]:
+        if read.messages:  # kept by the reader
+            yield from (message(mid, body) for mid, body in read.messages)
+            return
+        for mid, body, _ in _records(raw.body, kind, name, layout, [], validate=False):
+            if mid not in parked:
+                yield message(mid, body)
+
+    takes = read.records > len(read.rejects)
     return DocumentSplit(
-        messages=[message(mid, body) for mid, body in read.messages],
+        messages=messages(),
         rejects=tuple(DocumentReject(message=message(mid, body), code="INT-PARSE-ERROR",
                                      reason="; ".join(map(str, errors)))
                       for mid, body, errors in read.rejects),
-        problem=None if read.messages or read.rejects else
+        problem=None if takes or read.rejects else
         ("INT-PARSE-ERROR", "; ".join(map(str, read.errors)) or "the file holds no records"))
 
 
