@@ -165,6 +165,43 @@ def demo(
         application.close()
 
 
+@app.command()
+def init(
+    from_dir: Annotated[Path | None, typer.Option(
+        "--from", help="A directory of master data files named after their kind (legal_entities.csv, "
+                       "warehouses.csv, products.csv, customers.csv, price_agreements.csv, stock.csv; "
+                       "or .jsonl), such as examples/company.")] = None,
+    source: Annotated[str, typer.Option(help="The system of record the files come from.")] = "erp",
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Create the database (or bring its schema up to date) and load a company's master data
+    from --from, exactly as 'o2c master load DIR' does: each file stored whole, one message per
+    record, the same files again changing nothing. Exit code 1 if anything was parked."""
+    files = None
+    if from_dir is not None:
+        if not from_dir.is_dir():
+            fail(f"--from {from_dir}: " + ("not a directory (name the directory holding the files)"
+                                           if from_dir.exists() else "no such directory"))
+        files = cli_master.master_files(from_dir, None)
+    with opened(db) as a:
+        console.print(f"database {a.url}: schema up to date")
+        if files is None:
+            return
+        clean = cli_master.load_files(a, files, source, config)
+        names = tuple(f"{f.name}:" for f, _ in files)
+        still = [d.dead_letter_id for d in _open_letters(a)
+                 if d.source == source and d.source_message_id.startswith(names)]
+    if not clean:
+        fail(f"{from_dir}: some records were parked (above, and in 'o2c dlq list'); correct them and "
+             "run the same command again: what went through is kept, nothing is loaded twice", code=1)
+    if still:
+        fail(f"{from_dir}: {len(still)} record(s) of these files are still parked from an earlier load "
+             f"({', '.join(still[:5])}{', …' if len(still) > 5 else ''}): see 'o2c dlq list'", code=1)
+    console.print(f"[green]ready[/]: the master data of {from_dir} is loaded; take orders with "
+                  "'o2c ingest' or 'o2c serve'")
+
+
 def _stats(stats: SimStats) -> dict[str, Any]:
     return {k: getattr(stats, k) for k in stats.__slots__}
 

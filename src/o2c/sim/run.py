@@ -26,6 +26,8 @@ import yaml
 
 from o2c.adapters.documents import Integrations
 from o2c.adapters.edi import build_interchange, write
+from o2c.adapters.master_files import master_document
+from o2c.adapters.master_rows import csv_text, rows_of
 from o2c.adapters.raw import CARRIER, CSV_ORDERS, WMS_A, WMS_B, X12, raw_document
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
@@ -217,20 +219,22 @@ class Simulation(X12Partners):
     # ------------------------------------------------------------ setup
 
     def setup(self) -> None:
-        """Master data, and opening stock received the day before the first day."""
-        with self.app.store.unit_of_work() as uow:
-            m = uow.master
-            for e in self.world.entities:
-                m.add_legal_entity(e)
-            for w in self.world.warehouses:
-                m.add_warehouse(w)
-            for p in self.world.products:
-                m.add_product(p)
-            for c in self.world.customers:
-                m.add_customer(c.customer)
-            for a in self.world.agreements:
-                m.add_price_agreement(a)
-            uow.commit()
+        """Master data sent by the ERP as files in o2c's default layout (legal entities,
+        warehouses, products, customers, price agreements: each stored whole, split into a
+        message per record and applied as any system of record's would be), and opening stock
+        received the day before the first day."""
+        world = self.world
+        for kind, records in (("legal_entities", world.entities), ("warehouses", world.warehouses),
+                              ("products", world.products),
+                              ("customers", [c.customer for c in world.customers]),
+                              ("price_agreements", world.agreements)):
+            text = csv_text(kind, rows_of(kind, records))
+            raw = master_document(text, kind, source="erp", file_name=f"{kind}.csv",
+                                  received_at=self.clock.now())
+            head, outs = self.app.runtime.submit_document(raw, self.splitters[raw.kind])
+            parked = [o for o in (head, *outs) if o.status not in (Status.APPLIED, Status.DUPLICATE)]
+            if parked:
+                raise RuntimeError(f"the world's {kind} did not load: {parked[0].code}: {parked[0].reason}")
         opening = self.start - timedelta(hours=12)
         for wh in WAREHOUSES:
             for pid in self.product_ids:
