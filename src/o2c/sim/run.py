@@ -26,8 +26,8 @@ import yaml
 
 from o2c.adapters.documents import Integrations
 from o2c.adapters.edi import build_interchange, write
+from o2c.adapters.master_export import export_csv
 from o2c.adapters.master_files import master_document
-from o2c.adapters.master_rows import csv_text, rows_of
 from o2c.adapters.raw import CARRIER, CSV_ORDERS, WMS_A, WMS_B, X12, raw_document
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
@@ -228,7 +228,7 @@ class Simulation(X12Partners):
                               ("products", world.products),
                               ("customers", [c.customer for c in world.customers]),
                               ("price_agreements", world.agreements)):
-            text = csv_text(kind, rows_of(kind, records))
+            text = export_csv(kind, records)
             raw = master_document(text, kind, source="erp", file_name=f"{kind}.csv",
                                   received_at=self.clock.now())
             head, outs = self.app.runtime.submit_document(raw, self.splitters[raw.kind])
