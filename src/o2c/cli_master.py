@@ -11,8 +11,11 @@ import typer
 from o2c.cli_common import ConfigOpt, DbOpt, console, err, fail, integrations_from, opened
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from o2c.adapters.master_files import MasterFile
     from o2c.bootstrap import App
+    from o2c.engine.runtime import Outcome
 
 master = typer.Typer(pretty_exceptions_show_locals=False,
                      help="Master data: legal entities, warehouses, products, customers, price "
@@ -83,7 +86,20 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
         layout = split[raw.kind].layout(source, kind)
         # judged whole once, here; the runtime takes its records from the text as it goes
         read = read_master_file(text, kind, file_name=file.name, layout=layout, keep=False)
-        head, outs = a.runtime.submit_document(raw, partial(split_master_file, layout=layout, read=read))
+        counts = {"applied": 0, "unchanged": 0, "duplicate": 0, "dead_lettered": 0, "refused": 0}
+
+        def tally(outs: Sequence[Outcome], counts: dict[str, int] = counts) -> None:
+            for o in outs:
+                # applied with nothing recorded: the record equals what o2c holds
+                status = ("unchanged" if o.status.value == "applied" and o.correlation_id is None
+                          else o.status.value)
+                counts[status] = counts.get(status, 0) + 1
+                if o.status.value in ("dead_lettered", "refused"):
+                    key = o.source_message_id.split(":")[-2] if o.source_message_id.count(":") >= 2 else ""
+                    err.print(f"[red]{key} parked as {o.dead_letter_id}[/] {o.code}: {o.reason}")
+
+        head, _ = a.runtime.submit_document(raw, partial(split_master_file, layout=layout, read=read),
+                                            report=tally)
         unparked = [x for x in read.errors if not any(x in errs for _, _, errs in read.rejects)]
         readable = read.records > 0 and not unparked
         if head.status.value == "duplicate":
@@ -92,15 +108,6 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
             console.print(f"{file}: already loaded ({head.source_message_id}); nothing changed"
                           + missing)
             continue
-        counts = {"applied": 0, "unchanged": 0, "duplicate": 0, "dead_lettered": 0, "refused": 0}
-        for o in outs:
-            # applied with nothing recorded: the record equals what o2c holds
-            status = ("unchanged" if o.status.value == "applied" and o.correlation_id is None
-                      else o.status.value)
-            counts[status] = counts.get(status, 0) + 1
-            if o.status.value in ("dead_lettered", "refused"):
-                key = o.source_message_id.split(":")[-2] if o.source_message_id.count(":") >= 2 else ""
-                err.print(f"[red]{key} parked as {o.dead_letter_id}[/] {o.code}: {o.reason}")
         if head.status.value == "dead_lettered":
             err.print(f"[red]{file}: parked as {head.dead_letter_id}[/] {head.code}: {head.reason}")
         for x in unparked if head.status.value != "dead_lettered" else []:

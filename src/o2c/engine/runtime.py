@@ -93,6 +93,14 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
             "agreements": agreements, "agreements_of": agreements_of}
 
 
+def _tally(outs: list[Outcome], report: Callable[[Sequence[Outcome]], None] | None) -> list[Outcome]:
+    """Hand ``outs`` to ``report`` (and keep none), or keep them."""
+    if report is None:
+        return outs
+    report(outs)
+    return []
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentReject:
     """A part of a raw document that could not be read (a CSV order with a bad
@@ -250,7 +258,9 @@ class Runtime:
                 uow.commit()
         return outs
 
-    def submit_document(self, raw: InboundMessage, split: Splitter) -> tuple[Outcome, list[Outcome]]:
+    def submit_document(self, raw: InboundMessage, split: Splitter,
+                        report: Callable[[Sequence[Outcome]], None] | None = None
+                        ) -> tuple[Outcome, list[Outcome]]:
         """Store a raw document, then the canonical messages split out of it, in
         one transaction: the raw document is kept whole (and deduplicated) before
         anything in it is applied, so an interchange sent twice changes nothing.
@@ -262,7 +272,10 @@ class Runtime:
         after) the last of its parts: while they go in several transactions (a
         big file, or one per part after a part's projection failed) it stays
         ``received``; a crash then leaves it unfinished, and submitting it again
-        (or :meth:`finish`) applies exactly the parts not yet applied or parked."""
+        (or :meth:`finish`) applies exactly the parts not yet applied or parked.
+
+        ``report``: given, the parts' outcomes are handed to it as each transaction commits
+        instead of returned (a file of a million records need not hold a million outcomes)."""
         raw, _ = storable(raw)  # splitters read the text as sent (o2c.adapters.raw.document_text)
         tries = self._tries()
         resumed = False
@@ -286,6 +299,7 @@ class Runtime:
                     head, outs = self._apply_split(uow, raw, parts, first, done=rest is None)
                     uow.commit()
                     committed = True
+                outs = _tally(outs, report)
                 if rest is None or head.status is not Status.APPLIED:
                     return head, outs
                 break
@@ -298,10 +312,10 @@ class Runtime:
             except (ProjectionFailed, StoreRefused):
                 break
         else:
-            return self._part_by_part(raw, self._split(raw, split), resumed=True)
+            return self._part_by_part(raw, self._split(raw, split), resumed=True, report=report)
         if committed and rest is not None:  # the first chunk is in: the rest in transactions of their own
-            return head, outs + self._in_chunks(raw, rest)
-        return self._part_by_part(raw, self._split(raw, split), resumed=False)
+            return head, outs + self._in_chunks(raw, rest, report)
+        return self._part_by_part(raw, self._split(raw, split), resumed=False, report=report)
 
     def _prepare(self, uow: UnitOfWork, messages: Sequence[InboundMessage], seen: set[tuple[str, str]],
                  translated: dict[int, cmd.Command | Exception]) -> None:
@@ -314,31 +328,45 @@ class Runtime:
             commands = (c for c in translated.values() if isinstance(c, cmd.Command))
             uow.prefetch(**prefetch_keys(commands))
 
-    def _part_by_part(self, raw: InboundMessage, parts: DocumentSplit,
-                      *, resumed: bool) -> tuple[Outcome, list[Outcome]]:
+    def _part_by_part(self, raw: InboundMessage, parts: DocumentSplit, *, resumed: bool,
+                      report: Callable[[Sequence[Outcome]], None] | None = None
+                      ) -> tuple[Outcome, list[Outcome]]:
         """A message of the document broke while being applied (or an earlier run
         stopped half-way): keep the document whole, unfinished, with its outbound
         messages and unreadable parts, then apply its messages one per transaction
         so only the bad one parks, then mark the document applied."""
+        done = 0
+        kept: list[Outcome] = []
+
+        def take(outs: Sequence[Outcome]) -> None:  # each transaction's outcomes
+            nonlocal done
+            done += sum(o.status is not Status.DUPLICATE for o in outs)
+            if report is None:
+                kept.extend(outs)
+            else:
+                report(outs)
+
         with self.uow_factory() as uow:
             if not resumed:  # else stored and staged by the first run
                 uow.inbox.add(raw, None)
                 self._stage(uow, parts)
-            outs = self._park_rejects(uow, parts)  # those not parked yet
+            rejects = self._park_rejects(uow, parts)  # those not parked yet
             uow.commit()
+        take(rejects)
         # After a failure, one per transaction; when resuming, in chunks first.
         if resumed:
-            outs += self._in_chunks(raw, parts.messages)
+            self._in_chunks(raw, parts.messages, take)
         else:
-            outs += [self._isolated(m) for m in parts.messages]
+            it = iter(parts.messages)
+            while chunk := list(islice(it, self.document_chunk)):
+                take([self._isolated(m) for m in chunk])
             with self.uow_factory() as uow:
                 self._mark_applied(uow, raw)
                 uow.commit()
-        done = sum(o.status is not Status.DUPLICATE for o in outs)
         head = Outcome(source=raw.source, source_message_id=raw.source_message_id, status=Status.APPLIED,
                        reason=f"finished an interrupted run: {done} part(s) applied or parked now"
                        if resumed else None)
-        return head, outs
+        return head, kept
 
     def unfinished(self) -> list[InboundMessage]:
         """Raw documents stored but not finished (a run stopped half-way)."""
@@ -374,15 +402,16 @@ class Runtime:
         following = next(it, None)
         return first, None if following is None else chain((following,), it)
 
-    def _in_chunks(self, raw: InboundMessage, messages: Iterable[InboundMessage]) -> list[Outcome]:
+    def _in_chunks(self, raw: InboundMessage, messages: Iterable[InboundMessage],
+                   report: Callable[[Sequence[Outcome]], None] | None = None) -> list[Outcome]:
         """A document's messages in transactions of ``document_chunk``, the document
         marked applied with the last of them."""
         outs: list[Outcome] = []
         chunk, rest = self._first_chunk(messages)
         while rest is not None:
-            outs += self._batch(chunk)
+            outs += _tally(self._batch(chunk), report)
             chunk, rest = self._first_chunk(rest)
-        return outs + self._batch(chunk, lambda uow: self._mark_applied(uow, raw))
+        return outs + _tally(self._batch(chunk, lambda uow: self._mark_applied(uow, raw)), report)
 
     def _apply_split(self, uow: UnitOfWork, raw: InboundMessage, parts: DocumentSplit,
                      messages: Sequence[InboundMessage] | None = None,
