@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from o2c.api import auth, routes_dead_letters, routes_orders, routes_policy, routes_queue
+from o2c.api import auth, routes_dead_letters, routes_master, routes_orders, routes_policy, routes_queue
 from o2c.api.body_limit import BodyLimit
 from o2c.api.deps import IDEMPOTENCY_HEADER, Engine
 from o2c.api.schemas import PROBLEM_MEDIA_TYPE, problem_of, problem_response
@@ -113,5 +113,6 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.include_router(routes_dead_letters.router)
     api.include_router(routes_queue.router)
     api.include_router(routes_policy.router)
+    api.include_router(routes_master.router)
     _publish(api)
     return api
