@@ -14,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from o2c.adapters.documents import Integrations
+from o2c.adapters.limits import Limits
 from o2c.api import create_app
 from o2c.domain.holds import Role
 from o2c.domain.master import LegalEntity
@@ -243,3 +245,21 @@ def test_a_file_is_refused_to_a_role_that_may_not_send_its_records_and_of_an_unk
     r = world.upload("/master/customers", CUSTOMERS, media="application/pdf")
     assert r.status_code == 415 and r.json()["code"] == "UNSUPPORTED-MEDIA-TYPE"
     assert world.inbox() == before
+
+
+def test_a_file_larger_than_the_server_takes_is_refused_413_and_nothing_is_stored(sqlite_store: Any) -> None:
+    h = Harness(store=sqlite_store, integrations=Integrations(limits=Limits(max_body_bytes=2000)))
+    seed(h.app)
+    person(h.app, "clerk", *CLERK_ROLES)
+    big = CUSTOMERS + "".join(f"X{n},US,Many,net 30,1.00,USD,W1,X{n}-A\n" for n in range(100))
+
+    def chunks() -> Iterator[bytes]:
+        yield from (big[i:i + 500].encode() for i in range(0, len(big), 500))
+
+    with TestClient(create_app(h.app)) as client:
+        headers = {**bearer(h.app, "clerk"), "Content-Type": "text/csv"}
+        for content in (big.encode(), chunks()):  # declared, then streamed without a length
+            r = client.post("/master/customers", content=content, headers=headers)
+            assert r.status_code == 413 and r.json()["code"] == "CONTENT-TOO-LARGE"
+    with h.app.store.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM inbox").scalar_one() == 0

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import ClientDisconnect
 
 from o2c.adapters.master_files import FILE_KINDS, MasterSplitter, master_document, read_master_file, splitters
 from o2c.api import master, queries
@@ -374,6 +375,8 @@ async def upload(request: Request, path: str, name: str | None, engine: Engine,
         raise forbidden(f"{actor.label} may not send {needed} (loading {file_kind})")
     try:
         text = (await request.body()).decode("utf-8-sig")
+    except ClientDisconnect:  # gone, or cut off by the body limit, which has answered 413 already
+        return _problem(400, "BODY-UNREADABLE", "the request body did not arrive whole")
     except UnicodeDecodeError as e:
         return _problem(400, "BODY-UNREADABLE",
                         f"the file is not UTF-8 text (byte {e.start}); save it as UTF-8")
