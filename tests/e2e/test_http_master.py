@@ -263,3 +263,21 @@ def test_a_file_larger_than_the_server_takes_is_refused_413_and_nothing_is_store
             assert r.status_code == 413 and r.json()["code"] == "CONTENT-TOO-LARGE"
     with h.app.store.engine.connect() as c:
         assert c.exec_driver_sql("SELECT count(*) FROM inbox").scalar_one() == 0
+
+
+def test_a_file_parked_whole_is_replayed_corrected_and_its_records_are_sent_by_the_caller(
+        world: World) -> None:
+    wrong = "warehouse,legal_entity_id,name\nW5,US,Springfield\n"  # the id column misnamed
+    out = world.upload("/master/warehouses?name=sites", wrong).json()
+    assert (out["status"], out["records"], out["applied"]) == ("dead_lettered", 0, 0)
+    [parked] = out["parked"]
+    assert (parked["key"], parked["code"]) == ("sites.csv", "INT-PARSE-ERROR")
+    assert {e["column"] for e in out["row_errors"]} == {"warehouse_id", "warehouse"}
+    # the server was started without an integration configuration: it still splits master files
+    r = world.client.post(f"/dead-letters/{parked['dead_letter_id']}/replay", headers=world.as_("clerk"),
+                          json={"body": wrong.replace("warehouse,", "warehouse_id,")})
+    assert r.status_code == 200 and r.json()["status"] == "applied", r.text
+    assert world.get("/master/warehouses/W5").json()["name"] == "Springfield"
+    with world.h.app.store.engine.connect() as c:
+        sender = c.exec_driver_sql("SELECT actor FROM inbox WHERE kind = 'warehouse'").scalar_one()
+    assert sender is not None and '"clerk"' in sender

@@ -12,9 +12,10 @@ Invariants:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -34,11 +35,14 @@ from o2c.adapters.canonical import (
     UnitIn,
     WarehouseIn,
 )
+from o2c.adapters.master_files import FILE_KINDS
+from o2c.adapters.master_files import splitters as master_splitters
 from o2c.domain import events as ev
 from o2c.domain.actors import Actor
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.engine import commands as cmd
-from o2c.engine.ports import MasterData
+from o2c.engine.ports import InboundMessage, MasterData
+from o2c.engine.runtime import DocumentSplit, Splitter
 from o2c.store.port import Store
 
 #: The inbox source of master data written over the REST API.
@@ -102,7 +106,15 @@ class Kind:
     stated_entity: Callable[[MasterData, Any], str | None]
 
 
-def _agreement_entity(m: MasterData, customer_id: str) -> str | None:
+def _agreement_entity(m: MasterData, customer_id: str) -> str:
+    """The legal entity of the account an agreement prices for; ``""`` (an entity nobody
+    restricted acts for) when o2c does not know the account."""
+    holder = m.customer(customer_id)
+    return "" if holder is None else holder.legal_entity_id
+
+
+def _new_agreement_entity(m: MasterData, customer_id: str) -> str | None:
+    # an agreement for an account o2c does not know yet: the engine parks it until it arrives
     holder = m.customer(customer_id)
     return None if holder is None else holder.legal_entity_id
 
@@ -125,7 +137,7 @@ KINDS: dict[str, Kind] = {k.path: k for k in (
          command=cmd.UpsertPriceAgreement, id_field="agreement_id", versioned=True,
          read=lambda m, i: m.agreement(i), canonical=agreement_in,
          entity=lambda m, r: _agreement_entity(m, r.customer_id),
-         stated_entity=lambda m, b: _agreement_entity(m, b.customer_id)),
+         stated_entity=lambda m, b: _new_agreement_entity(m, b.customer_id)),
 )}
 
 #: Files taken by ``POST /master/{kind}``: URL name -> :data:`o2c.adapters.master_files.FILE_KINDS` key.
@@ -200,8 +212,8 @@ def stated_entity(store: Store, kind: Kind, body: BaseModel) -> str | None:
 
 def visible_to(actor: Actor, entity: str | None) -> bool:
     """A record of no legal entity (a product) is every caller's to see; one of an entity
-    only of those who act for it; an agreement whose account o2c does not know, only of
-    those who act for every entity."""
+    only of those who act for it (an agreement whose account o2c does not know, entity
+    ``""``: only of those who act for every entity)."""
     return entity is None or actor.acts_for(entity)
 
 
@@ -221,3 +233,32 @@ def message_id(kind: Kind, record_id: str, revision: int, body: BaseModel, sende
     ident = "sha256-" + hashlib.sha256(record_id.encode()).hexdigest()[:32] if long else record_id
     stated = hashlib.sha256(f"{sender.label}\n{content_hash(body)}".encode()).hexdigest()[:16]
     return f"master:{kind.message_kind}:{ident}:r{revision}:{stated}"
+
+
+@dataclass(frozen=True, slots=True)
+class SentByUploader:
+    """A master data file's splitter whose records are sent by whoever sent the file (the
+    caller who uploaded it, or who replays it corrected), so the engine applies each with
+    their roles and legal entities; the records of a file from a system stay the system's.
+    ``inner`` is the splitter of :mod:`o2c.adapters.master_files` (its layouts)."""
+
+    inner: Splitter
+
+    def __call__(self, raw: InboundMessage) -> DocumentSplit:
+        parts = self.inner(raw)
+        sender = raw.actor
+        if sender is None:
+            return parts
+        return dataclasses.replace(
+            parts, messages=(m if m.actor else dataclasses.replace(m, actor=sender) for m in parts.messages),
+            rejects=tuple(r if r.message.actor else dataclasses.replace(
+                r, message=dataclasses.replace(r.message, actor=sender)) for r in parts.rejects))
+
+
+def with_master_files(configured: Mapping[str, Splitter] | None) -> dict[str, Splitter]:
+    """The splitters an API server replays with: the configured ones, with master data files
+    always among them (default layouts unless configured), their records sent by the uploader."""
+    out: dict[str, Splitter] = {**master_splitters(), **(configured or {})}
+    for _, document_kind in FILE_KINDS.values():
+        out[document_kind] = SentByUploader(out[document_kind])
+    return out

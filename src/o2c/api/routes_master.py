@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
-from o2c.adapters.master_files import FILE_KINDS, MasterSplitter, master_document, read_master_file, splitters
+from o2c.adapters.master_files import FILE_KINDS, MasterSplitter, master_document, read_master_file
 from o2c.api import master, queries
 from o2c.api.auth import AUTH_ANSWERS, WRITE_AUTH_ANSWERS, ActorDep, authenticated, forbidden, may, not_found
 from o2c.api.deps import Engine, EngineDep, ResourceId
@@ -33,7 +33,7 @@ from o2c.domain.actors import Actor
 from o2c.engine.authority import may_issue
 from o2c.engine.errors import Forbidden
 from o2c.engine.ports import InboundMessage
-from o2c.engine.runtime import DocumentSplit, Outcome, Splitter, Status
+from o2c.engine.runtime import Outcome, Status
 
 router = APIRouter(prefix="/master", tags=["master data"], dependencies=[Depends(authenticated)])
 
@@ -341,20 +341,6 @@ FileName = Annotated[str | None, Query(
                 "name and content sent again is a duplicate.")]
 
 
-def _as_sender(split: Splitter, actor: Actor) -> Splitter:
-    """``split``, its records sent by ``actor`` (the engine applies them with the caller's roles
-    and legal entities, and a parked one is replayed as them)."""
-
-    def splitting(raw: InboundMessage) -> DocumentSplit:
-        parts = split(raw)
-        return dataclasses.replace(
-            parts, messages=(dataclasses.replace(m, actor=actor) for m in parts.messages),
-            rejects=tuple(dataclasses.replace(r, message=dataclasses.replace(r.message, actor=actor))
-                          for r in parts.rejects))
-
-    return splitting
-
-
 def _key(o: Outcome) -> str:
     # a record's id is ``<file name>:<key>:<hash>`` (o2c.adapters.master_files); names hold no ':'
     parts = o.source_message_id.split(":")
@@ -383,15 +369,16 @@ async def upload(request: Request, path: str, name: str | None, engine: Engine,
     stem = (name or file_kind).removesuffix(".csv").removesuffix(".jsonl")
     file_name = stem + suffix
     doc_kind = FILE_KINDS[file_kind][1]
-    configured = engine.splitters.get(doc_kind)
-    split: Splitter = configured if configured is not None else splitters()[doc_kind]
-    layout = split.layout(SOURCE, file_kind) if isinstance(split, MasterSplitter) else None
+    # the server's splitter (app.create_app): the configured layouts, records sent by the uploader
+    split = engine.splitters[doc_kind]
+    inner = split.inner if isinstance(split, master.SentByUploader) else split
+    layout = inner.layout(SOURCE, file_kind) if isinstance(inner, MasterSplitter) else None
     read = read_master_file(text, file_kind, file_name=file_name, layout=layout)
     with engine.writing() as app:
         raw = dataclasses.replace(
             master_document(text, file_kind, source=SOURCE, file_name=file_name, received_at=app.clock.now()),
             actor=actor)
-        head, outs = app.runtime.submit_document(raw, _as_sender(split, actor))
+        head, outs = app.runtime.submit_document(raw, split)
     counts = {"applied": 0, "unchanged": 0, "duplicate": 0}
     parked = []
     for o in outs:
