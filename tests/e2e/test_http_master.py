@@ -281,3 +281,26 @@ def test_a_file_parked_whole_is_replayed_corrected_and_its_records_are_sent_by_t
     with world.h.app.store.engine.connect() as c:
         sender = c.exec_driver_sql("SELECT actor FROM inbox WHERE kind = 'warehouse'").scalar_one()
     assert sender is not None and '"clerk"' in sender
+
+
+def test_records_with_lists_read_back_as_they_were_written(world: World) -> None:
+    product = {"product_id": "P7", "description": "Syringe 5ml", "base_uom": "EA", "lot_controlled": True,
+               "units": [{"uom": "PL", "factor": "4800"}, {"uom": "BX", "factor": "100"}],
+               "prices": [{"currency": "USD", "list_price": "0.40", "floor_price": "0.25"},
+                          {"currency": "CAD", "list_price": "0.55"}], "gtin": "00312345678906"}
+    assert world.put("/master/products/P7", product).json()["result"] == "added"
+    read = world.get("/master/products/P7").json()
+    assert [u["uom"] for u in read["units"]] == ["BX", "PL"]  # in a stable order: the ETag depends on it
+    assert {p["currency"]: (p["list_price"], p["floor_price"]) for p in read["prices"]} == {
+        "USD": ("0.40", "0.25"), "CAD": ("0.55", None)}
+    agreement = {"agreement_id": "PA-G", "customer_id": "C2", "group": True, "product_id": "P7",
+                 "currency": "USD", "price": "0.35", "valid_from": "2026-01-01", "valid_to": "2026-12-31",
+                 "breaks": [{"min_quantity": "1000", "price": "0.30"},
+                            {"min_quantity": "100", "price": "0.33"}]}
+    written = world.put("/master/price-agreements/PA-G", agreement)
+    assert written.status_code == 200, written.text
+    read = world.get("/master/price-agreements/PA-G")
+    assert read.headers["etag"] == '"v1"' and read.json()["group"] is True
+    assert [b["min_quantity"] for b in read.json()["breaks"]] == ["100", "1000"]
+    assert world.put("/master/price-agreements/PA-G", read.json(), If_Match='"v1"').json()["result"] == (
+        "unchanged")
