@@ -15,7 +15,7 @@ and FastAPI reads the type of each one's body from its annotation.
 """
 
 import dataclasses
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -147,7 +147,7 @@ def _tags(header: str) -> list[str]:
     return out
 
 
-def _refuse_id(kind: Kind, record_id: str, stated: str) -> None:
+def _refuse_id(kind: Kind, record_id: str, stated: str) -> NoReturn:
     raise RequestValidationError([{
         "type": "id_mismatch", "loc": ("body", kind.id_field), "input": stated,
         "msg": f"the path names {kind.message_kind.replace('_', ' ')} {record_id!r} but the body's "
@@ -160,8 +160,8 @@ def _precondition(kind: Kind, record_id: str, current: Held | None, body: BaseMo
     when the record already is what was sent (a retry whose first answer was lost)."""
     what = f"{kind.message_kind.replace('_', ' ')} {record_id}"
     if current is not None and master.content_hash(current.body) == master.content_hash(body):
-        answered = if_match is not None and current.tag not in _tags(if_match) and "*" not in _tags(if_match)
-        if answered or if_match is None:
+        matched = if_match is not None and bool({"*", current.tag} & set(_tags(if_match)))
+        if not matched:  # no If-Match, or a stale one: nothing to write either way
             return _written(kind, record_id, current, "unchanged", [], replayed=False)
     if current is None:
         if if_match is not None:
