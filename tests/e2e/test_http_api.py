@@ -305,7 +305,15 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         "/policies/{policy_id}/versions/{version}",
         "/policies/{policy_id}/versions/{version}/approve",
         "/policies/{policy_id}/versions/{version}/reject",
+        *(f"/master/{kind}/{{record_id}}" for kind in ("customers", "products", "legal-entities",
+                                                       "warehouses", "price-agreements")),
+        *(f"/master/{kind}" for kind in ("customers", "products", "legal-entities", "warehouses",
+                                         "price-agreements", "stock")),
     }
+    put_customer = doc["paths"]["/master/customers/{record_id}"]["put"]["requestBody"]["content"]
+    assert put_customer["application/json"]["schema"]["$ref"].startswith("#/components/schemas/CustomerIn")
+    assert set(doc["paths"]["/master/stock"]["post"]["requestBody"]["content"]) == {
+        "text/csv", "application/x-ndjson"}
     post_orders = doc["paths"]["/orders"]["post"]
     assert post_orders["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OrderIn")
     key = next(p for p in post_orders["parameters"] if p["name"] == "Idempotency-Key")

@@ -15,6 +15,7 @@ each case is sent to the app of its database with ``app=``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +51,12 @@ SEEDED: dict[str, list[str]] = {}
 schema = schemathesis.openapi.from_asgi(
     "/openapi.json", create_app(Harness().app), config=schemathesis.Config.from_dict(CONFIG)
 )
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _json_lines(_context: Any, value: Any) -> bytes:
+    """A master data file as JSON Lines: the generated text as it is (the API reads it)."""
+    return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else json.dumps(value).encode()
 
 
 @schema.hook("flatmap_path_parameters")

@@ -17,7 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from o2c.api import auth, routes_dead_letters, routes_orders, routes_policy, routes_queue
+from o2c.api import (
+    auth,
+    master,
+    routes_dead_letters,
+    routes_master,
+    routes_orders,
+    routes_policy,
+    routes_queue,
+)
 from o2c.api.body_limit import BodyLimit
 from o2c.api.deps import IDEMPOTENCY_HEADER, Engine
 from o2c.api.schemas import PROBLEM_MEDIA_TYPE, problem_of, problem_response
@@ -103,7 +111,7 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
         summary="Order-to-cash intake and queries",
         version="0.1.0",
     )
-    api.state.o2c = Engine(app_state, splitters)
+    api.state.o2c = Engine(app_state, master.with_master_files(splitters))
     api.add_middleware(BodyLimit, max_bytes=app_state.limits.max_body_bytes)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(TransientFailure, _store_unavailable)
@@ -113,5 +121,6 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.include_router(routes_dead_letters.router)
     api.include_router(routes_queue.router)
     api.include_router(routes_policy.router)
+    api.include_router(routes_master.router)
     _publish(api)
     return api
