@@ -619,8 +619,9 @@ def split_master_file(raw: InboundMessage, layout: MasterLayout | None = None,
     message_kind = read.kind
 
     def message(mid: str, body: dict[str, Any]) -> InboundMessage:
+        # each record is sent by whoever sent the file (a person's upload acts with their roles)
         return InboundMessage(source=raw.source, source_message_id=mid, kind=message_kind,
-                              received_at=raw.received_at, body=json.dumps(body))
+                              received_at=raw.received_at, body=json.dumps(body), actor=raw.actor)
 
     parked = {mid for mid, _, _ in read.rejects}
 

@@ -12,7 +12,6 @@ Invariants:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -35,14 +34,13 @@ from o2c.adapters.canonical import (
     UnitIn,
     WarehouseIn,
 )
-from o2c.adapters.master_files import FILE_KINDS
 from o2c.adapters.master_files import splitters as master_splitters
 from o2c.domain import events as ev
 from o2c.domain.actors import Actor
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.engine import commands as cmd
-from o2c.engine.ports import InboundMessage, MasterData
-from o2c.engine.runtime import DocumentSplit, Splitter
+from o2c.engine.ports import MasterData
+from o2c.engine.runtime import Splitter
 from o2c.store.port import Store
 
 #: The inbox source of master data written over the REST API.
@@ -235,30 +233,8 @@ def message_id(kind: Kind, record_id: str, revision: int, body: BaseModel, sende
     return f"master:{kind.message_kind}:{ident}:r{revision}:{stated}"
 
 
-@dataclass(frozen=True, slots=True)
-class SentByUploader:
-    """A master data file's splitter whose records are sent by whoever sent the file (the
-    caller who uploaded it, or who replays it corrected), so the engine applies each with
-    their roles and legal entities; the records of a file from a system stay the system's.
-    ``inner`` is the splitter of :mod:`o2c.adapters.master_files` (its layouts)."""
-
-    inner: Splitter
-
-    def __call__(self, raw: InboundMessage) -> DocumentSplit:
-        parts = self.inner(raw)
-        sender = raw.actor
-        if sender is None:
-            return parts
-        return dataclasses.replace(
-            parts, messages=(m if m.actor else dataclasses.replace(m, actor=sender) for m in parts.messages),
-            rejects=tuple(r if r.message.actor else dataclasses.replace(
-                r, message=dataclasses.replace(r.message, actor=sender)) for r in parts.rejects))
-
-
 def with_master_files(configured: Mapping[str, Splitter] | None) -> dict[str, Splitter]:
     """The splitters an API server replays with: the configured ones, with master data files
-    always among them (default layouts unless configured), their records sent by the uploader."""
-    out: dict[str, Splitter] = {**master_splitters(), **(configured or {})}
-    for _, document_kind in FILE_KINDS.values():
-        out[document_kind] = SentByUploader(out[document_kind])
-    return out
+    always among them (default layouts unless configured; their records are sent by whoever
+    sent the file, see :func:`o2c.adapters.master_files.split_master_file`)."""
+    return {**master_splitters(), **(configured or {})}

@@ -369,10 +369,9 @@ async def upload(request: Request, path: str, name: str | None, engine: Engine,
     stem = (name or file_kind).removesuffix(".csv").removesuffix(".jsonl")
     file_name = stem + suffix
     doc_kind = FILE_KINDS[file_kind][1]
-    # the server's splitter (app.create_app): the configured layouts, records sent by the uploader
+    # the server's splitter (app.create_app): the configured layouts
     split = engine.splitters[doc_kind]
-    inner = split.inner if isinstance(split, master.SentByUploader) else split
-    layout = inner.layout(SOURCE, file_kind) if isinstance(inner, MasterSplitter) else None
+    layout = split.layout(SOURCE, file_kind) if isinstance(split, MasterSplitter) else None
     read = read_master_file(text, file_kind, file_name=file_name, layout=layout)
     with engine.writing() as app:
         raw = dataclasses.replace(

@@ -390,7 +390,7 @@ class UnitOfWork(Protocol):
         holds_of: Iterable[str] = (),
         customers: Iterable[str] = (),
         agreements: Iterable[str] = (),
-        agreements_of: Iterable[str] = (),
+        agreements_for: Iterable[tuple[str, str]] = (),
     ) -> None:
         """Load what a batch is about to read in a few queries instead of one
         per message. Purely an optimisation (a store may do nothing): reads

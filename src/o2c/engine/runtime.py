@@ -57,7 +57,7 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
     products: set[str] = set()
     customers: list[str] = []
     agreements: list[str] = []
-    agreements_of: list[str] = []
+    agreements_for: list[tuple[str, str]] = []
     for c in commands:
         if isinstance(c, cmd.ConfirmShipment | cmd.RecordDelivery | cmd.RecordPick
                       | cmd.ReportFulfilmentException | cmd.RecordShipmentStatus):
@@ -83,14 +83,14 @@ def prefetch_keys(commands: Iterable[cmd.Command]) -> dict[str, list[Any]]:
             a = c.agreement
             customers.append(a.customer_id)
             agreements.append(a.agreement_id)
-            agreements_of.append(a.customer_id)
+            agreements_for.append((a.customer_id, a.product_id))
             products.add(a.product_id)
             paying.append(a.customer_id)
         elif isinstance(c, cmd.UpsertProduct):
             products.add(c.product.product_id)
     return {"orders": orders, "invoices": invoices, "accounts": accounts, "purchase_orders": pos,
             "products": sorted(products), "holds_of": paying, "customers": customers,
-            "agreements": agreements, "agreements_of": agreements_of}
+            "agreements": agreements, "agreements_for": agreements_for}
 
 
 def _tally(outs: list[Outcome], report: Callable[[Sequence[Outcome]], None] | None) -> list[Outcome]:

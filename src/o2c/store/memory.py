@@ -526,7 +526,7 @@ class MemoryUnitOfWork:
         holds_of: Iterable[str] = (),
         customers: Iterable[str] = (),
         agreements: Iterable[str] = (),
-        agreements_of: Iterable[str] = (),
+        agreements_for: Iterable[tuple[str, str]] = (),
     ) -> None:
         """Nothing to load ahead in memory."""
 

@@ -228,7 +228,7 @@ class SqlUnitOfWork:
         holds_of: Iterable[str] = (),
         customers: Iterable[str] = (),
         agreements: Iterable[str] = (),
-        agreements_of: Iterable[str] = (),
+        agreements_for: Iterable[tuple[str, str]] = (),
     ) -> None:
         """Load what a batch is about to read with one ``IN`` query per table:
         the named aggregates (and the orders of the named invoices), the
@@ -236,11 +236,11 @@ class SqlUnitOfWork:
         stock positions of ``products``, and which stored orders of the customers
         ``holds_of`` are on hold (``orders.held_for``: a payment re-evaluates them), and master
         data: the ``customers``, the agreements by id (``agreements``) and of accounts
-        (``agreements_of``) a batch of master data messages reads."""
+        (``agreements_for``: (account, product) pairs) a batch of master data messages reads."""
         products = list(products)
         self.stock.prefetch(products)
         self.master.prefetch(customers=customers, products=products, agreements=agreements,
-                             agreements_of=agreements_of)
+                             agreements_for=agreements_for)
         invoice_ids = list(invoices)
         self.invoices.prefetch(invoice_ids)
         order_ids = list(orders)

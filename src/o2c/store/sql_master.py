@@ -47,6 +47,8 @@ class MasterCache:
         self.groups: dict[str, tuple[str, ...]] = {}  # parent -> the group's accounts
         # customer -> product -> agreements (a customer's are loaded together)
         self.agreements: dict[str, dict[str, list[PriceAgreement]]] = {}
+        # (customer, product) -> agreements, loaded for a batch of agreements
+        self.pairs: dict[tuple[str, str], list[PriceAgreement]] = {}
 
     def copy(self) -> MasterCache:
         """A cache of its own for a unit of work that writes, holding what this one holds."""
@@ -55,6 +57,7 @@ class MasterCache:
         mine.warehouses = dict(self.warehouses)
         mine.groups = dict(self.groups)
         mine.agreements = dict(self.agreements)  # a customer's dict is replaced, never changed
+        mine.pairs = dict(self.pairs)
         return mine
 
 
@@ -198,6 +201,9 @@ class SqlMasterData:
 
     def agreements(self, customer_id: str, product_id: str) -> list[PriceAgreement]:
         cache = self._cache()
+        pair = cache.pairs.get((customer_id, product_id))
+        if pair is not None and customer_id not in cache.agreements:
+            return list(pair)
         by_product = cache.agreements.get(customer_id)
         if by_product is None:
             # All of a customer's agreements at once: an order asks for several
@@ -218,7 +224,8 @@ class SqlMasterData:
         return agreement_for(self.agreements(customer.customer_id, product_id), group, day)
 
     def prefetch(self, *, customers: Iterable[str] = (), products: Iterable[str] = (),
-                 agreements: Iterable[str] = (), agreements_of: Iterable[str] = ()) -> None:
+                 agreements: Iterable[str] = (),
+                 agreements_for: Iterable[tuple[str, str]] = ()) -> None:
         """Load the named records not cached yet with one ``IN`` query per table (a batch of
         master data messages, or of orders, reads them one by one afterwards)."""
         cache = self._cache()
@@ -233,15 +240,20 @@ class SqlMasterData:
                     cache.one[(kind, k)] = None
                 for k, doc in self._tx.raw(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
                     cache.one[(kind, k)] = load(cls, doc)
-        todo = sorted({c for c in agreements_of if c not in cache.agreements})
-        for i in range(0, len(todo), _IN_CHUNK):
-            chunk = todo[i:i + _IN_CHUNK]
+        pairs = sorted({p for p in agreements_for if p not in cache.pairs and p[0] not in cache.agreements})
+        for i in range(0, len(pairs), _IN_CHUNK):
+            some = pairs[i:i + _IN_CHUNK]
+            # by the (customer_id, product_id) index on both lists; the pairs are picked here
+            cs, ps = sorted({c for c, _ in some}), sorted({p for _, p in some})
             sql = RawSql("SELECT customer_id, product_id, doc FROM price_agreements "
-                         f"WHERE customer_id IN ({in_list('k', len(chunk))}) ORDER BY agreement_id")
-            for c in chunk:
-                cache.agreements[c] = {}
-            for c, product, doc in self._tx.raw(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
-                cache.agreements[c].setdefault(product, []).append(load(PriceAgreement, doc))
+                         f"WHERE customer_id IN ({in_list('c', len(cs))}) "
+                         f"AND product_id IN ({in_list('p', len(ps))}) ORDER BY agreement_id")
+            params = {**{f"c{j}": c for j, c in enumerate(cs)}, **{f"p{j}": p for j, p in enumerate(ps)}}
+            for pair in some:
+                cache.pairs[pair] = []
+            for c, product, doc in self._tx.raw(sql, params).fetchall():
+                if (c, product) in cache.pairs and (c, product) in set(some):
+                    cache.pairs[(c, product)].append(load(PriceAgreement, doc))
 
     def _write(self, sql: RawSql, row: dict[str, Any], one: tuple[str, str, Any] | None = None) -> None:
         """Write a row. The first write of a unit of work starts its own cache, from what the
@@ -264,6 +276,11 @@ class SqlMasterData:
         if kind == "customer":
             self._local.groups.clear()  # its parent may have changed
         elif kind == "agreement":
+            pair = (obj.customer_id, obj.product_id)
+            if pair in self._local.pairs:
+                self._local.pairs[pair] = sorted(
+                    [*(a for a in self._local.pairs[pair] if a.agreement_id != key), obj],
+                    key=lambda a: a.agreement_id)
             by_product = self._local.agreements.get(obj.customer_id)
             if by_product is not None:
                 mine = [a for a in by_product.get(obj.product_id, ()) if a.agreement_id != key]

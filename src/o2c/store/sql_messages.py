@@ -32,6 +32,9 @@ INBOX_STATUSES = frozenset({"received", "applied", "dead_lettered", "duplicate",
 
 # Row values in IN lists: kept well under SQLite's bound-parameter limit.
 _IN_CHUNK = 400
+#: lookups of this many keys and more probe the primary key once per id (SqlInbox._probe)
+_PROBE_PLAN = 2
+_probe_sql: dict[int, RawSql] = {}
 
 
 # ---------------------------------------------------------------- event log
@@ -172,9 +175,26 @@ class SqlInbox:
                     )
                 params = {f"m{j}": m for j, m in enumerate(chunk)}
                 params["s"] = source
-                found = {r[0] for r in self._tx.raw(sql, params).fetchall()}
+                if self._tx.sqlite or len(chunk) < _PROBE_PLAN:
+                    found = {r[0] for r in self._tx.raw(sql, params).fetchall()}
+                else:
+                    found = self._probe(len(chunk), params)
                 self._present.update((source, m) for m in found)
                 self._absent.update((source, m) for m in chunk if m not in found)
+
+    def _probe(self, n: int, params: dict[str, str]) -> set[str]:
+        """The lookup on PostgreSQL, one primary-key probe per id. A freshly grown inbox has
+        statistics that say a source has few rows, and the planner then reads every row of
+        the source and compares it with the whole list: a big file's batches got slower as
+        it went in, each reading all the records stored before it. A lateral subquery on
+        the whole key can only be answered by the key, at any size."""
+        sql = _probe_sql.get(n)
+        if sql is None:
+            values = ", ".join(f"(:m{j})" for j in range(n))
+            sql = _probe_sql[n] = RawSql(
+                f"SELECT v.m FROM (VALUES {values}) AS v(m) CROSS JOIN LATERAL (SELECT 1 FROM inbox "
+                "WHERE source = :s AND source_message_id = v.m LIMIT 1) AS found")
+        return {r[0] for r in self._tx.raw(sql, params).fetchall()}
 
     def seen(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         wanted = [(s, m) for s, m in keys]
