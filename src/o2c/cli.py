@@ -151,6 +151,10 @@ def demo(
             console.print("X12 sent to trading partners: " + ", ".join(f"{n:,} × {s}" for s, n in x12) + ".")
         console.print(f"Timers fired on the simulated clock: {stats.timers:,} (SLA escalations, overdue "
                       f"PODs, stall checks); {stats.sent.get('notification', 0):,} notifications sent.")
+        if stats.master_changes:
+            console.print(f"Master data changed by the ERP while orders ran: {stats.master_changes:,} "
+                          "credit limits and contract prices, each a new version that later orders "
+                          "and credit checks name in their trace.")
         console.print(
             f"Database: {shown}\nLook further:\n"
             f"  o2c trace {sample or 'SO-00000001'} --db {shown}\n"

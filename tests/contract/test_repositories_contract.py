@@ -3,6 +3,7 @@ every backend, including what one unit of work sees of its own changes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -266,15 +267,43 @@ def test_the_price_agreement_valid_on_the_day_is_chosen(uow_factory: UowFactory)
             agreement("PA-PROMO", date(2026, 3, 1), date(2026, 3, 31), price="1.755")
         )
         uow.commit()
+    c1, c2 = customer("C1"), customer("C2")
+    member = replace(customer("C3"), parent_id="C2")
+    with uow_factory() as uow:
+        uow.master.add_price_agreement(replace(agreement("PL-C2", date(2026, 1, 1), price="2.10"),
+                                               customer_id="C2", group=True))
+        uow.commit()
     with uow_factory() as uow:
         pick = uow.master.price_agreement
-        assert pick("C1", "P1", date(2024, 6, 1)) is None
-        assert pick("C1", "P1", date(2025, 12, 31)).agreement_id == "PA-2025"
-        assert pick("C1", "P1", date(2026, 2, 1)).agreement_id == "PA-2026"
-        assert pick("C1", "P1", date(2026, 3, 15)).price.amount == Decimal("1.755")
-        assert pick("C1", "P1", date(2026, 4, 1)).agreement_id == "PA-2026"
-        assert pick("C1", "P2", date(2026, 2, 1)) is None
-        assert pick("C2", "P1", date(2026, 2, 1)) is None
+        assert pick(c1, "P1", date(2024, 6, 1)) is None
+        assert pick(c1, "P1", date(2025, 12, 31)).agreement_id == "PA-2025"
+        assert pick(c1, "P1", date(2026, 2, 1)).agreement_id == "PA-2026"
+        assert pick(c1, "P1", date(2026, 3, 15)).price.amount == Decimal("1.755")
+        assert pick(c1, "P1", date(2026, 4, 1)).agreement_id == "PA-2026"
+        assert pick(c1, "P2", date(2026, 2, 1)) is None
+        assert pick(c2, "P1", date(2026, 2, 1)).agreement_id == "PL-C2"  # the head's own list
+        assert pick(member, "P1", date(2026, 2, 1)).agreement_id == "PL-C2"  # its group's
+        assert pick(member, "P1", date(2025, 2, 1)) is None
+        assert [a.agreement_id for a in uow.master.agreements("C1", "P1")] == [
+            "PA-2025", "PA-2026", "PA-PROMO"]
+        assert uow.master.agreement("PA-PROMO").valid_to == date(2026, 3, 31)
+
+
+def test_agreements_prefetched_for_a_batch_read_as_without(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.master.add_price_agreement(agreement("PA-1", date(2026, 1, 1)))
+        uow.master.add_price_agreement(replace(agreement("PA-2", date(2026, 1, 1)), product_id="P2"))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.prefetch(customers=["C1", "C9"], agreements=["PA-1", "PA-9"],
+                     agreements_for=[("C1", "P1"), ("C1", "P3")])
+        assert [a.agreement_id for a in uow.master.agreements("C1", "P1")] == ["PA-1"]
+        assert uow.master.agreements("C1", "P3") == []
+        assert uow.master.agreement("PA-9") is None and uow.master.customer("C9") is None
+        # written in this unit of work, read back before commit
+        uow.master.add_price_agreement(replace(agreement("PA-3", date(2027, 1, 1)), product_id="P3"))
+        assert [a.agreement_id for a in uow.master.agreements("C1", "P3")] == ["PA-3"]
+        assert [a.agreement_id for a in uow.master.agreements("C1", "P2")] == ["PA-2"]
 
 
 def test_many_aggregates_saved_at_once_read_back_equal(uow_factory: UowFactory) -> None:

@@ -194,6 +194,8 @@ def test_a_credit_decision_names_the_version_of_the_limit_it_read(new_harness: A
     assert approved.decision is not None
     assert approved.decision.inputs["credit_limit_as_of"] == "v2 2026-03-02"
     assert str(approved.decision.inputs["credit_limit"]) == "60000.00"
+    [line] = [summarize(e) for e in h.events(oid) if isinstance(e.payload, ev.CreditApproved)]
+    assert "limit 60,000.00 USD (account record v2 2026-03-02)" in line, line
 
 
 def test_opening_stock_is_taken_once(h: Harness) -> None:

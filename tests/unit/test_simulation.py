@@ -17,6 +17,7 @@ import pytest
 
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import App, bootstrap
+from o2c.domain import events as ev
 from o2c.domain.master import BillingTrigger
 from o2c.sim.partners import SHORT_PAY_REASONS
 from o2c.sim.run import Simulation
@@ -132,3 +133,28 @@ def test_a_short_paid_820_explains_the_deduction_and_opens_a_dispute_for_it(run:
             assert (dispute.amount.amount, dispute.payment_id) == (deducted, payment.payment_id)
             assert invoice.open_amount == deducted and invoice.status.value != "paid"
     assert set(disputes) == {r.invoice_id for p in short for r in p.references}
+
+
+def test_the_erp_changes_limits_and_prices_while_orders_run_as_new_versions() -> None:
+    """Given the simulated distributor's world loaded through master data files, when the
+    ERP sends its weekly changes, then they are new versions in master data, and an order
+    priced afterwards by a changed agreement names the new version."""
+    world = generate(5, customers=6, products=60, start=START)
+    begin = datetime.combine(START, time(0), tzinfo=UTC)
+    clock = SimClock(begin - timedelta(days=1))
+    app = bootstrap("memory", clock=clock, ids=SeededIds(5), integrations=Simulation.configuration(world))
+    sim = Simulation(app, clock, world, seed=5, start=START)
+    sim.setup()
+    sim._erp_changes(begin, 1)
+    assert sim.stats.master_changes == 8  # 3 credit limits, 5 contract prices
+    changed = [e.payload for e in _events(app) if isinstance(e.payload, ev.PriceAgreementChanged)
+               and not e.payload.added]
+    assert len(changed) == 5 and {a.agreement.version for a in changed} == {2}
+    with app.store.unit_of_work() as uow:
+        raised = [uow.master.customer(c.customer.customer_id) for c in world.customers]
+    assert sum(1 for c in raised if c is not None and c.version == 2) == 3
+
+
+def _events(app: Any) -> list[Any]:
+    with app.store.unit_of_work() as uow:
+        return list(uow.events.all())

@@ -447,7 +447,9 @@ def summarize(env: ev.Envelope) -> str:
             src = ", ".join(sorted({p.price_source for p in e.lines}))
             return f"Validated: {len(e.lines)} line(s) priced ({src}){_decided(e)}"
         case ev.CreditApproved():
-            return f"Credit approved: exposure {e.exposure}, limit {e.limit}{_decided(e)}"
+            as_of = e.decision.inputs.get("credit_limit_as_of") if e.decision else None
+            read = f" (account record {as_of})" if as_of else ""
+            return f"Credit approved: exposure {e.exposure}, limit {e.limit}{read}{_decided(e)}"
         case ev.StockAllocated():
             picks = "; ".join(
                 f"line {a.line_no} {a.product_id} {a.quantity.normalize():f} from "

@@ -15,7 +15,7 @@ import json
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -33,6 +33,7 @@ from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
 from o2c.domain.actors import Actor
 from o2c.domain.holds import Hold, HoldCode, Role
+from o2c.domain.money import Money
 from o2c.engine.authority import tier
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
@@ -107,6 +108,7 @@ class SimStats:
     unreadable: int = 0  # X12 from o2c a simulated partner could not read (a 940 the 3PL cannot use)
     short_shipped: int = 0  # 940 lines the 3PL had not the stock for (its count and o2c's disagreed)
     timers: int = 0  # durable timers fired (SLA escalations, overdue PODs, stall checks)
+    master_changes: int = 0  # credit limits and contract prices the ERP changed while orders ran
 
 
 _EASTERN = ZoneInfo("America/New_York")
@@ -154,6 +156,8 @@ class Simulation(X12Partners):
         self.remit_rng = random.Random(seed * 7919 + 2)  # its own draws: the rest of the world is unmoved
         #: the 3PL's counts, the X12 carrier's signers and warehouse_ops' recounts draw from their own
         self.count_rng = random.Random(seed * 7919 + 3)
+        self.master_rng = random.Random(seed * 7919 + 4)  # the ERP's weekly changes
+        self.agreements = {a.agreement_id: a for a in world.agreements}
         self.tpl = Stockroom()
         #: per counted item, the chance of a real difference the 3PL finds (within the policy's
         #: tolerance: o2c books it) and of a miscount (beyond it: o2c refers it to warehouse_ops,
@@ -270,6 +274,8 @@ class Simulation(X12Partners):
         if day.weekday() < 5:
             for h in range(8, 18):
                 self.at(day + timedelta(hours=h), "review", None)
+        if d and d % 7 == 0:
+            self.at(day + timedelta(hours=6), "erp_changes", d)
 
     def _order(self, day: datetime, sc: SimCustomer) -> None:
         c, t, rng = sc.customer, sc.traits, self.rng
@@ -647,6 +653,39 @@ class Simulation(X12Partners):
                     self.replenishing.add(key)
                     self.at(now + timedelta(days=self.rng.randint(2, 6)), "receive", key)
 
+    def _erp_changes(self, when: datetime, week: int) -> None:
+        """The ERP's weekly changes, sent while orders run as the delta files an ERP exports: a
+        few raised credit limits (a held order of theirs is looked at again) and a few contract
+        prices renegotiated by up to 1.5 % (a new version of the agreement; orders priced before
+        keep the version they were priced by)."""
+        rng = self.master_rng
+        open_accounts = [c.customer for c in self.world.customers if not c.customer.blocked]
+        raised = []
+        for c in rng.sample(open_accounts, k=min(3, len(open_accounts))):
+            c = self.customers[c.customer_id].customer
+            limit = (c.credit_limit.amount * Decimal("1.25") / 1000).quantize(Decimal(1)) * 1000
+            new = replace(c, credit_limit=Money(limit, c.credit_limit.currency))
+            self.customers[c.customer_id] = replace(self.customers[c.customer_id], customer=new)
+            raised.append(new)
+        repriced = []
+        for aid in rng.sample(sorted(self.agreements), k=min(5, len(self.agreements))):
+            a = self.agreements[aid]
+            cut = Decimal(rng.randint(5, 15)) / 1000
+            new_a = replace(a, price=Money((a.price.amount * (1 - cut)).quantize(Decimal("0.01")),
+                                           a.price.currency))
+            self.agreements[aid] = new_a
+            self.agreed[a.customer_id] = [(p, new_a.price.amount if p == a.product_id else price)
+                                          for p, price in self.agreed.get(a.customer_id, [])]
+            repriced.append(new_a)
+        for kind, records in (("customers", raised), ("price_agreements", repriced)):
+            raw = master_document(export_csv(kind, records), kind, source="erp",
+                                  file_name=f"{kind}-week{week:03d}.csv", received_at=when)
+            head, outs = self.app.runtime.submit_document(raw, self.splitters[raw.kind])
+            self.stats.documents += 1
+            self.stats.master_changes += sum(o.status is Status.APPLIED for o in outs)
+            self.stats.dead_lettered += sum(o.status not in (Status.APPLIED, Status.DUPLICATE)
+                                            for o in (head, *outs))
+
     # ------------------------------------------------------------ the loop
 
     def run(self, days: int, progress: Callable[[int, SimStats], None] | None = None) -> SimStats:
@@ -685,6 +724,10 @@ class Simulation(X12Partners):
                     self._flush(batch)
                     batch = []
                     self._review(when)
+                elif kind == "erp_changes":
+                    self._flush(batch)
+                    batch = []
+                    self._erp_changes(when, data)
                 elif kind == "recount":
                     self._flush(batch)
                     batch = []
