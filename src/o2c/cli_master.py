@@ -85,7 +85,8 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
                               received_at=a.clock.now())
         layout = split[raw.kind].layout(source, kind)
         # judged whole once, here; the runtime takes its records from the text as it goes
-        read = read_master_file(text, kind, file_name=file.name, layout=layout, keep=False)
+        read = read_master_file(text, kind, file_name=file.name, layout=layout, keep=False,
+                                note_ids=full)
         counts = {"applied": 0, "unchanged": 0, "duplicate": 0, "dead_lettered": 0, "refused": 0}
 
         def tally(outs: Sequence[Outcome], counts: dict[str, int] = counts) -> None:

@@ -218,12 +218,14 @@ def test_a_big_file_is_split_without_holding_its_messages() -> None:
     from o2c.adapters.master_files import master_document, split_master_file
 
     rows = "".join(f"PA-{i},C1,no,P{i},USD,2.20,2026-01-01,,,\n" for i in range(50))
-    bad = ",C1,no,P1,USD,1,2026-01-01,,,\nPA-X,C1,no,P1,US,1,2026-01-01,,,\n"  # no key; a bad currency
+    bad = (",C1,no,P1,USD,1,2026-01-01,,,\nPA-X,C1,no,P1,US,1,2026-01-01,,,\n"  # no key; a bad currency
+           "PA-3,,,,,,,,100,2.00\n")  # a row of PA-3, given apart from it: reported, not made a record
     raw = master_document(AGREEMENTS + rows + bad,
                           "price_agreements", source="erp", file_name="p.csv",
                           received_at=datetime(2026, 3, 2, tzinfo=UTC))
     read = read_master_file(raw.body, "price_agreements", file_name="p.csv", keep=False)
     assert read.records == 51 and read.messages == [] and len(read.ids) == 51
+    assert len(read.skipped) == 2
     split = split_master_file(raw)
     made = list(split.messages)
     assert [m.source_message_id.split(":")[1] for m in made] == [f"PA-{i}" for i in range(50)]

@@ -176,6 +176,7 @@ class MasterFile:
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (message id, body)
     ids: set[str] = field(default_factory=set)  # the records' ids (a customer's, an agreement's)
     entities: set[str] = field(default_factory=set)  # the legal entities the records name
+    skipped: frozenset[int] = frozenset()  # rows that belong to no record (reported, not parked)
     rejects: list[tuple[str, dict[str, Any], list[RowError]]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)  # every error, rejects' and the file's
     records: int = 0
@@ -464,18 +465,19 @@ class MasterLayout:
 
 
 def read_master_file(text: str, kind: str, *, file_name: str, layout: MasterLayout | None = None,
-                     keep: bool = True) -> MasterFile:
+                     keep: bool = True, note_ids: bool = True) -> MasterFile:
     """Read a master data file of ``kind`` (a key of :data:`FILE_KINDS`): CSV in the default
     layout (or ``layout``'s), or JSON Lines (one canonical body per line) when the file name
     ends in ``.jsonl``. A record's rows follow each other. ``keep``: keep the bodies of the
     records that can be read (else only count them and note their ids: a file of a million
     rows is judged whole without holding them all; :func:`split_master_file` makes them again
-    as the runtime takes them)."""
+    as the runtime takes them). ``note_ids``: note the records' ids (to reconcile a full
+    file against them)."""
     out = MasterFile(kind=FILE_KINDS[kind][0])
+    key = COLUMNS[out.kind][1][0]
     for mid, body, errors in _records(text, kind, file_name, layout, out.errors, validate=True):
         out.records += 1
-        key = COLUMNS[out.kind][1][0]
-        if body.get(key):
+        if note_ids and body.get(key):
             out.ids.add(str(body[key]))
         if body.get("legal_entity_id"):
             out.entities.add(str(body["legal_entity_id"]))
@@ -484,16 +486,21 @@ def read_master_file(text: str, kind: str, *, file_name: str, layout: MasterLayo
             out.errors.extend(errors)
         elif keep:
             out.messages.append((mid, body))
+    of_records = {id(e) for _, _, errs in out.rejects for e in errs}
+    out.skipped = frozenset(e.row for e in out.errors if id(e) not in of_records)
     return out
 
 
 def _records(text: str, kind: str, file_name: str, layout: MasterLayout | None,
-             problems: list[RowError], *, validate: bool
+             problems: list[RowError], *, validate: bool, skip: frozenset[int] | None = None
              ) -> Iterator[tuple[str, dict[str, Any], list[RowError]]]:
     """The file's records, one at a time: (message id, body, what is wrong with it). Rows
     that belong to no record (no key, the wrong number of cells, a record's rows apart) and
     problems of the whole file go to ``problems``. ``validate``: check each body against the
-    canonical model too (a second pass over a file already judged need not)."""
+    canonical model too (a second pass over a file already judged need not). ``skip``: the
+    rows a first pass found belonging to no record (:attr:`MasterFile.skipped`); given, the
+    keys of the records already given are not remembered, so a second pass over a big file
+    holds one record at a time."""
     message_kind = FILE_KINDS[kind][0]
     columns, keys = COLUMNS[message_kind]
     if file_name.endswith(".jsonl"):
@@ -529,6 +536,8 @@ def _records(text: str, kind: str, file_name: str, layout: MasterLayout | None,
         return _message_id(file_name, key, [r for _, r in rows]), body, c.errors
 
     for n, row in enumerate(reader, start=2):
+        if skip is not None and n in skip:
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -555,7 +564,8 @@ def _records(text: str, kind: str, file_name: str, layout: MasterLayout | None,
             continue
         if rows:
             yield record()
-        seen[this] = n
+        if skip is None:
+            seen[this] = n
         key, rows = this, [(n, cells)]
     if rows:
         yield record()
@@ -615,7 +625,8 @@ def split_master_file(raw: InboundMessage, layout: MasterLayout | None = None,
     kind = file_kind(raw.kind)
     name = param(raw, "name") or raw.source_message_id
     if read is None:
-        read = read_master_file(raw.body, kind, file_name=name, layout=layout, keep=False)
+        read = read_master_file(raw.body, kind, file_name=name, layout=layout, keep=False,
+                                note_ids=False)
     message_kind = read.kind
 
     def message(mid: str, body: dict[str, Any]) -> InboundMessage:
@@ -629,7 +640,8 @@ def split_master_file(raw: InboundMessage, layout: MasterLayout | None = None,
         if read.messages:  # kept by the reader
             yield from (message(mid, body) for mid, body in read.messages)
             return
-        for mid, body, _ in _records(raw.body, kind, name, layout, [], validate=False):
+        for mid, body, _ in _records(raw.body, kind, name, layout, [], validate=False,
+                                     skip=read.skipped):
             if mid not in parked:
                 yield message(mid, body)
 
