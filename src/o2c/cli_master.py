@@ -83,6 +83,12 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
             fail(f"{file}: not UTF-8 text (byte {e.start}); save it as UTF-8")
         raw = master_document(text, kind, source=source, file_name=file.name,
                               received_at=a.clock.now())
+        if not full:
+            with a.store.unit_of_work() as uow:
+                stored = uow.inbox.status(raw.source, raw.source_message_id)
+            if stored is not None and stored != "received":  # loaded before (received: unfinished)
+                console.print(f"{file}: already loaded ({raw.source_message_id}); nothing changed")
+                continue
         layout = split[raw.kind].layout(source, kind)
         # judged whole once, here; the runtime takes its records from the text as it goes
         read = read_master_file(text, kind, file_name=file.name, layout=layout, keep=False,
