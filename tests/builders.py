@@ -75,6 +75,16 @@ def seed(app: App | Any, *customers: Customer, zone: str = "UTC") -> None:
         uow.commit()
 
 
+def seed_canada(app: App | Any) -> None:
+    """A second legal entity, ``CA`` (CAD, business dates in Toronto), beside :func:`seed`'s."""
+    store = app.store if isinstance(app, App) else app
+    with store.unit_of_work() as uow:
+        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
+                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
+                                                invoice_prefix="CA", timezone="America/Toronto"))
+        uow.commit()
+
+
 class Harness:
     """Drives an app with inbound messages the way channels would."""
 

@@ -9,7 +9,6 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,10 +17,9 @@ from httpx import Response
 
 from o2c.api import create_app
 from o2c.domain.holds import Role
-from o2c.domain.master import LegalEntity
 from o2c.store import identities, policies
 from tests.auth import CLERK_ROLES, api_key, bearer, person
-from tests.builders import Harness, customer, seed
+from tests.builders import Harness, customer, seed, seed_canada
 from tests.policy_docs import document
 
 PUBLIC = {("post", "/auth/token")}  # how one gets a credential
@@ -55,11 +53,7 @@ class World:
 def world(sqlite_store: Any) -> Iterator[World]:
     h = Harness(store=sqlite_store)
     seed(h.app, customer("C1"), customer("C2", limit="10"))
-    with h.app.store.unit_of_work() as uow:
-        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
-                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
-                                                invoice_prefix="CA", timezone="America/Toronto"))
-        uow.commit()
+    seed_canada(h.app)
     h.stock("P1", "1000")
     held = h.order(customer_id="C2", po="PO-HELD").correlation_id
     letter = h.send("hold_decision", {"order_id": held, "code": "CRD-PAST-DUE", "by": "x", "reason": "x"})

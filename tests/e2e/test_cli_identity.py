@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from o2c.cli import app
-from o2c.domain.master import LegalEntity
 from o2c.store.sql import SqlStore
-from tests.builders import seed
+from tests.builders import seed, seed_canada
 
 PW = "a long enough passphrase\n"
 runner = CliRunner()
@@ -34,11 +32,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("identity") / "o2c.db"
     store = SqlStore(f"sqlite:///{path}")
     seed(store)
-    with store.unit_of_work() as uow:
-        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
-                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
-                                                invoice_prefix="CA", timezone="America/Toronto"))
-        uow.commit()
+    seed_canada(store)
     store.dispose()
     assert run(path, "users", "add", "root", "--role", "admin", "--entity", "all", "--password-stdin",
                stdin=PW)[0] == 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,9 @@ from typer.testing import CliRunner
 from o2c.bootstrap import load_policy_file
 from o2c.cli import app
 from o2c.domain.holds import Role
-from o2c.domain.master import LegalEntity
 from o2c.store.sql import SqlStore
 from tests.auth import person
-from tests.builders import Harness, customer, seed
+from tests.builders import Harness, customer, seed, seed_canada
 
 runner = CliRunner()
 
@@ -54,11 +52,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     path = tmp / "o2c.db"
     h = Harness(db=f"sqlite:///{path}")
     seed(h.app, customer("C1"), customer("C2", limit="10"))
-    with h.app.store.unit_of_work() as uow:
-        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
-                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
-                                                invoice_prefix="CA", timezone="America/Toronto"))
-        uow.commit()
+    seed_canada(h.app)
     held = h.order(customer_id="C2", po="PO-HELD").correlation_id
     assert held is not None
     letter = h.send("hold_decision", {"order_id": held, "code": "CRD-PAST-DUE", "by": "x", "reason": "x"})

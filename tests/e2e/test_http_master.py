@@ -18,9 +18,8 @@ from o2c.adapters.documents import Integrations
 from o2c.adapters.limits import Limits
 from o2c.api import create_app
 from o2c.domain.holds import Role
-from o2c.domain.master import LegalEntity
 from tests.auth import CLERK_ROLES, bearer, person
-from tests.builders import Harness, customer, seed
+from tests.builders import Harness, customer, seed, seed_canada
 
 
 @dataclass
@@ -52,11 +51,7 @@ class World:
 def world(sqlite_store: Any) -> Iterator[World]:
     h = Harness(store=sqlite_store)
     seed(h.app, customer("C1"), customer("C2", limit="10"))
-    with h.app.store.unit_of_work() as uow:
-        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
-                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
-                                                invoice_prefix="CA", timezone="America/Toronto"))
-        uow.commit()
+    seed_canada(h.app)
     person(h.app, "clerk", *CLERK_ROLES)
     person(h.app, "cara", *CLERK_ROLES, entities={"CA"})
     person(h.app, "cy", Role.CONTROLLER)

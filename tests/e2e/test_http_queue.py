@@ -15,9 +15,8 @@ from httpx import Response
 
 from o2c.api import create_app
 from o2c.domain.holds import Role
-from o2c.domain.master import LegalEntity
 from tests.auth import bearer, person
-from tests.builders import Harness, customer, seed
+from tests.builders import Harness, customer, seed, seed_canada
 
 
 @dataclass
@@ -37,11 +36,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     store = request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "clean_pg_store")
     h = Harness(store=store)
     seed(h.app, customer("C1"), customer("C2", limit="10"))
-    with h.app.store.unit_of_work() as uow:
-        uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
-                                                tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
-                                                invoice_prefix="CA", timezone="America/Toronto"))
-        uow.commit()
+    seed_canada(h.app)
     h.stock("P1", "1000")
     held = h.order(customer_id="C2", po="PO-HELD").correlation_id
     assert held is not None

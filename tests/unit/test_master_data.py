@@ -44,6 +44,14 @@ def product_body(product_id: str = "P9", **over: Any) -> dict[str, Any]:
     return body
 
 
+def assert_parked(h: Harness, kind: str, body: dict[str, Any], code: str, words: str) -> None:
+    """``body`` sent as ``kind`` is parked with ``code`` and a reason saying ``words``."""
+    out = h.send(kind, body)
+    assert out.status is Status.DEAD_LETTERED, out
+    assert out.code == code
+    assert out.reason is not None and words in out.reason, out.reason
+
+
 def master_events(h: Harness, key: str) -> list[Any]:
     return [e.payload for e in h.events(key)]
 
@@ -118,10 +126,7 @@ def test_a_new_product_with_units_and_prices(h: Harness) -> None:
 ])
 def test_a_bad_record_is_parked_with_a_precise_reason(h: Harness, kind: str, body: dict[str, Any],
                                                       code: str, words: str) -> None:
-    out = h.send(kind, body)
-    assert out.status is Status.DEAD_LETTERED, out
-    assert out.code == code
-    assert out.reason is not None and words in out.reason, out.reason
+    assert_parked(h, kind, body, code, words)
 
 
 def test_a_member_sent_before_its_parent_waits_and_is_applied_when_the_parent_arrives(h: Harness) -> None:

@@ -25,7 +25,7 @@ from o2c.domain.holds import HoldCode, Role
 from o2c.domain.orders import OrderStatus
 from o2c.engine.runtime import Status
 from tests.builders import Harness, customer, seed
-from tests.unit.test_master_data import customer_body, master_events, product_body
+from tests.unit.test_master_data import assert_parked, customer_body, master_events, product_body
 
 
 def agreement(agreement_id: str = "PA-9", customer_id: str = "C1", product_id: str = "P1",
@@ -98,10 +98,7 @@ def test_a_legal_entity_and_its_warehouse_are_added_then_unchanged(h: Harness) -
 ])
 def test_a_bad_record_is_parked_with_a_precise_reason(h: Harness, kind: str, body: dict[str, Any],
                                                       code: str, words: str) -> None:
-    out = h.send(kind, body)
-    assert out.status is Status.DEAD_LETTERED, out
-    assert out.code == code
-    assert out.reason is not None and words in out.reason, out.reason
+    assert_parked(h, kind, body, code, words)
 
 
 def test_an_agreement_for_an_account_not_yet_known_waits_for_it(h: Harness) -> None:
