@@ -36,6 +36,7 @@ def kpis(console: Console, report: KpiReport) -> None:
     for key, label in (
         ("order_release", "Order release cycle time"),
         ("shipment_to_invoice", "Shipment-to-invoice latency"),
+        ("shipments_not_invoiced", "  shipped, not invoiced yet (age)"),
         ("trigger_to_invoice", "Trigger-to-invoice latency"),
         ("invoice_cycle", "Invoice cycle time"),
         ("order_to_cash", "Order-to-cash cycle time"),

@@ -123,6 +123,23 @@ def test_shipment_and_trigger_to_invoice_for_on_ship_and_on_pod_customers(h: Har
     assert r.trigger_to_invoice == stat(2, "0.00", "0.00")
     # and received -> first invoice is [4 h, 28 h]
     assert r.invoice_cycle == stat(2, "16.00", "28.00")
+    assert r.shipments_not_invoiced == stat(0, None, None)
+
+
+def test_shipments_not_invoiced_are_counted_with_their_age_not_left_out(h: Harness) -> None:
+    # given an on-POD order shipped 2026-03-02 09:00 whose POD never comes, and an on-ship one
+    h.stock("P1", "100")
+    waiting = h.order(customer_id="C3").correlation_id
+    billed = h.order(customer_id="C1", po="PO-2").correlation_id
+    h.ship_all(waiting, "SA")
+    h.ship_all(billed, "SB")
+    # when the report ends two days later, the latency counts the invoiced one only
+    r = kpis(h, end=datetime(2026, 3, 4, 9, tzinfo=UTC))
+    assert r.shipment_to_invoice == stat(1, "0.00", "0.00")
+    # and the shipment nobody invoiced is there with its age, 48 h
+    assert r.shipments_not_invoiced == stat(1, "48.00", "48.00")
+    assert r.as_dict()["shipments_not_invoiced"] == {"count": 1, "median_hours": "48.00",
+                                                     "p90_hours": "48.00"}
 
 
 def test_order_to_cash_runs_from_receipt_to_the_order_closing_when_fully_paid(h: Harness) -> None:
@@ -328,7 +345,8 @@ def test_the_report_as_a_dict_is_json_ready_with_exact_strings(h: Harness) -> No
     json.dumps(d)
     assert list(d) == ["period", "order_release", "hold_resolution", "open_holds",
                        "shipment_to_invoice", "trigger_to_invoice", "invoice_cycle",
-                       "order_to_cash", "touchless", "receivables", "integration", "totals", "hold_sla"]
+                       "order_to_cash", "touchless", "receivables", "integration", "totals", "hold_sla",
+                       "shipments_not_invoiced"]
     assert d["period"] == {"start": "2026-03-01T00:00:00+00:00",
                            "end": "2026-04-01T00:00:00+00:00", "days": "31.00"}
     assert d["order_release"] == {"count": 1, "median_hours": "0.00", "p90_hours": "0.00"}

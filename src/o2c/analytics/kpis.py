@@ -49,6 +49,11 @@ Definitions
   (its ``shipped_at``, the warehouse's own time, when the source reports it;
   else the ``ShipmentConfirmed``) -> ``InvoiceIssued``. A warehouse that
   confirms in a nightly batch shows here as latency.
+- ``shipments_not_invoiced``: the shipments the latency cannot count yet, so it
+  does not read better than the truth: every ``ShipmentConfirmed`` before
+  ``period_end`` (in the period or before it) with no ``InvoiceIssued`` for it
+  by then, of an order still open; each one's age at ``period_end`` from its
+  ``shipped_at`` (count, median, p90).
 - ``trigger_to_invoice``: the same pairs, from the event that fired the invoice:
   trigger ``on_ship`` -> the ``ShipmentConfirmed``; ``on_pod`` -> the
   ``ProofOfDeliveryReceived`` of that shipment (its ``occurred_at``, not the
@@ -331,6 +336,9 @@ class KpiReport(_Json):
     integration: dict[str, IntegrationHealth]
     totals: Totals
     hold_sla: dict[str, HoldSla] = field(default_factory=dict)
+    #: shipments confirmed before the period's end and not invoiced by then: their ages
+    shipments_not_invoiced: Stat = field(
+        default_factory=lambda: Stat(count=0, median_hours=None, p90_hours=None))
 
     @property
     def period_days(self) -> Fraction:
@@ -594,6 +602,8 @@ def compute_kpis(
             for c, ts in sorted(open_holds.items())
         },
         shipment_to_invoice=_stat(p.ship_inv),
+        shipments_not_invoiced=_stat(Sample(micros(period_end - shipped[0])
+                                            for o in p.orders.values() for shipped in o.shipments.values())),
         trigger_to_invoice=_stat(p.trig_inv),
         invoice_cycle=_stat(p.inv_cycle),
         order_to_cash=_stat(p.o2c),
