@@ -15,6 +15,7 @@ and FastAPI reads the type of each one's body from its annotation.
 """
 
 import dataclasses
+from functools import partial
 from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -23,7 +24,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
-from o2c.adapters.master_files import FILE_KINDS, MasterSplitter, master_document, read_master_file
+from o2c.adapters.master_files import (
+    FILE_KINDS,
+    MasterSplitter,
+    master_document,
+    read_master_file,
+    split_master_file,
+)
 from o2c.api import master, queries
 from o2c.api.auth import AUTH_ANSWERS, WRITE_AUTH_ANSWERS, ActorDep, authenticated, forbidden, may, not_found
 from o2c.api.deps import Engine, EngineDep, ResourceId
@@ -372,12 +379,16 @@ async def upload(request: Request, path: str, name: str | None, engine: Engine,
     # the server's splitter (app.create_app): the configured layouts
     split = engine.splitters[doc_kind]
     layout = split.layout(SOURCE, file_kind) if isinstance(split, MasterSplitter) else None
-    read = read_master_file(text, file_kind, file_name=file_name, layout=layout)
+    # judged once, here; the splitter makes the records again from the text as it goes
+    read = read_master_file(text, file_kind, file_name=file_name, layout=layout, keep=False,
+                            note_ids=False)
     with engine.writing() as app:
         raw = dataclasses.replace(
             master_document(text, file_kind, source=SOURCE, file_name=file_name, received_at=app.clock.now()),
             actor=actor)
-        head, outs = app.runtime.submit_document(raw, split)
+        head, outs = app.runtime.submit_document(
+            raw, partial(split_master_file, layout=layout, read=read) if isinstance(split, MasterSplitter)
+            else split)
     counts = {"applied": 0, "unchanged": 0, "duplicate": 0}
     parked = []
     for o in outs:

@@ -249,10 +249,11 @@ class SqlMasterData:
                          f"WHERE customer_id IN ({in_list('c', len(cs))}) "
                          f"AND product_id IN ({in_list('p', len(ps))}) ORDER BY agreement_id")
             params = {**{f"c{j}": c for j, c in enumerate(cs)}, **{f"p{j}": p for j, p in enumerate(ps)}}
-            for pair in some:
+            wanted = set(some)  # both lists also match pairs nobody asked for: not kept
+            for pair in wanted:
                 cache.pairs[pair] = []
             for c, product, doc in self._tx.raw(sql, params).fetchall():
-                if (c, product) in cache.pairs and (c, product) in set(some):
+                if (c, product) in wanted:
                     cache.pairs[(c, product)].append(load(PriceAgreement, doc))
 
     def _write(self, sql: RawSql, row: dict[str, Any], one: tuple[str, str, Any] | None = None) -> None:
