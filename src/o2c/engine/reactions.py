@@ -87,15 +87,14 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
         case ev.CustomerChanged():
             return _customer_changed(e, uow)
         case ev.ProductChanged():
-            what = "added" if e.added else f"changed ({', '.join(e.changed)})"
-            return [cmd.RevalidateOrder(order_id=o, because=f"product {e.product.product_id} {what}")
+            because = f"product {e.product.product_id} {_what(e.added, e.changed)}"
+            return [cmd.RevalidateOrder(order_id=o, because=because)
                     for o in uow.orders.waiting_for_item(e.product.product_id)]
         case ev.PriceAgreementChanged():
             a = e.agreement
             members = uow.master.group(a.customer_id) if a.group else (a.customer_id,)
-            what = "added" if e.added else f"changed ({', '.join(e.changed)})"
-            return [cmd.RevalidateOrder(order_id=o, because=f"price agreement {a.label} {what}")
-                    for o in uow.orders.held_for(members)]
+            because = f"price agreement {a.label} {_what(e.added, e.changed)}"
+            return [cmd.RevalidateOrder(order_id=o, because=because) for o in uow.orders.held_for(members)]
         case _:
             return []
 
@@ -109,6 +108,11 @@ def _exposure_fell(customer_id: str, uow: UnitOfWork, because: str) -> list[cmd.
     return [cmd.ReevaluateCredit(order_id=o, because=because) for o in uow.orders.held_for(members)]
 
 
+def _what(added: bool, changed: tuple[str, ...]) -> str:
+    """How a master data change is named in a reason: ``added``, or ``changed (price)``."""
+    return "added" if added else f"changed ({', '.join(changed)})"
+
+
 #: Customer fields whose change can lift a credit hold (a raised limit, an unblocked account,
 #: a move into or out of a group).
 _CREDIT_FIELDS = frozenset({"credit_limit", "blocked", "parent_id"})
@@ -118,8 +122,7 @@ def _customer_changed(e: ev.CustomerChanged, uow: UnitOfWork) -> list[cmd.Comman
     """A new account (or a new ship-to) may be what held orders waited for; a changed credit
     limit re-evaluates the credit holds of the account's group."""
     c = e.customer
-    what = "added" if e.added else f"changed ({', '.join(e.changed)})"
-    because = f"customer {c.customer_id} {what}"
+    because = f"customer {c.customer_id} {_what(e.added, e.changed)}"
     out: list[cmd.Command] = []
     if e.added or "ship_tos" in e.changed:
         out += [cmd.RevalidateOrder(order_id=o, because=because)
