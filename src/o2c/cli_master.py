@@ -107,7 +107,7 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
 
         head, _ = a.runtime.submit_document(raw, partial(split_master_file, layout=layout, read=read),
                                             report=tally)
-        unparked = [x for x in read.errors if not any(x in errs for _, _, errs in read.rejects)]
+        unparked = read.unparked
         readable = read.records > 0 and not unparked
         if head.status.value == "duplicate":
             missing = (reconcile(a, read, kind, file, source=source, document=raw.source_message_id,

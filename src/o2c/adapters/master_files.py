@@ -176,7 +176,13 @@ class MasterFile:
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (message id, body)
     ids: set[str] = field(default_factory=set)  # the records' ids (a customer's, an agreement's)
     entities: set[str] = field(default_factory=set)  # the legal entities the records name
-    skipped: frozenset[int] = frozenset()  # rows that belong to no record (reported, not parked)
+    #: problems of rows that belong to no record, and of the whole file (reported, not parked)
+    unparked: list[RowError] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> frozenset[int]:
+        """The rows that belong to no record."""
+        return frozenset(e.row for e in self.unparked)
     rejects: list[tuple[str, dict[str, Any], list[RowError]]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)  # every error, rejects' and the file's
     records: int = 0
@@ -487,7 +493,7 @@ def read_master_file(text: str, kind: str, *, file_name: str, layout: MasterLayo
         elif keep:
             out.messages.append((mid, body))
     of_records = {id(e) for _, _, errs in out.rejects for e in errs}
-    out.skipped = frozenset(e.row for e in out.errors if id(e) not in of_records)
+    out.unparked = [e for e in out.errors if id(e) not in of_records]
     return out
 
 
