@@ -141,7 +141,8 @@ def _exact(amount: Decimal, what: str) -> None:
 
 def check_receivables(s: State) -> None:
     """Per account and per legal entity: invoices − credit memos − applied cash − discounts =
-    open amounts; every payment is applied or kept as unapplied cash; amounts in cents."""
+    open amounts; every payment is applied, kept as credit on account or queued as unapplied
+    cash; amounts in cents."""
     flows: dict[str, Counter[str]] = defaultdict(Counter)
     by_payment: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for env in s.events:
@@ -157,6 +158,9 @@ def check_receivables(s: State) -> None:
             case ev.CashUnapplied(customer_id=c, payment_id=p, amount=m):
                 flows[c]["unapplied"] += m.amount
                 by_payment[(c, p)] += m.amount
+            case ev.CashOnAccount(customer_id=c, payment_id=p, amount=m):
+                flows[c]["on_account"] += m.amount
+                by_payment[(c, p)] += m.amount
             case ev.PaymentReceived(customer_id=c, payment_id=p, amount=m):
                 by_payment[(c, p)] -= m.amount
     assert all(v == 0 for v in by_payment.values()), f"cash neither applied nor unapplied: {by_payment}"
@@ -168,8 +172,9 @@ def check_receivables(s: State) -> None:
     for c, acct in s.accounts.items():
         f = flows[c]
         mine = [i for i in s.invoices.values() if i.customer_id == c]
-        assert (acct.invoiced, acct.credited, acct.applied, acct.discounts, acct.unapplied_cash) == (
-            f["invoiced"], f["credited"], f["applied"], f["discounts"], f["unapplied"]), c
+        assert (acct.invoiced, acct.credited, acct.applied, acct.discounts, acct.unapplied_cash,
+                acct.on_account) == (f["invoiced"], f["credited"], f["applied"], f["discounts"],
+                                     f["unapplied"], f["on_account"]), c
         assert acct.open_ar == f["invoiced"] - f["credited"] - f["applied"] - f["discounts"], c
         assert acct.open_ar == sum_of(i.open_amount for i in mine), c
         assert acct.open_ar == sum_of(item.open_amount for item in acct.open_items.values()), c

@@ -9,7 +9,8 @@ from tests.unit.test_deductions import (  # noqa: F401
     test_a_deduction_of_the_account_is_disputed_only_up_to_what_the_account_has_open,
     test_a_deduction_of_the_whole_remittance_naming_an_invoice_comes_off_that_invoice,
     test_a_deduction_on_a_remittance_line_opens_a_dispute_for_what_it_left_open,
-    test_additions_and_adjustments_without_a_reason_open_no_dispute,
+    test_a_short_payment_without_a_reason_opens_an_unexplained_deduction,
+    test_additions_open_no_dispute,
     test_an_820_with_adx_deductions_becomes_payments_and_disputes,
     test_an_820s_entity_adjustments_open_disputes_on_the_account_not_another_loops_invoice,
 )

@@ -114,15 +114,16 @@ def test_a_deduction_naming_no_invoice_is_disputed_on_the_account_not_an_invoice
 
 
 def test_a_deduction_of_the_account_is_disputed_only_up_to_what_the_account_has_open(h: Harness) -> None:
-    inv = invoiced(h, "PO-1")
-    pay(h, "11.45", [(inv, "11.45")], [{"invoice_id": inv, "amount": "-4", "reason_code": "01"}])
-    # 10.00 open, 4.00 of it in dispute: an account deduction of 9 finds 6 open and not disputed
-    out = pay(h, "0.01", [(inv, "0.01")], [{"amount": "-9", "reason_code": "59"}], payment_id="PAY2")
+    inv, other = invoiced(h, "PO-1"), invoiced(h, "PO-2")
+    pay(h, "17.45", [(inv, "17.45")], [{"invoice_id": inv, "amount": "-4", "reason_code": "01"}])
+    # inv: 4.00 open, all of it in dispute; other: 21.45 open. An account deduction of 30 on a
+    # payment of 0.01 finds 21.44 open and not disputed, and explains other's short pay.
+    out = pay(h, "0.01", [(other, "0.01")], [{"amount": "-30", "reason_code": "59"}], payment_id="PAY2")
     assert out.status is Status.APPLIED
     assert [(d.invoice_id, d.amount.amount) for d in account_events(h, "DisputeOpened")] == [
-        (inv, Decimal("4")), ("", Decimal("5.99"))]
+        (inv, Decimal("4")), ("", Decimal("21.44"))]
     acct = h.account("C1")
-    assert acct.open_ar == acct.disputed == Decimal("9.99")
+    assert acct.open_ar == acct.disputed == Decimal("25.44")
 
 
 def test_a_deduction_is_disputed_only_up_to_what_is_open_and_not_yet_in_dispute(h: Harness) -> None:
@@ -139,19 +140,23 @@ def test_a_deduction_is_disputed_only_up_to_what_is_open_and_not_yet_in_dispute(
     assert h.account("C1").open_ar == Decimal("5.00")
 
 
-def test_additions_and_adjustments_without_a_reason_open_no_dispute(h: Harness) -> None:
+def test_additions_open_no_dispute(h: Harness) -> None:
     inv = invoiced(h, "PO-1")
-    pay(h, "11.45", [(inv, "11.45")], [{"invoice_id": inv, "amount": "2.00", "reason_code": "53"}])
+    pay(h, "21.45", [(inv, "21.45")], [{"invoice_id": inv, "amount": "2.00", "reason_code": "53"}])
     assert account_events(h, "DisputeOpened") == []
-    assert h.invoice(inv).open_amount == Decimal("10.00")
+    assert h.invoice(inv).open_amount == Decimal(0)
 
 
-def test_a_short_payment_without_adjustments_is_applied_as_before(h: Harness) -> None:
+def test_a_short_payment_without_a_reason_opens_an_unexplained_deduction(h: Harness) -> None:
     inv = invoiced(h, "PO-1")
     h.pay("C1", [(inv, "11.45", "0")])
-    assert account_events(h, "DisputeOpened") == []
     assert h.invoice(inv).open_amount == Decimal("10.00")
-    assert h.account("C1").disputes == {}
+    [dispute] = account_events(h, "DisputeOpened")
+    assert (dispute.invoice_id, dispute.amount.amount, dispute.reason_code) == (
+        inv, Decimal("10.00"), "other")
+    assert dispute.decision is not None and dispute.decision.rule == "cash/short_pay"
+    assert dispute.decision.inputs["why"] == "paid less than open, no reason given"
+    assert h.account("C1").disputed == Decimal("10.00")
 
 
 def test_disputes_are_rebuilt_from_the_log(h: Harness) -> None:

@@ -526,12 +526,27 @@ class PaymentApplied(AccountEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CashUnapplied(AccountEvent):
-    """Cash kept on account: no matching open invoice for (part of) a payment."""
+    """Cash no rule could place with certainty: it waits for a person of cash application
+    (``CSH-UNAPPLIED``). ``customer_id`` is empty when the payer is not identified;
+    ``candidates`` are the open invoices that made the case ambiguous."""
 
     payment_id: str
     customer_id: str
     amount: Money
     reason: str
+    candidates: tuple[str, ...] = ()
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CashOnAccount(AccountEvent):
+    """An overpayment: every invoice the payer named is paid and this is left, kept as the
+    customer's credit on account."""
+
+    payment_id: str
+    customer_id: str
+    amount: Money
+    decision: Decision
 
 
 # ---------------------------------------------------------------- inventory
@@ -726,7 +741,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StockAllocated, OrderBackordered, OrderReleased, AllocationCancelled,
         OrderRejected, OrderClosed, ShipmentConfirmed, ProofOfDeliveryReceived,
         InvoiceIssued, CreditMemoIssued, InvoicePaid, PaymentReceived, PaymentApplied,
-        CashUnapplied, StockReceived, DisputeOpened, DisputeResolved,
+        CashUnapplied, CashOnAccount, StockReceived, DisputeOpened, DisputeResolved,
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
         HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,

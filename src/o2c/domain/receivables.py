@@ -19,6 +19,9 @@ class OpenItem:
     order_id: str
     due_date: date
     open_amount: Decimal
+    #: the early-payment discount its terms allow, and until when (cash matching reads them)
+    discount: Decimal = Decimal(0)
+    discount_date: date | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -40,7 +43,10 @@ class Account:
     applied: Decimal = Decimal(0)
     discounts: Decimal = Decimal(0)
     uninvoiced_released: Decimal = Decimal(0)
+    #: cash received that no invoice took and a person must place (CSH-UNAPPLIED)
     unapplied_cash: Decimal = Decimal(0)
+    #: overpayments kept as the customer's credit (every invoice they named was paid)
+    on_account: Decimal = Decimal(0)
     open_items: dict[str, OpenItem] = field(default_factory=dict)
     disputes: dict[str, OpenDispute] = field(default_factory=dict)
     version: int = 0
@@ -78,7 +84,7 @@ class Account:
                 self.uninvoiced_released -= e.subtotal.amount
                 self.open_items[e.invoice_id] = OpenItem(
                     invoice_id=e.invoice_id, order_id=e.order_id, due_date=e.due_date,
-                    open_amount=e.total.amount)
+                    open_amount=e.total.amount, discount=e.discount.amount, discount_date=e.discount_date)
             case ev.CreditMemoIssued():
                 self.credited += e.amount.amount
                 self._reduce(e.invoice_id, e.amount.amount)
@@ -88,6 +94,8 @@ class Account:
                 self._reduce(e.invoice_id, e.amount.amount + e.discount.amount)
             case ev.CashUnapplied():
                 self.unapplied_cash += e.amount.amount
+            case ev.CashOnAccount():
+                self.on_account += e.amount.amount
             case ev.DisputeOpened():
                 self.disputes[e.dispute_id] = OpenDispute(
                     dispute_id=e.dispute_id, invoice_id=e.invoice_id, reason=e.reason_code,

@@ -78,7 +78,9 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
         case ev.CreditMemoIssued() | ev.PaymentApplied():
             _invoice(uow, e.invoice_id).apply(e)
             _account(uow, e.customer_id, e.amount.currency).apply(e)
-        case ev.PaymentReceived() | ev.CashUnapplied() | ev.DisputeOpened():
+        case ev.PaymentReceived() | ev.CashUnapplied() if not e.customer_id:
+            pass  # a payer not yet identified has no account: the payment waits in the cash queue
+        case ev.PaymentReceived() | ev.CashUnapplied() | ev.CashOnAccount() | ev.DisputeOpened():
             _account(uow, e.customer_id, e.amount.currency).apply(e)
         case ev.DisputeResolved():
             account = uow.accounts.get(e.customer_id)
@@ -115,4 +117,7 @@ def correlation_of(e: ev.Event) -> str:
     customer_id = getattr(e, "customer_id", None)
     if customer_id:
         return f"account:{customer_id}"
+    payment_id = getattr(e, "payment_id", None)
+    if payment_id:
+        return f"payment:{payment_id}"  # cash from a payer not identified yet
     return f"{e.entity_type}:{e.entity_id}"

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from o2c.domain.business_time import start_of_day, zone
+from o2c.domain.cash_matching import MatchSettings
 from o2c.domain.holds import HoldCode, Role
 from o2c.domain.master import BillingTrigger
 from o2c.policy.table import HIT_POLICIES, DecisionTable, TableError
@@ -40,6 +41,10 @@ OPTIONAL_SECTIONS: Mapping[str, Mapping[str, Any]] = {
     },
     # Every hold is decided by the role that owns its code (or one above it), no four-eyes.
     "approvals": {"rules": [{"id": "owner", "then": {"role": "owner"}}], "four_eyes": []},
+    # Cash matching: one typo in a reference, combinations of up to four invoices among the
+    # 24 oldest open, discounts only until the terms' date.
+    "cash": {"max_typo_distance": 1, "max_combination": 4, "combination_candidates": 24,
+             "combination_budget": 20000, "discount_grace_days": 0},
 }
 #: ``approvals`` rules name a role, or ``owner``: the role that owns the hold's code
 OWNER = "owner"
@@ -129,6 +134,8 @@ class Section:
     #: per stage (order status) or ``default``: hours an order may sit idle there; 0: not watched
     stall_hours: Mapping[str, int] = dataclasses.field(
         default_factory=lambda: {"default": DEFAULT_STALL_HOURS})
+    #: how cash application matches payments to open invoices
+    cash_matching: MatchSettings = dataclasses.field(default_factory=MatchSettings)
 
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
@@ -180,6 +187,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     inventory = _map(f"{path}.inventory", raw.get("inventory", OPTIONAL_SECTIONS["inventory"]))
     fulfilment = _map(f"{path}.fulfilment", raw.get("fulfilment", OPTIONAL_SECTIONS["fulfilment"]))
     approvals = _map(f"{path}.approvals", raw.get("approvals", OPTIONAL_SECTIONS["approvals"]))
+    cash = _map(f"{path}.cash", raw.get("cash", OPTIONAL_SECTIONS["cash"]))
     try:
         approval_table = DecisionTable.parse("approvals", approvals.get("rules"))
     except TableError as e:
@@ -289,7 +297,23 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         pod_overdue_remedy=str(remedy),
         escalation_hours=escalation,
         stall_hours={str(k): _int(f"{path}.holds.stall_hours.{k}", v) for k, v in stall.items()},
+        cash_matching=_cash_matching(f"{path}.cash", cash),
     )
+
+
+def _cash_matching(path: str, raw: Mapping[str, Any]) -> MatchSettings:
+    defaults = OPTIONAL_SECTIONS["cash"]
+    unknown = sorted(set(raw) - set(defaults))
+    if unknown:
+        raise PolicyError(f"{path}.{unknown[0]}: not a cash matching setting (known: {', '.join(defaults)})")
+    values = {k: _int(f"{path}.{k}", raw.get(k, v)) for k, v in defaults.items()}
+    for k in ("max_combination", "combination_candidates"):
+        if values[k] < 1:
+            raise PolicyError(f"{path}.{k}: expected a whole number ≥ 1, got {values[k]}")
+    if values["max_typo_distance"] > 2:
+        raise PolicyError(f"{path}.max_typo_distance: more than 2 typos would match references that "
+                          f"are simply different; expected 0, 1 or 2, got {values['max_typo_distance']}")
+    return MatchSettings(**values)
 
 
 def _codes(path: str, v: object, allowed: set[str]) -> frozenset[HoldCode]:

@@ -1,15 +1,21 @@
-"""Cash application by reference (remittance lines naming invoices), and the
-deductions a payer explains (remittance adjustments) opened as disputes."""
+"""Cash application: a payment placed on the payer's open invoices by the matching rules
+(:mod:`o2c.domain.cash_matching`), the deductions a payer explains (remittance
+adjustments) and the short pays it does not opened as disputes, overpayments kept on
+account, and what no rule can place queued for a person."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
-from o2c.domain.disputes import Claim, plan_deductions
+from o2c.domain.cash_matching import OpenInvoice, Remitted, ShortPay, match_payment
+from o2c.domain.disputes import Claim, DisputeReason, plan_deductions
 from o2c.domain.holds import HoldCode
+from o2c.domain.master import Customer
 from o2c.domain.money import Money
+from o2c.domain.receivables import Account
 from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
@@ -18,86 +24,220 @@ from o2c.engine.handlers.common import decision
 
 
 def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
-    """Apply each remittance line to the invoice it names.
+    """Apply a payment to the payer's open invoices by the matching rules of the policy.
 
-    A discount is accepted when taken on or before the invoice's discount date
-    and not above the terms' discount; what cannot be applied stays on account
-    as unapplied cash (``CSH-UNAPPLIED``) with the reason.
+    The payer is the account the channel names; a bank file that names none is placed by
+    the invoices its references name (all of one account), else the payment waits,
+    unidentified, for a person (``CSH-UNAPPLIED``). The matching engine
+    (:mod:`o2c.domain.cash_matching`) places the cash: each ``PaymentApplied`` records the rule
+    that matched (``cash/<rule>``), its confidence and what it read. What it leaves is
+    explained: a short pay opens a deduction dispute; an overpayment stays as credit on
+    account; cash it could not place with certainty waits for a person, with the candidates.
 
-    Each deduction the payer explains (an adjustment with a negative amount and a
-    reason code) becomes a dispute on its invoice for what the payment leaves
-    open there (``DisputeOpened``, a ``CSH-SHORT-PAY`` deduction case), so the
-    difference is explained. A deduction of the whole remittance that names an
-    invoice (``reference`` qualified ``IV``) takes its amount off that invoice's
-    line first, since the payment amount is net of it; one that names none (a
-    payer-level adjustment) is a dispute of the account (empty ``invoice_id``)
-    for what the account has open and not in dispute.
+    Each deduction the payer explains (an adjustment with a negative amount and a reason
+    code) becomes a dispute on its invoice for what the payment leaves open there
+    (``DisputeOpened``, a ``CSH-SHORT-PAY`` deduction case), so the difference is explained.
+    A deduction of the whole remittance that names an invoice (``reference`` qualified
+    ``IV``) takes its amount off that invoice's line first, since the payment amount is net
+    of it; one that names none (a payer-level adjustment) is a dispute of the account (empty
+    ``invoice_id``) for what the account has open and not in dispute. A short pay the payer
+    does not explain is a dispute too, for what the explained ones leave.
     """
-    customer = ctx.uow.master.customer(c.customer_id)
-    if customer is None or not visible(ctx.actor, customer.legal_entity_id):
-        raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
-                       f"payment {c.payment_id} is from customer {c.customer_id!r}, "
-                       "who is not in master data")
+    if c.amount <= 0:
+        raise Rejected(HoldCode.VAL_MISSING_FIELD, f"payment {c.payment_id} has no positive amount")
+    customer, identified = _payer(c, ctx)
+    cur = c.currency
+    total = Money(c.amount, cur).round()
+    if customer is None:
+        return _unidentified(c, ctx, total)
     entity = ctx.uow.master.legal_entity(customer.legal_entity_id)
     if entity is not None and c.currency != entity.currency:
         raise Rejected(HoldCode.CSH_UNAPPLIED,
-                       f"payment {c.payment_id} is in {c.currency} but account {c.customer_id} is kept "
-                       f"in {entity.currency}; convert it or apply it by hand")
-    if c.amount <= 0:
-        raise Rejected(HoldCode.VAL_MISSING_FIELD, f"payment {c.payment_id} has no positive amount")
-    cur = c.currency
-    total = Money(c.amount, cur).round()
-    out: list[ev.Event] = [ev.PaymentReceived(payment_id=c.payment_id, customer_id=c.customer_id,
-                                              amount=total, method=c.method,
-                                              references=c.references, adjustments=c.adjustments)]
-    left = total.amount
+                       f"payment {c.payment_id} is in {c.currency} but account {customer.customer_id} is "
+                       f"kept in {entity.currency}; convert it or apply it by hand")
+    cid = customer.customer_id
+    out: list[ev.Event] = [ev.PaymentReceived(
+        payment_id=c.payment_id, customer_id=cid, amount=total, method=c.method, references=c.references,
+        adjustments=c.adjustments, payer_name=c.payer_name, payer_account=c.payer_account, text=c.text)]
     today = ctx.today(customer.legal_entity_id)
-    problems: list[str] = []
+    account = ctx.uow.accounts.get(cid)
+    book = _open_invoices(ctx, account, c)
+    lines = [Remitted(invoice_id=r.invoice_id, reference=r.reference, qualifier=r.qualifier, amount=amount,
+                      discount=r.discount) for r, amount in zip(c.references, _remitted(c), strict=True)]
+    lines += [Remitted(reference=ref) for ref in _references_in(c.text)]
+    settings = ctx.section(customer.legal_entity_id).cash_matching
+    result = match_payment(total.amount, lines, book.values(), today, settings)
     opened: dict[str, Decimal] = {}
-    invoices: dict[str, Invoice] = {}  # the payment's invoices, in remittance order
-    for ref, remitted in zip(c.references, _remitted(c), strict=True):
-        inv = ctx.uow.invoices.get(ref.invoice_id)
-        if inv is None or inv.customer_id != c.customer_id:
-            problems.append(f"invoice {ref.invoice_id} is not an invoice of {c.customer_id}")
-            continue
-        if inv.currency != cur:
-            problems.append(f"invoice {inv.invoice_id} is in {inv.currency}, payment in {cur}")
-            continue
-        invoices.setdefault(inv.invoice_id, inv)
-        open_amt = opened.get(inv.invoice_id, inv.open_amount)
-        discount = Decimal(0)
-        if ref.discount > 0:
-            if inv.discount_date is not None and today <= inv.discount_date:
-                discount = min(ref.discount, inv.discount, open_amt)
-            else:
-                problems.append(f"discount {ref.discount} on {inv.invoice_id} taken after "
-                                f"the discount date {inv.discount_date}")
-        amount = min(remitted, open_amt - discount, left)
-        if amount <= 0 and discount <= 0:
-            problems.append(f"invoice {inv.invoice_id} has nothing open to apply to")
-            continue
-        left -= amount
-        opened[inv.invoice_id] = open_amt - amount - discount
-        inputs: dict[str, object] = {"invoice_id": inv.invoice_id, "remitted": ref.amount,
-                                     "discount_claimed": ref.discount, "open_before": open_amt}
-        if remitted != ref.amount:
-            inputs["remitted_less_deductions"] = remitted
+    for a in result.allocations:
+        item = book[a.invoice_id]
+        open_before = opened.get(a.invoice_id, item.open_amount)
+        opened[a.invoice_id] = open_before - a.amount - a.discount
+        inputs: dict[str, object] = {"invoice_id": a.invoice_id, "matched_on": a.evidence,
+                                     "confidence": a.confidence, "open_before": open_before,
+                                     "payment_amount": total.amount}
+        if a.line is not None:
+            r = c.references[a.line] if a.line < len(c.references) else None
+            if r is not None:
+                inputs |= {"remitted": "not stated" if r.amount is None else r.amount,
+                           "discount_claimed": r.discount}
+                if r.amount is not None and lines[a.line].amount != r.amount:
+                    inputs["remitted_less_deductions"] = lines[a.line].amount
+        if identified:
+            inputs["payer_identified_by"] = identified
+        order_id = _order_of(account, a.invoice_id)
         out.append(ev.PaymentApplied(
-            payment_id=c.payment_id, customer_id=c.customer_id, invoice_id=inv.invoice_id,
-            order_id=inv.order_id, amount=Money(amount, cur), discount=Money(discount, cur),
-            decision=decision(ctx, "cash/by-reference", "applied", inputs,
-                              customer.legal_entity_id),
+            payment_id=c.payment_id, customer_id=cid, invoice_id=a.invoice_id, order_id=order_id,
+            amount=Money(a.amount, cur), discount=Money(a.discount, cur),
+            decision=decision(ctx, f"cash/{a.rule.value}", "applied", inputs, customer.legal_entity_id),
         ))
-        if opened[inv.invoice_id] == 0:
-            out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id,
-                                      customer_id=inv.customer_id))
+        if opened[a.invoice_id] == 0:
+            out.append(ev.InvoicePaid(invoice_id=a.invoice_id, order_id=order_id, customer_id=cid))
+    problems = list(result.problems)
+    invoices = {k: inv for k in dict.fromkeys(a.invoice_id for a in result.allocations)
+                if (inv := ctx.uow.invoices.get(k)) is not None}
+    disputed: dict[str, Decimal] = {}
     if c.adjustments:
-        out += _deductions(c, ctx, invoices, opened, problems)
-    if left > 0:
+        out += _deductions(c, ctx, customer, account, invoices, opened, problems, disputed)
+    out += _short_pays(c, ctx, cid, customer.legal_entity_id, result.short_pays, opened, account, disputed)
+    if result.on_account > 0:
+        out.append(ev.CashOnAccount(
+            payment_id=c.payment_id, customer_id=cid, amount=Money(result.on_account, cur),
+            decision=decision(ctx, "cash/overpayment", "on_account",
+                              {"payment_amount": total.amount, "applied": result.applied,
+                               "left": result.on_account, "why": "; ".join(result.problems)},
+                              customer.legal_entity_id)))
+    if result.unplaced > 0:
         if not problems:
             problems.append("the payment exceeds the invoices it names")
-        out.append(ev.CashUnapplied(payment_id=c.payment_id, customer_id=c.customer_id,
-                                    amount=Money(left, cur), reason="; ".join(problems)))
+        out.append(ev.CashUnapplied(
+            payment_id=c.payment_id, customer_id=cid, amount=Money(result.unplaced, cur),
+            reason="; ".join(problems), candidates=tuple(result.candidates),
+            decision=decision(ctx, "cash/unplaced", HoldCode.CSH_UNAPPLIED.value,
+                              {"payment_amount": total.amount, "applied": result.applied,
+                               "open_invoices": len(book), "candidates": ", ".join(result.candidates)},
+                              customer.legal_entity_id)))
+    return out
+
+
+def _order_of(account: Account | None, invoice_id: str) -> str:
+    """The order an open invoice bills (from the account's open items)."""
+    item = account.open_items.get(invoice_id) if account is not None else None
+    return item.order_id if item is not None else ""
+
+
+def _payer(c: cmd.ReceivePayment, ctx: Context) -> tuple[Customer | None, str]:
+    """The paying account, and how it was found when the payment did not name it."""
+    if c.customer_id:
+        customer = ctx.uow.master.customer(c.customer_id)
+        if customer is None or not visible(ctx.actor, customer.legal_entity_id):
+            raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
+                           f"payment {c.payment_id} is from customer {c.customer_id!r}, "
+                           "who is not in master data")
+        return customer, ""
+    owners: dict[str, str] = {}
+    for ref in [r.invoice_id or r.reference for r in c.references] + _references_in(c.text):
+        for candidate in _invoice_numbers(ref):
+            inv = ctx.uow.invoices.get(candidate)
+            if inv is not None and inv.currency == c.currency:
+                owners.setdefault(inv.customer_id, candidate)
+                break
+    if len(owners) != 1:
+        return None, ""
+    (cid, via), = owners.items()
+    customer = ctx.uow.master.customer(cid)
+    if customer is None or not visible(ctx.actor, customer.legal_entity_id):
+        return None, ""
+    return customer, f"invoice {via}"
+
+
+def _invoice_numbers(ref: str) -> list[str]:
+    """The invoice numbers ``ref`` may be (o2c numbers invoices ``<prefix>-<7 digits>``): as
+    written, and with its case, separators and zero padding put right."""
+    ref = ref.strip()
+    if not ref:
+        return []
+    out = [ref]
+    m = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*?)[\s\-_/.#]*(\d{1,7})", ref)
+    if m:
+        out.append(f"{m.group(1).upper()}-{int(m.group(2)):07d}")
+    return list(dict.fromkeys(out))
+
+
+#: invoice-like tokens in a bank's free text ("INV US01-0000123", "Rechnung US01 123")
+_TOKEN = re.compile(r"\b[A-Za-z]{1,6}\d{0,4}[\s\-_/.#]?\d{3,10}\b")
+
+
+def _references_in(text: str) -> list[str]:
+    return list(dict.fromkeys(m.group().strip() for m in _TOKEN.finditer(text))) if text else []
+
+
+def _open_invoices(ctx: Context, account: Account | None, c: cmd.ReceivePayment) -> dict[str, OpenInvoice]:
+    """The payer's open invoices as matching reads them; the purchase orders only when a
+    line gives a reference other than an invoice number (a lookup per open order)."""
+    if account is None:
+        return {}
+    pos: dict[str, str] = {}
+    if any(r.reference for r in c.references) or c.text:
+        for item in account.open_items.values():
+            order = ctx.uow.orders.get(item.order_id) if item.order_id else None
+            if order is not None:
+                pos[item.invoice_id] = order.po_number
+    return {k: OpenInvoice(invoice_id=k, open_amount=i.open_amount, due_date=i.due_date, discount=i.discount,
+                           discount_date=i.discount_date, po_number=pos.get(k, ""))
+            for k, i in account.open_items.items() if i.open_amount > 0}
+
+
+def _unidentified(c: cmd.ReceivePayment, ctx: Context, total: Money) -> list[ev.Event]:
+    """Cash from a payer o2c cannot place: stored, and queued for a person to identify."""
+    said = [f"payer {c.payer_name!r}" if c.payer_name else "", f"account {c.payer_account}" if c.payer_account
+            else "", f"references {', '.join(r.invoice_id or r.reference for r in c.references)}"
+            if c.references else "", f"text {c.text[:80]!r}" if c.text else ""]
+    what = "; ".join(s for s in said if s) or "nothing that identifies the payer"
+    return [
+        ev.PaymentReceived(payment_id=c.payment_id, customer_id="", amount=total, method=c.method,
+                           references=c.references, adjustments=c.adjustments, payer_name=c.payer_name,
+                           payer_account=c.payer_account, text=c.text),
+        ev.CashUnapplied(
+            payment_id=c.payment_id, customer_id="", amount=total,
+            reason=f"payer not identified: the payment names no account and no invoice of one "
+                   f"account ({what})",
+            decision=decision(ctx, "cash/unidentified_payer", HoldCode.CSH_UNAPPLIED.value,
+                              {"payer_name": c.payer_name, "payer_account": c.payer_account,
+                               "references": len(c.references), "text": c.text[:200]})),
+    ]
+
+
+def _short_pays(c: cmd.ReceivePayment, ctx: Context, customer_id: str, entity_id: str,
+                shorts: list[ShortPay], opened: dict[str, Decimal], account: Account | None,
+                disputed: dict[str, Decimal]) -> list[ev.Event]:
+    """A deduction dispute per short pay, for what the payer's own deductions (already
+    disputed) do not explain."""
+    out: list[ev.Event] = []
+    # What the payer deducted from the payment as a whole explains short pays too.
+    pool = disputed.get("", Decimal(0))
+    for sp in shorts:
+        before = disputed.get(sp.invoice_id, Decimal(0))
+        if account is not None:
+            before += account.disputed_on(sp.invoice_id)
+        left = opened.get(sp.invoice_id, sp.amount)
+        amount = min(sp.amount, left) - before
+        explained = min(max(amount, Decimal(0)), pool)
+        pool -= explained
+        amount -= explained
+        if amount <= 0:
+            continue
+        reason = DisputeReason.TERMS if sp.discount_refused else DisputeReason.OTHER
+        out.append(ev.DisputeOpened(
+            dispute_id=f"DSP-{ctx.uow.sequences.next_id('dispute'):07d}", invoice_id=sp.invoice_id,
+            customer_id=customer_id, reason_code=reason.value,
+            amount=Money(amount, c.currency), payment_id=c.payment_id,
+            decision=decision(ctx, "cash/short_pay", HoldCode.CSH_SHORT_PAY.value, {
+                "payment_id": c.payment_id, "invoice_id": sp.invoice_id, "matched_by": sp.rule.value,
+                "open_after_payment": left, "already_disputed": before,
+                "explained_by_account_deductions": explained, "disputed": amount,
+                "why": "discount taken after the terms allow it" if sp.discount_refused
+                else "paid less than open, no reason given",
+            }, entity_id)))
     return out
 
 
@@ -105,9 +245,10 @@ def _named_invoice(a: ev.RemittanceAdjustment) -> str:
     return a.invoice_id or (a.reference if a.reference_qualifier == "IV" else "")
 
 
-def _remitted(c: cmd.ReceivePayment) -> list[Decimal]:
+def _remitted(c: cmd.ReceivePayment) -> list[Decimal | None]:
     """What each remittance line pays: its amount, less the deductions of the whole
-    remittance that name its invoice (an adjustment of a line is already net in it)."""
+    remittance that name its invoice (an adjustment of a line is already net in it);
+    None where the remittance does not say."""
     amounts = [r.amount for r in c.references]
     for a in c.adjustments:
         named = _named_invoice(a)
@@ -115,17 +256,21 @@ def _remitted(c: cmd.ReceivePayment) -> list[Decimal]:
             continue
         take = -a.amount
         for i, r in enumerate(c.references):
-            if r.invoice_id == named and take > 0:
-                cut = min(take, amounts[i])
-                amounts[i] -= cut
+            stated = amounts[i]
+            if r.invoice_id == named and take > 0 and stated is not None:
+                cut = min(take, stated)
+                amounts[i] = stated - cut
                 take -= cut
     return amounts
 
 
-def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice],
-                opened: dict[str, Decimal], problems: list[str]) -> list[ev.Event]:
+def _deductions(c: cmd.ReceivePayment, ctx: Context, customer: Customer, account: Account | None,
+                invoices: dict[str, Invoice], opened: dict[str, Decimal], problems: list[str],
+                disputed: dict[str, Decimal]) -> list[ev.Event]:
     """A dispute per deduction, for what the payment leaves open on its invoice and is
-    not in dispute already; what finds nothing open is noted in ``problems``."""
+    not in dispute already; what finds nothing open is noted in ``problems``, what is
+    disputed per invoice added to ``disputed``."""
+    cid = customer.customer_id
     claims: list[Claim] = []
     adjustment_of: dict[int, ev.RemittanceAdjustment] = {}
     for a in c.adjustments:
@@ -134,14 +279,12 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
         named = _named_invoice(a)
         if named and named not in invoices:
             inv = ctx.uow.invoices.get(named)
-            if inv is not None and inv.customer_id == c.customer_id and inv.currency == c.currency:
+            if inv is not None and inv.customer_id == cid and inv.currency == c.currency:
                 invoices[named] = inv
         claim = Claim(invoice_id=named, amount=-a.amount, reason_code=a.reason_code)
         adjustment_of[id(claim)] = a
         claims.append(claim)
-    customer = ctx.uow.master.customer(c.customer_id)
-    entity_id = customer.legal_entity_id if customer is not None else None
-    account = ctx.uow.accounts.get(c.customer_id)
+    entity_id = customer.legal_entity_id
     before = {i: (account.disputed_on(i) if account else Decimal(0)) for i in invoices}
     # The account's own figures, for the deductions that name no invoice (invoice_id "").
     before[""] = account.disputed if account else Decimal(0)
@@ -154,8 +297,9 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
     for d in placed:
         a = adjustment_of[id(d.claim)]
         dispute_id = f"DSP-{ctx.uow.sequences.next_id('dispute'):07d}"
+        disputed[d.invoice_id] = disputed.get(d.invoice_id, Decimal(0)) + d.amount
         out.append(ev.DisputeOpened(
-            dispute_id=dispute_id, invoice_id=d.invoice_id, customer_id=c.customer_id,
+            dispute_id=dispute_id, invoice_id=d.invoice_id, customer_id=cid,
             reason_code=d.reason.value, amount=Money(d.amount, c.currency), payment_id=c.payment_id,
             decision=decision(ctx, "cash/deduction", HoldCode.CSH_SHORT_PAY.value, {
                 "payment_id": c.payment_id, "invoice_id": d.invoice_id,
@@ -166,7 +310,7 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, invoices: dict[str, Invoice
             }, entity_id),
         ))
     for u in unplaced:
-        where = f"invoice {u.invoice_id}" if u.invoice_id else f"account {c.customer_id}"
+        where = f"invoice {u.invoice_id}" if u.invoice_id else f"account {cid}"
         problems.append(f"deduction of {u.amount} (reason {u.reason_code}) on {where} finds nothing "
                         "open and not already in dispute")
     return out

@@ -1,0 +1,125 @@
+"""Cash application through the real bus, handlers and projector: the payer identified,
+each matching rule recorded in the decision, overpayments on account, and what no rule can
+place queued for a person with the candidates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from o2c.engine.runtime import Status
+from tests.builders import Harness, seed
+
+
+@pytest.fixture
+def h(new_harness) -> Harness:
+    h = new_harness()
+    seed(h.app)
+    h.stock("P1", "1000")
+    return h
+
+
+def invoiced(h: Harness, po: str, qty: str = "10") -> str:
+    oid = h.order(po=po, lines=[("P1", qty, "EA")]).correlation_id
+    h.ship_all(oid, f"SH-{po}")
+    [inv] = h.get(oid).invoices
+    return str(inv)
+
+
+def total(h: Harness, inv: str) -> Decimal:
+    return h.invoice(inv).total  # type: ignore[no-any-return]
+
+
+def payment(h: Harness, amount: Decimal | str, *, customer: str = "C1",
+            refs: list[dict[str, Any]] | None = None, text: str = "", payment_id: str = "PAY1",
+            **payer: str) -> Any:
+    return h.send("payment", {"payment_id": payment_id, "customer_id": customer, "amount": str(amount),
+                              "currency": "USD", "references": refs or [], "text": text, **payer})
+
+
+def events(h: Harness, kind: str) -> list[Any]:
+    with h.app.store.unit_of_work() as uow:
+        return [e for e in uow.events.all() if e.type == kind]
+
+
+def test_each_application_records_its_rule_and_confidence(h: Harness) -> None:
+    a, b, c = invoiced(h, "PO-1"), invoiced(h, "PO-2", "7"), invoiced(h, "PO-3", "3")
+    out = payment(h, total(h, a) + total(h, b) + total(h, c), refs=[
+        {"invoice_id": a.lower().replace("-", " "), "amount": str(total(h, a))},
+        {"reference": "PO-2", "qualifier": "PO", "amount": str(total(h, b))},
+        {"invoice_id": "unknown-ref", "amount": str(total(h, c))}])
+    assert out.status is Status.APPLIED
+    rules = {e.payload.invoice_id: (e.payload.decision.rule, e.payload.decision.inputs["confidence"])
+             for e in events(h, "PaymentApplied")}
+    assert rules == {a: ("cash/reference_noise", "0.97"), b: ("cash/po_number", "0.95"),
+                     c: ("cash/unique_amount", "0.92")}
+    assert all(h.invoice(i).open_amount == 0 for i in (a, b, c))
+
+
+def test_a_payer_named_by_no_account_is_found_by_the_invoice_it_pays(h: Harness) -> None:
+    inv = invoiced(h, "PO-1")
+    out = payment(h, total(h, inv), customer="", payer_name="ACME STORES", text=f"INV {inv} THANK YOU")
+    assert out.status is Status.APPLIED
+    [applied] = events(h, "PaymentApplied")
+    assert applied.payload.customer_id == "C1" and applied.payload.invoice_id == inv
+    assert applied.payload.decision.inputs["payer_identified_by"] == f"invoice {inv}"
+    [received] = events(h, "PaymentReceived")
+    assert (received.payload.customer_id, received.payload.payer_name) == ("C1", "ACME STORES")
+
+
+def test_an_unidentified_payer_waits_for_a_person_and_nothing_is_lost(h: Harness) -> None:
+    invoiced(h, "PO-1")
+    out = payment(h, "123.45", customer="", payer_name="SOMEONE", payer_account="DE89370400440532013000",
+                  text="THANKS")
+    assert out.status is Status.APPLIED
+    [queued] = events(h, "CashUnapplied")
+    assert queued.payload.customer_id == "" and queued.payload.amount.amount == Decimal("123.45")
+    assert queued.correlation_id == "payment:PAY1"
+    assert "payer not identified" in queued.payload.reason and "SOMEONE" in queued.payload.reason
+    assert queued.payload.decision.rule == "cash/unidentified_payer"
+    assert h.account("C1").unapplied_cash == 0  # no account is charged with it
+
+
+def test_an_overpayment_is_credit_on_account(h: Harness) -> None:
+    inv = invoiced(h, "PO-1")
+    payment(h, total(h, inv) + Decimal("5.00"), refs=[{"invoice_id": inv, "amount": str(total(h, inv) + 5)}])
+    [credit] = events(h, "CashOnAccount")
+    assert credit.payload.amount.amount == Decimal("5.00")
+    assert credit.payload.decision.rule == "cash/overpayment"
+    acct = h.account("C1")
+    assert (acct.on_account, acct.unapplied_cash, acct.open_ar) == (Decimal("5.00"), 0, 0)
+
+
+def test_an_ambiguous_amount_goes_to_a_person_with_its_candidates(h: Harness) -> None:
+    a, b = invoiced(h, "PO-1"), invoiced(h, "PO-2")  # the same amount twice
+    out = payment(h, total(h, a))
+    assert out.status is Status.APPLIED
+    assert events(h, "PaymentApplied") == []
+    [queued] = events(h, "CashUnapplied")
+    assert set(queued.payload.candidates) == {a, b}
+    assert queued.payload.decision.rule == "cash/unplaced"
+    assert h.account("C1").unapplied_cash == total(h, a)
+
+
+def test_a_typo_is_believed_only_when_the_amount_agrees(h: Harness) -> None:
+    inv = invoiced(h, "PO-1")
+    typo = inv[:-2] + inv[-1] + inv[-2]  # the last two digits swapped
+    invoiced(h, "PO-2", "3")
+    payment(h, "1.00", refs=[{"invoice_id": typo, "amount": "1.00"}], payment_id="PAY1")
+    assert events(h, "PaymentApplied") == []
+    payment(h, total(h, inv), refs=[{"invoice_id": typo, "amount": str(total(h, inv))}], payment_id="PAY2")
+    [applied] = events(h, "PaymentApplied")
+    assert applied.payload.invoice_id == inv and applied.payload.decision.rule == "cash/reference_noise"
+
+
+def test_a_short_pay_explained_by_its_reason_opens_one_dispute_only(h: Harness) -> None:
+    inv = invoiced(h, "PO-1")
+    t = total(h, inv)
+    h.send("payment", {"payment_id": "PAY1", "customer_id": "C1", "amount": str(t - 3), "currency": "USD",
+                       "references": [{"invoice_id": inv, "amount": str(t - 3)}],
+                       "adjustments": [{"invoice_id": inv, "amount": "-3", "reason_code": "06"}]})
+    [dispute] = events(h, "DisputeOpened")
+    assert (dispute.payload.amount.amount, dispute.payload.reason_code) == (Decimal(3), "shortage")
+
