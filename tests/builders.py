@@ -28,7 +28,8 @@ from o2c.engine.runtime import Outcome
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 #: Message kinds that carry a person's decision.
-PERSON_KINDS = frozenset({"hold_decision", "order_rejection", "credit_memo"})
+PERSON_KINDS = frozenset({"hold_decision", "order_rejection", "credit_memo", "cash_application",
+                          "cash_unapplication"})
 
 
 def decider(user_id: str, *roles: Role) -> Actor:

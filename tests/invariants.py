@@ -3,6 +3,7 @@ PostgreSQL) through its ports and against its own event log."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from o2c.domain.billing import Invoice
 from o2c.domain.inventory import StockPosition
 from o2c.domain.money import quantum
 from o2c.domain.orders import Order
+from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.engine.rebuild import rebuild
 from o2c.store.memory import MemoryStore
@@ -29,6 +31,7 @@ class State:
     accounts: dict[str, Account]
     stock: dict[tuple[str, str, str], StockPosition]
     entity_of: dict[str, str]  # customer -> legal entity
+    payments: dict[str, Payment] = dataclasses.field(default_factory=dict)
 
 
 def read(store: Any, products: tuple[str, ...], events: list[ev.Envelope] | None = None) -> State:
@@ -45,13 +48,15 @@ def read(store: Any, products: tuple[str, ...], events: list[ev.Envelope] | None
         entity_of = {c: cu.legal_entity_id for c in customers
                      if (cu := uow.master.customer(c)) is not None}
         stock = {(p.warehouse_id, p.product_id, p.lot_id): p for p in uow.stock.positions(products)}
+        payments = {p.payment_id: uow.payments.get(p.payment_id) for p in payloads
+                    if isinstance(p, ev.PaymentReceived)}
     return State(events=events, orders=orders, invoices=invoices, accounts=accounts, stock=stock,
-                 entity_of=entity_of)
+                 entity_of=entity_of, payments=payments)
 
 
 def snapshot(store: Any, products: tuple[str, ...]) -> tuple[Any, ...]:
     s = read(store, products)
-    return (len(s.events), s.orders, s.invoices, s.accounts, s.stock)
+    return (len(s.events), s.orders, s.invoices, s.accounts, s.stock, s.payments)
 
 
 def sum_of(values: Any) -> Decimal:
@@ -164,6 +169,8 @@ def check_receivables(s: State) -> None:
             case ev.PaymentReceived(customer_id=c, payment_id=p, amount=m):
                 by_payment[(c, p)] -= m.amount
     assert all(v == 0 for v in by_payment.values()), f"cash neither applied nor unapplied: {by_payment}"
+    for pay in s.payments.values():
+        assert pay.applied + pay.on_account + pay.unapplied == pay.amount, pay.payment_id
     for inv in s.invoices.values():
         for what in ("total", "applied", "discount_taken", "credited", "open_amount"):
             _exact(getattr(inv, what), f"invoice {inv.invoice_id} {what}")
@@ -196,4 +203,5 @@ def check_replay(s: State, products: tuple[str, ...], master: Callable[[Any], No
     assert again.orders == s.orders
     assert again.invoices == s.invoices
     assert again.accounts == s.accounts
+    assert again.payments == s.payments
     assert again.stock == s.stock

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from o2c.domain.holds import Role
 from o2c.engine.runtime import Status
-from tests.builders import Harness, seed
+from tests.builders import Harness, decider, seed
 
 
 @pytest.fixture
@@ -123,3 +124,80 @@ def test_a_short_pay_explained_by_its_reason_opens_one_dispute_only(h: Harness) 
     [dispute] = events(h, "DisputeOpened")
     assert (dispute.payload.amount.amount, dispute.payload.reason_code) == (Decimal(3), "shortage")
 
+
+
+# ------------------------------------------------------------------ a person of cash application
+
+
+def queue(h: Harness) -> list[str]:
+    with h.app.store.unit_of_work() as uow:
+        return uow.payments.waiting()
+
+
+def test_a_person_names_the_payer_and_applies_the_cash_from_the_queue(h: Harness) -> None:
+    inv = invoiced(h, "PO-1")
+    payment(h, total(h, inv), customer="", payer_name="ACME", text="no reference")
+    assert queue(h) == ["PAY1"]
+    out = h.send("cash_application", {"payment_id": "PAY1", "customer_id": "C1", "invoice_id": inv,
+                                      "reason": "ACME is C1's bank name"}, actor=decider("carla"))
+    assert out.status is Status.APPLIED, out.reason
+    assert [e.payload.customer_id for e in events(h, "PayerIdentified")] == ["C1"]
+    [applied] = events(h, "PaymentApplied")
+    assert applied.payload.from_unapplied and applied.payload.decision.rule == "cash/manual"
+    assert applied.payload.decision.inputs["by"] == "carla"
+    assert queue(h) == [] and h.invoice(inv).open_amount == 0
+    acct = h.account("C1")
+    assert (acct.unapplied_cash, acct.open_ar) == (0, 0)
+
+
+def test_an_ambiguous_payment_is_placed_by_a_person_on_one_of_its_candidates(h: Harness) -> None:
+    a, b = invoiced(h, "PO-1"), invoiced(h, "PO-2")
+    payment(h, total(h, a))
+    with h.app.store.unit_of_work() as uow:
+        waiting = uow.payments.get("PAY1")
+    assert waiting is not None and set(waiting.candidates) == {a, b}
+    h.send("cash_application", {"payment_id": "PAY1", "invoice_id": b, "reason": "customer called"})
+    assert h.invoice(b).open_amount == 0 and h.invoice(a).open_amount == total(h, a)
+    assert h.account("C1").unapplied_cash == 0 and queue(h) == []
+
+
+def test_misapplied_cash_is_unapplied_and_applied_again(h: Harness) -> None:
+    a, b = invoiced(h, "PO-1"), invoiced(h, "PO-2", "7")
+    payment(h, total(h, a), refs=[{"invoice_id": a, "amount": str(total(h, a))}])
+    assert h.invoice(a).open_amount == 0
+    out = h.send("cash_unapplication", {"payment_id": "PAY1", "invoice_id": a, "reason": "meant for PO-2"})
+    assert out.status is Status.APPLIED, out.reason
+    assert h.invoice(a).open_amount == total(h, a) and h.invoice(a).status.value == "open"
+    assert h.account("C1").unapplied_cash == total(h, a) and queue(h) == ["PAY1"]
+    assert a in h.account("C1").open_items
+    out = h.send("cash_application", {"payment_id": "PAY1", "invoice_id": b, "amount": str(total(h, b)),
+                                      "reason": "meant for PO-2"})
+    assert out.status is Status.APPLIED, out.reason
+    with h.app.store.unit_of_work() as uow:
+        pay = uow.payments.get("PAY1")
+    assert pay is not None
+    assert {k: v.amount for k, v in pay.applications.items()} == {b: total(h, b)}
+    assert pay.unapplied == total(h, a) - total(h, b)
+    acct = h.account("C1")
+    assert acct.open_ar == total(h, a) and acct.unapplied_cash == pay.unapplied
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"payment_id": "NOPE", "invoice_id": "X", "reason": "r"}, "there is no payment NOPE"),
+    ({"payment_id": "PAY1", "invoice_id": "X", "reason": "r"}, "not an invoice of C1"),
+    ({"payment_id": "PAY1", "customer_id": "C2", "reason": "r"}, "it is from C1, not C2"),
+])
+def test_what_a_person_may_not_do_is_refused_with_the_reason(h: Harness, body: dict[str, str],
+                                                             message: str) -> None:
+    a, _ = invoiced(h, "PO-1"), invoiced(h, "PO-2")
+    payment(h, total(h, a))  # ambiguous: waits
+    out = h.send("cash_application", body)
+    assert out.status is Status.DEAD_LETTERED and message in out.reason
+
+
+def test_only_cash_application_roles_may_apply_by_hand(h: Harness) -> None:
+    a, _ = invoiced(h, "PO-1"), invoiced(h, "PO-2")
+    payment(h, total(h, a))
+    out = h.send("cash_application", {"payment_id": "PAY1", "invoice_id": a, "reason": "r"},
+                 actor=decider("bea", Role.BILLING))
+    assert out.status is Status.REFUSED and "applying cash by hand needs one of the roles" in out.reason

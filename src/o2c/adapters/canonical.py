@@ -494,6 +494,35 @@ class CreditMemoIn(_Model):
                                    reason=self.reason, by=self.by)
 
 
+class CashApplicationIn(_Model):
+    """A person places a payment's unapplied cash (``o2c cash apply``): on ``invoice_id``
+    (``amount``: all that fits when absent), naming the payer's account when o2c could not."""
+
+    payment_id: Text
+    invoice_id: OptId = ""
+    amount: Amount | None = None
+    discount: Amount = Decimal(0)
+    customer_id: OptId = ""
+    reason: Annotated[Note, Field(min_length=1)]
+
+    def command(self) -> cmd.ApplyCash:
+        return cmd.ApplyCash(payment_id=self.payment_id, invoice_id=self.invoice_id, amount=self.amount,
+                             discount=self.discount, customer_id=self.customer_id, reason=self.reason)
+
+
+class CashUnapplicationIn(_Model):
+    """A person takes back what a payment applied to an invoice (``o2c cash unapply``)."""
+
+    payment_id: Text
+    invoice_id: Text
+    amount: Amount | None = None
+    reason: Annotated[Note, Field(min_length=1)]
+
+    def command(self) -> cmd.UnapplyPayment:
+        return cmd.UnapplyPayment(payment_id=self.payment_id, invoice_id=self.invoice_id, amount=self.amount,
+                                  reason=self.reason)
+
+
 # ---------------------------------------------------------------- master data
 
 
@@ -727,6 +756,8 @@ KINDS: dict[str, type[Any]] = {
     "hold_decision": HoldDecisionIn,
     "order_rejection": OrderRejectionIn,
     "credit_memo": CreditMemoIn,
+    "cash_application": CashApplicationIn,
+    "cash_unapplication": CashUnapplicationIn,
     "inventory_advice": InventoryAdviceIn,
     "order_change": OrderChangeIn,
     "pick_confirmed": PickConfirmedIn,

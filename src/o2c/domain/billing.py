@@ -59,6 +59,11 @@ class Invoice:
             case ev.PaymentApplied():
                 self.applied += e.amount.amount
                 self.discount_taken += e.discount.amount
+            case ev.PaymentUnapplied():
+                self.applied -= e.amount.amount
+                self.discount_taken -= e.discount.amount
+                if self.open_amount > 0:
+                    self.status = InvoiceStatus.OPEN
             case ev.CreditMemoIssued():
                 self.credited += e.amount.amount
                 self.credit_memo_ids.append(e.credit_memo_id)

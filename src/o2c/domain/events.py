@@ -522,6 +522,35 @@ class PaymentApplied(AccountEvent):
     amount: Money
     discount: Money
     decision: Decision
+    #: placed by a person from the payment's unapplied cash (not when it arrived)
+    from_unapplied: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentUnapplied(AccountEvent):
+    """A person takes back (part of) an application: the invoice is open again for it and
+    the cash is unapplied, waiting to be applied again."""
+
+    payment_id: str
+    customer_id: str
+    invoice_id: str
+    order_id: str
+    amount: Money
+    discount: Money
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayerIdentified(AccountEvent):
+    """A person names the account an unidentified payment came from: its unapplied cash
+    becomes that account's."""
+
+    payment_id: str
+    customer_id: str
+    amount: Money
+    by: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -741,7 +770,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StockAllocated, OrderBackordered, OrderReleased, AllocationCancelled,
         OrderRejected, OrderClosed, ShipmentConfirmed, ProofOfDeliveryReceived,
         InvoiceIssued, CreditMemoIssued, InvoicePaid, PaymentReceived, PaymentApplied,
-        CashUnapplied, CashOnAccount, StockReceived, DisputeOpened, DisputeResolved,
+        CashUnapplied, CashOnAccount, PaymentUnapplied, PayerIdentified, StockReceived, DisputeOpened,
+        DisputeResolved,
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
         HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,

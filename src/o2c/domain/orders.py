@@ -284,6 +284,8 @@ class Order:
                 self.invoices[e.invoice_id] = False
             case ev.InvoicePaid():
                 self.invoices[e.invoice_id] = True
+            case ev.PaymentUnapplied():
+                self.invoices[e.invoice_id] = False
             case ev.OrderChanged():
                 self._change(e)
             case ev.PickConfirmed():

@@ -91,7 +91,16 @@ class Account:
             case ev.PaymentApplied():
                 self.applied += e.amount.amount
                 self.discounts += e.discount.amount
+                if e.from_unapplied:
+                    self.unapplied_cash -= e.amount.amount
                 self._reduce(e.invoice_id, e.amount.amount + e.discount.amount)
+            case ev.PaymentUnapplied():
+                self.applied -= e.amount.amount
+                self.discounts -= e.discount.amount
+                self.unapplied_cash += e.amount.amount
+                # the invoice's item comes back (the projector reopens it from the invoice)
+            case ev.PayerIdentified():
+                self.unapplied_cash += e.amount.amount
             case ev.CashUnapplied():
                 self.unapplied_cash += e.amount.amount
             case ev.CashOnAccount():
@@ -105,6 +114,13 @@ class Account:
             case _:
                 return
         self.version += 1
+
+    def reopen(self, invoice_id: str, order_id: str, due_date: date, open_amount: Decimal,
+               discount: Decimal, discount_date: date | None) -> None:
+        """An invoice open again (a payment unapplied from it), as it now stands."""
+        self.open_items[invoice_id] = OpenItem(invoice_id=invoice_id, order_id=order_id, due_date=due_date,
+                                               open_amount=open_amount, discount=discount,
+                                               discount_date=discount_date)
 
     def _reduce(self, invoice_id: str, amount: Decimal) -> None:
         item = self.open_items.get(invoice_id)

@@ -87,6 +87,14 @@ def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, di
         return subject, {**(state or {}), "invoice": {
             "invoice_id": inv.invoice_id, "status": inv.status.value, "open_amount": str(inv.open_amount),
             "credited": str(inv.credited)}}
+    if isinstance(c, cmd.ApplyCash | cmd.UnapplyPayment):
+        pay = uow.payments.get(c.payment_id)
+        if pay is None:
+            return Subject("payment", c.payment_id), None
+        customer = uow.master.customer(pay.customer_id) if pay.customer_id else None
+        return (Subject("payment", pay.payment_id, customer.legal_entity_id if customer else None),
+                {"customer_id": pay.customer_id, "unapplied": str(pay.unapplied),
+                 "applied": {k: str(a.amount) for k, a in sorted(pay.applications.items())}})
     customer_id = getattr(c, "customer_id", None)
     if isinstance(c, cmd.ReceivePayment) and isinstance(customer_id, str):
         customer = uow.master.customer(customer_id)

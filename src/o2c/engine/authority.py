@@ -65,6 +65,8 @@ PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.ReleaseHold: frozenset(Role) - {_R.ADMIN, _R.AUDITOR, _R.INTEGRATION},
     cmd.RejectOrder: frozenset({_R.CUSTOMER_SERVICE, _R.SALES_OPS, _R.CREDIT_MANAGER, _R.CONTROLLER}),
     cmd.IssueCreditMemo: frozenset({_R.BILLING, _R.AR_MANAGER, _R.CONTROLLER}),
+    cmd.ApplyCash: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
+    cmd.UnapplyPayment: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.ResolveStockDifference: frozenset({_R.WAREHOUSE_OPS}),
 }
 
@@ -117,6 +119,7 @@ def _what(c: type[cmd.Command]) -> str:
     return {
         cmd.ReleaseHold: "deciding a hold", cmd.RejectOrder: "rejecting an order",
         cmd.IssueCreditMemo: "issuing a credit memo",
+        cmd.ApplyCash: "applying cash by hand", cmd.UnapplyPayment: "unapplying a payment",
         cmd.ResolveStockDifference: "resolving a stock difference",
     }.get(c, c.__name__)
 

@@ -199,6 +199,32 @@ class ReceivePayment(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyCash(Command):
+    """A person places a payment's unapplied cash: on ``invoice_id`` (``amount``, with
+    ``discount`` granted), naming the payer's account when o2c could not identify it
+    (``customer_id``). With no invoice, only the payer is named: the cash stays unapplied
+    on that account."""
+
+    payment_id: str
+    reason: str
+    invoice_id: str = ""
+    amount: Decimal | None = None
+    discount: Decimal = Decimal(0)
+    customer_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnapplyPayment(Command):
+    """A person takes back what a payment applied to an invoice (all of it, or ``amount``):
+    the invoice is open again and the cash waits to be applied again."""
+
+    payment_id: str
+    invoice_id: str
+    reason: str
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IssueCreditMemo(Command):
     invoice_id: str
     amount: Decimal

@@ -19,6 +19,7 @@ from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
 from o2c.domain.orders import Order
+from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.domain.timers import Timer, TimerKey
 
@@ -92,6 +93,14 @@ class OrderRepository(Protocol):
 class InvoiceRepository(Protocol):
     def get(self, invoice_id: str) -> Invoice | None: ...
     def add(self, invoice: Invoice) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    def get(self, payment_id: str) -> Payment | None: ...
+    def add(self, payment: Payment) -> None: ...
+    def waiting(self, limit: int = 500) -> list[str]:
+        """Ids of payments with cash waiting for a person (committed state), oldest first."""
+        ...
 
 
 class AccountRepository(Protocol):
@@ -357,6 +366,8 @@ class UnitOfWork(Protocol):
     def invoices(self) -> InvoiceRepository: ...
     @property
     def accounts(self) -> AccountRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
     @property
     def stock(self) -> StockRepository: ...
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
 from o2c.domain.orders import Order
+from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.engine.ports import InsufficientStock, UnitOfWork
 
@@ -33,6 +34,13 @@ def _invoice(uow: UnitOfWork, invoice_id: str) -> Invoice:
     if i is None:
         raise LookupError(f"event for unknown invoice {invoice_id}")
     return i
+
+
+def _payment(uow: UnitOfWork, payment_id: str) -> Payment:
+    p = uow.payments.get(payment_id)
+    if p is None:
+        raise LookupError(f"event for unknown payment {payment_id}")
+    return p
 
 
 def _reserve(uow: UnitOfWork, e: ev.StockAllocated) -> None:
@@ -75,12 +83,32 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
         case ev.InvoicePaid():
             _invoice(uow, e.invoice_id).apply(e)
             _order(uow, e.order_id).apply(e, at)
-        case ev.CreditMemoIssued() | ev.PaymentApplied():
+        case ev.CreditMemoIssued():
             _invoice(uow, e.invoice_id).apply(e)
             _account(uow, e.customer_id, e.amount.currency).apply(e)
-        case ev.PaymentReceived() | ev.CashUnapplied() if not e.customer_id:
-            pass  # a payer not yet identified has no account: the payment waits in the cash queue
-        case ev.PaymentReceived() | ev.CashUnapplied() | ev.CashOnAccount() | ev.DisputeOpened():
+        case ev.PaymentApplied():
+            _invoice(uow, e.invoice_id).apply(e)
+            _account(uow, e.customer_id, e.amount.currency).apply(e)
+            _payment(uow, e.payment_id).apply(e)
+        case ev.PaymentUnapplied():
+            inv = _invoice(uow, e.invoice_id)
+            inv.apply(e)
+            reopened = _account(uow, e.customer_id, e.amount.currency)
+            reopened.apply(e)
+            reopened.reopen(inv.invoice_id, inv.order_id, inv.due_date, inv.open_amount, inv.discount,
+                           inv.discount_date)
+            _payment(uow, e.payment_id).apply(e)
+            if e.order_id:
+                _order(uow, e.order_id).apply(e, at)
+        case ev.PaymentReceived():
+            uow.payments.add(Payment.start(e, at))
+            if e.customer_id:  # a payer not yet identified has no account: the payment waits in the queue
+                _account(uow, e.customer_id, e.amount.currency).apply(e)
+        case ev.CashUnapplied() | ev.CashOnAccount() | ev.PayerIdentified():
+            _payment(uow, e.payment_id).apply(e)
+            if e.customer_id:
+                _account(uow, e.customer_id, e.amount.currency).apply(e)
+        case ev.DisputeOpened():
             _account(uow, e.customer_id, e.amount.currency).apply(e)
         case ev.DisputeResolved():
             account = uow.accounts.get(e.customer_id)

@@ -20,6 +20,7 @@ from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse, agreement_for
 from o2c.domain.orders import Order, item_waits
+from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.domain.timers import Timer, TimerKey, TimerState
 from o2c.engine.ports import ConcurrencyConflict, DeadLetter, InboundMessage, OutboundMessage
@@ -60,6 +61,7 @@ class MemoryStore:
     orders: dict[str, Order] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
     stock: dict[_StockKey, StockPosition] = field(default_factory=dict)
     events: list[Envelope] = field(default_factory=list)
     inbox: dict[tuple[str, str], InboxRow] = field(default_factory=dict)
@@ -222,6 +224,18 @@ class _Accounts(_Aggregates[Account]):
 
     def add(self, account: Account) -> None:
         self._put(account.customer_id, account)
+
+
+class _Payments(_Aggregates[Payment]):
+    def get(self, payment_id: str) -> Payment | None:
+        return self._get(payment_id)
+
+    def add(self, payment: Payment) -> None:
+        self._put(payment.payment_id, payment)
+
+    def waiting(self, limit: int = 500) -> list[str]:
+        found = sorted((p.received_at, k) for k, p in self.committed.items() if p.waiting)
+        return [k for _, k in found[:limit]]
 
 
 class _Stock:
@@ -506,6 +520,7 @@ class MemoryUnitOfWork:
         self.orders = _Orders(s.orders)
         self.invoices = _Invoices(s.invoices)
         self.accounts = _Accounts(s.accounts)
+        self.payments = _Payments(s.payments)
         self.stock = _Stock(s.stock)
         self.events = _Events(s.events)
         self.inbox = _Inbox(s.inbox)
@@ -538,7 +553,7 @@ class MemoryUnitOfWork:
 
     def commit(self) -> None:
         s = self.store
-        for repo in (self.orders, self.invoices, self.accounts):
+        for repo in (self.orders, self.invoices, self.accounts, self.payments):
             repo.publish()
         self.stock.publish()
         s.events.extend(self.events.pending)

@@ -43,6 +43,7 @@ from o2c.store.sql_repos import (
     SqlAccounts,
     SqlInvoices,
     SqlOrders,
+    SqlPayments,
     SqlStock,
 )
 from o2c.store.sql_sequences import Claims, IdBlocks, SqlSequences
@@ -141,6 +142,7 @@ class SqlUnitOfWork:
     orders: SqlOrders
     invoices: SqlInvoices
     accounts: SqlAccounts
+    payments: SqlPayments
     stock: SqlStock
     events: SqlEventLog
     inbox: SqlInbox
@@ -162,6 +164,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(self)
         self.invoices = SqlInvoices(self)
         self.accounts = SqlAccounts(self)
+        self.payments = SqlPayments(self)
         self.stock = SqlStock(self)
         self.events = SqlEventLog(self)
         self.inbox = SqlInbox(self)
@@ -282,6 +285,7 @@ class SqlUnitOfWork:
             self.orders.flush()
             self.invoices.flush()
             self.accounts.flush()
+            self.payments.flush()
             self.master.flush()
             self.audit.flush()  # last: it holds the chain's lock until the commit
             if self._conn is not None:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table
 from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.inventory import StockPosition
 from o2c.domain.orders import Order, item_waits
+from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.engine.ports import ConcurrencyConflict
 from o2c.store.codec import dump, load
@@ -39,6 +40,7 @@ from o2c.store.tables import (
     order_backorders,
     order_item_waits,
     orders,
+    payments,
     utc_to_db,
 )
 
@@ -126,7 +128,7 @@ def _select_many(table: str, key: str, n: int) -> RawSql:
     return sql
 
 
-A = TypeVar("A", Order, Invoice, Account)
+A = TypeVar("A", Order, Invoice, Account, Payment)
 
 
 class _Aggregates(Generic[A]):
@@ -471,6 +473,31 @@ class SqlInvoices(_Aggregates[Invoice]):
             "version": i.version,
             "doc": dump(i),
         }
+
+
+class SqlPayments(_Aggregates[Payment]):
+    """Payments, with ``waiting`` (cash for a person to place) as an indexed column: the
+    cash application queue."""
+
+    table, key, cls = payments, "payment_id", Payment
+
+    _waiting = RawSql("SELECT payment_id FROM payments WHERE waiting = TRUE "
+                      "ORDER BY received_at, payment_id LIMIT :n")
+
+    def get(self, payment_id: str) -> Payment | None:
+        return self._get(payment_id)
+
+    def add(self, payment: Payment) -> None:
+        self._add(payment.payment_id, payment)
+
+    def waiting(self, limit: int = 500) -> list[str]:
+        """Ids of payments with cash waiting for a person (committed state), oldest first."""
+        return [r[0] for r in self._tx.raw(self._waiting, {"n": limit}).fetchall()]
+
+    def _row(self, p: Payment) -> dict[str, Any]:
+        return {"payment_id": p.payment_id, "customer_id": p.customer_id, "waiting": p.waiting,
+                "received_at": utc_to_db(p.received_at, self._tx.sqlite), "version": p.version,
+                "doc": dump(p)}
 
 
 class SqlAccounts(_Aggregates[Account]):

@@ -339,6 +339,20 @@ invoices = Table(
     Index(None, "order_id"),
 )
 
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", _id(), primary_key=True),
+    Column("customer_id", _id(), nullable=False),
+    # The cash application queue reads the payments with cash waiting for a person.
+    Column("waiting", Boolean(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index(None, "waiting", "received_at"),
+    Index(None, "customer_id"),
+)
+
 accounts = Table(
     "accounts",
     metadata,

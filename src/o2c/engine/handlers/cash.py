@@ -10,17 +10,18 @@ from decimal import Decimal
 
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
-from o2c.domain.cash_matching import OpenInvoice, Remitted, ShortPay, match_payment
+from o2c.domain.cash_matching import MatchRule, OpenInvoice, Remitted, ShortPay, match_payment
 from o2c.domain.disputes import Claim, DisputeReason, plan_deductions
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import Customer
-from o2c.domain.money import Money
+from o2c.domain.money import Money, minor_unit_problem
+from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
-from o2c.engine.handlers.common import decision
+from o2c.engine.handlers.common import decided_by, decision
 
 
 def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
@@ -314,3 +315,102 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, customer: Customer, account
         problems.append(f"deduction of {u.amount} (reason {u.reason_code}) on {where} finds nothing "
                         "open and not already in dispute")
     return out
+
+
+def _payment_of(ctx: Context, payment_id: str, what: str) -> tuple[Payment, str | None]:
+    """The payment a person acts on, and its account's legal entity (None: payer unknown)."""
+    p = ctx.uow.payments.get(payment_id)
+    entity_id = None
+    if p is not None and p.customer_id:
+        customer = ctx.uow.master.customer(p.customer_id)
+        entity_id = customer.legal_entity_id if customer is not None else None
+    if p is None or (entity_id is not None and not visible(ctx.actor, entity_id)):
+        raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE, f"{what}: there is no payment {payment_id}")
+    return p, entity_id
+
+
+def _exact(value: Decimal, currency: str, what: str) -> Decimal:
+    problem = minor_unit_problem(value, currency)
+    if problem:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: {problem}")
+    return value
+
+
+def apply_cash(c: cmd.ApplyCash, ctx: Context) -> list[ev.Event]:
+    """A person places (part of) a payment's unapplied cash: names the payer when o2c could
+    not, and applies to an open invoice of that account. The decision records who and why
+    (``cash/manual``)."""
+    what = f"applying payment {c.payment_id}"
+    p, entity_id = _payment_of(ctx, c.payment_id, what)
+    out: list[ev.Event] = []
+    customer_id = p.customer_id
+    if c.customer_id and p.customer_id and c.customer_id != p.customer_id:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: it is from {p.customer_id}, not {c.customer_id}; "
+                                               "unapply it there first")
+    if p.unapplied <= 0:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: nothing of it is unapplied (applied {p.applied}, "
+                                               f"on account {p.on_account})")
+    if not customer_id:
+        if not c.customer_id:
+            raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: o2c does not know who paid it; name the "
+                                                   "customer account")
+        customer = ctx.uow.master.customer(c.customer_id)
+        if customer is None or not visible(ctx.actor, customer.legal_entity_id):
+            raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE, f"{what}: there is no customer {c.customer_id}")
+        entity = ctx.uow.master.legal_entity(customer.legal_entity_id)
+        if entity is not None and entity.currency != p.currency:
+            raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: it is in {p.currency}, account {c.customer_id} "
+                                                   f"is kept in {entity.currency}")
+        customer_id, entity_id = customer.customer_id, customer.legal_entity_id
+        out.append(ev.PayerIdentified(payment_id=p.payment_id, customer_id=customer_id,
+                                      amount=Money(p.unapplied, p.currency), by=decided_by(ctx),
+                                      reason=c.reason))
+    if not c.invoice_id:
+        return out
+    inv = ctx.uow.invoices.get(c.invoice_id)
+    if inv is None or inv.customer_id != customer_id:
+        raise Rejected(HoldCode.INT_UNKNOWN_REFERENCE,
+                       f"{what}: {c.invoice_id} is not an invoice of {customer_id}")
+    amount = _exact(p.unapplied if c.amount is None else c.amount, p.currency, f"{what}: amount")
+    discount = _exact(c.discount, p.currency, f"{what}: discount")
+    amount = min(amount, inv.open_amount - discount) if c.amount is None else amount
+    if amount <= 0 or discount < 0 or amount > p.unapplied:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: {amount} must be positive and at most the "
+                                               f"{p.unapplied} unapplied")
+    if amount + discount > inv.open_amount:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: {amount} + discount {discount} is more than the "
+                                               f"{inv.open_amount} open on {inv.invoice_id}")
+    if discount > inv.discount:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: a discount of {discount} is more than the "
+                                               f"{inv.discount} its terms allow")
+    out.append(ev.PaymentApplied(
+        payment_id=p.payment_id, customer_id=customer_id, invoice_id=inv.invoice_id, order_id=inv.order_id,
+        amount=Money(amount, p.currency), discount=Money(discount, p.currency), from_unapplied=True,
+        decision=decision(ctx, f"cash/{MatchRule.MANUAL.value}", "applied", {
+            "invoice_id": inv.invoice_id, "by": decided_by(ctx), "reason": c.reason,
+            "open_before": inv.open_amount, "unapplied_before": p.unapplied,
+            "candidates": ", ".join(p.candidates)}, entity_id)))
+    if inv.open_amount - amount - discount == 0:
+        out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id, customer_id=customer_id))
+    return out
+
+
+def unapply_payment(c: cmd.UnapplyPayment, ctx: Context) -> list[ev.Event]:
+    """A person takes back what a payment applied to an invoice (misapplied cash): the
+    invoice is open again for it, and the cash waits in the queue to be applied again. The
+    discount taken with it comes back only when the whole application is taken back."""
+    what = f"unapplying payment {c.payment_id} from {c.invoice_id}"
+    p, _ = _payment_of(ctx, c.payment_id, what)
+    a = p.applications.get(c.invoice_id)
+    if a is None or a.amount <= 0:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: the payment applied nothing there")
+    amount = a.amount if c.amount is None else _exact(c.amount, p.currency, f"{what}: amount")
+    if amount <= 0 or amount > a.amount:
+        raise Rejected(HoldCode.CSH_UNAPPLIED, f"{what}: {amount} must be positive and at most the "
+                                               f"{a.amount} applied")
+    inv = ctx.uow.invoices.get(c.invoice_id)
+    order_id = inv.order_id if inv is not None else ""
+    discount = a.discount if amount == a.amount else Decimal(0)
+    return [ev.PaymentUnapplied(payment_id=p.payment_id, customer_id=p.customer_id, invoice_id=c.invoice_id,
+                                order_id=order_id, amount=Money(amount, p.currency),
+                                discount=Money(discount, p.currency), by=decided_by(ctx), reason=c.reason)]

@@ -43,6 +43,8 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.InvoiceShipment: billing.invoice_shipment,
     cmd.IssueCreditMemo: billing.issue_credit_memo,
     cmd.ReceivePayment: cash.receive_payment,
+    cmd.ApplyCash: cash.apply_cash,
+    cmd.UnapplyPayment: cash.unapply_payment,
     cmd.ReconcileInventory: inventory.reconcile_inventory,
     cmd.ResolveStockDifference: inventory.resolve_stock_difference,
     cmd.FireTimer: timers.fire_timer,
