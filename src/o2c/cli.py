@@ -128,7 +128,7 @@ def demo(
         except SettingsError as e:
             fail(str(e))
     try:
-        report = source.kpi_report(application.store, begin, end)
+        report = source.kpi_report(application.store, begin, end, by="entity")
         sample = _interesting_order(application)
         if as_json:
             print(

@@ -194,27 +194,32 @@ def kpis_by(console: Console, report: KpiReport) -> None:
             _pct(po["complete_percent"]),
         )
     console.print(flow)
-    cash = Table(title=f"Receivables and cash by {name}", title_justify="left")
+    ar = Table(title=f"Receivables by {name}", title_justify="left")
     for col in (name, "currency", "credit sales", "ending AR", "DSO (days)", "CEI %", "current", "1-30",
-                "31-60", "61-90", "over 90", "open disputes", "resolve mean", "auto-match", "unapplied"):
+                "31-60", "61-90", "over 90"):
+        ar.add_column(col, justify="left" if col in (name, "currency") else "right")
+    cash = Table(title=f"Disputes and cash by {name}", title_justify="left")
+    for col in (name, "currency", "disputes opened", "open at end", "open amount", "resolved",
+                "days to resolve (mean)", "remittance lines", "auto-match", "amount share", "unapplied"):
         cash.add_column(col, justify="left" if col in (name, "currency") else "right")
     for key, g in d["groups"].items():
         ds, c = g["disputes"], g["cash"]
-        currencies = sorted({*g["receivables"], *ds["open"], *c["amounts"]}) or ["–"]
-        for cur in currencies:
-            x = g["receivables"].get(cur) or {}
-            a = x.get("aging", {})
-            disputes = ds["open"].get(cur, {})
-            n_open = sum(b["count"] for b in disputes.values())
-            amt = sum((Decimal(b["amount"]) for b in disputes.values()), Decimal(0))
-            unapplied = c["amounts"].get(cur, {}).get("unapplied")
+        for cur in sorted(g["receivables"]):
+            x = g["receivables"][cur]
+            ar.add_row(escape(key), cur, _amount(x["credit_sales"]), _amount(x["ending_ar"]),
+                       str(x["dso_days"] or "–"), str(x["cei_percent"] or "–"),
+                       *(_amount(x["aging"][b]) for b in ("current", "1-30", "31-60", "61-90", "over_90")))
+        for cur in sorted({*ds["open"], *c["amounts"]}) or ["–"]:
+            buckets = ds["open"].get(cur, {}).values()
+            money = c["amounts"].get(cur, {})
             cash.add_row(
-                escape(key), cur, _amount(x.get("credit_sales")), _amount(x.get("ending_ar")),
-                str(x.get("dso_days") or "–"), str(x.get("cei_percent") or "–"),
-                *(_amount(a.get(b)) for b in ("current", "1-30", "31-60", "61-90", "over_90")),
-                f"{n_open:,} / {amt:,}" if n_open else "0", _days(ds["days_to_resolve"]["mean_days"]),
-                _pct(c["auto_match_rate_percent"]), _amount(unapplied),
+                escape(key), cur, f"{ds['opened']:,}", f"{sum(b['count'] for b in buckets):,}",
+                f"{sum((Decimal(b['amount']) for b in buckets), Decimal(0)):,}", f"{ds['resolved']:,}",
+                _days(ds["days_to_resolve"]["mean_days"]), f"{c['remittance_lines']:,}",
+                _pct(c["auto_match_rate_percent"]), _pct(money.get("auto_amount_share_percent")),
+                _amount(money.get("unapplied")),
             )
+    console.print(ar)
     console.print(cash)
 
 

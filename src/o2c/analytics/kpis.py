@@ -598,9 +598,9 @@ class _Pass:
         self.entity_of: dict[str, str] = dict(customers)
         self.orders: dict[str, _Order] = {}
         #: per open hold: (code, placed, order)
-        self.holds: dict[str, tuple[str, datetime, str]] = {}
+        self.holds: dict[str, tuple[str, datetime, _Order | None]] = {}
         #: per open hold with an SLA: (code, SLA due, placed in the period, order)
-        self.slas: dict[str, tuple[str, datetime, bool, str]] = {}
+        self.slas: dict[str, tuple[str, datetime, bool, _Order | None]] = {}
         self.invoices: dict[str, _OpenInvoice] = {}
         #: every invoice seen: its group, order and whether it is still first-pass
         self.inv: dict[str, _Invoice] = {}
@@ -724,9 +724,9 @@ class _Pass:
             case ev.CustomerChanged():
                 self.entity_of[e.customer.customer_id] = e.customer.legal_entity_id
             case ev.HoldPlaced():
-                self.holds[e.hold_id] = (e.code.value, at, env.correlation_id)
+                self.holds[e.hold_id] = (e.code.value, at, order)
                 if e.sla_due_at is not None:
-                    self.slas[e.hold_id] = (e.code.value, e.sla_due_at, inp, env.correlation_id)
+                    self.slas[e.hold_id] = (e.code.value, e.sla_due_at, inp, order)
             case ev.HoldReleased():
                 placed = self.holds.pop(e.hold_id, None)
                 if placed is not None and inp:
@@ -955,12 +955,12 @@ class _Pass:
             for shipped, _, _, wh in order.shipments.values():
                 for acc in self._accs(self._shipment_key(order, wh)):
                     acc.ship_wait.add(micros(end - shipped))
-        for code, placed, oid in self.holds.values():
-            for acc in self._accs(self._group_of(oid)):
+        for code, placed, held in self.holds.values():
+            for acc in self._accs(self._group_of(held)):
                 acc.open_holds.setdefault(code, []).append(placed)
-        for code, due, placed_in, oid in self.slas.values():  # still open at the end
+        for code, due, placed_in, held in self.slas.values():  # still open at the end
             if due < end:
-                for acc in self._accs(self._group_of(oid)):
+                for acc in self._accs(self._group_of(held)):
                     n = acc.sla_n.setdefault(code, Counter())
                     n["open_past_sla"] += 1
                     if placed_in:
@@ -987,8 +987,7 @@ class _Pass:
                 acc.cash_of(cur)[2] += left
                 acc.n["unapplied_payments:" + cur] += 1
 
-    def _group_of(self, order_id: str) -> str:
-        order = self.orders.get(order_id)
+    def _group_of(self, order: _Order | None) -> str:
         if self.by is None:
             return _ALL
         return order.key or NO_GROUP if order is not None else NO_GROUP
