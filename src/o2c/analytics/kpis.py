@@ -96,8 +96,81 @@ Definitions
   ``open_orders_at_end``: orders received before ``period_end`` and neither
   closed nor rejected before it.
 
-Memory: state is kept per open order, open hold, uninvoiced shipment and open
-invoice, and is dropped when they close. Exact percentiles need every measured
+- ``shipment_to_invoice_with_waiting``: the headline latency, which cannot read
+  better than the truth: the ``shipment_to_invoice`` values and the
+  ``shipments_not_invoiced`` ages together (a shipment still waiting counts with
+  the wait so far, a lower bound of its latency).
+- ``invoice_accuracy``: ``issued`` = ``InvoiceIssued`` in the period; ``corrected``
+  = those with, before ``period_end``, a ``CreditMemoIssued`` on them or a
+  ``DisputeOpened`` on them whose reason says the invoice was wrong
+  (:data:`CORRECTING_REASONS`: pricing, shortage (quantity), tax, terms,
+  duplicate billing, other; not damage or missing POD, which are about the
+  delivery); ``first_pass_percent`` = (issued - corrected) / issued x 100, 1
+  decimal. A rebill has no event of its own yet: it counts once it comes with a
+  credit memo or a dispute.
+- ``disputes``: ``opened`` / ``resolved`` = ``DisputeOpened`` / ``DisputeResolved``
+  in the period; ``days_to_resolve`` over the disputes resolved in the period,
+  ``DisputeOpened`` -> ``DisputeResolved``: count, mean, median and nearest-rank p90
+  in days, 2 decimals; ``open[currency][bucket]``: disputes opened before
+  ``period_end`` and not resolved before it, by age in whole days at ``period_end``
+  (:data:`DISPUTE_AGE_BUCKETS`: 0-30, 31-60, 61-90, over 90), count and amount
+  (the ``DisputeOpened`` amount).
+- ``perfect_order``: ``delivered`` = orders whose first ``ProofOfDeliveryReceived``
+  is in the period; each is judged when it closes, else at ``period_end``:
+  ``on_time``: no POD with ``delivered_at`` (as a business date of the order's
+  legal entity) after the order's requested date (the latest ``OrderChanged`` that
+  sets one, else ``OrderReceived``'s; an order without one is on time);
+  ``complete``: every ordered line shipped in full (``ShipmentConfirmed`` quantities
+  against the base quantities of the latest ``OrderValidated``, else the ordered
+  quantities) and every shipment delivered; ``undamaged``: no
+  ``FulfilmentExceptionReported`` whose code contains ``DAMAG`` and no
+  ``DisputeOpened`` of reason ``damage`` on its invoices; ``invoiced_right``: at
+  least one invoice and none corrected (as in ``invoice_accuracy``); ``perfect``:
+  all four. Rates = each count / delivered x 100, 1 decimal.
+- ``cash``: ``remittance_lines`` = the remittance lines of the ``PaymentReceived``
+  in the period (a payment without any counts as one line); ``auto_matched_lines``
+  = per such payment, the ``PaymentApplied`` of it not made by a person (see
+  :func:`is_human`), at most its lines; ``auto_match_rate_percent`` = matched /
+  lines x 100. ``applied``: ``PaymentApplied`` in the period, ``applied_by_person``
+  those made by a person, ``applied_by_rule`` per ``decision.rule`` (``cash/<rule>``).
+  ``amounts[currency]``: ``received`` (``PaymentReceived.amount`` in the period),
+  ``auto_applied`` (what was applied of them without a person),
+  ``auto_amount_share_percent``; ``unapplied``: ``CashUnapplied`` amounts (any
+  time before ``period_end``) less what of the same payment was applied after
+  them, and ``unapplied_payments``, the payments with some left. Match precision
+  needs the truth of each remittance, which the log does not hold: it is the cash
+  benchmark's.
+
+Dimensions (``by``)
+-------------------
+With ``by``, every figure above is also given per group, and every fact lands in
+exactly one group, so counts summed over the groups equal the whole:
+
+- ``entity``: an order's ``OrderReceived.legal_entity_id``; an invoice's
+  ``InvoiceIssued.legal_entity_id``; a payment, unapplied cash or a dispute
+  without a known invoice: the customer's entity (master data, or as orders and
+  invoices of the log name it).
+- ``channel``: ``OrderReceived.channel``; an invoice, the channel of its order.
+- ``customer``: ``OrderReceived.customer_id``; ``InvoiceIssued.customer_id``;
+  the payer of a payment.
+- ``warehouse``: an order counts in its *first* warehouse (its first
+  ``StockAllocated`` line, else ``OrderReleased.warehouses[0]``, else its first
+  ``ShipmentConfirmed``); a shipment (its count, latencies, age while not
+  invoiced) in its own ``warehouse_id``; an invoice in the warehouse of its first
+  shipment.
+
+A payment's cash figures (lines, auto-match, received, unapplied) belong to the
+payer (its entity, or itself by customer), and to :data:`NO_GROUP` by channel or
+warehouse; a ``PaymentApplied`` and a ``CreditMemoIssued`` (the AR they reduce,
+the application counts) belong to their invoice's group; a dispute to its
+invoice's. What a dimension cannot place (an order never allocated, by
+warehouse; an event of an order the log does not hold) is in :data:`NO_GROUP`.
+
+Memory: state is kept per open order, open hold, uninvoiced shipment, open
+invoice, open dispute, payment with cash on account and payment received in the
+period, and is dropped when they close; one small entry per invoice (its group,
+order and whether it is still first-pass) is kept for the whole log so that a
+later dispute or credit memo finds them. Exact percentiles need every measured
 duration of the period; they are kept as counts per distinct value.
 """
 
