@@ -775,120 +775,170 @@ class _Pass:
         at = env.occurred_at
         if at >= self.end:
             return
-        inp = at >= self.start
         e, order = env.payload, self.orders.get(env.correlation_id)
         if order is not None and not order.invoiced and (is_human(env) or isinstance(e, ev.HoldPlaced)):
             order.touched = True
-        match e:
-            case ev.OrderReceived():
-                order = _Order(received_at=at, entity=e.legal_entity_id, requested=e.requested_date,
-                               ordered={ln.line_no: ln.quantity for ln in e.lines})
-                self.orders[env.correlation_id] = order
-                self.entity_of[e.customer_id] = e.legal_entity_id
-                key = self._order_key(e)
-                if key is not None:
-                    self._place(order, key)
-                if inp:
-                    self._on(order, _count("orders_received"))
-            case ev.OrderValidated() if order is not None:
-                order.ordered = {ln.line_no: ln.base_quantity for ln in e.lines}
-            case ev.OrderChanged() if order is not None and e.requested_date is not None:
-                order.requested = e.requested_date
-            case ev.CustomerChanged():
-                self.entity_of[e.customer.customer_id] = e.customer.legal_entity_id
-            case ev.HoldPlaced():
-                self.holds[e.hold_id] = (e.code.value, at, order)
-                if e.sla_due_at is not None:
-                    self.slas[e.hold_id] = (e.code.value, e.sla_due_at, inp, order)
-            case ev.HoldReleased():
-                placed = self.holds.pop(e.hold_id, None)
-                if placed is not None and inp:
-                    self._on(order, _hold_time(placed[0], micros(at - placed[1])))
-                self._sla_resolved(e, at, inp, order)
-            case ev.HoldEscalated() if inp:
-                self._on(order, _sla_count(e.code.value, "escalations"))
-            case ev.StockAllocated() if order is not None and e.allocations:
-                self._warehouse(order, e.allocations[0].warehouse_id)
-            case ev.OrderReleased() if order is not None:
-                if e.warehouses:
-                    self._warehouse(order, e.warehouses[0])
-                if not order.released:
-                    order.released = True
-                    if inp:
-                        self._on(order, _released(micros(at - order.received_at)))
-            case ev.ShipmentConfirmed():
-                self._warehouse(order, e.warehouse_id)
-                if inp:
-                    for acc in self._accs(self._shipment_key(order, e.warehouse_id)):
-                        acc.n["shipments"] += 1
-                if order is not None:
-                    order.shipments[e.shipment_id] = (e.shipped_at or at, None, at, e.warehouse_id)
-                    order.shipment_ids.add(e.shipment_id)
-                    for ln in e.lines:
-                        order.shipped[ln.line_no] = order.shipped.get(ln.line_no, Decimal(0)) + ln.quantity
-            case ev.ProofOfDeliveryReceived() if order is not None:
-                self._delivered(order, e, at, inp)
-            case ev.FulfilmentExceptionReported() if order is not None:
-                if DAMAGE_CODE_MARK in e.code.upper():
-                    order.damaged = True
-            case ev.InvoiceIssued():
-                self.entity_of.setdefault(e.customer_id, e.legal_entity_id)
-                key = self._invoice_key(e, order)
-                self.inv[e.invoice_id] = _Invoice(key, e.order_id, inp)
-                self._receivables(e, at, key)
-                if inp:
-                    for acc in self._accs(key):
-                        acc.n["invoices_issued"] += 1
-                if order is not None:
-                    order.invoices += 1
-                    self._invoiced(order, e, at, inp)
-            case ev.PaymentReceived():
-                if inp:
-                    pay = _Payment(self._account_key(e.customer_id), e.amount.currency,
-                                   max(1, len(e.references)))
-                    self.payments[e.payment_id] = pay
-                    for acc in self._accs(pay.key):
-                        acc.n["remittance_lines"] += pay.lines
-                        acc.cash_of(pay.currency)[0] += e.amount.amount
-            case ev.PaymentApplied():
-                key = self._key_of_invoice(e.invoice_id, e.customer_id)
-                self._receivables(e, at, key)
-                self._applied(env, e, key, inp)
-            case ev.CashUnapplied():
-                was = self.unapplied.get(e.payment_id)
-                left = e.amount.amount + (was[2] if was is not None else Decimal(0))
-                self.unapplied[e.payment_id] = (self._account_key(e.customer_id), e.amount.currency, left)
-            case ev.CreditMemoIssued():
-                self._receivables(e, at, self._key_of_invoice(e.invoice_id, e.customer_id))
-                self._corrected(e.invoice_id, e.order_id)
-            case ev.DisputeOpened():
-                self._dispute_opened(e, at, inp)
-            case ev.DisputeResolved():
-                opened = self.disputes.pop(e.dispute_id, None)
-                if opened is not None and inp:
-                    for acc in self._accs(opened[0]):
-                        acc.n["disputes_resolved"] += 1
-                        acc.resolve.add(micros(at - opened[1]))
-            case ev.OrderClosed() if order is not None:
-                del self.orders[env.correlation_id]
-                if inp:
-                    self._on(order, _closed(micros(at - order.received_at)))
-                self._judge(order)
-                self._drop(order)
-            case ev.OrderRejected() if order is not None:
-                del self.orders[env.correlation_id]
-                if inp:
-                    self._on(order, _count("orders_rejected"))
-                self._drop(order)
-            case _:
-                pass
+        handle = _HANDLERS.get(type(e))
+        if handle is not None:
+            handle(self, env, e, order, at, at >= self.start)
+
+    # One method per event type read (:data:`_HANDLERS`): ``e`` is ``env.payload``,
+    # ``order`` the open order of ``env``'s correlation id, ``inp`` whether ``at`` is in
+    # the period.
+
+    def _order_received(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
+        order = _Order(received_at=at, entity=e.legal_entity_id, requested=e.requested_date,
+                       ordered={ln.line_no: ln.quantity for ln in e.lines})
+        self.orders[env.correlation_id] = order
+        self.entity_of[e.customer_id] = e.legal_entity_id
+        key = self._order_key(e)
+        if key is not None:
+            self._place(order, key)
+        if inp:
+            self._on(order, _count("orders_received"))
+
+    def _order_validated(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                         inp: bool) -> None:
+        if order is not None:
+            order.ordered = {ln.line_no: ln.base_quantity for ln in e.lines}
+
+    def _order_changed(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                       inp: bool) -> None:
+        if order is not None and e.requested_date is not None:
+            order.requested = e.requested_date
+
+    def _customer_changed(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                          inp: bool) -> None:
+        self.entity_of[e.customer.customer_id] = e.customer.legal_entity_id
+
+    def _hold_placed(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                     inp: bool) -> None:
+        self.holds[e.hold_id] = (e.code.value, at, order)
+        if e.sla_due_at is not None:
+            self.slas[e.hold_id] = (e.code.value, e.sla_due_at, inp, order)
+
+    def _hold_released(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                       inp: bool) -> None:
+        placed = self.holds.pop(e.hold_id, None)
+        if placed is not None and inp:
+            self._on(order, _hold_time(placed[0], micros(at - placed[1])))
+        self._sla_resolved(e, at, inp, order)
+
+    def _hold_escalated(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
+        if inp:
+            self._on(order, _sla_count(e.code.value, "escalations"))
+
+    def _stock_allocated(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                         inp: bool) -> None:
+        if order is not None and e.allocations:
+            self._warehouse(order, e.allocations[0].warehouse_id)
+
+    def _order_released(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
+        if order is None:
+            return
+        if e.warehouses:
+            self._warehouse(order, e.warehouses[0])
+        if not order.released:
+            order.released = True
+            if inp:
+                self._on(order, _released(micros(at - order.received_at)))
+
+    def _shipment_confirmed(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                            inp: bool) -> None:
+        self._warehouse(order, e.warehouse_id)
+        if inp:
+            for acc in self._accs(self._shipment_key(order, e.warehouse_id)):
+                acc.n["shipments"] += 1
+        if order is not None:
+            order.shipments[e.shipment_id] = (e.shipped_at or at, None, at, e.warehouse_id)
+            order.shipment_ids.add(e.shipment_id)
+            for ln in e.lines:
+                order.shipped[ln.line_no] = order.shipped.get(ln.line_no, Decimal(0)) + ln.quantity
+
+    def _fulfilment_exception(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                              inp: bool) -> None:
+        if order is not None and DAMAGE_CODE_MARK in e.code.upper():
+            order.damaged = True
+
+    def _invoice_issued(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
+        self.entity_of.setdefault(e.customer_id, e.legal_entity_id)
+        key = self._invoice_key(e, order)
+        self.inv[e.invoice_id] = _Invoice(key, e.order_id, inp)
+        self._receivables(e, at, key)
+        if inp:
+            for acc in self._accs(key):
+                acc.n["invoices_issued"] += 1
+        if order is not None:
+            order.invoices += 1
+            self._invoiced(order, e, at, inp)
+
+    def _payment_received(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                          inp: bool) -> None:
+        if not inp:
+            return
+        pay = _Payment(self._account_key(e.customer_id), e.amount.currency, max(1, len(e.references)))
+        self.payments[e.payment_id] = pay
+        for acc in self._accs(pay.key):
+            acc.n["remittance_lines"] += pay.lines
+            acc.cash_of(pay.currency)[0] += e.amount.amount
+
+    def _payment_applied(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                         inp: bool) -> None:
+        key = self._key_of_invoice(e.invoice_id, e.customer_id)
+        self._receivables(e, at, key)
+        self._applied(env, e, key, inp)
+
+    def _cash_unapplied(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
+        was = self.unapplied.get(e.payment_id)
+        left = e.amount.amount + (was[2] if was is not None else Decimal(0))
+        self.unapplied[e.payment_id] = (self._account_key(e.customer_id), e.amount.currency, left)
+
+    def _credit_memo(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                     inp: bool) -> None:
+        self._receivables(e, at, self._key_of_invoice(e.invoice_id, e.customer_id))
+        self._corrected(e.invoice_id, e.order_id)
+
+    def _dispute_resolved(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                          inp: bool) -> None:
+        opened = self.disputes.pop(e.dispute_id, None)
+        if opened is not None and inp:
+            for acc in self._accs(opened[0]):
+                acc.n["disputes_resolved"] += 1
+                acc.resolve.add(micros(at - opened[1]))
+
+    def _order_closed(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                      inp: bool) -> None:
+        if order is None:
+            return
+        del self.orders[env.correlation_id]
+        if inp:
+            self._on(order, _closed(micros(at - order.received_at)))
+        self._judge(order)
+        self._drop(order)
+
+    def _order_rejected(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
+        if order is None:
+            return
+        del self.orders[env.correlation_id]
+        if inp:
+            self._on(order, _count("orders_rejected"))
+        self._drop(order)
 
     def _drop(self, order: _Order) -> None:
         """An order that ends without a group lands in :data:`NO_GROUP`."""
         if order.key is None:
             self._place(order, NO_GROUP)
 
-    def _delivered(self, order: _Order, e: ev.ProofOfDeliveryReceived, at: datetime, inp: bool) -> None:
+    def _delivered(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                   inp: bool) -> None:
+        if order is None:
+            return
         if e.shipment_id in order.shipments:
             shipped, _, confirmed, wh = order.shipments[e.shipment_id]
             order.shipments[e.shipment_id] = (shipped, at, confirmed, wh)
@@ -923,7 +973,8 @@ class _Pass:
         if order is not None:
             order.miscorrected = True
 
-    def _dispute_opened(self, e: ev.DisputeOpened, at: datetime, inp: bool) -> None:
+    def _dispute_opened(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                        inp: bool) -> None:
         key = self._key_of_invoice(e.invoice_id, e.customer_id)
         self.disputes[e.dispute_id] = (key, at, e.amount.currency, e.amount.amount)
         if inp:
@@ -1158,6 +1209,33 @@ class _Pass:
                 aging={k: v.quantize(q) for k, v in aging.items()},
             )
         return out
+
+
+_Handler = Callable[[_Pass, ev.Envelope, Any, "_Order | None", datetime, bool], None]
+#: the events the pass reads, by type (a dictionary look-up, not a test per type)
+_HANDLERS: dict[type, _Handler] = {
+    ev.OrderReceived: _Pass._order_received,
+    ev.OrderValidated: _Pass._order_validated,
+    ev.OrderChanged: _Pass._order_changed,
+    ev.CustomerChanged: _Pass._customer_changed,
+    ev.HoldPlaced: _Pass._hold_placed,
+    ev.HoldReleased: _Pass._hold_released,
+    ev.HoldEscalated: _Pass._hold_escalated,
+    ev.StockAllocated: _Pass._stock_allocated,
+    ev.OrderReleased: _Pass._order_released,
+    ev.ShipmentConfirmed: _Pass._shipment_confirmed,
+    ev.ProofOfDeliveryReceived: _Pass._delivered,
+    ev.FulfilmentExceptionReported: _Pass._fulfilment_exception,
+    ev.InvoiceIssued: _Pass._invoice_issued,
+    ev.PaymentReceived: _Pass._payment_received,
+    ev.PaymentApplied: _Pass._payment_applied,
+    ev.CashUnapplied: _Pass._cash_unapplied,
+    ev.CreditMemoIssued: _Pass._credit_memo,
+    ev.DisputeOpened: _Pass._dispute_opened,
+    ev.DisputeResolved: _Pass._dispute_resolved,
+    ev.OrderClosed: _Pass._order_closed,
+    ev.OrderRejected: _Pass._order_rejected,
+}
 
 
 # ---------------------------------------------------------------- facts
