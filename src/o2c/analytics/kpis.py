@@ -238,7 +238,8 @@ class Sample:
             self.add(v)
 
     def add(self, value: int) -> None:
-        self.counts[value] += 1
+        counts = self.counts
+        counts[value] = counts.get(value, 0) + 1  # no Counter.__missing__ call per new value
         self.n += 1
 
     def rank(self, k: int) -> int:
