@@ -336,6 +336,21 @@ def test_by_warehouse_each_shipment_counts_in_its_own_warehouse() -> None:
     assert g["W2"].shipment_to_invoice.count == 1 and g["W1"].shipment_to_invoice.count == 1
 
 
+def test_by_warehouse_what_happened_before_the_allocation_waits_for_the_first_warehouse() -> None:
+    log = Log()
+    log.order("O1", at(1))
+    log.add(at(1), ev.HoldPlaced(order_id="O1", hold_id="H1", code=ev.HoldCode.CRD_OVER_LIMIT,
+                                 reason="over", sla_due_at=None, decision=decision("credit/limit")), "O1")
+    log.add(at(1, 12), ev.HoldReleased(order_id="O1", hold_id="H1", code=ev.HoldCode.CRD_OVER_LIMIT,
+                                       action="release", by="ana", reason="ok"), "O1", source="user:ana")
+    log.allocate("O1", at(1, 13), "W2")
+    log.order("O2", at(2))  # never allocated
+    g = log.kpis(by="warehouse").groups
+    assert g["W2"].hold_resolution == {"CRD-OVER-LIMIT": stat(1, "3.00", "3.00")}
+    assert g["W2"].totals.orders_received == 1 and g["W2"].order_release == stat(1, "4.00", "4.00")
+    assert g[NO_GROUP].totals.orders_received == 1 and g[NO_GROUP].totals.open_orders_at_end == 1
+
+
 def test_cash_belongs_to_the_payers_entity_and_to_no_channel() -> None:
     log = two_entities()
     by_entity = log.kpis(by="entity").groups
