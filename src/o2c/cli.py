@@ -128,7 +128,7 @@ def demo(
         except SettingsError as e:
             fail(str(e))
     try:
-        report = source.kpi_report(application.store, begin, end)
+        report = source.kpi_report(application.store, begin, end, by="entity")
         sample = _interesting_order(application)
         if as_json:
             print(
@@ -267,11 +267,17 @@ def kpis(
     until: Annotated[
         str | None, typer.Option("--to", help="Day after the last (default: after the last event).")
     ] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Also every KPI per legal entity, warehouse, channel or customer "
+                     "(entity|warehouse|channel|customer).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """KPIs over the event log, as the primer defines them."""
     from o2c.analytics import source
+    from o2c.analytics.kpis import DIMENSIONS
 
+    if by is not None and by not in DIMENSIONS:
+        fail(f"--by {by!r}: choose one of {', '.join(DIMENSIONS)}")
     with opened(db) as a:
         span = source.log_span(a.store)
         if span is None:
@@ -281,7 +287,7 @@ def kpis(
         end = when(until, datetime(hi.year, hi.month, hi.day, tzinfo=UTC) + timedelta(days=1))
         if end <= start:
             fail("--to must be after --from")
-        report = source.kpi_report(a.store, start, end)
+        report = source.kpi_report(a.store, start, end, by=by)
         if as_json:
             print(json.dumps(report.as_dict(), indent=2))
         else:

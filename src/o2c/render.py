@@ -35,7 +35,8 @@ def kpis(console: Console, report: KpiReport) -> None:
     t.add_column("p90", justify="right")
     for key, label in (
         ("order_release", "Order release cycle time"),
-        ("shipment_to_invoice", "Shipment-to-invoice latency"),
+        ("shipment_to_invoice_with_waiting", "Shipment-to-invoice latency (waiting counted)"),
+        ("shipment_to_invoice", "  invoiced shipments only"),
         ("shipments_not_invoiced", "  shipped, not invoiced yet (age)"),
         ("trigger_to_invoice", "Trigger-to-invoice latency"),
         ("invoice_cycle", "Invoice cycle time"),
@@ -54,6 +55,7 @@ def kpis(console: Console, report: KpiReport) -> None:
         f"{tl['invoiced_orders']:,} invoiced orders had no hold and no human action)"
     )
 
+    _quality(console, d)
     r = Table(title="Receivables", title_justify="left")
     for col in (
         "currency",
@@ -114,8 +116,111 @@ def kpis(console: Console, report: KpiReport) -> None:
         rate = "–" if x["failure_rate_percent"] is None else f"{x['failure_rate_percent']} %"
         i.add_row(src, f"{x['inbound']:,}", f"{x['dead_lettered']:,}", rate)
     console.print(i)
+    _cash(console, d)
     tot = d["totals"]
     console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in tot.items()))
+    if report.by is not None:
+        kpis_by(console, report)
+
+
+def _quality(console: Console, d: dict[str, Any]) -> None:
+    """First-pass invoice accuracy and the perfect order rate with its parts."""
+    a, po = d["invoice_accuracy"], d["perfect_order"]
+    console.print(
+        f"First-pass invoice accuracy: [bold]{_pct(a['first_pass_percent'])}[/] "
+        f"({a['issued'] - a['corrected']:,} of {a['issued']:,} invoices issued in the period never "
+        f"corrected by a credit memo or an invoice dispute)"
+    )
+    console.print(
+        f"Perfect order rate: [bold]{_pct(po['rate_percent'])}[/] ({po['perfect']:,} of "
+        f"{po['delivered']:,} orders delivered); on time {_pct(po['on_time_percent'])}, complete "
+        f"{_pct(po['complete_percent'])}, undamaged {_pct(po['undamaged_percent'])}, invoiced right "
+        f"{_pct(po['invoiced_right_percent'])}"
+    )
+
+
+def _cash(console: Console, d: dict[str, Any]) -> None:
+    """Disputes by age and cash application."""
+    ds = d["disputes"]
+    t = Table(title=f"Disputes: {ds['opened']:,} opened, {ds['resolved']:,} resolved in the period; "
+                    f"days to resolve mean {_days(ds['days_to_resolve']['mean_days'])}, "
+                    f"p90 {_days(ds['days_to_resolve']['p90_days'])}", title_justify="left")
+    t.add_column("open at end, by age (days)")
+    for b in ("0-30", "31-60", "61-90", "over_90"):
+        t.add_column(b.replace("_", " "), justify="right")
+    for cur, buckets in sorted(ds["open"].items()):
+        t.add_row(cur, *(f"{x['count']:,} / {_amount(x['amount'])}" for x in buckets.values()))
+    if not ds["open"]:
+        t.add_row("(none)", "0", "0", "0", "0")
+    console.print(t)
+    c = d["cash"]
+    rules = ", ".join(f"{r} {n:,}" for r, n in c["applied_by_rule"].items()) or "none"
+    console.print(
+        f"Cash auto-match rate: [bold]{_pct(c['auto_match_rate_percent'])}[/] "
+        f"({c['auto_matched_lines']:,} of {c['remittance_lines']:,} remittance lines applied without a "
+        f"person); applications: {c['applied']:,} ({c['applied_by_person']:,} by a person; by rule: {rules})"
+    )
+    for cur, x in sorted(c["amounts"].items()):
+        console.print(
+            f"  {cur}: received {_amount(x['received'])}, applied automatically "
+            f"{_amount(x['auto_applied'])} ({_pct(x['auto_amount_share_percent'])}); unapplied cash at "
+            f"end {_amount(x['unapplied'])} on {x['unapplied_payments']:,} payments"
+        )
+
+
+def _days(v: object) -> str:
+    return "–" if v is None else f"{v} d"
+
+
+def _p90(s: dict[str, Any]) -> str:
+    return _h(s["p90_hours"]) if s["count"] else "–"
+
+
+def kpis_by(console: Console, report: KpiReport) -> None:
+    """The headline KPIs per group of ``report.by``: one row per group (and currency)."""
+    d = report.as_dict()
+    name = {"entity": "legal entity"}.get(d["by"], d["by"])
+    flow = Table(title=f"Order flow by {name}", title_justify="left")
+    for col in (name, "orders", "released p90", "shipments", "ship→invoice p90 (waiting counted)",
+                "waiting", "invoices", "first-pass", "touchless", "perfect order", "on time", "complete"):
+        flow.add_column(col, justify="left" if col == name else "right")
+    for key, g in d["groups"].items():
+        tot, po = g["totals"], g["perfect_order"]
+        flow.add_row(
+            escape(key), f"{tot['orders_received']:,}", _p90(g["order_release"]), f"{tot['shipments']:,}",
+            _p90(g["shipment_to_invoice_with_waiting"]), f"{g['shipments_not_invoiced']['count']:,}",
+            f"{tot['invoices_issued']:,}", _pct(g["invoice_accuracy"]["first_pass_percent"]),
+            _pct(g["touchless"]["rate_percent"]), _pct(po["rate_percent"]), _pct(po["on_time_percent"]),
+            _pct(po["complete_percent"]),
+        )
+    console.print(flow)
+    ar = Table(title=f"Receivables by {name}", title_justify="left")
+    for col in (name, "currency", "credit sales", "ending AR", "DSO (days)", "CEI %", "current", "1-30",
+                "31-60", "61-90", "over 90"):
+        ar.add_column(col, justify="left" if col in (name, "currency") else "right")
+    cash = Table(title=f"Disputes and cash by {name}", title_justify="left")
+    for col in (name, "currency", "disputes opened", "open at end", "open amount", "resolved",
+                "days to resolve (mean)", "remittance lines", "auto-match", "amount share", "unapplied"):
+        cash.add_column(col, justify="left" if col in (name, "currency") else "right")
+    for key, g in d["groups"].items():
+        ds, c = g["disputes"], g["cash"]
+        for cur in sorted(g["receivables"]):
+            x = g["receivables"][cur]
+            ar.add_row(escape(key), cur, _amount(x["credit_sales"]), _amount(x["ending_ar"]),
+                       str(x["dso_days"] or "–"), str(x["cei_percent"] or "–"),
+                       *(_amount(x["aging"][b]) for b in ("current", "1-30", "31-60", "61-90", "over_90")))
+        for cur in sorted({*ds["open"], *c["amounts"]}) or ["–"]:
+            buckets = ds["open"].get(cur, {}).values()
+            money = c["amounts"].get(cur, {})
+            cash.add_row(
+                escape(key), cur, f"{ds['opened']:,}", f"{sum(b['count'] for b in buckets):,}",
+                f"{sum((Decimal(b['amount']) for b in buckets), Decimal(0)):,}", f"{ds['resolved']:,}",
+                _days(ds["days_to_resolve"]["mean_days"]), f"{c['remittance_lines']:,}",
+                _pct(c["auto_match_rate_percent"]), _pct(money.get("auto_amount_share_percent")),
+                _amount(money.get("unapplied")),
+            )
+    console.print(ar)
+    console.print(cash)
 
 
 def letter_dict(d: Any) -> dict[str, Any]:

@@ -36,7 +36,8 @@ def test_the_demo_shows_progress_a_kpi_table_dead_letters_and_a_trace(demo_run) 
     text = demo_run.stdout
     for expected in ("simulating", "Order release cycle time", "Shipment-to-invoice latency",
                      "Touchless rate", "Receivables", "DSO", "Open holds at period end",
-                     "Dead-letter queue", "Time in status", "o2c trace SO-"):
+                     "Dead-letter queue", "Time in status", "o2c trace SO-", "Order flow by legal entity",
+                     "First-pass invoice accuracy", "Perfect order rate", "Cash auto-match rate"):
         assert expected in text, expected
     assert "Traceback" not in text + demo_run.stderr
 
@@ -170,6 +171,38 @@ def test_the_kpis_match_values_recomputed_from_the_event_log(demo_run, demo_db: 
     for system, (inbound, dead) in per_system.items():
         assert report["integration"][system]["inbound"] == inbound
         assert report["integration"][system]["dead_lettered"] == dead
+
+
+def test_kpis_by_entity_give_each_entitys_figures_that_add_up_to_the_whole(demo_run, demo_db: Path) -> None:
+    args = ("kpis", "--db", str(demo_db), "--from", "2026-01-05", "--to", "2026-01-08")
+    report = json.loads(o2c(*args, "--by", "entity", "--json").stdout)
+    plain = json.loads(o2c(*args, "--json").stdout)
+    assert report["by"] == "entity"
+    assert set(report["groups"]) == {"US01", "CA01"}
+    # the unsplit figures are still there, and the same as without --by
+    assert {k: v for k, v in report.items() if k not in ("by", "groups")} == plain
+    groups = report["groups"].values()
+    for name in ("orders_received", "shipments", "invoices_issued"):
+        assert sum(g["totals"][name] for g in groups) == plain["totals"][name] > 0, name
+    assert sum(g["totals"]["payments_applied"] for g in groups) == plain["totals"]["payments_applied"]
+    # each entity invoices in its own currency
+    assert set(report["groups"]["US01"]["receivables"]) == {"USD"}
+    assert set(report["groups"]["CA01"]["receivables"]) == {"CAD"}
+    db = sqlite3.connect(demo_db)
+    orders = defaultdict(int)
+    for (payload,) in db.execute("SELECT payload FROM events WHERE type = 'OrderReceived' "
+                                 "AND occurred_at < ?", ("2026-01-08T00:00:00+00:00",)):
+        orders[json.loads(payload)["legal_entity_id"]] += 1
+    assert {k: g["totals"]["orders_received"] for k, g in report["groups"].items()} == orders
+    for g in groups:
+        for key in ("invoice_accuracy", "disputes", "perfect_order", "cash",
+                    "shipment_to_invoice_with_waiting"):
+            assert key in g
+    table = o2c(*args, "--by", "entity").stdout
+    assert "Order flow by legal entity" in table and "US01" in table and "CA01" in table
+    refused = o2c(*args, "--by", "region", check=False)
+    assert refused.returncode != 0 and "--by 'region': choose one of entity, warehouse" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_trace_prints_one_orders_timeline_with_waits_and_inbound_documents(demo_run, demo_db) -> None:

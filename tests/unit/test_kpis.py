@@ -346,7 +346,8 @@ def test_the_report_as_a_dict_is_json_ready_with_exact_strings(h: Harness) -> No
     assert list(d) == ["period", "order_release", "hold_resolution", "open_holds",
                        "shipment_to_invoice", "trigger_to_invoice", "invoice_cycle",
                        "order_to_cash", "touchless", "receivables", "integration", "totals", "hold_sla",
-                       "shipments_not_invoiced"]
+                       "shipments_not_invoiced", "shipment_to_invoice_with_waiting", "invoice_accuracy",
+                       "disputes", "perfect_order", "cash"]
     assert d["period"] == {"start": "2026-03-01T00:00:00+00:00",
                            "end": "2026-04-01T00:00:00+00:00", "days": "31.00"}
     assert d["order_release"] == {"count": 1, "median_hours": "0.00", "p90_hours": "0.00"}

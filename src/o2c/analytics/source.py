@@ -149,11 +149,29 @@ def entity_zones(store: Store) -> dict[str, str]:
     return {k: e.timezone for k, e in as_memory_store(store).legal_entities.items()}
 
 
-def kpi_report(store: Store, start: datetime, end: datetime) -> KpiReport:
+def customer_entities(store: Store) -> dict[str, str]:
+    """Each customer's legal entity, from master data."""
+    engine = store.sql_engine
+    if engine is not None:
+        from sqlalchemy import select
+
+        from o2c.domain.master import Customer
+        from o2c.store.codec import load
+        from o2c.store.tables import customers
+
+        with _reading(engine) as c:
+            rows = c.execute(select(customers.c.doc)).scalars().all()
+        return {x.customer_id: x.legal_entity_id for x in (load(Customer, doc) for doc in rows)}
+    return {k: x.legal_entity_id for k, x in as_memory_store(store).customers.items()}
+
+
+def kpi_report(store: Store, start: datetime, end: datetime, by: str | None = None) -> KpiReport:
+    """The KPIs of ``[start, end)``; with ``by``, also per group of that dimension."""
     inbound, dead = inbound_counts(store)
     return compute_kpis(
         events(store), period_start=start, period_end=end, inbound=inbound, dead_lettered=dead,
-        zones=entity_zones(store),
+        zones=entity_zones(store), by=by,
+        customers=customer_entities(store) if by == "entity" else None,
     )
 
 
