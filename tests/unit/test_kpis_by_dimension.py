@@ -106,7 +106,7 @@ class Log:
             f"account:{cust}")
 
     def applied(self, pid: str, oid: str, inv: str, when: datetime, amount: str, *,
-                rule: str = "cash/by-reference", source: str = "edi") -> None:
+                rule: str = "cash/exact_reference", source: str = "edi") -> None:
         self.add(when, ev.PaymentApplied(
             payment_id=pid, customer_id=self.order_of[oid][1], invoice_id=inv, order_id=oid,
             amount=money(amount, "USD"), discount=money(0, "USD"), decision=decision(rule)), oid,
@@ -237,7 +237,7 @@ def test_cash_auto_match_rate_counts_remittance_lines_applied_without_a_person_a
         log.invoice(oid, f"I{oid}", at(2), total="100")
     log.received("P1", at(5), "200", "IO1", "IO2")          # two lines, both matched by o2c
     log.applied("P1", "O1", "IO1", at(5), "100")
-    log.applied("P1", "O2", "IO2", at(5), "100", rule="cash/po-number")
+    log.applied("P1", "O2", "IO2", at(5), "100", rule="cash/po_number")
     log.received("P2", at(6), "100", "bad-ref")             # one line a person applied
     log.unapplied("P2", at(6), "100")
     log.applied("P2", "O3", "IO3", at(7), "60", rule="cash/manual", source="user:cara")
@@ -247,7 +247,7 @@ def test_cash_auto_match_rate_counts_remittance_lines_applied_without_a_person_a
     # lines 2 + 1 + 1 = 4, applied without a person 2: 50.0 %
     assert (c.remittance_lines, c.auto_matched_lines, c.auto_match_rate_percent) == (4, 2, D("50.0"))
     assert (c.applied, c.applied_by_person) == (3, 1)
-    assert c.applied_by_rule == {"cash/by-reference": 1, "cash/manual": 1, "cash/po-number": 1}
+    assert c.applied_by_rule == {"cash/exact_reference": 1, "cash/manual": 1, "cash/po_number": 1}
     usd = c.amounts["USD"]
     # received 350, 200 applied by o2c: 57.1 %; unapplied: P2's 100 less the 60 applied, and P3's 50
     assert (usd.received, usd.auto_applied, usd.auto_amount_share_percent) == (
@@ -444,7 +444,7 @@ def test_a_payment_applied_by_reference_is_auto_matched_and_a_short_pay_dispute_
         log = list(uow.events.all())
     r = compute_kpis(iter(log), period_start=START, period_end=END, by="customer")
     c = r.groups["C1"].cash
-    assert (c.remittance_lines, c.auto_matched_lines, c.applied_by_rule) == (1, 1, {"cash/by-reference": 1})
+    assert (c.remittance_lines, c.auto_matched_lines, c.applied_by_rule) == (1, 1, {"cash/exact_reference": 1})
     assert r.disputes.opened == 1
     assert r.disputes.open["USD"]["0-30"].amount == D("5.00")
     # the deduction is a pricing dispute (reason 01): the invoice was not right the first time
