@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
-from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, opened
+from o2c.cli_common import AsOpt, DbOpt, JsonOpt, acting, console, fail, opened, submit_as_person
 
 invoices = typer.Typer(pretty_exceptions_show_locals=False,
                        help="Invoices: look one up, and credit it (a credit memo).")
@@ -51,11 +50,7 @@ def credit_memo(invoice: InvoiceArg,
     """Credit INVOICE as you: a credit memo of --amount (at most what is open), sent to the
     engine like any message, which checks your role (billing, ar_manager or controller) and
     legal entity, numbers the memo in the legal entity's own sequence and audits it."""
-    from pydantic import ValidationError
-
-    from o2c.adapters.canonical import CreditMemoIn, explain
-    from o2c.engine.ports import InboundMessage
-    from o2c.engine.runtime import Status
+    from o2c.adapters.canonical import CreditMemoIn
 
     try:
         value = Decimal(amount)
@@ -65,15 +60,9 @@ def credit_memo(invoice: InvoiceArg,
         fail("--reason: say why the invoice is credited")
     with opened(db) as a:
         actor = acting(a, user)
-        try:
-            body = CreditMemoIn(invoice_id=invoice, amount=value, reason=reason, by=actor.id)
-        except ValidationError as e:
-            fail(explain(e))
-        outcome = a.runtime.submit([InboundMessage(
-            source="cli", source_message_id=f"credit-memo-{uuid.uuid4().hex}", kind="credit_memo",
-            received_at=a.clock.now(), body=body.model_dump_json(), actor=actor)])[0]
-        if outcome.status is not Status.APPLIED:
-            fail(f"{invoice} not credited ({outcome.code}): {outcome.reason}", code=1)
+        submit_as_person(a, actor, "credit_memo", CreditMemoIn,
+                         {"invoice_id": invoice, "amount": value, "reason": reason, "by": actor.id},
+                         f"{invoice} not credited")
         with a.store.unit_of_work() as uow:
             inv = uow.invoices.get(invoice)
     memo = inv.credit_memo_ids[-1] if inv and inv.credit_memo_ids else "?"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -161,3 +161,27 @@ ConfigOpt = Annotated[
                       "carrier dialects; see examples/integrations.yaml. 'demo': the demo's own. "
                       "Set O2C_CONFIG once so that every command renders what o2c sends alike."),
 ]
+
+
+def submit_as_person(a: App, actor: Actor, kind: str, model: type[Any], body: dict[str, Any],
+                     failed: str) -> None:
+    """Send a person's decision (a credit memo, a cash application...) to the engine as
+    ``actor``, like any message: validated by ``model`` first, then authorised, applied and
+    audited by the engine; ``failed`` (with the engine's code and reason) when it is not."""
+    import uuid
+
+    from pydantic import ValidationError
+
+    from o2c.adapters.canonical import explain
+    from o2c.engine.ports import InboundMessage
+    from o2c.engine.runtime import Status
+
+    try:
+        checked = model(**body)
+    except ValidationError as e:
+        fail(explain(e))
+    outcome = a.runtime.submit([InboundMessage(
+        source="cli", source_message_id=f"{kind}-{uuid.uuid4().hex}", kind=kind,
+        received_at=a.clock.now(), body=checked.model_dump_json(), actor=actor)])[0]
+    if outcome.status is not Status.APPLIED:
+        fail(f"{failed} ({outcome.code}): {outcome.reason}", code=1)

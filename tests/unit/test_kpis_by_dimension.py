@@ -444,7 +444,8 @@ def test_a_payment_applied_by_reference_is_auto_matched_and_a_short_pay_dispute_
         log = list(uow.events.all())
     r = compute_kpis(iter(log), period_start=START, period_end=END, by="customer")
     c = r.groups["C1"].cash
-    assert (c.remittance_lines, c.auto_matched_lines, c.applied_by_rule) == (1, 1, {"cash/exact_reference": 1})
+    assert (c.remittance_lines, c.auto_matched_lines, c.applied_by_rule) == (
+        1, 1, {"cash/exact_reference": 1})
     assert r.disputes.opened == 1
     assert r.disputes.open["USD"]["0-30"].amount == D("5.00")
     # the deduction is a pricing dispute (reason 01): the invoice was not right the first time
