@@ -33,6 +33,8 @@ class World:
     held: str  # an order of US on a CRD-OVER-LIMIT hold
     letter: str  # a dead letter about that order (US)
     unscoped: str  # a dead letter whose entity cannot be told (a body that is not JSON)
+    invoice: str = ""  # an open invoice of C1 (US)
+    payment: str = ""  # a payment of C1 waiting for a person
 
     def call(self, method: str, path: str, who: dict[str, str] | None = None, body: Any = None) -> Response:
         headers = {**(who or {}), "Idempotency-Key": uuid.uuid4().hex}
@@ -56,6 +58,10 @@ def world(sqlite_store: Any) -> Iterator[World]:
     seed_canada(h.app)
     h.stock("P1", "1000")
     held = h.order(customer_id="C2", po="PO-HELD").correlation_id
+    shipped = str(h.order(customer_id="C1", po="PO-SHIPPED").correlation_id)
+    h.ship_all(shipped)
+    [invoice] = list(h.get(shipped).invoices)
+    h.send("payment", {"payment_id": "PAY-W", "customer_id": "C1", "amount": "1.00", "currency": "USD"})
     letter = h.send("hold_decision", {"order_id": held, "code": "CRD-PAST-DUE", "by": "x", "reason": "x"})
     unscoped = h.send("order", {})  # a body with nothing in it tells no entity
     assert held and letter.dead_letter_id and unscoped.dead_letter_id
@@ -69,7 +75,7 @@ def world(sqlite_store: Any) -> Iterator[World]:
     policies.propose(h.app.store, document("2", "2099-01-01", tolerance="3.0"), by=pia, at=h.app.clock.now())
     with TestClient(create_app(h.app)) as client:
         yield World(h=h, client=client, held=held, letter=letter.dead_letter_id,
-                    unscoped=unscoped.dead_letter_id)
+                    unscoped=unscoped.dead_letter_id, invoice=invoice, payment="PAY-W")
 
 
 def _operations() -> set[tuple[str, str]]:
@@ -103,6 +109,12 @@ WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         "/policies/o2c.default/versions/2/approve", {"comment": "agreed"}),
     ("post", "/policies/{policy_id}/versions/{version}/reject"): lambda w: (
         "/policies/o2c.default/versions/2/reject", None),
+    ("post", "/cash/payments/{payment_id}/apply"): lambda w: (
+        f"/cash/payments/{w.payment}/apply", {"invoice_id": w.invoice, "reason": "remittance by mail"}),
+    ("post", "/cash/payments/{payment_id}/unapply"): lambda w: (
+        f"/cash/payments/{w.payment}/unapply", {"invoice_id": w.invoice, "reason": "misapplied"}),
+    ("post", "/invoices/{invoice_id}/credit-memos"): lambda w: (
+        f"/invoices/{w.invoice}/credit-memos", {"amount": "1.00", "reason": "goodwill"}),
 }
 #: Master data: each kind read and written on its own route, and files of each by POST.
 MASTER_RECORDS = {"customers": "C1", "products": "P1", "legal-entities": "US", "warehouses": "W1",
@@ -142,7 +154,8 @@ WRITES.update({("post", f"/master/{kind}"): (lambda w, kind=kind: (f"/master/{ki
                for kind in MASTER_FILES})
 
 #: Who may make a write, where the clerk may not: policies are a controller's (pia proposed version 2).
-RIGHT_PERSON = {route: "cy" for route in WRITES if route[1].startswith("/policies")}
+RIGHT_PERSON = {route: "cy" for route in WRITES
+                if route[1].startswith(("/policies", "/cash", "/invoices"))}
 #: wes (warehouse_ops) may load opening stock: another role is refused it
 WRONG_ROLE = {("post", "/master/stock"): ("audra", "pia")}
 
@@ -153,6 +166,7 @@ NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
     ("get", "/dead-letters/{dead_letter_id}"): lambda w: (f"/dead-letters/{w.letter}",
                                                           "/dead-letters/DL-NOPE"),
     ("get", "/queue/{hold_id}"): lambda w: (f"/queue/{w.held}-H1", "/queue/SO-NOPE-H1"),
+    ("get", "/cash/payments/{payment_id}"): lambda w: (f"/cash/payments/{w.payment}", "/cash/payments/NOPE"),
     **{("get", f"/master/{kind}/{{record_id}}"): (
         lambda w, kind=kind, known=known: (f"/master/{kind}/{known}", f"/master/{kind}/NOPE"))
        for kind, known in MASTER_RECORDS.items() if kind != "products"},

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from o2c.api import (
     auth,
     master,
+    routes_cash,
     routes_dead_letters,
     routes_master,
     routes_orders,
@@ -122,5 +123,6 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.include_router(routes_queue.router)
     api.include_router(routes_policy.router)
     api.include_router(routes_master.router)
+    api.include_router(routes_cash.router)
     _publish(api)
     return api

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from o2c.domain.billing import Invoice
 from o2c.domain.orders import Order
+from o2c.domain.payments import Payment
 from o2c.engine.ports import DeadLetter
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
@@ -68,6 +70,52 @@ def order(store: Store, order_id: str) -> Order | None:
         return None if doc is None else load(Order, doc)
     with store.unit_of_work() as uow:
         return uow.orders.get(order_id)
+
+
+def payment(store: Store, payment_id: str) -> Payment | None:
+    """The payment as last committed (read like :func:`order`)."""
+    if (engine := store.sql_engine) is not None:
+        from sqlalchemy import select
+
+        from o2c.store.codec import load
+        from o2c.store.database import reading
+        from o2c.store.tables import payments
+
+        with reading(engine) as c:
+            q = select(payments.c.doc).where(payments.c.payment_id == payment_id)
+            doc = c.execute(q).scalar_one_or_none()
+        return None if doc is None else load(Payment, doc)
+    with store.unit_of_work() as uow:
+        return uow.payments.get(payment_id)
+
+
+def waiting_payments(store: Store, limit: int) -> list[Payment]:
+    """The cash application queue: payments with cash waiting for a person, oldest first."""
+    if (engine := store.sql_engine) is not None:
+        from sqlalchemy import select, true
+
+        from o2c.store.codec import load
+        from o2c.store.database import reading
+        from o2c.store.tables import payments
+
+        q = (select(payments.c.doc).where(payments.c.waiting == true())
+             .order_by(payments.c.received_at, payments.c.payment_id).limit(limit))
+        with reading(engine) as c:
+            return [load(Payment, doc) for doc in c.execute(q).scalars()]
+    with store.unit_of_work() as uow:
+        return [p for k in uow.payments.waiting(limit) if (p := uow.payments.get(k)) is not None]
+
+
+def invoice(store: Store, invoice_id: str) -> Invoice | None:
+    with store.unit_of_work() as uow:
+        return uow.invoices.get(invoice_id)
+
+
+def customer_entity(store: Store, customer_id: str) -> str | None:
+    """The legal entity of an account (None: unknown)."""
+    with store.unit_of_work() as uow:
+        c = uow.master.customer(customer_id)
+    return c.legal_entity_id if c is not None else None
 
 
 def dead_letter(store: Store, dead_letter_id: str) -> DeadLetter | None:
