@@ -44,7 +44,8 @@ Definitions
   ``open_past_sla``: holds (placed at any time) still open at ``period_end`` with
   ``sla_due_at < period_end``.
 - ``shipment_to_invoice``: one value per (invoice, shipment) pair, for each
-  ``InvoiceIssued`` in the period and each ``shipment_ids`` entry whose
+  ``InvoiceIssued`` in the period and each shipment it bills (of each of its
+  ``order_ids``: a consolidated invoice bills several orders' shipments) whose
   ``ShipmentConfirmed`` (same order, same shipment id) was seen: the shipment
   (its ``shipped_at``, the warehouse's own time, when the source reports it;
   else the ``ShipmentConfirmed``) -> ``InvoiceIssued``. A warehouse that
@@ -445,8 +446,10 @@ class _Pass:
                     order.shipments[e.shipment_id] = (shipped, at, confirmed)
             case ev.InvoiceIssued():
                 self.n["invoices_issued"] += inp
-                if order is not None:
-                    self._invoiced(order, e, at, inp)
+                for order_id in e.order_ids:  # a consolidated invoice bills several orders
+                    billed = self.orders.get(order_id)
+                    if billed is not None:
+                        self._invoiced(billed, order_id, e, at, inp)
             case ev.PaymentApplied():
                 self.n["payments_applied"] += inp
             case ev.OrderClosed() if order is not None:
@@ -488,8 +491,8 @@ class _Pass:
             for code, n in sorted(self.sla_n.items())
         }
 
-    def _invoiced(self, order: _Order, e: ev.InvoiceIssued, at: datetime, inp: bool) -> None:
-        for sid in e.shipment_ids:
+    def _invoiced(self, order: _Order, order_id: str, e: ev.InvoiceIssued, at: datetime, inp: bool) -> None:
+        for sid in e.shipments_of(order_id):
             shipped = order.shipments.pop(sid, None)  # invoiced: no longer an open item
             if shipped is None or not inp:
                 continue

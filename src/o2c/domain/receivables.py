@@ -19,6 +19,8 @@ class OpenItem:
     order_id: str
     due_date: date
     open_amount: Decimal
+    #: every order the invoice bills (``order_id`` is the first); empty in items stored before
+    order_ids: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -78,7 +80,7 @@ class Account:
                 self.uninvoiced_released -= e.subtotal.amount
                 self.open_items[e.invoice_id] = OpenItem(
                     invoice_id=e.invoice_id, order_id=e.order_id, due_date=e.due_date,
-                    open_amount=e.total.amount)
+                    open_amount=e.total.amount, order_ids=e.order_ids)
             case ev.CreditMemoIssued():
                 self.credited += e.amount.amount
                 self._reduce(e.invoice_id, e.amount.amount)

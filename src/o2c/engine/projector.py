@@ -70,11 +70,13 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             _order(uow, e.order_id).apply(e, at)
         case ev.InvoiceIssued():
             uow.invoices.add(Invoice.start(e))
-            _order(uow, e.order_id).apply(e, at)
+            for order_id in e.order_ids:  # a consolidated invoice bills several orders
+                _order(uow, order_id).apply(e, at)
             _account(uow, e.customer_id, e.total.currency).apply(e)
         case ev.InvoicePaid():
             _invoice(uow, e.invoice_id).apply(e)
-            _order(uow, e.order_id).apply(e, at)
+            for order_id in e.order_ids:
+                _order(uow, order_id).apply(e, at)
         case ev.CreditMemoIssued() | ev.PaymentApplied():
             _invoice(uow, e.invoice_id).apply(e)
             _account(uow, e.customer_id, e.amount.currency).apply(e)

@@ -90,7 +90,7 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
         ))
         if opened[inv.invoice_id] == 0:
             out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id,
-                                      customer_id=inv.customer_id))
+                                      customer_id=inv.customer_id, order_ids=inv.orders))
     if c.adjustments:
         out += _deductions(c, ctx, invoices, opened, problems)
     if left > 0:
