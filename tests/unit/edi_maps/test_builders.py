@@ -418,10 +418,11 @@ def test_one_810_for_an_invoice_of_several_orders_names_each_lines_po_and_passes
         legal_entity_id="US", shipment_ids=("SH-1", "SH-2"), lines=lines, subtotal=Money(sub, usd),
         tax=Money(D("3.24"), usd), total=Money(sub + D("3.24"), usd), invoice_date=date(2024, 3, 8),
         due_date=date(2024, 4, 7), discount_date=None, discount=Money(D(0), usd), trigger="consolidated",
-        decision=ev.Decision(policy_id="billing", version="1", rule="billing.windows.weekly", outcome="invoice"),
+        decision=ev.Decision(policy_id="billing", version="1", rule="billing.windows.weekly",
+                             outcome="invoice"),
     )
-    doc = InvoiceDocument.from_invoice_issued(e, po_number="PO-A", po_numbers={"SO-1": "PO-A", "SO-2": "PO-B"},
-                                              terms="net 30")
+    doc = InvoiceDocument.from_invoice_issued(e, po_number="PO-A", terms="net 30",
+                                              po_numbers={"SO-1": "PO-A", "SO-2": "PO-B"})
     segs = build_810(doc, partner("acme"))
     check = check_810(round_trip(partner("acme"), "810", segs))
     assert check.ok and check.lines == 3 and check.declared_total == sub + D("3.24")
