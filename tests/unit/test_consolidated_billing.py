@@ -10,16 +10,20 @@ closes on Fridays at 17:00 in the entity's zone (UTC unless a test says otherwis
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from o2c.analytics.kpis import compute_kpis
 from o2c.analytics.source import order_trace
 from o2c.domain import events as ev
 from o2c.domain.actors import ENGINE
+from o2c.domain.consolidation import window_timer_id
 from o2c.domain.master import BillingTrigger, ShipTo
 from o2c.domain.timers import TimerKind
 from o2c.engine.timers import fire_command
@@ -239,3 +243,77 @@ def test_each_shipment_s_latency_runs_to_its_own_invoice(new_harness: Any) -> No
     lat = k.shipment_to_invoice
     assert lat.count == 2
     assert k.shipments_not_invoiced.count == 0
+
+
+# ---------------------------------------------------------------- exactly once, whatever happens
+
+#: what each customer switches between: consolidated and on ship (C1), or on POD (C2)
+SWITCHES = ((BillingTrigger.CONSOLIDATED, BillingTrigger.ON_SHIP),
+            (BillingTrigger.ON_POD, BillingTrigger.CONSOLIDATED))
+steps = st.lists(st.one_of(
+    st.tuples(st.just("ship"), st.integers(0, 1), st.integers(1, 12)),  # customer, quantity
+    st.tuples(st.just("deliver"), st.integers(0, 20), st.just(0)),  # the n-th shipment's POD
+    st.tuples(st.just("later"), st.integers(1, 80), st.just(0)),  # hours, then due timers fire
+    st.tuples(st.just("switch"), st.integers(0, 1), st.integers(0, 1)),  # customer's trigger
+    st.tuples(st.just("refire"), st.just(0), st.just(0)),  # every fired window timer again
+), min_size=1, max_size=14)
+
+
+def switch(h: Harness, customer_id: str, trigger: BillingTrigger) -> None:
+    with h.app.store.unit_of_work() as uow:
+        c = uow.master.customer(customer_id)
+        assert c is not None
+        uow.master.add_customer(dataclasses.replace(c, billing_trigger=trigger))
+        uow.commit()
+
+
+def refire(h: Harness) -> None:
+    with h.app.store.unit_of_work() as uow:
+        fired = [e.payload for e in uow.events.all() if isinstance(e.payload, ev.ShipmentAwaitingInvoice)]
+        ids = {window_timer_id(w.key, w.window_end) for w in fired}
+        timers = [t for t in (uow.timers.get(i) for i in sorted(ids)) if t is not None and t.due_at <= h.clock.now()]
+        for t in timers:
+            h.app.bus.dispatch(uow, fire_command(t), source="test", causation_id="again", actor=ENGINE)
+        uow.commit()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=steps)
+def test_every_shipment_line_is_invoiced_exactly_once_after_all_windows_close(
+        plan: list[tuple[str, int, int]]) -> None:
+    h = Harness(policies=[policy()])
+    seed(h.app, customer("C1", trigger=BillingTrigger.CONSOLIDATED), customer("C2", trigger=BillingTrigger.ON_POD))
+    h.stock("P1", "10000")
+    shipped: list[tuple[str, str]] = []
+    for n, (kind, a, b) in enumerate(plan):
+        if kind == "ship":
+            oid = h.order(customer_id=f"C{a + 1}", po=f"PO-{n}", lines=[("P1", str(b), "EA")]).correlation_id
+            h.ship_all(oid, f"S{n}")
+            shipped.append((oid, f"S{n}-W1"))
+        elif kind == "deliver" and shipped:
+            h.deliver(*shipped[a % len(shipped)])
+        elif kind == "later":
+            h.later(hours=a)
+            fire(h)
+        elif kind == "switch":
+            switch(h, f"C{a + 1}", SWITCHES[a][b])
+        elif kind == "refire":
+            refire(h)
+    for oid, sid in shipped:  # every POD arrives in the end, and every window closes
+        if h.get(oid).shipment(sid).delivered_at is None:
+            h.deliver(oid, sid)
+    h.later(days=15)
+    fire(h)
+    assert h.dead_letters() == []
+    billed: dict[tuple[str, str, int], Decimal] = {}
+    for inv in all_invoices(h):
+        for ln in inv.lines:
+            k = (ln.order_id, ln.shipment_id, ln.line_no)
+            assert k not in billed, f"{k} invoiced twice"
+            billed[k] = ln.quantity
+    expected = {(oid, sid, s.line_no): s.quantity
+                for oid, sid in shipped for s in h.get(oid).shipment(sid).lines}
+    assert billed == expected
+    for oid, _ in shipped:
+        o = h.get(oid)
+        assert all(ln.invoiced == ln.shipped for ln in o.lines)
