@@ -271,7 +271,8 @@ def refire(h: Harness) -> None:
     with h.app.store.unit_of_work() as uow:
         fired = [e.payload for e in uow.events.all() if isinstance(e.payload, ev.ShipmentAwaitingInvoice)]
         ids = {window_timer_id(w.key, w.window_end) for w in fired}
-        timers = [t for t in (uow.timers.get(i) for i in sorted(ids)) if t is not None and t.due_at <= h.clock.now()]
+        timers = [t for t in (uow.timers.get(i) for i in sorted(ids))
+                  if t is not None and t.due_at <= h.clock.now()]
         for t in timers:
             h.app.bus.dispatch(uow, fire_command(t), source="test", causation_id="again", actor=ENGINE)
         uow.commit()
@@ -282,7 +283,8 @@ def refire(h: Harness) -> None:
 def test_every_shipment_line_is_invoiced_exactly_once_after_all_windows_close(
         plan: list[tuple[str, int, int]]) -> None:
     h = Harness(policies=[policy()])
-    seed(h.app, customer("C1", trigger=BillingTrigger.CONSOLIDATED), customer("C2", trigger=BillingTrigger.ON_POD))
+    seed(h.app, customer("C1", trigger=BillingTrigger.CONSOLIDATED),
+         customer("C2", trigger=BillingTrigger.ON_POD))
     h.stock("P1", "10000")
     shipped: list[tuple[str, str]] = []
     for n, (kind, a, b) in enumerate(plan):

@@ -68,7 +68,8 @@ def test_the_cut_off_is_the_entitys_wall_clock_across_the_spring_forward() -> No
     # Chicago moves to daylight time on Sunday 8 March 2026 at 02:00: 17:00 is 23:00 UTC the
     # day before and 22:00 UTC that day, so that day's window is 23 hours long.
     w = window_of(datetime(2026, 3, 8, 18, 0, tzinfo=UTC), DAILY_5PM, "America/Chicago")
-    assert (w.start, w.end) == (datetime(2026, 3, 7, 23, 0, tzinfo=UTC), datetime(2026, 3, 8, 22, 0, tzinfo=UTC))
+    assert w.start == datetime(2026, 3, 7, 23, 0, tzinfo=UTC)
+    assert w.end == datetime(2026, 3, 8, 22, 0, tzinfo=UTC)
     week = window_of(datetime(2026, 3, 9, 12, 0, tzinfo=UTC), FRIDAY_5PM, "America/Chicago")
     assert week.start == datetime(2026, 3, 6, 23, 0, tzinfo=UTC)  # Friday 17:00 CST
     assert week.end == datetime(2026, 3, 13, 22, 0, tzinfo=UTC)  # Friday 17:00 CDT
@@ -116,7 +117,7 @@ def test_a_bad_window_is_refused_with_its_path(window: dict[str, Any], message: 
 def test_a_consolidated_rule_must_name_a_window_and_only_it_may() -> None:
     raw = raw_policy()
     raw["billing"]["rules"][1]["then"] = {"trigger": "consolidated", "window": "fortnightly"}
-    with pytest.raises(PolicyError, match=r"customer-wants-consolidated\]\.then\.window: a consolidated rule"):
+    with pytest.raises(PolicyError, match=r"customer-wants-consolidated\]\.then\.window: a consolidated"):
         parse_policy(raw)
     raw = raw_policy()
     raw["billing"]["rules"][0]["then"] = {"trigger": "on_pod", "window": "daily-per-ship-to"}
@@ -124,4 +125,5 @@ def test_a_consolidated_rule_must_name_a_window_and_only_it_may() -> None:
         parse_policy(raw)
     p = parse_policy(raw_policy())
     assert p.base.billing_windows["weekly-per-customer"] == BillingWindow(
-        name="weekly-per-customer", grouping=Grouping.CUSTOMER, period=Period.WEEKLY, cut_off=time(17), weekday=4)
+        name="weekly-per-customer", grouping=Grouping.CUSTOMER, period=Period.WEEKLY, cut_off=time(17),
+        weekday=4)
