@@ -116,7 +116,8 @@ def test_a_bad_window_is_refused_with_its_path(window: dict[str, Any], message: 
 
 def test_a_consolidated_rule_must_name_a_window_and_only_it_may() -> None:
     raw = raw_policy()
-    raw["billing"]["rules"][1]["then"] = {"trigger": "consolidated", "window": "fortnightly"}
+    [rule] = [r for r in raw["billing"]["rules"] if r["id"] == "customer-wants-consolidated"]
+    rule["then"] = {"trigger": "consolidated", "window": "fortnightly"}
     with pytest.raises(PolicyError, match=r"customer-wants-consolidated\]\.then\.window: a consolidated"):
         parse_policy(raw)
     raw = raw_policy()

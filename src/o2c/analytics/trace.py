@@ -487,9 +487,15 @@ def summarize(env: ev.Envelope) -> str:
                 f"Delivered: shipment {e.shipment_id} at {_t(e.delivered_at)}, signed by {e.signed_by or '-'}"
             )
         case ev.InvoiceIssued():
+            orders = f" of orders {', '.join(e.order_ids)}" if len(e.order_ids) > 1 else ""
             return (
-                f"Invoice {e.invoice_id} issued {e.trigger} for {', '.join(e.shipment_ids)}: "
+                f"Invoice {e.invoice_id} issued {e.trigger} for {', '.join(e.shipment_ids)}{orders}: "
                 f"total {e.total}, due {e.due_date}{_decided(e)}"
+            )
+        case ev.ShipmentAwaitingInvoice():
+            return (
+                f"Shipment {e.shipment_id} waits for the consolidated invoice of {e.key} "
+                f"({e.window}, closing {_t(e.window_end)}){_decided(e)}"
             )
         case ev.CreditMemoIssued():
             return f"Credit memo {e.credit_memo_id} on {e.invoice_id}: {e.amount} ({e.reason})"

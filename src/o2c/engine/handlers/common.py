@@ -68,7 +68,8 @@ def billing_rule(ctx: Context, order: Order, customer: Customer,
     policy = ctx.policy(order.legal_entity_id)
     section = ctx.section(order.legal_entity_id)
     inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
-                                 "customer_id": customer.customer_id, "event": event}
+                                 "customer_id": customer.customer_id, "event": event,
+                                 "ship_tos": len(customer.ship_tos)}
     rule, d = section.billing_table.decide(
         inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="trigger")
     named = rule.then.get("window")
