@@ -11,7 +11,8 @@ closes on Fridays at 17:00 in the entity's zone (UTC unless a test says otherwis
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from o2c.domain import events as ev
 from o2c.domain.actors import ENGINE
 from o2c.domain.consolidation import window_timer_id
 from o2c.domain.master import BillingTrigger, ShipTo
+from o2c.domain.money import Money
 from o2c.domain.timers import TimerKind
 from o2c.engine.timers import fire_command
 from o2c.policy import parse_policy
@@ -120,6 +122,10 @@ def test_the_trace_of_every_order_on_a_consolidated_invoice_shows_it(new_harness
         assert t is not None and t.order_id == oid
         issued = [s for s in t.steps if s.type == "InvoiceIssued"]
         assert len(issued) == 1 and inv.invoice_id in issued[0].summary
+        assert f"of orders {a}, {b}" in issued[0].summary
+        [waiting] = [s for s in t.steps if s.type == "ShipmentAwaitingInvoice"]
+        assert "waits for the consolidated invoice of C1 (weekly-per-customer, closing 2026-03-06 17:00)" \
+            in waiting.summary
         assert t.status is not None and t.status.value == "invoiced"
 
 
@@ -319,3 +325,30 @@ def test_every_shipment_line_is_invoiced_exactly_once_after_all_windows_close(
     for oid, _ in shipped:
         o = h.get(oid)
         assert all(ln.invoiced == ln.shipped for ln in o.lines)
+
+
+def test_invoice_events_stored_before_invoices_had_several_orders_still_read() -> None:
+    from o2c.store.codec import dump_event, load_event
+
+    line = ev.InvoiceLine(line_no=1, product_id="P1", quantity=Decimal(2), uom="EA",
+                          unit_price=Decimal("2.00"), amount=Decimal("4.00"), order_id="SO-1",
+                          shipment_id="SH-1")
+    usd = "USD"
+    new = ev.InvoiceIssued(
+        invoice_id="US-1", order_id="SO-1", customer_id="C1", legal_entity_id="US", shipment_ids=("SH-1",),
+        lines=(line,), subtotal=Money(Decimal("4.00"), usd), tax=Money(Decimal("0.29"), usd),
+        total=Money(Decimal("4.29"), usd), invoice_date=date(2026, 3, 2), due_date=date(2026, 4, 1),
+        discount_date=None, discount=Money(Decimal(0), usd), trigger="on_ship",
+        decision=ev.Decision(policy_id="p", version="1", rule="billing/invoice-on-ship", outcome="on_ship"))
+    old = json.loads(dump_event(new))
+    del old["order_ids"]
+    for ln in old["lines"]:
+        del ln["order_id"], ln["shipment_id"]
+    read = load_event("InvoiceIssued", json.dumps(old))
+    assert isinstance(read, ev.InvoiceIssued)
+    assert read.order_ids == ("SO-1",) and read.lines_of("SO-1") == read.lines
+    assert read.shipments_of("SO-1") == ("SH-1",) and read.shipments_of("SO-2") == ()
+    assert load_event("InvoiceIssued", dump_event(new)) == new
+    paid = load_event("InvoicePaid",
+                      json.dumps({"invoice_id": "US-1", "order_id": "SO-1", "customer_id": "C1"}))
+    assert isinstance(paid, ev.InvoicePaid) and paid.order_ids == ("SO-1",)
