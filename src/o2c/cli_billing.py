@@ -27,7 +27,8 @@ def show(invoice: InvoiceArg, user: AsOpt = None, as_json: JsonOpt = False, db: 
             inv = uow.invoices.get(invoice)
     if inv is None or not actor.acts_for(inv.legal_entity_id):
         fail(f"no invoice {invoice}")
-    view = {"invoice_id": inv.invoice_id, "order_id": inv.order_id, "customer_id": inv.customer_id,
+    view = {"invoice_id": inv.invoice_id, "order_id": inv.order_id, "orders": list(inv.orders),
+            "customer_id": inv.customer_id,
             "legal_entity_id": inv.legal_entity_id, "currency": inv.currency,
             "invoice_date": inv.invoice_date.isoformat(), "due_date": inv.due_date.isoformat(),
             "total": str(inv.total), "applied": str(inv.applied),

@@ -44,7 +44,8 @@ Definitions
   ``open_past_sla``: holds (placed at any time) still open at ``period_end`` with
   ``sla_due_at < period_end``.
 - ``shipment_to_invoice``: one value per (invoice, shipment) pair, for each
-  ``InvoiceIssued`` in the period and each ``shipment_ids`` entry whose
+  ``InvoiceIssued`` in the period and each shipment it bills (of each of its
+  ``order_ids``: a consolidated invoice bills several orders' shipments) whose
   ``ShipmentConfirmed`` (same order, same shipment id) was seen: the shipment
   (its ``shipped_at``, the warehouse's own time, when the source reports it;
   else the ``ShipmentConfirmed``) -> ``InvoiceIssued``. A warehouse that
@@ -873,9 +874,11 @@ class _Pass:
         if inp:
             for acc in self._accs(key):
                 acc.n["invoices_issued"] += 1
-        if order is not None:
-            order.invoices += 1
-            self._invoiced(order, e, at, inp)
+        for order_id in e.order_ids:  # a consolidated invoice bills several orders
+            billed = order if order_id == env.correlation_id else self.orders.get(order_id)
+            if billed is not None:
+                billed.invoices += 1
+                self._invoiced(billed, order_id, e, at, inp)
 
     def _payment_received(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
                           inp: bool) -> None:
@@ -1021,8 +1024,8 @@ class _Pass:
             if at > sla[1]:
                 self._on(order, _sla_count(code, "breached"))
 
-    def _invoiced(self, order: _Order, e: ev.InvoiceIssued, at: datetime, inp: bool) -> None:
-        for sid in e.shipment_ids:
+    def _invoiced(self, order: _Order, order_id: str, e: ev.InvoiceIssued, at: datetime, inp: bool) -> None:
+        for sid in e.shipments_of(order_id):
             shipped = order.shipments.pop(sid, None)  # invoiced: no longer an open item
             if shipped is None or not inp:
                 continue

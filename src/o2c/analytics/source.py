@@ -6,6 +6,7 @@ Works on the in-memory store and the SQL store alike.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -13,7 +14,7 @@ from typing import Any
 
 from o2c.adapters.raw import raw_part
 from o2c.analytics.kpis import KpiReport, compute_kpis
-from o2c.analytics.trace import InboundSummary, Trace, build_trace
+from o2c.analytics.trace import SHARED, InboundSummary, Trace, build_trace
 from o2c.domain.events import Envelope
 from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
@@ -127,10 +128,32 @@ def order_trace(store: Store, order_id: str, as_of: datetime | None = None,
     """The order's trace (see :func:`~o2c.analytics.trace.build_trace` for ``as_of`` and ``now``)."""
     with store.unit_of_work() as uow:
         envs = uow.events.for_correlation(order_id)
+        if envs:
+            envs = _with_shared_invoices(uow, order_id, envs)
     if not envs:
         return None
     inbound = inbound_summaries(store, {e.causation_id for e in envs if e.causation_id})
     return build_trace(envs, inbound, as_of=as_of, now=now)
+
+
+def _with_shared_invoices(uow: Any, order_id: str, envs: list[Envelope]) -> list[Envelope]:
+    """``envs`` with the events of the order's invoices that bill other orders too and are
+    correlated with another (a consolidated invoice's first order), merged in by time."""
+    order = uow.orders.get(order_id)
+    extra: list[Envelope] = []
+    seen: dict[str, list[Envelope]] = {}
+    for invoice_id in order.invoices if order is not None else ():
+        inv = uow.invoices.get(invoice_id)
+        if inv is None or inv.order_id == order_id:
+            continue
+        if inv.order_id not in seen:
+            seen[inv.order_id] = uow.events.for_correlation(inv.order_id)
+        extra.extend(e for e in seen[inv.order_id]
+                     if isinstance(e.payload, SHARED) and getattr(e.payload, "invoice_id", "") == invoice_id)
+    if not extra:
+        return envs
+    # At the same instant the invoice's events come first: they cause the order's (OrderClosed).
+    return list(heapq.merge(extra, envs, key=lambda e: e.occurred_at))
 
 
 def entity_zones(store: Store) -> dict[str, str]:

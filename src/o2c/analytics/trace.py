@@ -37,6 +37,9 @@ from o2c.domain.holds import TAXONOMY, Hold
 from o2c.domain.orders import Order, OrderStatus
 
 TERMINAL = frozenset({OrderStatus.CLOSED, OrderStatus.REJECTED})
+#: events of an invoice, which a consolidated invoice shares among its orders: they are
+#: correlated with its first order and belong in the trace of every order it bills
+SHARED = (ev.InvoiceIssued, ev.InvoicePaid, ev.PaymentApplied, ev.CreditMemoIssued)
 _VERBS = {
     "release": "released",
     "reject": "rejected",
@@ -275,7 +278,8 @@ def build_trace(
     as_of: datetime | None = None,
     now: datetime | None = None,
 ) -> Trace:
-    """The trace of one order from its envelopes in log order.
+    """The trace of one order from its envelopes in log order (and those of the invoices
+    it shares with other orders, :data:`SHARED`, whose correlation is the invoice's first order).
 
     ``inbound`` maps ``"{source}:{source_message_id}"`` to the message's summary
     (the caller reads it from the inbox). ``as_of`` (default: the last event's
@@ -286,9 +290,10 @@ def build_trace(
     """
     if not envelopes:
         raise ValueError("no events to trace")
-    ids = {e.correlation_id for e in envelopes}
+    ids = {e.correlation_id for e in envelopes if not isinstance(e.payload, SHARED)}
     if len(ids) != 1:
         raise ValueError(f"a trace is of one correlation id, got {sorted(ids)}")
+    order_id = next(iter(ids))
     last = max(e.occurred_at for e in envelopes)
     as_of = as_of or (max(now, last) if now is not None else last)
     if as_of < last:
@@ -343,7 +348,7 @@ def build_trace(
         )
     holds = tuple(_hold_wait(h, as_of) for h in order.holds) if order is not None else ()
     return Trace(
-        order_id=envelopes[0].correlation_id,
+        order_id=order_id,
         customer_id=order.customer_id if order else None,
         po_number=order.po_number if order else None,
         status=order.status if order else None,
@@ -482,9 +487,15 @@ def summarize(env: ev.Envelope) -> str:
                 f"Delivered: shipment {e.shipment_id} at {_t(e.delivered_at)}, signed by {e.signed_by or '-'}"
             )
         case ev.InvoiceIssued():
+            orders = f" of orders {', '.join(e.order_ids)}" if len(e.order_ids) > 1 else ""
             return (
-                f"Invoice {e.invoice_id} issued {e.trigger} for {', '.join(e.shipment_ids)}: "
+                f"Invoice {e.invoice_id} issued {e.trigger} for {', '.join(e.shipment_ids)}{orders}: "
                 f"total {e.total}, due {e.due_date}{_decided(e)}"
+            )
+        case ev.ShipmentAwaitingInvoice():
+            return (
+                f"Shipment {e.shipment_id} waits for the consolidated invoice of {e.key} "
+                f"({e.window}, closing {_t(e.window_end)}){_decided(e)}"
             )
         case ev.CreditMemoIssued():
             return f"Credit memo {e.credit_memo_id} on {e.invoice_id}: {e.amount} ({e.reason})"

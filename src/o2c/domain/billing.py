@@ -40,6 +40,13 @@ class Invoice:
     status: InvoiceStatus = InvoiceStatus.OPEN
     credit_memo_ids: list[str] = field(default_factory=list)
     version: int = 0
+    #: every order the invoice bills (one, or several for a consolidated invoice);
+    #: ``order_id`` is the first. Empty in invoices stored before: ``(order_id,)``.
+    order_ids: tuple[str, ...] = ()
+
+    @property
+    def orders(self) -> tuple[str, ...]:
+        return self.order_ids or (self.order_id,)
 
     @property
     def open_amount(self) -> Decimal:
@@ -51,7 +58,7 @@ class Invoice:
             invoice_id=e.invoice_id, order_id=e.order_id, customer_id=e.customer_id,
             legal_entity_id=e.legal_entity_id, currency=e.total.currency,
             invoice_date=e.invoice_date, due_date=e.due_date, discount_date=e.discount_date,
-            discount=e.discount.amount, total=e.total.amount, version=1,
+            discount=e.discount.amount, total=e.total.amount, version=1, order_ids=e.order_ids,
         )
 
     def apply(self, e: ev.Event) -> None:

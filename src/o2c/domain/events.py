@@ -405,6 +405,23 @@ class ShipmentStatusReported(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ShipmentAwaitingInvoice(OrderEvent):
+    """A shipment of a customer billed ``consolidated`` waits for the invoice of its window:
+    the one for ``key`` (the customer, or ``<customer>/<ship-to>``) that the policy's window
+    ``window`` closes at ``window_end`` (the timer that closes it is armed by this event)."""
+
+    order_id: str
+    shipment_id: str
+    customer_id: str
+    legal_entity_id: str
+    key: str
+    window: str
+    window_start: datetime
+    window_end: datetime
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceLine:
     line_no: int
     product_id: str
@@ -412,6 +429,10 @@ class InvoiceLine:
     uom: str
     unit_price: Decimal
     amount: Decimal
+    #: the order and shipment the line bills; empty in invoices issued before invoices
+    #: could cover several orders: then the invoice's ``order_id`` and its one shipment
+    order_id: str = ""
+    shipment_id: str = ""
 
 
 class InvoiceEvent(Event):
@@ -425,6 +446,10 @@ class InvoiceEvent(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceIssued(InvoiceEvent):
+    """An invoice of the lines of one or more orders' shipments. ``order_id`` is the first of
+    ``order_ids`` (the order the event is correlated with); ``order_ids`` is every order on
+    the invoice (left out by invoices issued before consolidated billing: ``(order_id,)``)."""
+
     invoice_id: str
     order_id: str
     customer_id: str
@@ -440,6 +465,22 @@ class InvoiceIssued(InvoiceEvent):
     discount: Money
     trigger: str
     decision: Decision
+    order_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.order_ids:
+            object.__setattr__(self, "order_ids", (self.order_id,))
+
+    def lines_of(self, order_id: str) -> tuple[InvoiceLine, ...]:
+        """The lines that bill ``order_id``."""
+        return tuple(ln for ln in self.lines if (ln.order_id or self.order_id) == order_id)
+
+    def shipments_of(self, order_id: str) -> tuple[str, ...]:
+        """The shipments of ``order_id`` the invoice bills."""
+        if order_id not in self.order_ids:
+            return ()
+        named = tuple(dict.fromkeys(ln.shipment_id for ln in self.lines_of(order_id) if ln.shipment_id))
+        return named or (self.shipment_ids if order_id == self.order_id else ())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -457,6 +498,12 @@ class InvoicePaid(InvoiceEvent):
     invoice_id: str
     order_id: str
     customer_id: str
+    #: every order on the invoice (``(order_id,)`` when left out)
+    order_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.order_ids:
+            object.__setattr__(self, "order_ids", (self.order_id,))
 
 
 # ---------------------------------------------------------------- receivables
@@ -775,6 +822,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
         HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,
+        ShipmentAwaitingInvoice,
         LegalEntityChanged, WarehouseChanged, PriceAgreementChanged,
     )
 }

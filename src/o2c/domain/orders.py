@@ -41,6 +41,8 @@ _FULFIL = {S.RELEASED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.INVOICED, 
 
 #: Statuses in which a buyer's change is applied: nothing is released to a warehouse yet.
 CHANGEABLE = frozenset({S.RECEIVED, S.VALIDATED, S.CREDIT_APPROVED, S.BACKORDERED})
+#: statuses in which an order has no shipment waiting for an invoice (the values, for queries)
+INVOICED_OR_DONE = (S.INVOICED.value, S.PAID.value, S.CLOSED.value, S.REJECTED.value)
 
 #: Allowed status changes. Staying in the same status is always allowed.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -110,6 +112,9 @@ class ShipmentState:
     delivered_at: datetime | None = None
     invoice_id: str | None = None
     statuses: tuple[ev.CarrierStatus, ...] = ()  # carrier milestones short of delivery
+    #: billed consolidated: the key and the end of the window whose invoice it waits for
+    awaiting_key: str | None = None
+    awaiting_until: datetime | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -274,15 +279,20 @@ class Order:
                 sh = self.shipment(e.shipment_id)
                 if sh is not None:
                     sh.delivered_at = e.delivered_at
-            case ev.InvoiceIssued():
-                for il in e.lines:
+            case ev.ShipmentAwaitingInvoice():
+                sh = self.shipment(e.shipment_id)
+                if sh is not None:
+                    sh.awaiting_key, sh.awaiting_until = e.key, e.window_end
+            case ev.InvoiceIssued() if self.order_id in e.order_ids:
+                # An invoice may bill several orders (consolidated): this order's lines only.
+                for il in e.lines_of(self.order_id):
                     self.line(il.line_no).invoiced += il.quantity
-                for sid in e.shipment_ids:
+                for sid in e.shipments_of(self.order_id):
                     sh = self.shipment(sid)
                     if sh is not None:
                         sh.invoice_id = e.invoice_id
                 self.invoices[e.invoice_id] = False
-            case ev.InvoicePaid():
+            case ev.InvoicePaid() if e.invoice_id in self.invoices:
                 self.invoices[e.invoice_id] = True
             case ev.PaymentUnapplied():
                 self.invoices[e.invoice_id] = False

@@ -22,6 +22,8 @@ class OpenItem:
     #: the early-payment discount its terms allow, and until when (cash matching reads them)
     discount: Decimal = Decimal(0)
     discount_date: date | None = None
+    #: every order the invoice bills (``order_id`` is the first); empty in items stored before
+    order_ids: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -84,7 +86,8 @@ class Account:
                 self.uninvoiced_released -= e.subtotal.amount
                 self.open_items[e.invoice_id] = OpenItem(
                     invoice_id=e.invoice_id, order_id=e.order_id, due_date=e.due_date,
-                    open_amount=e.total.amount, discount=e.discount.amount, discount_date=e.discount_date)
+                    open_amount=e.total.amount, discount=e.discount.amount, discount_date=e.discount_date,
+                    order_ids=e.order_ids)
             case ev.CreditMemoIssued():
                 self.credited += e.amount.amount
                 self._reduce(e.invoice_id, e.amount.amount)

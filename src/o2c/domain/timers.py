@@ -2,8 +2,8 @@
 shipment's proof of delivery, an order that has not moved).
 
 A timer is a value. Its id is derived from what it is about (``sla:<hold id>``,
-``pod:<order>:<shipment>``, ``stall:<order>``), so scheduling the same timer twice
-changes nothing, and what it watches can cancel it without looking it up.
+``pod:<order>:<shipment>``, ``stall:<order>``, ``bill:<key>:<window end>``), so scheduling
+the same timer twice changes nothing, and what it watches can cancel it without looking it up.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ class TimerKind(StrEnum):
     POD_OVERDUE = "pod_overdue"
     #: an order that may sit in one stage longer than the policy allows
     STALL = "stall"
+    #: a consolidated billing window closes: one invoice for the shipments waiting for it
+    BILLING_WINDOW = "billing_window"
     #: fires and does nothing (tests, benchmarks of the claim and fire path)
     NOOP = "noop"
 

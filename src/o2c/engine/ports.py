@@ -88,6 +88,11 @@ class OrderRepository(Protocol):
         """Ids of orders with an open VAL-ITEM-UNKNOWN or VAL-UOM-INVALID hold and a line of
         ``product_id`` (what a new or changed product may unblock), sorted."""
         ...
+    def not_invoiced_for(self, customer_id: str) -> list[str]:
+        """Ids of the customer's orders that may have a shipment not invoiced yet (neither
+        invoiced, paid, closed nor rejected), sorted: where a consolidated window's close
+        finds the shipments waiting for it."""
+        ...
 
 
 class InvoiceRepository(Protocol):

@@ -78,11 +78,13 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             _order(uow, e.order_id).apply(e, at)
         case ev.InvoiceIssued():
             uow.invoices.add(Invoice.start(e))
-            _order(uow, e.order_id).apply(e, at)
+            for order_id in e.order_ids:  # a consolidated invoice bills several orders
+                _order(uow, order_id).apply(e, at)
             _account(uow, e.customer_id, e.total.currency).apply(e)
         case ev.InvoicePaid():
             _invoice(uow, e.invoice_id).apply(e)
-            _order(uow, e.order_id).apply(e, at)
+            for order_id in e.order_ids:
+                _order(uow, order_id).apply(e, at)
         case ev.CreditMemoIssued():
             _invoice(uow, e.invoice_id).apply(e)
             _account(uow, e.customer_id, e.amount.currency).apply(e)
@@ -98,8 +100,8 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             reopened.reopen(inv.invoice_id, inv.order_id, inv.due_date, inv.open_amount, inv.discount,
                            inv.discount_date)
             _payment(uow, e.payment_id).apply(e)
-            if e.order_id:
-                _order(uow, e.order_id).apply(e, at)
+            for order_id in inv.orders if e.order_id else ():
+                _order(uow, order_id).apply(e, at)
         case ev.PaymentReceived():
             uow.payments.add(Payment.start(e, at))
             if e.customer_id:  # a payer not yet identified has no account: the payment waits in the queue

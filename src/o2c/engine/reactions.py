@@ -72,7 +72,7 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=e.shipment_id,
                                         trigger="pod_received")]
         case ev.InvoicePaid():
-            return [cmd.CloseOrder(order_id=e.order_id)]
+            return [cmd.CloseOrder(order_id=o) for o in e.order_ids]
         case ev.PodOverdue() if e.remedy == "invoice_anyway":
             return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=e.shipment_id,
                                         trigger="pod_overdue")]
@@ -179,7 +179,7 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                          "tracking_no": e.tracking_no})]
         case ev.InvoiceIssued():
             return [out("invoice", f"customer:{e.customer_id}",
-                        {"invoice_id": e.invoice_id, "order_id": e.order_id,
+                        {"invoice_id": e.invoice_id, "order_id": e.order_id, "order_ids": list(e.order_ids),
                          "total": str(e.total.amount), "currency": e.total.currency,
                          "invoice_date": e.invoice_date.isoformat(),
                          "due_date": e.due_date.isoformat(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from o2c.domain import events as ev
+from o2c.domain.consolidation import window_timer_id
 from o2c.domain.master import BillingTrigger
 from o2c.domain.timers import Timer, TimerKind, pod_timer_id, sla_timer_id, stall_timer_id
 from o2c.engine.context import Context
@@ -31,6 +32,10 @@ def arm(ctx: Context, env: ev.Envelope) -> None:
             timers.cancel(pod_timer_id(e.order_id, e.shipment_id))
         case ev.ShipmentConfirmed():
             _arm_pod(ctx, e, env.occurred_at)
+        case ev.ShipmentAwaitingInvoice():
+            # One timer per key and window: the first shipment of the window sets it, the
+            # others find it set (and one already fired is not set again).
+            timers.schedule_new(window_timer(e))
         case ev.OrderReceived():
             hours = ctx.section(e.legal_entity_id).stall_for("received")
             if hours is not None:
@@ -42,6 +47,15 @@ def arm(ctx: Context, env: ev.Envelope) -> None:
 def sla_timer(order_id: str, hold_id: str, code: str, due_at: datetime) -> Timer:
     return Timer(timer_id=sla_timer_id(hold_id), kind=TimerKind.HOLD_SLA, due_at=due_at, subject=hold_id,
                  correlation_id=order_id, payload={"order_id": order_id, "hold_id": hold_id, "code": code})
+
+
+def window_timer(e: ev.ShipmentAwaitingInvoice) -> Timer:
+    """The timer that closes the consolidation window ``e`` waits for, at its end."""
+    return Timer(timer_id=window_timer_id(e.key, e.window_end), kind=TimerKind.BILLING_WINDOW,
+                 due_at=e.window_end, subject=e.key, correlation_id=f"account:{e.customer_id}",
+                 payload={"customer_id": e.customer_id, "legal_entity_id": e.legal_entity_id, "key": e.key,
+                          "window": e.window, "window_start": e.window_start.isoformat(),
+                          "window_end": e.window_end.isoformat()})
 
 
 def stall_timer(order_id: str, due_at: datetime) -> Timer:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from o2c.domain.business_time import start_of_day, zone
 from o2c.domain.cash_matching import MatchSettings
+from o2c.domain.consolidation import WEEKDAYS, BillingWindow, Grouping, Period
 from o2c.domain.holds import HoldCode, Role
 from o2c.domain.master import BillingTrigger
 from o2c.policy.table import HIT_POLICIES, DecisionTable, TableError
@@ -136,6 +137,8 @@ class Section:
         default_factory=lambda: {"default": DEFAULT_STALL_HOURS})
     #: how cash application matches payments to open invoices
     cash_matching: MatchSettings = dataclasses.field(default_factory=MatchSettings)
+    #: consolidation windows by name (``billing.windows``), which ``consolidated`` rules name
+    billing_windows: Mapping[str, BillingWindow] = dataclasses.field(default_factory=dict)
 
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
@@ -238,11 +241,19 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
             # Collected, an approving rule could not outweigh the holds beside it.
             raise PolicyError(f"{path}.credit.rules[{r.rule_id}].then.outcome: with hit: collect "
                               "only the default (last) rule approves; expected a hold code")
+    windows = _windows(f"{path}.billing.windows", billing.get("windows", {}))
     for r in billing_table.rules:
         trig = r.then.get("trigger")
         if trig not in {t.value for t in BillingTrigger}:
             raise PolicyError(f"{path}.billing.rules[{r.rule_id}].then.trigger: expected one of "
                               f"{[t.value for t in BillingTrigger]}, got {trig!r}")
+        named = r.then.get("window")
+        if trig == BillingTrigger.CONSOLIDATED.value and named not in windows:
+            raise PolicyError(f"{path}.billing.rules[{r.rule_id}].then.window: a consolidated rule names "
+                              f"the window that closes its invoices, one of {sorted(windows)}; got {named!r}")
+        if trig != BillingTrigger.CONSOLIDATED.value and named is not None:
+            raise PolicyError(f"{path}.billing.rules[{r.rule_id}].then.window: only a consolidated rule "
+                              f"names a window (this one invoices {trig})")
     strategy = str(alloc.get("strategy", ""))
     if strategy != "home_complete_then_split":
         raise PolicyError(f"{path}.allocation.strategy: unknown strategy {strategy!r} "
@@ -298,6 +309,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         escalation_hours=escalation,
         stall_hours={str(k): _int(f"{path}.holds.stall_hours.{k}", v) for k, v in stall.items()},
         cash_matching=_cash_matching(f"{path}.cash", cash),
+        billing_windows=windows,
     )
 
 
@@ -314,6 +326,42 @@ def _cash_matching(path: str, raw: Mapping[str, Any]) -> MatchSettings:
         raise PolicyError(f"{path}.max_typo_distance: more than 2 typos would match references that "
                           f"are simply different; expected 0, 1 or 2, got {values['max_typo_distance']}")
     return MatchSettings(**values)
+
+
+def _windows(path: str, raw: object) -> dict[str, BillingWindow]:
+    """``billing.windows``: per name, ``group`` (customer | ship_to), ``period`` (daily |
+    weekly), ``weekday`` (weekly only: monday … sunday) and ``cut_off`` (``HH:MM``, the
+    wall-clock time in the legal entity's zone at which a window closes)."""
+    out: dict[str, BillingWindow] = {}
+    for name, w in _map(path, raw).items():
+        at = f"{path}.{name}"
+        w = _map(at, w)
+        unknown = sorted(set(w) - {"group", "period", "weekday", "cut_off"})
+        if unknown:
+            raise PolicyError(f"{at}: unknown field(s) {unknown} (known: group, period, weekday, cut_off)")
+        group, period = w.get("group"), w.get("period")
+        if group not in {g.value for g in Grouping}:
+            raise PolicyError(f"{at}.group: expected one of {[g.value for g in Grouping]}, got {group!r}")
+        if period not in {p.value for p in Period}:
+            raise PolicyError(f"{at}.period: expected one of {[p.value for p in Period]}, got {period!r}")
+        weekday = w.get("weekday")
+        if period == Period.WEEKLY.value and weekday not in WEEKDAYS:
+            raise PolicyError(f"{at}.weekday: a weekly window closes on one of {list(WEEKDAYS)}, "
+                              f"got {weekday!r}")
+        if period == Period.DAILY.value and weekday is not None:
+            raise PolicyError(f"{at}.weekday: a daily window closes every day; leave weekday out")
+        cut = w.get("cut_off")
+        try:
+            if not isinstance(cut, str) or len(cut) != 5 or cut[2] != ":":
+                raise ValueError
+            cut_off = time.fromisoformat(cut)
+        except ValueError:
+            raise PolicyError(f"{at}.cut_off: expected a time of day as quoted \"HH:MM\" (the legal "
+                              f"entity's wall clock), got {cut!r}") from None
+        out[str(name)] = BillingWindow(
+            name=str(name), grouping=Grouping(group), period=Period(period), cut_off=cut_off,
+            weekday=WEEKDAYS.index(weekday) if period == Period.WEEKLY.value else None)
+    return out
 
 
 def _codes(path: str, v: object, allowed: set[str]) -> frozenset[HoldCode]:

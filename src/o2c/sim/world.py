@@ -156,8 +156,27 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
                 price=money(lst * Decimal(rng.randint(82, 97)) / 100, le.currency),
                 valid_from=date(start.year - 1, 1, 1), valid_to=date(start.year + 1, 12, 31)))
     _group(custs)
+    _consolidate(custs)
     return World(entities=ENTITIES, warehouses=warehouses, customers=custs, products=prods,
                  agreements=agreements)
+
+
+def _consolidate(custs: list[SimCustomer]) -> None:
+    """A few accounts are billed consolidated (no random draw: the rest of the world is
+    unmoved): two ordering by EDI and two not, invoiced weekly per account, and the first
+    with three docks or more, daily per dock (the shipped policy's ``consolidated-per-dock``)."""
+    def eligible(c: SimCustomer) -> bool:
+        return not c.customer.blocked and c.customer.billing_trigger is BillingTrigger.ON_SHIP
+
+    edi = [k for k, c in enumerate(custs) if eligible(c) and c.traits.channel == "edi"
+           and len(c.customer.ship_tos) < 3]
+    other = [k for k, c in enumerate(custs) if eligible(c) and c.traits.channel != "edi"
+             and len(c.customer.ship_tos) < 3]
+    docks = [k for k, c in enumerate(custs) if eligible(c) and len(c.customer.ship_tos) >= 3]
+    for k in (*edi[:2], *other[:2], *docks[:1]):
+        c = custs[k]
+        custs[k] = SimCustomer(customer=replace(c.customer, billing_trigger=BillingTrigger.CONSOLIDATED),
+                               traits=c.traits)
 
 
 def _group(custs: list[SimCustomer]) -> None:

@@ -19,7 +19,7 @@ from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse, agreement_for
-from o2c.domain.orders import Order, item_waits
+from o2c.domain.orders import INVOICED_OR_DONE, Order, item_waits
 from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.domain.timers import Timer, TimerKey, TimerState
@@ -202,6 +202,10 @@ class _Orders(_Aggregates[Order]):
 
     def waiting_for_item(self, product_id: str) -> list[str]:
         return sorted(o.order_id for o in self._all() if product_id in item_waits(o))
+
+    def not_invoiced_for(self, customer_id: str) -> list[str]:
+        return sorted(o.order_id for o in self._all()
+                      if o.customer_id == customer_id and o.status.value not in INVOICED_OR_DONE)
 
     def backordered(self, product_id: str) -> list[str]:
         return sorted(

@@ -250,7 +250,7 @@ class SqlUnitOfWork:
         for i in invoice_ids:
             inv = self.invoices.peek(i)
             if inv is not None:
-                order_ids.append(inv.order_id)
+                order_ids.extend(inv.orders)  # a consolidated invoice's payment touches each
         self.orders.prefetch(order_ids)
         self.accounts.prefetch(accounts)
         self.orders.prefetch_po(purchase_orders)

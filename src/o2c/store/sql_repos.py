@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table
 
 from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.inventory import StockPosition
-from o2c.domain.orders import Order, item_waits
+from o2c.domain.orders import INVOICED_OR_DONE, Order, item_waits
 from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.engine.ports import ConcurrencyConflict
@@ -297,6 +297,9 @@ class SqlOrders(_Aggregates[Order]):
     _held = RawSql("SELECT order_id FROM orders WHERE on_hold = TRUE ORDER BY order_id LIMIT :n")
     _find_bo = RawSql("SELECT order_id FROM order_backorders WHERE product_id = :p")
     _held_for = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND on_hold = TRUE")
+    _not_invoiced = RawSql(
+        "SELECT order_id FROM orders WHERE customer_id = :c AND status NOT IN "
+        f"({', '.join(repr(s) for s in INVOICED_OR_DONE)})")
     _insert_bo = insert_sql(order_backorders)
     _delete_bo = RawSql(
         "DELETE FROM order_backorders WHERE order_id = :order_id AND product_id = :product_id"
@@ -393,6 +396,14 @@ class SqlOrders(_Aggregates[Order]):
                 stored = {r[0] for r in self._tx.raw(self._held_for, {"c": c}).fetchall()}
             found.update(o for o in stored if o not in self._live)
         found.update(k for k, o in self._live.items() if o.customer_id in ids and o.on_hold)
+        return sorted(found)
+
+    def not_invoiced_for(self, customer_id: str) -> list[str]:
+        """See :meth:`o2c.engine.ports.OrderRepository.not_invoiced_for` (this unit of work's too)."""
+        rows = self._tx.raw(self._not_invoiced, {"c": customer_id}).fetchall()
+        found = {r[0] for r in rows if r[0] not in self._live}
+        found.update(k for k, o in self._live.items()
+                     if o.customer_id == customer_id and o.status.value not in INVOICED_OR_DONE)
         return sorted(found)
 
     def waiting_for_item(self, product_id: str) -> list[str]:

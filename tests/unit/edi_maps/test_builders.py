@@ -400,3 +400,32 @@ def test_an_invoice_whose_total_is_not_whole_cents_is_refused() -> None:
             lines=(InvoiceItem(line_no=1, product_id="P", quantity=D(1), uom="EA", unit_price=D(1)),),
         )
     assert AsnLine(line_no=1, product_id="P", quantity=D(1)).uom == "EA"
+
+
+def test_one_810_for_an_invoice_of_several_orders_names_each_lines_po_and_passes_its_check() -> None:
+    usd = "USD"
+
+    def line(order_id: str, shipment_id: str, line_no: int, qty: str, price: str) -> ev.InvoiceLine:
+        return ev.InvoiceLine(line_no=line_no, product_id="GLV-100", quantity=D(qty), uom="EA",
+                              unit_price=D(price), amount=(D(qty) * D(price)).quantize(D("0.01")),
+                              order_id=order_id, shipment_id=shipment_id)
+
+    lines = (line("SO-1", "SH-1", 1, "10", "2.50"), line("SO-2", "SH-2", 1, "4", "2.50"),
+             line("SO-2", "SH-2", 2, "3", "4.00"))
+    sub = sum((ln.amount for ln in lines), D(0))
+    e = ev.InvoiceIssued(
+        invoice_id="US-0000042", order_id="SO-1", order_ids=("SO-1", "SO-2"), customer_id="C1",
+        legal_entity_id="US", shipment_ids=("SH-1", "SH-2"), lines=lines, subtotal=Money(sub, usd),
+        tax=Money(D("3.24"), usd), total=Money(sub + D("3.24"), usd), invoice_date=date(2024, 3, 8),
+        due_date=date(2024, 4, 7), discount_date=None, discount=Money(D(0), usd), trigger="consolidated",
+        decision=ev.Decision(policy_id="billing", version="1", rule="billing.windows.weekly",
+                             outcome="invoice"),
+    )
+    doc = InvoiceDocument.from_invoice_issued(e, po_number="PO-A", terms="net 30",
+                                              po_numbers={"SO-1": "PO-A", "SO-2": "PO-B"})
+    segs = build_810(doc, partner("acme"))
+    check = check_810(round_trip(partner("acme"), "810", segs))
+    assert check.ok and check.lines == 3 and check.declared_total == sub + D("3.24")
+    assert check.po_number == ""  # two POs: none in BIG, each line's in its REF*PO
+    assert [s for s in segs if s[:2] == ("REF", "VN")] == [("REF", "VN", "SO-1"), ("REF", "VN", "SO-2")]
+    assert [s[2] for s in segs if s[:2] == ("REF", "PO")] == ["PO-A", "PO-B", "PO-B"]

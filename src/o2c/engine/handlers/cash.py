@@ -85,14 +85,15 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
                     inputs["remitted_less_deductions"] = lines[a.line].amount
         if identified:
             inputs["payer_identified_by"] = identified
-        order_id = _order_of(account, a.invoice_id)
+        order_id, order_ids = _orders_of(account, a.invoice_id)
         out.append(ev.PaymentApplied(
             payment_id=c.payment_id, customer_id=cid, invoice_id=a.invoice_id, order_id=order_id,
             amount=Money(a.amount, cur), discount=Money(a.discount, cur),
             decision=decision(ctx, f"cash/{a.rule.value}", "applied", inputs, customer.legal_entity_id),
         ))
         if opened[a.invoice_id] == 0:
-            out.append(ev.InvoicePaid(invoice_id=a.invoice_id, order_id=order_id, customer_id=cid))
+            out.append(ev.InvoicePaid(invoice_id=a.invoice_id, order_id=order_id, customer_id=cid,
+                                      order_ids=order_ids))
     problems = list(result.problems)
     invoices = {k: inv for k in dict.fromkeys(a.invoice_id for a in result.allocations)
                 if (inv := ctx.uow.invoices.get(k)) is not None}
@@ -120,10 +121,13 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
     return out
 
 
-def _order_of(account: Account | None, invoice_id: str) -> str:
-    """The order an open invoice bills (from the account's open items)."""
+def _orders_of(account: Account | None, invoice_id: str) -> tuple[str, tuple[str, ...]]:
+    """The order an open invoice bills first, and every order it bills (from the account's
+    open items)."""
     item = account.open_items.get(invoice_id) if account is not None else None
-    return item.order_id if item is not None else ""
+    if item is None:
+        return "", ()
+    return item.order_id, item.order_ids or (item.order_id,)
 
 
 def _payer(c: cmd.ReceivePayment, ctx: Context) -> tuple[Customer | None, str]:
@@ -391,7 +395,8 @@ def apply_cash(c: cmd.ApplyCash, ctx: Context) -> list[ev.Event]:
             "open_before": inv.open_amount, "unapplied_before": p.unapplied,
             "candidates": ", ".join(p.candidates)}, entity_id)))
     if inv.open_amount - amount - discount == 0:
-        out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id, customer_id=customer_id))
+        out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id, customer_id=customer_id,
+                                  order_ids=inv.orders))
     return out
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from o2c.domain import events as ev
+from o2c.domain.consolidation import BillingWindow
 from o2c.domain.holds import TAXONOMY, HoldAction, HoldCode
 from o2c.domain.master import Customer
 from o2c.domain.orders import Order
@@ -57,12 +58,22 @@ def decision(ctx: Context, rule: str, outcome: str, inputs: dict[str, object],
 def billing_decision(ctx: Context, order: Order, customer: Customer, event: str) -> ev.Decision:
     """The billing policy's decision for ``order`` when ``event`` happens (``shipment_confirmed``,
     ``pod_received``…): its outcome is the trigger that invoices (``on_ship``, ``on_pod``…)."""
+    return billing_rule(ctx, order, customer, event)[0]
+
+
+def billing_rule(ctx: Context, order: Order, customer: Customer,
+                 event: str) -> tuple[ev.Decision, BillingWindow | None]:
+    """:func:`billing_decision`, and for a ``consolidated`` outcome the window its rule names
+    (``billing.windows``; the policy's validation makes sure it exists)."""
     policy = ctx.policy(order.legal_entity_id)
+    section = ctx.section(order.legal_entity_id)
     inputs: dict[str, object] = {"billing_preference": customer.billing_trigger.value,
-                                 "customer_id": customer.customer_id, "event": event}
-    _, d = ctx.section(order.legal_entity_id).billing_table.decide(
+                                 "customer_id": customer.customer_id, "event": event,
+                                 "ship_tos": len(customer.ship_tos)}
+    rule, d = section.billing_table.decide(
         inputs, policy_id=policy.policy_id, version=policy.version, outcome_key="trigger")
-    return d
+    named = rule.then.get("window")
+    return d, section.billing_windows.get(str(named)) if named is not None else None
 
 
 def place_hold(ctx: Context, order: Order, code: HoldCode, reason: str, d: ev.Decision,

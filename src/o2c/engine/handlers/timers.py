@@ -8,6 +8,8 @@ service as o2c itself; see :mod:`o2c.engine.timers`).
   ``PodOverdue`` with the policy's remedy (``billing.pod_overdue_remedy``):
   ``chase_carrier`` also places a BIL-POD-OVERDUE hold for billing; ``invoice_anyway``
   has the shipment invoiced (a reaction to the event).
+- ``billing_window``: a consolidation window closes: one invoice for the shipments of its
+  key waiting for it (:func:`o2c.engine.handlers.billing.close_window`).
 - ``stall``: an order with nothing happening in its stage for ``holds.stall_hours``:
   ``StallDetected`` (an alert; the order is not held). The timer then sets itself again
   (the one state change a timer's handler makes: its own next check).
@@ -28,6 +30,7 @@ from o2c.domain.timers import TimerKind
 from o2c.engine import commands as cmd
 from o2c.engine.authority import next_up, tier
 from o2c.engine.context import Context
+from o2c.engine.handlers.billing import close_window
 from o2c.engine.handlers.common import decision, place_hold
 from o2c.engine.timer_rules import stall_timer
 
@@ -46,6 +49,8 @@ def fire_timer(c: cmd.FireTimer, ctx: Context) -> list[ev.Event]:
     kind = TimerKind(c.kind)
     if kind is TimerKind.NOOP:
         return []
+    if kind is TimerKind.BILLING_WINDOW:
+        return close_window(ctx, payload, due)
     order = ctx.uow.orders.get(payload.get("order_id", ""))
     if order is None or order.terminal:
         return []

@@ -275,6 +275,8 @@ class InvoiceItem:
     amount: Decimal | None = None
     customer_item: str | None = None
     description: str = ""
+    #: the buyer's PO of the line's order, on an invoice of several orders (REF*PO in the line)
+    po_number: str = ""
 
     @property
     def extended(self) -> Decimal:
@@ -314,6 +316,8 @@ class InvoiceDocument:
     bill_to: Party | None = None
     ship_to: Party | None = None
     remit_to: Party | None = None
+    #: every order the invoice bills, ``order_id`` first (empty: ``order_id`` alone)
+    order_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -336,12 +340,21 @@ class InvoiceDocument:
         bill_to: Party | None = None,
         ship_to: Party | None = None,
         remit_to: Party | None = None,
+        po_numbers: Mapping[str, str] | None = None,
     ) -> InvoiceDocument:
-        """Build from the engine's event; raises ValueError if its total disagrees with its lines."""
+        """Build from the engine's event; raises ValueError if its total disagrees with its lines.
+        An invoice of several orders (consolidated) names each line's PO from ``po_numbers``
+        (order id -> PO) and, unless they all share one, no PO in the header."""
+        several = len(e.order_ids) > 1
+        pos = po_numbers or {}
+        if several:
+            shared = {pos.get(o, "") for o in e.order_ids}
+            po_number, po_date = (shared.pop(), po_date) if len(shared) == 1 else ("", None)
         doc = InvoiceDocument(
             invoice_id=e.invoice_id,
             invoice_date=e.invoice_date,
             order_id=e.order_id,
+            order_ids=e.order_ids,
             po_number=po_number,
             po_date=po_date,
             currency=e.total.currency,
@@ -353,6 +366,7 @@ class InvoiceDocument:
                     uom=ln.uom,
                     unit_price=ln.unit_price,
                     amount=ln.amount,
+                    po_number=pos.get(ln.order_id or e.order_id, "") if several else "",
                 )
                 for ln in e.lines
             ),

@@ -1,6 +1,7 @@
 """Outbound invoice (810), and the reader-side check every 810 must pass.
 
-:func:`build_810` writes BIG, CUR, REF, N1 loops, ITD, DTM, IT1 (+PID) lines, then the summary
+:func:`build_810` writes BIG, CUR, REF, N1 loops, ITD, DTM, IT1 (+PID, and REF*PO on an invoice
+of several orders: each line's PO, with a REF*VN per order in the header) lines, then the summary
 TDS (total in cents), TXI, SAC, CTT.  :func:`check_810` reads any 810 back and reports what
 does not add up - it runs on our own output in tests and on partners' 810s wherever we read
 them (e.g. a 3PL billing us).  The arithmetic it holds an invoice to: TDS01 / 100 = the sum of
@@ -68,7 +69,8 @@ def build_810(doc: InvoiceDocument, partner: TradingPartner) -> list[Seg]:
         )
     ]
     segs.append(("CUR", "SE", doc.currency))
-    segs.append(("REF", "VN", doc.order_id))
+    for order_id in doc.order_ids or (doc.order_id,):  # one per order of a consolidated invoice
+        segs.append(("REF", "VN", order_id))
     for party in (doc.remit_to, doc.bill_to, doc.ship_to):
         if party is not None:
             segs.extend(party_segments(party))
@@ -93,6 +95,8 @@ def build_810(doc: InvoiceDocument, partner: TradingPartner) -> list[Seg]:
         )
         if ln.description:
             segs.append(("PID", "F", "", "", "", ln.description))
+        if ln.po_number:
+            segs.append(("REF", "PO", ln.po_number))
         quantity += ln.quantity
     segs.append(("TDS", cents(doc.total)))
     if doc.tax:

@@ -121,10 +121,15 @@ class X12Renderer:
         if out.kind == "invoice" and "810" in partner.outbound and isinstance(cause.payload,
                                                                                ev.InvoiceIssued):
             customer = uow.master.customer(order.customer_id)
+            billed = [o for o in (uow.orders.get(i) for i in cause.payload.order_ids) if o is not None]
+            ship_tos = {o.ship_to_id for o in billed}
+            terms = {o.payment_terms for o in billed}
             doc = InvoiceDocument.from_invoice_issued(
                 cause.payload, po_number=order.po_number, po_date=order.order_date,
-                terms=order.payment_terms or (customer.payment_terms if customer else None),
-                ship_to=self._ship_to(uow, order, partner))
+                terms=(terms.pop() if len(terms) == 1 and None not in terms else None)
+                or (customer.payment_terms if customer else None),
+                ship_to=self._ship_to(uow, order, partner) if len(ship_tos) == 1 else None,
+                po_numbers={o.order_id: o.po_number for o in billed})
             return self._document(uow, out, cause, partner, "810", build_810(doc, partner),
                                   order_id=order.order_id, invoice_id=doc.invoice_id)
         return None
