@@ -82,8 +82,8 @@ def test_missing_and_unknown_columns_refuse_the_file() -> None:
         "c.csv, row 1, column ship_to_id: expected a column named ship_to_id (a ship-to id)",
         "c.csv, row 1, column colour: expected one of the columns customer_id, legal_entity_id, "
         "name, parent_id, payment_terms, credit_limit, currency, billing_trigger, accepts_partial, "
-        "home_warehouse_id, blocked, edi_id, ship_to_id, ship_to_name, city, region, postal_code, "
-        "country, got 'colour'",
+        "home_warehouse_id, blocked, edi_id, tax_exemptions, ship_to_id, ship_to_name, city, region, "
+        "postal_code, country, county, got 'colour'",
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from o2c.domain import events as ev
-from o2c.domain.billing import line_amount, tax_on
+from o2c.domain.billing import line_amount
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger, PaymentTerms
 from o2c.domain.money import Money, minor_unit_problem
@@ -14,6 +14,7 @@ from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import billing_decision, load_order
+from o2c.engine.handlers.tax import invoice_tax, tax_unresolved
 
 
 def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
@@ -58,7 +59,11 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
                                     uom=ol.base_uom, unit_price=ol.unit_price,
                                     amount=line_amount(q, ol.unit_price, cur)))
     subtotal = Money(sum((ln.amount for ln in lines), Decimal(0)), cur)
-    tax = tax_on(subtotal, entity.tax_rate)
+    taxed = invoice_tax(ctx, customer, [(order.ship_to_id, ln) for ln in lines], cur,
+                        entity.business_date(ctx.now()))
+    if taxed.unresolved:
+        return tax_unresolved(ctx, order, taxed, sh.shipment_id, c.trigger)
+    tax = taxed.total
     total = subtotal + tax
     try:
         terms = PaymentTerms.parse(order.payment_terms or customer.payment_terms)
@@ -72,7 +77,7 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
         shipment_ids=(sh.shipment_id,), lines=tuple(lines), subtotal=subtotal, tax=tax,
         total=total, invoice_date=day, due_date=terms.due_date(day),
         discount_date=terms.discount_date(day), discount=terms.discount_on(total),
-        trigger=trigger.value, decision=d,
+        trigger=trigger.value, decision=d, tax_lines=taxed.lines,
     )]
 
 
