@@ -120,6 +120,8 @@ def _tax_rate_changed(e: ev.TaxRateChanged, uow: UnitOfWork) -> list[cmd.Command
     """Orders whose invoicing waits for a rate of the rate's state or province try again.
     Read from the orders on hold: a rate changes rarely, and few orders wait for one."""
     r = e.rate
+    if r.local:
+        return []  # a county's or city's rate never makes an unknown state or province known
     jurisdiction = f"{r.country}-{r.region}"
     because = f"tax rate {r.label} ({r.name} of {r.jurisdiction}) {_what(e.added, e.changed)}"
     out: list[cmd.Command] = []
