@@ -106,7 +106,8 @@ def test_the_rate_valid_on_the_day_applies() -> None:
     assert taxes([line("1", COLUMBUS, "100.00")], day=date(2019, 6, 1)) == [
         ("US-OH", "state", "100.00", "5.50", None)]  # the county's rate starts in 2020
     assert taxes([line("1", COLUMBUS, "100.00")]) == [
-        ("US-OH", "state", "100.00", "5.75", None), ("US-OH/county=Franklin", "county", "100.00", "1.50", None)]
+        ("US-OH", "state", "100.00", "5.75", None),
+        ("US-OH/county=Franklin", "county", "100.00", "1.50", None)]
 
 
 def test_a_class_has_its_own_rates_and_exempt_lines_are_never_taxed() -> None:
@@ -173,7 +174,8 @@ def test_the_tax_is_the_sum_of_its_lines_each_rounded_once(raw, certs, day) -> N
     assert not r.unresolved
     assert r.total.amount == sum((t.amount.amount for t in r.lines), D(0))
     for t in r.lines:
-        expected = D(0) if t.certificate_id else (t.taxable.amount * t.rate).quantize(D("0.01"), "ROUND_HALF_UP")
+        exact = t.taxable.amount * t.rate
+        expected = D(0) if t.certificate_id else exact.quantize(D("0.01"), "ROUND_HALF_UP")
         assert t.amount.amount == expected
     # every taxable line's amount is in the base of each tax of its jurisdiction
     state_bases = {t.jurisdiction: D(0) for t in r.lines}
@@ -181,8 +183,8 @@ def test_the_tax_is_the_sum_of_its_lines_each_rounded_once(raw, certs, day) -> N
         if t.name in ("state", "HST", "GST"):
             state_bases[t.jurisdiction] += t.taxable.amount
     for j, base in state_bases.items():
-        expected = sum((ln.amount for ln in lines if ln.tax_class != "exempt" and ln.ship_to.jurisdiction == j),
-                       D(0))
+        expected = sum((ln.amount for ln in lines
+                        if ln.tax_class != "exempt" and ln.ship_to.jurisdiction == j), D(0))
         if base:
             assert base == expected
 

@@ -107,7 +107,8 @@ def test_a_british_columbia_ship_to_pays_gst_and_pst(h: Harness) -> None:
     oid = h.order().correlation_id
     h.ship_all(oid)
     inv = invoiced(h, oid)
-    assert tax_lines(inv) == [("CA-BC", "GST", "20.00", "1.00", None), ("CA-BC", "PST", "20.00", "1.40", None)]
+    assert tax_lines(inv) == [("CA-BC", "GST", "20.00", "1.00", None),
+                              ("CA-BC", "PST", "20.00", "1.40", None)]
     assert inv.tax.amount == D("2.40")
 
 
