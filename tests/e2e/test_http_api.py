@@ -306,9 +306,9 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         "/policies/{policy_id}/versions/{version}/approve",
         "/policies/{policy_id}/versions/{version}/reject",
         *(f"/master/{kind}/{{record_id}}" for kind in ("customers", "products", "legal-entities",
-                                                       "warehouses", "price-agreements")),
+                                                       "warehouses", "price-agreements", "tax-rates")),
         *(f"/master/{kind}" for kind in ("customers", "products", "legal-entities", "warehouses",
-                                         "price-agreements", "stock")),
+                                         "price-agreements", "tax-rates", "stock")),
     }
     put_customer = doc["paths"]["/master/customers/{record_id}"]["put"]["requestBody"]["content"]
     assert put_customer["application/json"]["schema"]["$ref"].startswith("#/components/schemas/CustomerIn")
