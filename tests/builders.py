@@ -19,6 +19,7 @@ from o2c.domain.master import (
     PriceAgreement,
     Product,
     ShipTo,
+    TaxRate,
     Warehouse,
 )
 from o2c.domain.money import money
@@ -62,6 +63,9 @@ def seed(app: App | Any, *customers: Customer, zone: str = "UTC") -> None:
                                        invoice_prefix="US", timezone=zone))
         for wid in ("W1", "W2"):
             m.add_warehouse(Warehouse(warehouse_id=wid, legal_entity_id="US", name=wid, region="OH"))
+        # the customers ship to Ohio: its state rate alone (one tax line, as one flat rate was)
+        m.add_tax_rate(TaxRate(rate_id="US-OH", country="US", region="OH", name="state",
+                               rate=Decimal("0.0725"), valid_from=date(2020, 1, 1)))
         m.add_product(Product(product_id="P1", description="Nitrile gloves", base_uom="EA",
                               uom_factors={"CS": Decimal(12)}, list_prices={"USD": Decimal("2.50")},
                               floor_prices={"USD": Decimal("1.00")}))
@@ -83,6 +87,8 @@ def seed_canada(app: App | Any) -> None:
         uow.master.add_legal_entity(LegalEntity(entity_id="CA", name="Acme Supply CA", currency="CAD",
                                                 tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"),
                                                 invoice_prefix="CA", timezone="America/Toronto"))
+        uow.master.add_tax_rate(TaxRate(rate_id="CA-ON-HST", country="CA", region="ON", name="HST",
+                                        rate=Decimal("0.13"), valid_from=date(2020, 1, 1)))
         uow.commit()
 
 

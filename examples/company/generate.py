@@ -63,6 +63,38 @@ CITIES = {
     "CA01": [("Toronto", "ON", "M5H 2N2"), ("Mississauga", "ON", "L5B 3C2"), ("Ottawa", "ON", "K1P 1J1"),
              ("Hamilton", "ON", "L8P 4R5")],
 }
+#: the county of each city, where a county's sales tax applies
+COUNTIES = {"Chicago": "Cook", "Evanston": "Cook", "Milwaukee": "Milwaukee", "Indianapolis": "Marion",
+            "Atlanta": "Fulton", "Savannah": "Chatham", "Nashville": "Davidson", "Charlotte": "Mecklenburg"}
+#: rate id, country, region, county, city, name, rate: the states' and provinces' sales taxes
+#: with a county's or city's on top, Canada's GST/HST and provincial PST/QST
+TAX_RATES = [
+    ("CA-AB-GST", "CA", "AB", "", "", "GST", "0.05"),
+    ("CA-BC-GST", "CA", "BC", "", "", "GST", "0.05"),
+    ("CA-BC-PST", "CA", "BC", "", "", "PST", "0.07"),
+    ("CA-NS-HST", "CA", "NS", "", "", "HST", "0.15"),
+    ("CA-ON-HST", "CA", "ON", "", "", "HST", "0.13"),
+    ("CA-QC-GST", "CA", "QC", "", "", "GST", "0.05"),
+    ("CA-QC-QST", "CA", "QC", "", "", "QST", "0.09975"),
+    ("US-GA", "US", "GA", "", "", "state", "0.04"),
+    ("US-GA-CHATHAM", "US", "GA", "Chatham", "", "county", "0.03"),
+    ("US-GA-FULTON", "US", "GA", "Fulton", "", "county", "0.03"),
+    ("US-GA-ATLANTA", "US", "GA", "", "Atlanta", "city", "0.019"),
+    ("US-IL", "US", "IL", "", "", "state", "0.0625"),
+    ("US-IL-COOK", "US", "IL", "Cook", "", "county", "0.0175"),
+    ("US-IL-CHICAGO", "US", "IL", "", "Chicago", "city", "0.0125"),
+    ("US-IL-EVANSTON", "US", "IL", "", "Evanston", "city", "0.01"),
+    ("US-IN", "US", "IN", "", "", "state", "0.07"),
+    ("US-NC", "US", "NC", "", "", "state", "0.0475"),
+    ("US-NC-MECKLENBURG", "US", "NC", "Mecklenburg", "", "county", "0.025"),
+    ("US-TN", "US", "TN", "", "", "state", "0.07"),
+    ("US-TN-DAVIDSON", "US", "TN", "Davidson", "", "county", "0.0225"),
+    ("US-WI", "US", "WI", "", "", "state", "0.05"),
+    ("US-WI-MILWAUKEE", "US", "WI", "Milwaukee", "", "county", "0.009"),
+    ("US-WI-MILWAUKEE-CITY", "US", "WI", "", "Milwaukee", "city", "0.02"),
+]
+#: product categories never taxed (food staples)
+EXEMPT = {"SUG"}
 SOUTH = {"GA", "TN", "NC"}  # US accounts there ship from Atlanta first, the others from Chicago
 KINDS = ("Bistro", "Grill", "Hotel", "Academy", "Clinic", "Cafe", "Diner", "Catering")
 NAMES = ("Harbor", "Maple", "Prairie", "Union", "Cedar", "Lakeview", "Riverside", "Summit",
@@ -93,7 +125,8 @@ def products(rng: random.Random) -> list[dict[str, str]]:
         out.append({"product_id": f"{code}-{1001 + i // len(CATEGORIES)}",
                     "description": f"{what}, {STYLES[(i // len(CATEGORIES)) % len(STYLES)]}",
                     "base_uom": uom, "units": units, "lot_controlled": "yes" if lots else "no",
-                    "gtin": gtin(i + 1), "prices": {"USD": usd, "CAD": cad}})
+                    "gtin": gtin(i + 1), "prices": {"USD": usd, "CAD": cad},
+                    "tax_class": "exempt" if code in EXEMPT else "standard"})
     return out
 
 
@@ -136,6 +169,12 @@ def customers(rng: random.Random) -> list[dict[str, object]]:
         for c in by_entity[entity]:
             if "parent" in c:
                 c["parent_id"] = by_entity[entity][int(str(c.pop("parent")))]["customer_id"]
+    # resellers' exemption certificates for their first ship-to's state or province: one
+    # valid through next year, one that expired at the end of 2025 (that account is taxed)
+    for c, expires in ((ordered[4], "2027-12-31"), (ordered[7], "2025-12-31")):
+        _, _, _, region, _ = c["ship_tos"][0]  # type: ignore[index]
+        country = "US" if c["legal_entity_id"] == "US01" else "CA"
+        c["tax_exemptions"] = f"EX-{c['customer_id']}={country}-{region}:{expires}"
     # a group's members come after their head: within an entity heads have the lower index
     return ordered
 
@@ -249,17 +288,19 @@ def main() -> None:
     write("legal_entities.csv", list(ENTITIES[0]), ENTITIES)  # type: ignore[arg-type]
     write("warehouses.csv", list(WAREHOUSES[0]), WAREHOUSES)  # type: ignore[arg-type]
     write("products.csv", ["product_id", "description", "base_uom", "units", "lot_controlled", "gtin",
-                           "currency", "list_price", "floor_price"],
+                           "currency", "list_price", "floor_price", "tax_class"],
           [{**{k: v for k, v in p.items() if k != "prices"}, "currency": cur, "list_price": money(price),
             "floor_price": money(price * Decimal("0.70"))}
            for p in prods for cur, price in p["prices"].items()])  # type: ignore[attr-defined]
     write("customers.csv", ["customer_id", "legal_entity_id", "name", "parent_id", "payment_terms",
                             "credit_limit", "currency", "billing_trigger", "accepts_partial",
-                            "home_warehouse_id", "blocked", "edi_id", "ship_to_id", "ship_to_name",
-                            "city", "region", "postal_code", "country"],
+                            "home_warehouse_id", "blocked", "edi_id", "tax_exemptions", "ship_to_id",
+                            "ship_to_name", "city", "region", "postal_code", "country", "county"],
           [{**{k: v for k, v in c.items() if k != "ship_tos"}, "credit_limit": money(c["credit_limit"]),  # type: ignore[arg-type]
+            "tax_exemptions": c.get("tax_exemptions", ""),
             "ship_to_id": sid, "ship_to_name": dock, "city": city, "region": region,
-            "postal_code": postal, "country": "US" if c["legal_entity_id"] == "US01" else "CA"}
+            "postal_code": postal, "country": "US" if c["legal_entity_id"] == "US01" else "CA",
+            "county": COUNTIES.get(city, "")}
            for c in custs for sid, dock, city, region, postal in c["ship_tos"]])  # type: ignore[attr-defined]
     write("price_agreements.csv", ["agreement_id", "customer_id", "group", "product_id", "currency",
                                    "price", "valid_from", "valid_to", "min_quantity", "break_price"],
@@ -268,6 +309,11 @@ def main() -> None:
             "currency": a["currency"], "price": a["price"], "valid_from": a["valid_from"],
             "valid_to": a["valid_to"] or "", "min_quantity": qty, "break_price": at}
            for a in pas for qty, at in (a["breaks"] or [("", "")])])  # type: ignore[attr-defined]
+    write("tax_rates.csv", ["rate_id", "country", "region", "county", "city", "tax_class", "name", "rate",
+                            "valid_from", "valid_to"],
+          [{"rate_id": rid, "country": country, "region": region, "county": county, "city": city,
+            "tax_class": "standard", "name": name, "rate": rate, "valid_from": "2020-01-01", "valid_to": ""}
+           for rid, country, region, county, city, name, rate in TAX_RATES])
     write("stock.csv", ["warehouse_id", "product_id", "lot_id", "expiry", "quantity", "uom"],
           stock(rng, prods))  # type: ignore[arg-type]
     write("orders/orders.csv", ["Account", "PO Number", "Ship To", "Item", "Qty", "UoM"],

@@ -175,7 +175,8 @@ def demo(
 def init(
     from_dir: Annotated[Path | None, typer.Option(
         "--from", help="A directory of master data files named after their kind (legal_entities.csv, "
-                       "warehouses.csv, products.csv, customers.csv, price_agreements.csv, stock.csv; "
+                       "warehouses.csv, products.csv, customers.csv, price_agreements.csv, tax_rates.csv, "
+                       "stock.csv; "
                        "or .jsonl), such as examples/company.")] = None,
     source: Annotated[str, typer.Option(help="The system of record the files come from.")] = "erp",
     config: ConfigOpt = None,

@@ -135,7 +135,7 @@ def load_files(a: App, files: list[tuple[Path, str]], source: str, config: Path 
 #: kinds a full file is reconciled for -> the field naming a record
 _RECONCILED = {"legal_entities": "entity_id", "warehouses": "warehouse_id",
                "products": "product_id", "customers": "customer_id",
-               "price_agreements": "agreement_id"}
+               "price_agreements": "agreement_id", "tax_rates": "rate_id"}
 #: kinds whose records belong to a legal entity: a full file covers the entities it names
 _PER_ENTITY = frozenset({"customers", "warehouses"})
 #: the outbox message reporting the records missing from a full file
@@ -187,10 +187,10 @@ def load(path: Annotated[Path, typer.Argument(
              help="A CSV file (default layout, see docs/master-data.md, or the source's layout "
                   "in --config) or JSON Lines (.jsonl), or a directory of files named after "
                   "their kind (legal_entities.csv, warehouses.csv, products.csv, customers.csv, "
-                  "price_agreements.csv, stock.csv), loaded in that order.")],
+                  "price_agreements.csv, tax_rates.csv, stock.csv), loaded in that order.")],
          kind: Annotated[str | None, typer.Option(
              help="What one file holds, when its name does not say: legal_entities, warehouses, "
-                  "products, customers, price_agreements or stock.")] = None,
+                  "products, customers, price_agreements, tax_rates or stock.")] = None,
          source: Annotated[str, typer.Option(help="The system of record it comes from.")] = "erp",
          full: Annotated[bool, typer.Option(
              "--full", help="Each file is the source's full copy of its kind: report the records "
@@ -214,10 +214,10 @@ def load(path: Annotated[Path, typer.Argument(
 def export(directory: Annotated[Path, typer.Argument(
                help="The directory to write the files into (made if missing): legal_entities.csv, "
                     "warehouses.csv, products.csv, customers.csv, price_agreements.csv, "
-                    "stock.csv.")],
+                    "tax_rates.csv, stock.csv.")],
            kind: Annotated[str | None, typer.Option(
                help="Only this kind: legal_entities, warehouses, products, customers, "
-                    "price_agreements or stock.")] = None,
+                    "price_agreements, tax_rates or stock.")] = None,
            db: DbOpt = None) -> None:
     """Write the master data o2c holds as files in the default layouts, ordered by key, so
     that loading them changes nothing: into the same database every record is unchanged, into

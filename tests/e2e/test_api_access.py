@@ -118,8 +118,9 @@ WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
 }
 #: Master data: each kind read and written on its own route, and files of each by POST.
 MASTER_RECORDS = {"customers": "C1", "products": "P1", "legal-entities": "US", "warehouses": "W1",
-                  "price-agreements": "PA-C1-P1"}
-MASTER_FILES = ("customers", "products", "legal-entities", "warehouses", "price-agreements", "stock")
+                  "price-agreements": "PA-C1-P1", "tax-rates": "US-OH"}
+MASTER_FILES = ("customers", "products", "legal-entities", "warehouses", "price-agreements", "tax-rates",
+                "stock")
 
 
 def _new_record(kind: str) -> dict[str, Any]:
@@ -134,6 +135,8 @@ def _new_record(kind: str) -> dict[str, Any]:
         "warehouses": {"warehouse_id": "W9", "legal_entity_id": "US", "name": "New"},
         "price-agreements": {"agreement_id": "PA-9", "customer_id": "C1", "product_id": "P2",
                              "currency": "USD", "price": "3.00", "valid_from": "2026-01-01"},
+        "tax-rates": {"rate_id": "US-IL", "country": "US", "region": "IL", "name": "state", "rate": "0.0625",
+                      "valid_from": "2020-01-01"},
     }[kind]
 
 
@@ -145,6 +148,7 @@ _FILES = {"customers": b"customer_id,legal_entity_id,name,payment_terms,credit_l
           "warehouses": b"warehouse_id,legal_entity_id,name\nW8,US,New\n",
           "price-agreements": b"agreement_id,customer_id,product_id,currency,price,valid_from\n"
                               b"PA-8,C2,P2,USD,3.00,2026-01-01\n",
+          "tax-rates": b"rate_id,country,region,name,rate,valid_from\nUS-IN,US,IN,state,0.07,2020-01-01\n",
           "stock": b"warehouse_id,product_id,lot_id,quantity\nW2,P2,L8,5\n"}
 
 WRITES.update({("put", f"/master/{kind}/{{record_id}}"): (
@@ -169,10 +173,10 @@ NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
     ("get", "/cash/payments/{payment_id}"): lambda w: (f"/cash/payments/{w.payment}", "/cash/payments/NOPE"),
     **{("get", f"/master/{kind}/{{record_id}}"): (
         lambda w, kind=kind, known=known: (f"/master/{kind}/{known}", f"/master/{kind}/NOPE"))
-       for kind, known in MASTER_RECORDS.items() if kind != "products"},
+       for kind, known in MASTER_RECORDS.items() if kind not in ("products", "tax-rates")},
 }
 #: Reads of what belongs to no legal entity: every caller sees them.
-UNSCOPED_NAMED = {("get", "/master/products/{record_id}")}
+UNSCOPED_NAMED = {("get", "/master/products/{record_id}"), ("get", "/master/tax-rates/{record_id}")}
 #: Reads of what belongs to no legal entity: every caller sees them.
 UNSCOPED_READS = {("get", "/policies/{policy_id}/versions/{version}")}
 

@@ -53,6 +53,12 @@ PA-2,K3,no,P1,USD,2.30,2026-01-01,2026-12-31,,
 PA-1,K5,yes,P1,USD,2.20,2026-01-01,,480,1.95
 PA-1,,,,,,,,120,2.05
 """,
+    "tax_rates.csv": """\
+rate_id,country,region,county,city,tax_class,name,rate,valid_from,valid_to
+US-OH-MONTGOMERY,US,OH,Montgomery,,,county,0.0150,2020-01-01,
+US-OH,US,OH,,,standard,state,0.0575,2020-01-01,
+CA-ON-HST,CA,ON,,,,HST,0.13,2010-07-01,2030-12-31
+""",
     "stock.csv": """\
 warehouse_id,product_id,lot_id,expiry,quantity,uom
 W1,P1,,,50,CS
@@ -97,12 +103,17 @@ def test_export_then_load_changes_nothing_and_a_fresh_database_gives_the_same_fi
     # by key; a group's head before its members; every column; repeated on each row
     assert [line.split(",")[0] for line in text["customers.csv"].splitlines()[1:]] == \
         ["C1", "K3", "K5", "K5", "K2"]
-    assert ("K5,US,Kettering Health,,net 30,100000.00,USD,on_pod,yes,W1,no,KHN01,K5-B,"
-            "Kettering Health,Kettering,OH,45429,US") in text["customers.csv"]
+    assert ("K5,US,Kettering Health,,net 30,100000.00,USD,on_pod,yes,W1,no,KHN01,,K5-B,"
+            "Kettering Health,Kettering,OH,45429,US,") in text["customers.csv"]
     assert text["products.csv"].splitlines()[1:3] == [
-        'P1,"Nitrile gloves, large",EA,CS=12;PL=480,no,00012345678905,CAD,3.40,',
-        'P1,"Nitrile gloves, large",EA,CS=12;PL=480,no,00012345678905,USD,2.50,1.80']
-    assert "P3,Sample kit,EA,,no,,,,\n" in text["products.csv"]
+        'P1,"Nitrile gloves, large",EA,CS=12;PL=480,no,00012345678905,CAD,3.40,,standard',
+        'P1,"Nitrile gloves, large",EA,CS=12;PL=480,no,00012345678905,USD,2.50,1.80,standard']
+    assert "P3,Sample kit,EA,,no,,,,,standard\n" in text["products.csv"]
+    # by id, the class written out, the digits kept
+    assert text["tax_rates.csv"].splitlines()[1:] == [
+        "CA-ON-HST,CA,ON,,,standard,HST,0.13,2010-07-01,2030-12-31",
+        "US-OH,US,OH,,,standard,state,0.0575,2020-01-01,",
+        "US-OH-MONTGOMERY,US,OH,Montgomery,,standard,county,0.0150,2020-01-01,"]
     assert text["price_agreements.csv"].splitlines()[1:] == [
         "PA-1,K5,yes,P1,USD,2.20,2026-01-01,,120,2.05",
         "PA-1,K5,yes,P1,USD,2.20,2026-01-01,,480,1.95",
@@ -118,7 +129,7 @@ def test_export_then_load_changes_nothing_and_a_fresh_database_gives_the_same_fi
     code, out = run("load", str(tmp_path / "out"), "--db", str(db))
     assert code == 0, out
     lines = [x for x in " ".join(out.split()).split(str(tmp_path / "out") + "/") if x]
-    assert len(lines) == 6, out
+    assert len(lines) == 7, out
     for line in lines:
         assert ("nothing changed" in line or
                 (" 0 applied" in line and "0 parked" in line and "unchanged" in line)), line
@@ -176,7 +187,8 @@ def test_one_kind_and_what_is_in_the_way(tmp_path: Path) -> None:
     # a kind o2c holds none of gets no file; a stale one would be loaded with the others
     code, out = run("export", str(d), "--db", str(db))
     assert code == 2
-    assert "holds warehouses.csv, products.csv, customers.csv, price_agreements.csv, stock.csv" \
+    assert "holds warehouses.csv, products.csv, customers.csv, price_agreements.csv, tax_rates.csv, " \
+        "stock.csv" \
         in " ".join(out.split())
     code, out = run("export", str(tmp_path / "out"), "--kind", "customer", "--db", str(db))
     assert code == 2 and "--kind must be one of" in out

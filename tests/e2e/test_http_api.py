@@ -311,9 +311,9 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         "/cash/payments/{payment_id}/unapply",
         "/invoices/{invoice_id}/credit-memos",
         *(f"/master/{kind}/{{record_id}}" for kind in ("customers", "products", "legal-entities",
-                                                       "warehouses", "price-agreements")),
+                                                       "warehouses", "price-agreements", "tax-rates")),
         *(f"/master/{kind}" for kind in ("customers", "products", "legal-entities", "warehouses",
-                                         "price-agreements", "stock")),
+                                         "price-agreements", "tax-rates", "stock")),
     }
     put_customer = doc["paths"]["/master/customers/{record_id}"]["put"]["requestBody"]["content"]
     assert put_customer["application/json"]["schema"]["$ref"].startswith("#/components/schemas/CustomerIn")

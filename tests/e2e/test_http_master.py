@@ -299,3 +299,15 @@ def test_records_with_lists_read_back_as_they_were_written(world: World) -> None
     assert [b["min_quantity"] for b in read.json()["breaks"]] == ["100", "1000"]
     assert world.put("/master/price-agreements/PA-G", read.json(), If_Match='"v1"').json()["result"] == (
         "unchanged")
+
+
+def test_a_tax_rate_is_added_read_and_versioned(world: World) -> None:
+    body = {"rate_id": "US-IL", "country": "US", "region": "IL", "name": "state", "rate": "0.0625",
+            "valid_from": "2020-01-01"}
+    r = world.put("/master/tax-rates/US-IL", body, If_None_Match="*")
+    assert r.status_code == 200, r.text
+    assert r.headers["etag"] == '"v1"'
+    read = world.get("/master/tax-rates/US-IL").json()
+    assert (read["rate"], read["tax_class"], read["county"]) == ("0.0625", "standard", "")
+    r = world.put("/master/tax-rates/US-IL", {**body, "valid_to": "2026-12-31"}, If_Match='"v1"')
+    assert r.status_code == 200 and r.headers["etag"] == '"v2"', r.text

@@ -4,6 +4,8 @@ its partner's own sequence (997s included), every one a valid X12 document."""
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -12,7 +14,9 @@ import yaml
 from o2c.adapters.documents import Integrations
 from o2c.adapters.edi import parse
 from o2c.adapters.edi.maps.intake import raw_interchange
-from tests.builders import T0, Harness, seed
+from o2c.adapters.edi.maps.invoice_out import check_810
+from o2c.domain.master import ShipTo
+from tests.builders import T0, Harness, customer, seed
 from tests.unit.test_edi_intake import po_850
 
 CONFIG = yaml.safe_load("""
@@ -118,6 +122,29 @@ def test_the_shipment_goes_to_the_buyer_as_an_856_and_the_invoice_as_an_810(h: H
     assert segments(x12, "TDS") == [("TDS", str(int(inv.total * 100)))]  # cents, implied decimals
     numbers = [m["payload"]["control_number"] for m in outbox(h) if m["destination"] == "edi:acme"]
     assert numbers == [1, 2, 3, 4]  # 997, 855, 856, 810: no gap, no repeat
+
+
+def test_the_810_of_a_chicago_ship_to_has_a_txi_per_tax_and_passes_check_810(new_harness) -> None:
+    h = new_harness(integrations=INTEGRATIONS)
+    chicago = ShipTo(ship_to_id="C1-ST1", name="Loop", city="Chicago", region="IL", postal_code="60601",
+                     country="US", county="Cook")
+    seed(h.app, dataclasses.replace(customer(), ship_tos=(chicago,)))
+    for rid, county, city, name, rate in (("IL", "", "", "state", "0.0625"),
+                                          ("COOK", "Cook", "", "county", "0.0175"),
+                                          ("CHI", "", "Chicago", "city", "0.0125")):
+        h.send("tax_rate", {"rate_id": rid, "country": "US", "region": "IL", "county": county, "city": city,
+                            "name": name, "rate": rate, "valid_from": "2020-01-01"})
+    h.stock("P1", "100")
+    oid = order_by_edi(h)
+    h.ship_all(oid)
+    [invoice] = sent(h, "edi_810")
+    x12 = invoice["payload"]["x12"]
+    assert segments(x12, "TXI") == [("TXI", "ST", "3.63", "6.25"), ("TXI", "CS", "0.73", "1.25"),
+                                    ("TXI", "CP", "1.02", "1.75")]  # on 58.00: 24 × 2.00 + 5 × 2.00
+    [ts] = parse(x12).transaction_sets()
+    check = check_810(ts)
+    assert check.ok and check.tax == D("5.38") and check.declared_total == h.invoice(
+        invoice["payload"]["invoice_id"]).total
 
 
 def test_a_portal_order_of_an_edi_customer_is_invoiced_by_810_but_not_acknowledged_by_855(h: Harness) -> None:

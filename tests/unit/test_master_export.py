@@ -17,11 +17,13 @@ from o2c.domain.inventory import StockPosition
 from o2c.domain.master import (
     BillingTrigger,
     Customer,
+    ExemptionCertificate,
     LegalEntity,
     PriceAgreement,
     PriceBreak,
     Product,
     ShipTo,
+    TaxRate,
     Warehouse,
 )
 from o2c.domain.money import Money
@@ -38,13 +40,17 @@ RECORDS: dict[str, list[Any]] = {
                 uom_factors={"PL": D("480"), "CS": D("12")}, lot_controlled=True,
                 list_prices={"USD": D("2.50"), "CAD": D("3.4")}, floor_prices={"USD": D("1.80")},
                 gtin="00012345678905"),
-        Product(product_id="P2", description="Kit\nwith two lines", base_uom="EA")],
+        Product(product_id="P2", description="Kit\nwith two lines", base_uom="EA", tax_class="exempt")],
     "customers": [Customer(
         customer_id="K1", legal_entity_id="US", name="Kettering", payment_terms="2/10 net 30",
         ship_tos=(ShipTo(ship_to_id="K1-B", name="Annex", city="", region="", postal_code="",
                          country="US"),
                   ShipTo(ship_to_id="K1-A", name="Main", city="Kettering", region="OH",
-                         postal_code="45429", country="US")),
+                         postal_code="45429", country="US", county="Montgomery")),
+        exemptions=(ExemptionCertificate(certificate_id="EX-OH-1", jurisdiction="US-OH",
+                                         expires=date(2027, 6, 30)),
+                    ExemptionCertificate(certificate_id="EX-CA", jurisdiction="CA",
+                                         expires=date(2025, 12, 31))),
         credit_limit=Money(D("25000.00"), "USD"), billing_trigger=BillingTrigger.ON_POD,
         accepts_partial=True, home_warehouse_id="W1", parent_id="K0", edi_id="KET",
         version=4, as_of=date(2026, 3, 1))],
@@ -53,6 +59,14 @@ RECORDS: dict[str, list[Any]] = {
         valid_from=date(2026, 1, 1), group=True, version=2,
         breaks=(PriceBreak(min_quantity=D("120"), price=D("2.05")),
                 PriceBreak(min_quantity=D("480"), price=D("1.95"))))],
+    "tax_rates": [
+        TaxRate(rate_id="CA-BC-PST", country="CA", region="BC", name="PST", rate=D("0.07"),
+                valid_from=date(2013, 4, 1)),
+        TaxRate(rate_id="US-IL-CHICAGO", country="US", region="IL", city="Chicago", name="city",
+                rate=D("0.0125"), valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31),
+                version=3),
+        TaxRate(rate_id="US-IL-COOK-R", country="US", region="IL", county="Cook", tax_class="reduced",
+                name="county", rate=D("0.01000"), valid_from=date(2026, 1, 1))],
     "stock": [StockPosition(warehouse_id="W1", product_id="P1", lot_id="L-7",
                             expiry=date(2027, 3, 31), on_hand=D("240.0000"), reserved=D("12")),
               StockPosition(warehouse_id="W1", product_id="P2", lot_id="-", expiry=None,
@@ -62,7 +76,7 @@ RECORDS: dict[str, list[Any]] = {
 
 #: the command's field holding the record
 FIELD = {"legal_entities": "entity", "warehouses": "warehouse", "products": "product",
-         "customers": "customer", "price_agreements": "agreement"}
+         "customers": "customer", "price_agreements": "agreement", "tax_rates": "rate"}
 
 
 def read_back(kind: str, text: str) -> list[Any]:
@@ -83,7 +97,7 @@ def test_every_kind_reads_back_as_what_was_written(kind: str) -> None:
     held = [getattr(c, FIELD[kind]) for c in commands]
     # o2c's bookkeeping (version, as_of) is not in the file
     expected = [dataclasses.replace(r, version=1, as_of=None) if isinstance(r, Customer) else
-                dataclasses.replace(r, version=1) if isinstance(r, PriceAgreement) else r
+                dataclasses.replace(r, version=1) if isinstance(r, PriceAgreement | TaxRate) else r
                 for r in RECORDS[kind]]
     assert held == expected
     assert export_csv(kind, held) == text  # and the digits are the same
@@ -94,12 +108,20 @@ def test_the_rows_repeat_the_record_and_keep_the_digits() -> None:
         "customer_id": "K1", "legal_entity_id": "US", "name": "Kettering", "parent_id": "K0",
         "payment_terms": "2/10 net 30", "credit_limit": "25000.00", "currency": "USD",
         "billing_trigger": "on_pod", "accepts_partial": "yes", "home_warehouse_id": "W1",
-        "blocked": "no", "edi_id": "KET", "ship_to_id": "K1-A", "ship_to_name": "Main",
-        "city": "Kettering", "region": "OH", "postal_code": "45429", "country": "US"}
+        "blocked": "no", "edi_id": "KET", "tax_exemptions": "EX-OH-1=US-OH:2027-06-30;EX-CA=CA:2025-12-31",
+        "ship_to_id": "K1-A", "ship_to_name": "Main",
+        "city": "Kettering", "region": "OH", "postal_code": "45429", "country": "US",
+        "county": "Montgomery"}
     assert export_csv("products", RECORDS["products"][:1]).splitlines() == [
-        "product_id,description,base_uom,units,lot_controlled,gtin,currency,list_price,floor_price",
-        'P1,"Gloves ""L""",EA,PL=480;CS=12,yes,00012345678905,CAD,3.4,',
-        'P1,"Gloves ""L""",EA,PL=480;CS=12,yes,00012345678905,USD,2.50,1.80']
+        "product_id,description,base_uom,units,lot_controlled,gtin,currency,list_price,floor_price,"
+        "tax_class",
+        'P1,"Gloves ""L""",EA,PL=480;CS=12,yes,00012345678905,CAD,3.4,,standard',
+        'P1,"Gloves ""L""",EA,PL=480;CS=12,yes,00012345678905,USD,2.50,1.80,standard']
+    assert export_csv("tax_rates", RECORDS["tax_rates"]).splitlines() == [
+        "rate_id,country,region,county,city,tax_class,name,rate,valid_from,valid_to",
+        "CA-BC-PST,CA,BC,,,standard,PST,0.07,2013-04-01,",
+        "US-IL-CHICAGO,US,IL,,Chicago,standard,city,0.0125,2026-01-01,2026-12-31",
+        "US-IL-COOK-R,US,IL,Cook,,reduced,county,0.01000,2026-01-01,"]
     assert export_csv("legal_entities", RECORDS["legal_entities"]).splitlines()[1] == \
         'US,"Acme, Inc.",USD,US-OH,0.0725,US,UTC'
 

@@ -82,8 +82,8 @@ def test_missing_and_unknown_columns_refuse_the_file() -> None:
         "c.csv, row 1, column ship_to_id: expected a column named ship_to_id (a ship-to id)",
         "c.csv, row 1, column colour: expected one of the columns customer_id, legal_entity_id, "
         "name, parent_id, payment_terms, credit_limit, currency, billing_trigger, accepts_partial, "
-        "home_warehouse_id, blocked, edi_id, ship_to_id, ship_to_name, city, region, postal_code, "
-        "country, got 'colour'",
+        "home_warehouse_id, blocked, edi_id, tax_exemptions, ship_to_id, ship_to_name, city, region, "
+        "postal_code, country, county, got 'colour'",
     ]
 
 
@@ -231,3 +231,55 @@ def test_a_big_file_is_split_without_holding_its_messages() -> None:
     assert [m.source_message_id.split(":")[1] for m in made] == [f"PA-{i}" for i in range(50)]
     assert [r.message.source_message_id.split(":")[1] for r in split.rejects] == ["PA-X"]
     assert made == list(split_master_file(raw, read=read).messages)  # the same, judged once
+
+
+TAX_HEAD = "rate_id,country,region,county,city,tax_class,name,rate,valid_from,valid_to\n"
+
+
+def test_tax_rates_are_one_row_each_and_their_mistakes_are_named() -> None:
+    read = read_master_file(TAX_HEAD + "US-IL,US,IL,,,,state,0.0625,2020-01-01,\n"
+                            "US-IL-COOK,US,IL,Cook,,reduced,county,0.0175,2020-01-01,2026-12-31\n",
+                            "tax_rates", file_name="t.csv")
+    assert read.errors == [] and read.records == 2
+    assert [(b["rate_id"], b["tax_class"], b.get("county", ""), b["valid_to"]) for _, b in read.messages] == [
+        ("US-IL", "standard", "", None), ("US-IL-COOK", "reduced", "Cook", "2026-12-31")]
+    assert errors(TAX_HEAD + "A,US,IL,,,,state,six,2020-01-01,\n"
+                  "B,US,IL,Cook,Chicago,,local,0.01,2020-01-01,\n"
+                  "C,US,IL,,,,state,0.01,2021-01-01,2020-12-31\n"
+                  "D,US,IL,,,,state,0.01,1 Jan 2020,\n"
+                  "E,usa,,,,,state,0.01,2020-01-01,\n"
+                  "F,usa,IL,,,,state,0.01,2020-01-01,\n"
+                  "A,US,IL,,,,state,0.01,2020-01-01,\n", "tax_rates", "t.csv") == [
+        "t.csv, row 2, column rate: expected a fraction such as 0.0625 (6.25 %), got 'six'",
+        "t.csv, row 3, column city: expected empty when county is given: a rate is a county's or a "
+        "city's (give each its own row), got 'Chicago'",
+        "t.csv, row 4, column valid_to: expected a day on or after valid_from (2021-01-01), got "
+        "'2020-12-31'",
+        "t.csv, row 5, column valid_from: expected a date as YYYY-MM-DD, got '1 Jan 2020'",
+        "t.csv, row 6, column region: expected a value: the state or province such as IL",
+        "t.csv, row 8, column rate_id: expected one row per record (row 2 gives A), got 'A'",
+        "t.csv, row 7, column country: expected String should match pattern '^[A-Z]{2}$'",
+    ]
+
+
+def test_tax_columns_of_customers_and_products() -> None:
+    head = HEAD.rstrip("\n") + ",tax_exemptions,county\n"
+    read = read_master_file(head + GOOD.rstrip("\n") + ",EX-1=US-OH:2027-06-30; EX-2=CA:2026-01-31,"
+                            "Montgomery\n", "customers", file_name="c.csv")
+    assert read.errors == []
+    [(_, body)] = read.messages
+    assert body["exemptions"] == [
+        {"certificate_id": "EX-1", "jurisdiction": "US-OH", "expires": "2027-06-30"},
+        {"certificate_id": "EX-2", "jurisdiction": "CA", "expires": "2026-01-31"}]
+    assert body["ship_tos"][0]["county"] == "Montgomery"
+    assert errors(head + GOOD.rstrip("\n") + ",EX-1 US-OH 2027,\n") == [
+        "c.csv, row 2, column tax_exemptions: expected exemption certificates as "
+        "id=jurisdiction:expiry separated by ';' such as EX-1=US-IL:2027-12-31, or empty, got "
+        "'EX-1 US-OH 2027'"]
+    assert errors(head + GOOD.rstrip("\n") + ",EX-1=US-OH:2027-13-01,\n") == [
+        "c.csv, row 2, column tax_exemptions: expected a date as YYYY-MM-DD, got '2027-13-01'"]
+    assert errors(head + GOOD.rstrip("\n") + ",EX-1=Ohio:2027-12-01,\n")[0].startswith(
+        "c.csv, row 2, column tax_exemptions: expected String should match pattern")
+    products = read_master_file("product_id,description,base_uom,tax_class\nP1,Saline,EA,exempt\n"
+                                "P2,Gloves,EA,\n", "products", file_name="p.csv")
+    assert [b["tax_class"] for _, b in products.messages] == ["exempt", "standard"]

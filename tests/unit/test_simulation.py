@@ -18,6 +18,7 @@ import pytest
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import App, bootstrap
 from o2c.domain import events as ev
+from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger
 from o2c.sim.partners import SHORT_PAY_REASONS
 from o2c.sim.run import Simulation
@@ -158,3 +159,13 @@ def test_the_erp_changes_limits_and_prices_while_orders_run_as_new_versions() ->
 def _events(app: Any) -> list[Any]:
     with app.store.unit_of_work() as uow:
         return list(uow.events.all())
+
+
+def test_every_invoice_is_taxed_by_its_ship_to_and_none_is_held_for_tax(run: Run) -> None:
+    issued = [e.payload for e in run.app.store.events if e.type == "InvoiceIssued"]
+    assert issued
+    assert not [e for e in run.app.store.events
+                if e.type == "HoldPlaced" and e.payload.code is HoldCode.BIL_TAX_UNRESOLVED]
+    for inv in issued:  # an invoice of exempt products only has no tax line
+        assert inv.tax.amount == sum((t.amount.amount for t in inv.tax_lines), Decimal(0))
+    assert sum(1 for inv in issued if inv.tax_lines) > len(issued) * 0.8

@@ -29,12 +29,14 @@ from o2c.domain import events as ev
 from o2c.domain.master import (
     BillingTrigger,
     Customer,
+    ExemptionCertificate,
     LegalEntity,
     PaymentTerms,
     PriceAgreement,
     PriceBreak,
     Product,
     ShipTo,
+    TaxRate,
     Warehouse,
 )
 from o2c.domain.money import AMOUNT_PLACES, PRICE_PLACES, QUANTITY_PLACES, Money, minor_unit_problem
@@ -569,6 +571,19 @@ class ShipToIn(_Model):
     region: Note = ""
     postal_code: OptId = ""
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
+    county: Note = ""
+
+
+#: A tax jurisdiction a certificate names: a country (``CA``) or a state or province (``US-IL``).
+Jurisdiction = Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Za-z0-9 .]{1,40})?$")]
+
+
+class ExemptionIn(_Model):
+    """A tax exemption certificate of the account for ``jurisdiction``, valid to ``expires``."""
+
+    certificate_id: Text
+    jurisdiction: Jurisdiction
+    expires: date
 
 
 class CustomerIn(_Model):
@@ -590,10 +605,12 @@ class CustomerIn(_Model):
     blocked: bool = False
     edi_id: OptId | None = None
     ship_tos: list[ShipToIn] = Field(min_length=1)
+    exemptions: list[ExemptionIn] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomerIn:
         _one_each([s.ship_to_id for s in self.ship_tos], "ship-to")
+        _one_each([x.certificate_id for x in self.exemptions], "exemption certificate")
         problem = minor_unit_problem(self.credit_limit, self.currency)
         if problem:
             raise PydanticCustomError("minor_unit", "credit_limit: {problem}", {"problem": problem})
@@ -603,12 +620,16 @@ class CustomerIn(_Model):
         return cmd.UpsertCustomer(customer=Customer(
             customer_id=self.customer_id, legal_entity_id=self.legal_entity_id, name=self.name,
             ship_tos=tuple(ShipTo(ship_to_id=s.ship_to_id, name=s.name, city=s.city,
-                                  region=s.region, postal_code=s.postal_code, country=s.country)
+                                  region=s.region, postal_code=s.postal_code, country=s.country,
+                                  county=s.county)
                            for s in self.ship_tos),
             payment_terms=self.payment_terms, credit_limit=Money(self.credit_limit, self.currency),
             billing_trigger=self.billing_trigger, accepts_partial=self.accepts_partial,
             home_warehouse_id=self.home_warehouse_id, blocked=self.blocked,
-            parent_id=self.parent_id or None, edi_id=self.edi_id or None))
+            parent_id=self.parent_id or None, edi_id=self.edi_id or None,
+            exemptions=tuple(ExemptionCertificate(certificate_id=x.certificate_id,
+                                                  jurisdiction=x.jurisdiction, expires=x.expires)
+                             for x in self.exemptions)))
 
 
 class UnitIn(_Model):
@@ -638,6 +659,7 @@ class ProductIn(_Model):
     lot_controlled: bool = False
     prices: list[PriceIn] = []
     gtin: OptId | None = None
+    tax_class: Text = "standard"
 
     @model_validator(mode="after")
     def _consistent(self) -> ProductIn:
@@ -651,7 +673,7 @@ class ProductIn(_Model):
             uom_factors={u.uom: u.factor for u in self.units}, lot_controlled=self.lot_controlled,
             list_prices={p.currency: p.list_price for p in self.prices if p.list_price is not None},
             floor_prices={p.currency: p.floor_price for p in self.prices if p.floor_price is not None},
-            gtin=self.gtin or None))
+            gtin=self.gtin or None, tax_class=self.tax_class))
 
 
 class LegalEntityIn(_Model):
@@ -729,6 +751,39 @@ class PriceAgreementIn(_Model):
                          for b in sorted(self.breaks, key=lambda b: b.min_quantity))))
 
 
+class TaxRateIn(_Model):
+    """kind ``tax_rate``: a sales tax of a state or province (``country``, ``region``) or of a
+    county or city within it, on products of ``tax_class``, at ``rate`` (a fraction: 0.0625),
+    valid from ``valid_from`` to ``valid_to`` (inclusive; none: open-ended); ``name`` is what
+    the invoice calls it (GST, HST, PST, QST, state, county, city) (``UpsertTaxRate``)."""
+
+    rate_id: Text
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    region: Text
+    county: Note = ""
+    city: Note = ""
+    tax_class: Text = "standard"
+    name: Text
+    rate: Annotated[Decimal, Field(ge=0, lt=1, max_digits=10, decimal_places=6)]
+    valid_from: date
+    valid_to: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TaxRateIn:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise PydanticCustomError("validity", "valid_to {to} is before valid_from {start}",
+                                      {"to": str(self.valid_to), "start": str(self.valid_from)})
+        if self.county and self.city:
+            raise PydanticCustomError("level", "a rate is a county's or a city's, not both", {})
+        return self
+
+    def command(self) -> cmd.UpsertTaxRate:
+        return cmd.UpsertTaxRate(rate=TaxRate(
+            rate_id=self.rate_id, country=self.country, region=self.region, county=self.county,
+            city=self.city, tax_class=self.tax_class, name=self.name, rate=self.rate,
+            valid_from=self.valid_from, valid_to=self.valid_to))
+
+
 class StockPositionIn(_Model):
     """kind ``stock_position``: an opening balance of one product and lot in a warehouse, in
     base units (``OpenStock``); taken once, later changes come as receipts and counts."""
@@ -769,6 +824,7 @@ KINDS: dict[str, type[Any]] = {
     "warehouse": WarehouseIn,
     "price_agreement": PriceAgreementIn,
     "stock_position": StockPositionIn,
+    "tax_rate": TaxRateIn,
 }
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from o2c.adapters.master_files import COLUMNS, FILE_KINDS
 from o2c.domain.inventory import StockPosition
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
 
 __all__ = ["export_csv", "header", "not_kept", "rows"]
 
@@ -70,7 +70,8 @@ def _warehouse(w: Warehouse) -> list[Row]:
 def _product(p: Product) -> list[Row]:
     account = {"product_id": p.product_id, "description": p.description, "base_uom": p.base_uom,
                "units": ";".join(f"{uom}={_num(f)}" for uom, f in p.uom_factors.items()),
-               "lot_controlled": _flag(p.lot_controlled), "gtin": p.gtin or ""}
+               "lot_controlled": _flag(p.lot_controlled), "gtin": p.gtin or "",
+               "tax_class": p.tax_class}
     currencies = sorted({*p.list_prices, *p.floor_prices})
     if not currencies:
         return [{**account, "currency": "", "list_price": "", "floor_price": ""}]
@@ -87,9 +88,12 @@ def _customer(c: Customer) -> list[Row]:
                "billing_trigger": c.billing_trigger.value,
                "accepts_partial": _flag(c.accepts_partial),
                "home_warehouse_id": c.home_warehouse_id, "blocked": _flag(c.blocked),
-               "edi_id": c.edi_id or ""}
+               "edi_id": c.edi_id or "",
+               "tax_exemptions": ";".join(f"{x.certificate_id}={x.jurisdiction}:{_day(x.expires)}"
+                                          for x in c.exemptions)}
     return [{**account, "ship_to_id": s.ship_to_id, "ship_to_name": s.name, "city": s.city,
-             "region": s.region, "postal_code": s.postal_code, "country": s.country}
+             "region": s.region, "postal_code": s.postal_code, "country": s.country,
+             "county": s.county}
             for s in c.ship_tos]
 
 
@@ -103,6 +107,12 @@ def _agreement(a: PriceAgreement) -> list[Row]:
             for b in a.breaks]
 
 
+def _tax_rate(r: TaxRate) -> list[Row]:
+    return [{"rate_id": r.rate_id, "country": r.country, "region": r.region, "county": r.county,
+             "city": r.city, "tax_class": r.tax_class, "name": r.name, "rate": _num(r.rate),
+             "valid_from": _day(r.valid_from), "valid_to": _day(r.valid_to)}]
+
+
 def _stock(p: StockPosition) -> list[Row]:
     return [{"warehouse_id": p.warehouse_id, "product_id": p.product_id,
              "lot_id": "" if p.lot_id == "-" else p.lot_id, "expiry": _day(p.expiry),
@@ -111,12 +121,14 @@ def _stock(p: StockPosition) -> list[Row]:
 
 _ROWS: dict[str, Callable[[Any], list[Row]]] = {
     "legal_entities": _legal_entity, "warehouses": _warehouse, "products": _product,
-    "customers": _customer, "price_agreements": _agreement, "stock": _stock}
+    "customers": _customer, "price_agreements": _agreement, "stock": _stock,
+    "tax_rates": _tax_rate}
 
 
 def rows(kind: str, records: Iterable[Any]) -> list[Row]:
     """The default layout's rows of ``records`` of ``kind`` (domain objects: ``LegalEntity``,
-    ``Warehouse``, ``Product``, ``Customer``, ``PriceAgreement``, ``StockPosition``), in the
+    ``Warehouse``, ``Product``, ``Customer``, ``PriceAgreement``, ``StockPosition``,
+    ``TaxRate``), in the
     order given."""
     render = _ROWS[kind]
     return [row for r in records for row in render(r)]

@@ -8,12 +8,15 @@ Default CSV layouts (the header names the columns; their order does not matter):
   account (or are left empty after its first row). Columns: ``customer_id``,
   ``legal_entity_id``, ``name``, ``parent_id``, ``payment_terms``, ``credit_limit``,
   ``currency``, ``billing_trigger``, ``accepts_partial``, ``home_warehouse_id``, ``blocked``,
-  ``edi_id``, ``ship_to_id``, ``ship_to_name``, ``city``, ``region``, ``postal_code``,
-  ``country``.
+  ``edi_id``, ``tax_exemptions`` (``EX-1=US-IL:2027-12-31;EX-2=CA-BC:2026-06-30``: each
+  certificate's id, its jurisdiction (a country, or a state or province) and its expiry),
+  ``ship_to_id``, ``ship_to_name``, ``city``, ``region``, ``postal_code``, ``country``,
+  ``county`` (where a county's sales tax applies).
 - **products**: one row per product and price currency; the product's columns repeat (or are
   left empty). Columns: ``product_id``, ``description``, ``base_uom``, ``units``
   (``CS=12;PL=480``: how many base units one of each holds), ``lot_controlled``, ``gtin``,
-  ``currency``, ``list_price``, ``floor_price``.
+  ``currency``, ``list_price``, ``floor_price``, ``tax_class`` (default ``standard``;
+  ``exempt`` is never taxed).
 - **legal_entities**: one row each: ``entity_id``, ``name``, ``currency``,
   ``tax_jurisdiction``, ``tax_rate`` (a fraction: 0.0725), ``invoice_prefix``, ``timezone``.
 - **warehouses**: one row each: ``warehouse_id``, ``legal_entity_id``, ``name``, ``region``,
@@ -23,6 +26,11 @@ Default CSV layouts (the header names the columns; their order does not matter):
   group's head account with ``group`` yes), ``group``, ``product_id``, ``currency``, ``price``
   (per base unit), ``valid_from``, ``valid_to`` (YYYY-MM-DD, inclusive, empty: open-ended),
   ``min_quantity`` and ``break_price`` (from that many base units on a line, that price).
+- **tax_rates**: one row per rate: ``rate_id``, ``country``, ``region`` (the state or
+  province), ``county`` or ``city`` (empty for the state's or province's own rate),
+  ``tax_class`` (default ``standard``), ``name`` (GST, HST, PST, QST, state, county, city),
+  ``rate`` (a fraction: 0.0625), ``valid_from``, ``valid_to`` (YYYY-MM-DD, inclusive,
+  empty: open-ended).
 - **stock**: opening balances, one row per warehouse, product and lot: ``warehouse_id``,
   ``product_id``, ``lot_id`` (empty: not lot controlled), ``expiry``, ``quantity``, ``uom``
   (empty: the product's base unit).
@@ -80,6 +88,7 @@ FILE_KINDS = {
     "products": ("product", "product_file"),
     "customers": ("customer", "customer_file"),
     "price_agreements": ("price_agreement", "price_agreement_file"),
+    "tax_rates": ("tax_rate", "tax_rate_file"),
     "stock": ("stock_position", "stock_file"),
 }
 
@@ -97,12 +106,15 @@ CUSTOMER_COLUMNS: dict[str, tuple[bool, str]] = {
     "home_warehouse_id": (True, "the warehouse it ships from first"),
     "blocked": (False, "yes or no (default no)"),
     "edi_id": (False, "its EDI id, or empty"),
+    "tax_exemptions": (False, "exemption certificates as id=jurisdiction:expiry separated by ';' "
+                              "such as EX-1=US-IL:2027-12-31, or empty"),
     "ship_to_id": (True, "a ship-to id"),
     "ship_to_name": (False, "the ship-to's name (default: the account's)"),
     "city": (False, "city"),
     "region": (False, "state or region"),
     "postal_code": (False, "postal code"),
     "country": (False, "two capital letters such as US (default US)"),
+    "county": (False, "the county, where a county's sales tax applies, or empty"),
 }
 PRODUCT_COLUMNS: dict[str, tuple[bool, str]] = {
     "product_id": (True, "the product's id"),
@@ -114,6 +126,7 @@ PRODUCT_COLUMNS: dict[str, tuple[bool, str]] = {
     "currency": (False, "the prices' currency, three capital letters such as USD"),
     "list_price": (False, "a price per base unit such as 2.50, or empty"),
     "floor_price": (False, "the lowest price per base unit allowed, or empty"),
+    "tax_class": (False, "its tax class such as standard, reduced or exempt (default standard)"),
 }
 LEGAL_ENTITY_COLUMNS: dict[str, tuple[bool, str]] = {
     "entity_id": (True, "the legal entity's id"),
@@ -152,6 +165,18 @@ STOCK_COLUMNS: dict[str, tuple[bool, str]] = {
     "quantity": (True, "how many it holds, such as 240"),
     "uom": (False, "the quantity's unit such as CS, or empty for the product's base unit"),
 }
+TAX_RATE_COLUMNS: dict[str, tuple[bool, str]] = {
+    "rate_id": (True, "the rate's id"),
+    "country": (True, "two capital letters such as US"),
+    "region": (True, "the state or province such as IL"),
+    "county": (False, "the county whose rate it is, or empty"),
+    "city": (False, "the city whose rate it is, or empty"),
+    "tax_class": (False, "the product tax class it taxes (default standard)"),
+    "name": (True, "what the invoice calls it: GST, HST, PST, QST, state, county, city"),
+    "rate": (True, "a fraction such as 0.0625 (6.25 %)"),
+    "valid_from": (True, "the first day it holds, as YYYY-MM-DD"),
+    "valid_to": (False, "the last day it holds, as YYYY-MM-DD, or empty (open-ended)"),
+}
 #: message kind -> (columns, the column(s) naming a record)
 COLUMNS: dict[str, tuple[dict[str, tuple[bool, str]], tuple[str, ...]]] = {
     "legal_entity": (LEGAL_ENTITY_COLUMNS, ("entity_id",)),
@@ -160,9 +185,10 @@ COLUMNS: dict[str, tuple[dict[str, tuple[bool, str]], tuple[str, ...]]] = {
     "customer": (CUSTOMER_COLUMNS, ("customer_id",)),
     "price_agreement": (AGREEMENT_COLUMNS, ("agreement_id",)),
     "stock_position": (STOCK_COLUMNS, ("warehouse_id", "product_id", "lot_id")),
+    "tax_rate": (TAX_RATE_COLUMNS, ("rate_id",)),
 }
 _BREAK = ("min_quantity", "break_price")
-_SHIP_TO = ("ship_to_id", "ship_to_name", "city", "region", "postal_code", "country")
+_SHIP_TO = ("ship_to_id", "ship_to_name", "city", "region", "postal_code", "country", "county")
 _PRICE = ("currency", "list_price", "floor_price")
 _YES, _NO = {"yes", "y", "true", "1", "x"}, {"no", "n", "false", "0", ""}
 
@@ -254,6 +280,20 @@ def _customer(c: _Cells, key: str) -> dict[str, Any]:
         body[name] = c.flag(cell[name][0], name, cell[name][1])
     for name in ("parent_id", "edi_id"):
         body[name] = body[name] or None
+    row, text = cell.pop("tax_exemptions")
+    body.pop("tax_exemptions")
+    exemptions = []
+    for item in filter(None, (p.strip() for p in text.split(";"))):
+        cert, eq, rest = item.partition("=")
+        jurisdiction, colon, expires = rest.rpartition(":")
+        if not eq or not colon or not cert.strip() or not jurisdiction.strip() or not expires.strip():
+            c.bad(row, "tax_exemptions", cols["tax_exemptions"][1], item)
+            continue
+        day = _day(c, row, "tax_exemptions", expires.strip())
+        if day is not None:
+            exemptions.append({"certificate_id": cert.strip(), "jurisdiction": jurisdiction.strip(),
+                               "expires": day})
+    body["exemptions"] = exemptions
     ship_tos = []
     seen: dict[str, int] = {}
     for row, cells in c.rows:
@@ -270,7 +310,8 @@ def _customer(c: _Cells, key: str) -> dict[str, Any]:
             c.bad(row, "country", cols["country"][1], country)
         ship_tos.append({"ship_to_id": sid, "name": cells.get("ship_to_name", "") or body["name"],
                          "city": cells.get("city", ""), "region": cells.get("region", ""),
-                         "postal_code": cells.get("postal_code", ""), "country": country})
+                         "postal_code": cells.get("postal_code", ""), "country": country,
+                         "county": cells.get("county", "")})
     body["ship_tos"] = ship_tos
     return body
 
@@ -302,6 +343,7 @@ def _product(c: _Cells, key: str) -> dict[str, Any]:
     body["units"] = units
     body["lot_controlled"] = c.flag(cell["lot_controlled"][0], "lot_controlled", cell["lot_controlled"][1])
     body["gtin"] = body["gtin"] or None
+    body["tax_class"] = body["tax_class"] or "standard"
     prices = []
     seen: dict[str, int] = {}
     for row, cells in c.rows:
@@ -397,6 +439,22 @@ def _agreement(c: _Cells, key: str) -> dict[str, Any]:
     return body
 
 
+def _tax_rate(c: _Cells, key: str) -> dict[str, Any]:
+    body = _plain(c, key, TAX_RATE_COLUMNS)
+    row = c.rows[0][0]
+    if body.get("rate"):
+        c.decimal(row, "rate", body["rate"], TAX_RATE_COLUMNS["rate"][1])
+    for name in ("valid_from", "valid_to"):
+        body[name] = _day(c, row, name, body.get(name, ""))
+    body["tax_class"] = body.get("tax_class") or "standard"
+    if body["valid_from"] and body["valid_to"] and body["valid_to"] < body["valid_from"]:
+        c.bad(row, "valid_to", f"a day on or after valid_from ({body['valid_from']})", body["valid_to"])
+    if body.get("county") and body.get("city"):
+        c.bad(row, "city", "empty when county is given: a rate is a county's or a city's (give each "
+                           "its own row)", body["city"])
+    return body
+
+
 def _stock(c: _Cells, key: str) -> dict[str, Any]:
     body = _plain(c, key, STOCK_COLUMNS)
     row = c.rows[0][0]
@@ -413,7 +471,8 @@ def _stock(c: _Cells, key: str) -> dict[str, Any]:
 
 _BUILD: dict[str, Callable[[_Cells, str], dict[str, Any]]] = {
     "customer": _customer, "product": _product, "legal_entity": _legal_entity,
-    "warehouse": _warehouse, "price_agreement": _agreement, "stock_position": _stock}
+    "warehouse": _warehouse, "price_agreement": _agreement, "stock_position": _stock,
+    "tax_rate": _tax_rate}
 
 
 def _pydantic_errors(c: _Cells, kind: str, body: dict[str, Any]) -> None:
@@ -428,6 +487,8 @@ def _pydantic_errors(c: _Cells, kind: str, body: dict[str, Any]) -> None:
                 column = "ship_to_name" if loc[2] == "name" else loc[2]
             elif column == "prices" and len(loc) > 2:
                 column = loc[2]
+            elif column == "exemptions":
+                column = "tax_exemptions"
             elif column == "breaks" and len(loc) > 2:
                 column = "break_price" if loc[2] == "price" else loc[2]
             c.bad(c.rows[0][0], column, err["msg"])
@@ -578,7 +639,7 @@ def _records(text: str, kind: str, file_name: str, layout: MasterLayout | None,
 
 
 #: kinds whose records are one row each (the others group rows by their key)
-_ONE_ROW = frozenset({"legal_entity", "warehouse", "stock_position"})
+_ONE_ROW = frozenset({"legal_entity", "warehouse", "stock_position", "tax_rate"})
 
 
 def _jsonl(text: str, kind: str, keys: tuple[str, ...], file_name: str, problems: list[RowError],

@@ -25,19 +25,21 @@ from pydantic import BaseModel
 
 from o2c.adapters.canonical import (
     CustomerIn,
+    ExemptionIn,
     LegalEntityIn,
     PriceAgreementIn,
     PriceBreakIn,
     PriceIn,
     ProductIn,
     ShipToIn,
+    TaxRateIn,
     UnitIn,
     WarehouseIn,
 )
 from o2c.adapters.master_files import splitters as master_splitters
 from o2c.domain import events as ev
 from o2c.domain.actors import Actor
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
 from o2c.engine import commands as cmd
 from o2c.engine.ports import MasterData
 from o2c.engine.runtime import Splitter
@@ -54,7 +56,10 @@ def customer_in(c: Customer) -> CustomerIn:
         billing_trigger=c.billing_trigger, accepts_partial=c.accepts_partial,
         home_warehouse_id=c.home_warehouse_id, blocked=c.blocked, edi_id=c.edi_id,
         ship_tos=[ShipToIn(ship_to_id=s.ship_to_id, name=s.name, city=s.city, region=s.region,
-                           postal_code=s.postal_code, country=s.country) for s in c.ship_tos])
+                           postal_code=s.postal_code, country=s.country, county=s.county)
+                  for s in c.ship_tos],
+        exemptions=[ExemptionIn(certificate_id=x.certificate_id, jurisdiction=x.jurisdiction,
+                                expires=x.expires) for x in c.exemptions])
 
 
 def product_in(p: Product) -> ProductIn:
@@ -65,7 +70,7 @@ def product_in(p: Product) -> ProductIn:
         lot_controlled=p.lot_controlled,
         prices=[PriceIn(currency=c, list_price=p.list_prices.get(c), floor_price=p.floor_prices.get(c))
                 for c in currencies],
-        gtin=p.gtin)
+        gtin=p.gtin, tax_class=p.tax_class)
 
 
 def legal_entity_in(e: LegalEntity) -> LegalEntityIn:
@@ -84,6 +89,12 @@ def agreement_in(a: PriceAgreement) -> PriceAgreementIn:
         agreement_id=a.agreement_id, customer_id=a.customer_id, group=a.group, product_id=a.product_id,
         currency=a.price.currency, price=a.price.amount, valid_from=a.valid_from, valid_to=a.valid_to,
         breaks=[PriceBreakIn(min_quantity=b.min_quantity, price=b.price) for b in a.breaks])
+
+
+def tax_rate_in(r: TaxRate) -> TaxRateIn:
+    return TaxRateIn(rate_id=r.rate_id, country=r.country, region=r.region, county=r.county, city=r.city,
+                     tax_class=r.tax_class, name=r.name, rate=r.rate, valid_from=r.valid_from,
+                     valid_to=r.valid_to)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,16 +147,21 @@ KINDS: dict[str, Kind] = {k.path: k for k in (
          read=lambda m, i: m.agreement(i), canonical=agreement_in,
          entity=lambda m, r: _agreement_entity(m, r.customer_id),
          stated_entity=lambda m, b: _new_agreement_entity(m, b.customer_id)),
+    Kind(path="tax-rates", message_kind="tax_rate", model=TaxRateIn, command=cmd.UpsertTaxRate,
+         id_field="rate_id", versioned=True, read=lambda m, i: m.tax_rate(i), canonical=tax_rate_in,
+         entity=lambda m, r: None, stated_entity=lambda m, b: None),
 )}
 
 #: Files taken by ``POST /master/{kind}``: URL name -> :data:`o2c.adapters.master_files.FILE_KINDS` key.
 FILE_PATHS = {"legal-entities": "legal_entities", "warehouses": "warehouses", "products": "products",
-              "customers": "customers", "price-agreements": "price_agreements", "stock": "stock"}
+              "customers": "customers", "price-agreements": "price_agreements", "stock": "stock",
+              "tax-rates": "tax_rates"}
 #: The command each file kind's records become (what the caller must be allowed to send).
 FILE_COMMANDS: dict[str, type[cmd.Command]] = {
     "legal_entities": cmd.UpsertLegalEntity, "warehouses": cmd.UpsertWarehouse,
     "products": cmd.UpsertProduct, "customers": cmd.UpsertCustomer,
-    "price_agreements": cmd.UpsertPriceAgreement, "stock": cmd.OpenStock}
+    "price_agreements": cmd.UpsertPriceAgreement, "stock": cmd.OpenStock,
+    "tax_rates": cmd.UpsertTaxRate}
 
 
 def _plain(value: Any) -> Any:

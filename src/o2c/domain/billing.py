@@ -1,8 +1,8 @@
 """Invoices and credit memos.
 
 Invariants: an invoice's total = Σ line amounts + tax, each rounded to the
-currency; open amount = total − applied cash − discounts taken − credit
-memos, and never below zero.
+currency (the tax is the sum of its tax lines by jurisdiction, :mod:`o2c.domain.tax`);
+open amount = total − applied cash − discounts taken − credit memos, and never below zero.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from o2c.domain import events as ev
-from o2c.domain.money import Money, quantum
+from o2c.domain.money import quantum
 
 
 class InvoiceStatus(StrEnum):
@@ -88,7 +88,3 @@ class Invoice:
 def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
     return (quantity * unit_price).quantize(quantum(currency), ROUND_HALF_UP)
 
-
-def tax_on(subtotal: Money, rate: Decimal) -> Money:
-    """Tax on the invoice subtotal, rounded half up once (not per line)."""
-    return (subtotal * rate).round()

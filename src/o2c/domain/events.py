@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import ClassVar
 
 from o2c.domain.holds import HoldCode
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
 from o2c.domain.money import Money
+from o2c.domain.tax import TaxLine
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -465,6 +466,9 @@ class InvoiceIssued(InvoiceEvent):
     discount: Money
     trigger: str
     decision: Decision
+    #: the taxes by jurisdiction whose amounts make up ``tax`` (empty on invoices issued
+    #: before tax by jurisdiction, taxed at the legal entity's one rate)
+    tax_lines: tuple[TaxLine, ...] = ()
     order_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -810,6 +814,20 @@ class PriceAgreementChanged(Event):
         return self.agreement.agreement_id
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaxRateChanged(Event):
+    """A tax rate as it now stands, with the version o2c gave it (1 when added)."""
+
+    entity_type: ClassVar[str] = "tax_rate"
+    rate: TaxRate
+    changed: tuple[str, ...]
+    added: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.rate.rate_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -823,6 +841,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
         HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,
         ShipmentAwaitingInvoice,
-        LegalEntityChanged, WarehouseChanged, PriceAgreementChanged,
+        LegalEntityChanged, WarehouseChanged, PriceAgreementChanged, TaxRateChanged,
     )
 }

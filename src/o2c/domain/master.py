@@ -96,6 +96,31 @@ class ShipTo:
     region: str
     postal_code: str
     country: str
+    #: the county (or parish, borough) where local sales taxes are levied by county; empty
+    #: where none is needed
+    county: str = ""
+
+    @property
+    def jurisdiction(self) -> str:
+        """Its state or province as a tax jurisdiction: ``US-IL``, ``CA-BC``."""
+        return f"{self.country}-{self.region}" if self.region else self.country
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExemptionCertificate:
+    """A customer's tax exemption certificate for one jurisdiction (``US-IL``: the state and
+    its counties and cities; ``CA``: the whole country), up to ``expires`` (inclusive)."""
+
+    certificate_id: str
+    jurisdiction: str
+    expires: date
+
+    def exempts(self, jurisdiction: str, day: date) -> bool:
+        """Whether it exempts a tax of ``jurisdiction`` (``US-IL/city=Chicago``) on ``day``."""
+        if day > self.expires:
+            return False
+        j = self.jurisdiction
+        return jurisdiction == j or jurisdiction.startswith(j + "-") or jurisdiction.startswith(j + "/")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +143,8 @@ class Customer:
     #: day the latest took effect: a credit decision names the version of the limit it read
     version: int = 1
     as_of: date | None = None
+    #: tax exemption certificates; one applies only while valid on the invoice date
+    exemptions: tuple[ExemptionCertificate, ...] = ()
 
     def ship_to(self, ship_to_id: str) -> ShipTo | None:
         for s in self.ship_tos:
@@ -139,6 +166,9 @@ class Product:
     list_prices: dict[str, Decimal] = field(default_factory=dict)
     floor_prices: dict[str, Decimal] = field(default_factory=dict)
     gtin: str | None = None
+    #: which tax rates apply to it (``standard``, ``reduced``, ``exempt``…; see
+    #: :class:`TaxRate`); a product of class ``exempt`` is never taxed
+    tax_class: str = "standard"
 
     def factor(self, uom: str) -> Decimal | None:
         """How many base units one ``uom`` holds, or None if the unit is not valid."""
@@ -208,3 +238,70 @@ def agreement_for(own: list[PriceAgreement], of_group: list[PriceAgreement],
         if best is not None:
             return best
     return None
+
+
+#: The product tax class that is never taxed, whatever the jurisdiction.
+EXEMPT_CLASS = "exempt"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaxRate:
+    """One sales tax levied in a jurisdiction on products of one tax class, valid over dates
+    (``valid_to`` inclusive, None: open-ended). The jurisdiction is a state or province
+    (``country``, ``region``), or a county or a city within it. Several rates apply to one
+    ship-to and stack: Canadian GST and a provincial PST; a US state's rate and its county's
+    and city's. ``name`` is what the invoice calls it (GST, HST, PST, QST, state, county,
+    city). ``rate`` is a fraction (0.0625 for 6.25 %). ``version`` counts the changes o2c
+    recorded."""
+
+    rate_id: str
+    country: str
+    region: str
+    county: str = ""
+    city: str = ""
+    tax_class: str = "standard"
+    name: str
+    rate: Decimal
+    valid_from: date
+    valid_to: date | None = None
+    version: int = 1
+
+    @property
+    def jurisdiction(self) -> str:
+        """``US-IL``, ``US-IL/county=Cook``, ``US-IL/city=Chicago``."""
+        state = f"{self.country}-{self.region}"
+        if self.county:
+            return f"{state}/county={self.county}"
+        if self.city:
+            return f"{state}/city={self.city}"
+        return state
+
+    @property
+    def local(self) -> bool:
+        """A county's or a city's rate (on top of the state's or province's)."""
+        return bool(self.county or self.city)
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, other: TaxRate) -> bool:
+        """Both valid on some day."""
+        return ((other.valid_to is None or self.valid_from <= other.valid_to)
+                and (self.valid_to is None or other.valid_from <= self.valid_to))
+
+    def same_tax(self, other: TaxRate) -> bool:
+        """The same tax of the same jurisdiction on the same class (only one may hold a day)."""
+        return (self.jurisdiction.upper(), self.name.upper(), self.tax_class) == \
+            (other.jurisdiction.upper(), other.name.upper(), other.tax_class)
+
+    def applies_to(self, ship_to: ShipTo, tax_class: str, day: date) -> bool:
+        """Whether it taxes a product of ``tax_class`` shipped to ``ship_to`` on ``day``
+        (places compared without regard to case)."""
+        return (self.tax_class == tax_class and self.valid_on(day)
+                and self.country == ship_to.country and self.region.upper() == ship_to.region.upper()
+                and (not self.county or self.county.upper() == ship_to.county.upper())
+                and (not self.city or self.city.upper() == ship_to.city.upper()))
+
+    @property
+    def label(self) -> str:
+        return f"{self.rate_id} v{self.version}"

@@ -437,3 +437,15 @@ def item_waits(order: Order) -> frozenset[str]:
     if order.terminal or not any(h.code in _ITEM_CODES for h in order.open_holds):
         return frozenset()
     return frozenset(ln.product_id for ln in order.lines)
+
+
+#: The rule a BIL-TAX-UNRESOLVED hold names per jurisdiction it waits for a rate of
+#: (``tax.rates:US-IL``, among the hold's conditions).
+TAX_WAITS_FOR = "tax.rates"
+
+
+def tax_waits(order: Order) -> frozenset[str]:
+    """The jurisdictions (``US-IL``) the order's open BIL-TAX-UNRESOLVED holds wait for a rate of."""
+    prefix = TAX_WAITS_FOR + ":"
+    return frozenset(c[len(prefix):] for h in order.open_holds if h.code is HoldCode.BIL_TAX_UNRESOLVED
+                     for c in h.conditions if c.startswith(prefix))

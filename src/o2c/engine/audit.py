@@ -113,6 +113,8 @@ def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, di
         holder = uow.master.customer(a.customer_id)
         return (Subject("price_agreement", a.agreement_id, holder.legal_entity_id if holder else None),
                 plain(uow.master.agreement(a.agreement_id)))
+    if isinstance(c, cmd.UpsertTaxRate):
+        return Subject("tax_rate", c.rate.rate_id), plain(uow.master.tax_rate(c.rate.rate_id))
     if isinstance(c, cmd.UpsertLegalEntity):
         return (Subject("legal_entity", c.entity.entity_id, c.entity.entity_id),
                 plain(uow.master.legal_entity(c.entity.entity_id)))

@@ -56,6 +56,9 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.UpsertPriceAgreement: frozenset({_R.INTEGRATION, _R.PRICING, _R.CONTROLLER}),
     cmd.UpsertLegalEntity: frozenset({_R.INTEGRATION, _R.CONTROLLER}),
     cmd.UpsertWarehouse: frozenset({_R.INTEGRATION, _R.CONTROLLER}),
+    # Tax rates: the system of record, or the controller (who owns the books) and billing
+    # (who answers for the tax on invoices and works BIL-TAX-UNRESOLVED).
+    cmd.UpsertTaxRate: frozenset({_R.INTEGRATION, _R.CONTROLLER, _R.BILLING}),
     cmd.OpenStock: frozenset({_R.INTEGRATION, _R.WAREHOUSE_OPS, _R.CONTROLLER}),
 }
 
@@ -77,7 +80,7 @@ REFERRED: frozenset[type[cmd.Command]] = frozenset({cmd.ResolveStockDifference})
 #: What o2c issues to itself (reactions): nobody else issues these.
 ENGINE_ONLY: frozenset[type[cmd.Command]] = frozenset({
     cmd.ValidateOrder, cmd.CheckCredit, cmd.AllocateOrder, cmd.InvoiceShipment, cmd.CloseOrder,
-    cmd.ReevaluateCredit, cmd.RevalidateOrder,
+    cmd.ReevaluateCredit, cmd.RevalidateOrder, cmd.RetryTaxHold,
     cmd.FireTimer,
 })
 

@@ -18,7 +18,7 @@ from o2c.domain.events import (
     ShippedLine,
     WarehouseLine,
 )
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
 
 
 class Command:
@@ -336,6 +336,23 @@ class UpsertPriceAgreement(Command):
     """A price agreement (or a group price list) stated whole; its version is o2c's to count."""
 
     agreement: PriceAgreement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertTaxRate(Command):
+    """A tax rate of a jurisdiction and tax class stated whole; its version is o2c's to count."""
+
+    rate: TaxRate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryTaxHold(Command):
+    """A tax rate arrived or changed: o2c lifts the order's BIL-TAX-UNRESOLVED holds that
+    waited for ``jurisdiction`` (``US-IL``), and invoicing is tried again."""
+
+    order_id: str
+    jurisdiction: str
+    because: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

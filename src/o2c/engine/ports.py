@@ -17,7 +17,7 @@ from o2c.domain.audit import AuditEntry, AuditHead, AuditRecord
 from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
 from o2c.domain.orders import Order
 from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
@@ -64,6 +64,12 @@ class MasterData(Protocol):
     def add_customer(self, c: Customer) -> None: ...
     def add_product(self, p: Product) -> None: ...
     def add_price_agreement(self, a: PriceAgreement) -> None: ...
+    def tax_rates(self, country: str) -> list[TaxRate]:
+        """Every tax rate of ``country`` (any region, class and validity), by id."""
+        ...
+
+    def tax_rate(self, rate_id: str) -> TaxRate | None: ...
+    def add_tax_rate(self, r: TaxRate) -> None: ...
 
 
 class OrderRepository(Protocol):

@@ -132,6 +132,8 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             uow.master.add_warehouse(e.warehouse)
         case ev.PriceAgreementChanged():
             uow.master.add_price_agreement(e.agreement)
+        case ev.TaxRateChanged():
+            uow.master.add_tax_rate(e.rate)
         case ev.OrderEvent():
             _order(uow, e.order_id).apply(e, at)  # type: ignore[attr-defined]
         case _:

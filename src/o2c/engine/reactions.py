@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from o2c.domain import events as ev
-from o2c.domain.orders import OrderStatus
+from o2c.domain.holds import HoldCode
+from o2c.domain.orders import OrderStatus, tax_waits
 from o2c.engine import commands as cmd
 from o2c.engine.ports import Outgoing, UnitOfWork
 
@@ -54,6 +55,8 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             return [cmd.CheckCredit(order_id=e.order_id)]
         case ev.CreditApproved():
             return [cmd.AllocateOrder(order_id=e.order_id)]
+        case ev.HoldReleased() if e.code is HoldCode.BIL_TAX_UNRESOLVED:
+            return _invoice_again(e, uow)
         case ev.HoldReleased():
             return _resume(e.order_id, uow)
         case ev.StockReceived():
@@ -95,8 +98,38 @@ def next_commands(e: ev.Event, uow: UnitOfWork) -> list[cmd.Command]:
             members = uow.master.group(a.customer_id) if a.group else (a.customer_id,)
             because = f"price agreement {a.label} {_what(e.added, e.changed)}"
             return [cmd.RevalidateOrder(order_id=o, because=because) for o in uow.orders.held_for(members)]
+        case ev.TaxRateChanged():
+            return _tax_rate_changed(e, uow)
         case _:
             return []
+
+
+def _invoice_again(e: ev.HoldReleased, uow: UnitOfWork) -> list[cmd.Command]:
+    """A BIL-TAX-UNRESOLVED hold was lifted (a rate arrived, or billing released it): invoice
+    its shipment again, on the trigger that found the tax unresolved (its decision names both)."""
+    for env in uow.events.for_correlation(e.order_id):
+        p = env.payload
+        if isinstance(p, ev.HoldPlaced) and p.hold_id == e.hold_id:
+            shipment_id, trigger = p.decision.inputs.get("shipment_id"), p.decision.inputs.get("trigger")
+            if shipment_id and trigger:
+                return [cmd.InvoiceShipment(order_id=e.order_id, shipment_id=shipment_id, trigger=trigger)]
+    return []
+
+
+def _tax_rate_changed(e: ev.TaxRateChanged, uow: UnitOfWork) -> list[cmd.Command]:
+    """Orders whose invoicing waits for a rate of the rate's state or province try again.
+    Read from the orders on hold: a rate changes rarely, and few orders wait for one."""
+    r = e.rate
+    if r.local:
+        return []  # a county's or city's rate never makes an unknown state or province known
+    jurisdiction = f"{r.country}-{r.region}"
+    because = f"tax rate {r.label} ({r.name} of {r.jurisdiction}) {_what(e.added, e.changed)}"
+    out: list[cmd.Command] = []
+    for order_id in uow.orders.held():
+        order = uow.orders.get(order_id)
+        if order is not None and jurisdiction in tax_waits(order):
+            out.append(cmd.RetryTaxHold(order_id=order_id, jurisdiction=jurisdiction, because=because))
+    return out
 
 
 def _exposure_fell(customer_id: str, uow: UnitOfWork, because: str) -> list[cmd.Command]:

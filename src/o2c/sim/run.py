@@ -231,7 +231,7 @@ class Simulation(X12Partners):
         for kind, records in (("legal_entities", world.entities), ("warehouses", world.warehouses),
                               ("products", world.products),
                               ("customers", [c.customer for c in world.customers]),
-                              ("price_agreements", world.agreements)):
+                              ("price_agreements", world.agreements), ("tax_rates", world.tax_rates)):
             text = export_csv(kind, records)
             raw = master_document(text, kind, source="erp", file_name=f"{kind}.csv",
                                   received_at=self.clock.now())

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from o2c.domain.master import (
     BillingTrigger,
     Customer,
+    ExemptionCertificate,
     LegalEntity,
     PriceAgreement,
     Product,
     ShipTo,
+    TaxRate,
     Warehouse,
 )
 from o2c.domain.money import money
@@ -58,6 +60,48 @@ CITIES = {
              ("Hamilton", "ON", "L8P 4R5"), ("Montreal", "QC", "H2Y 1C6")),
 }
 
+#: the county of each city (where a county's sales tax applies)
+COUNTIES = {"Columbus": "Franklin", "Dayton": "Montgomery", "Austin": "Travis", "Houston": "Harris",
+            "Reno": "Washoe", "Denver": "Denver", "Phoenix": "Maricopa", "Chicago": "Cook"}
+
+#: Product categories that are never taxed (medical supplies exempt from sales tax).
+EXEMPT_CATEGORIES = frozenset({"SAL"})
+
+
+def _rate(rate_id: str, country: str, region: str, name: str, rate: str, *, county: str = "",
+          city: str = "") -> TaxRate:
+    return TaxRate(rate_id=rate_id, country=country, region=region, county=county, city=city,
+                   name=name, rate=Decimal(rate), valid_from=date(2020, 1, 1))
+
+
+#: Sales tax rates of every state and province the customers ship to (and a few more):
+#: Canadian GST, HST and provincial PST/QST; US state rates with a county's or city's on top.
+TAX_RATES = (
+    _rate("CA-AB-GST", "CA", "AB", "GST", "0.05"),
+    _rate("CA-BC-GST", "CA", "BC", "GST", "0.05"),
+    _rate("CA-BC-PST", "CA", "BC", "PST", "0.07"),
+    _rate("CA-NS-HST", "CA", "NS", "HST", "0.15"),
+    _rate("CA-ON-HST", "CA", "ON", "HST", "0.13"),
+    _rate("CA-QC-GST", "CA", "QC", "GST", "0.05"),
+    _rate("CA-QC-QST", "CA", "QC", "QST", "0.09975"),
+    _rate("US-AZ", "US", "AZ", "state", "0.056"),
+    _rate("US-AZ-MARICOPA", "US", "AZ", "county", "0.007", county="Maricopa"),
+    _rate("US-AZ-PHOENIX", "US", "AZ", "city", "0.023", city="Phoenix"),
+    _rate("US-CO", "US", "CO", "state", "0.029"),
+    _rate("US-CO-DENVER", "US", "CO", "city", "0.0481", city="Denver"),
+    _rate("US-IL", "US", "IL", "state", "0.0625"),
+    _rate("US-IL-COOK", "US", "IL", "county", "0.0175", county="Cook"),
+    _rate("US-IL-CHICAGO", "US", "IL", "city", "0.0125", city="Chicago"),
+    _rate("US-NV", "US", "NV", "state", "0.0685"),
+    _rate("US-NV-WASHOE", "US", "NV", "county", "0.01415", county="Washoe"),
+    _rate("US-OH", "US", "OH", "state", "0.0575"),
+    _rate("US-OH-FRANKLIN", "US", "OH", "county", "0.0125", county="Franklin"),
+    _rate("US-OH-MONTGOMERY", "US", "OH", "county", "0.015", county="Montgomery"),
+    _rate("US-TX", "US", "TX", "state", "0.0625"),
+    _rate("US-TX-AUSTIN", "US", "TX", "city", "0.02", city="Austin"),
+    _rate("US-TX-HOUSTON", "US", "TX", "city", "0.01", city="Houston"),
+)
+
 TERMS = ("net 30", "2/10 net 30", "net 45", "1/10 net 30", "net 60")
 
 
@@ -90,6 +134,7 @@ class World:
     customers: list[SimCustomer]
     products: list[Product]
     agreements: list[PriceAgreement]
+    tax_rates: tuple[TaxRate, ...] = TAX_RATES
 
 
 def generate(seed: int, *, customers: int = 220, products: int = 1100,
@@ -109,6 +154,7 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
             floor_prices={"USD": (usd * Decimal("0.70")).quantize(Decimal("0.01")),
                           "CAD": (cad * Decimal("0.70")).quantize(Decimal("0.01"))},
             gtin=f"00{rng.randrange(10**11, 10**12)}",
+            tax_class="exempt" if code in EXEMPT_CATEGORIES else "standard",
         ))
     custs: list[SimCustomer] = []
     agreements: list[PriceAgreement] = []
@@ -119,7 +165,8 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
         cities = CITIES[le.entity_id]
         ship_tos = tuple(
             ShipTo(ship_to_id=f"ST{j + 1}", name=f"Dock {j + 1}", city=c, region=r,
-                   postal_code=z, country="US" if le.entity_id == "US01" else "CA")
+                   postal_code=z, country="US" if le.entity_id == "US01" else "CA",
+                   county=COUNTIES.get(c, ""))
             for j, (c, r, z) in enumerate(rng.sample(cities, k=min(len(cities), 1 + size // 3)))
         )
         pod = rng.random() < 0.25
@@ -133,6 +180,7 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
             billing_trigger=BillingTrigger.ON_POD if pod else BillingTrigger.ON_SHIP,
             accepts_partial=rng.random() < 0.6, home_warehouse_id=rng.choice(whs).warehouse_id,
             blocked=rng.random() < 0.01, edi_id=f"EDI{1000 + i:06d}",
+            exemptions=_exemptions(i, ship_tos, start),
         )
         habit = rng.random()
         traits = Traits(
@@ -177,6 +225,20 @@ def _consolidate(custs: list[SimCustomer]) -> None:
         c = custs[k]
         custs[k] = SimCustomer(customer=replace(c.customer, billing_trigger=BillingTrigger.CONSOLIDATED),
                                traits=c.traits)
+
+
+def _exemptions(i: int, ship_tos: tuple[ShipTo, ...], start: date) -> tuple[ExemptionCertificate, ...]:
+    """Resellers' certificates for the state or province of their first ship-to: every 25th
+    account from the 4th holds one valid through the year after the start, every 25th from the
+    17th one that expired the month before the start (and is taxed)."""
+    first = ship_tos[0]
+    if i % 25 == 3:
+        return (ExemptionCertificate(certificate_id=f"EX-{1000 + i}", jurisdiction=first.jurisdiction,
+                                     expires=date(start.year + 1, 12, 31)),)
+    if i % 25 == 16:
+        return (ExemptionCertificate(certificate_id=f"EX-{1000 + i}", jurisdiction=first.jurisdiction,
+                                     expires=date(start.year, 1, 1) - timedelta(days=5)),)
+    return ()
 
 
 def _group(custs: list[SimCustomer]) -> None:

@@ -26,7 +26,7 @@ from o2c.engine.rebuild import rebuild
 from o2c.store import tables as t
 from o2c.store.sql import SqlStore
 
-_MASTER = (t.legal_entities, t.warehouses, t.customers, t.products, t.price_agreements)
+_MASTER = (t.legal_entities, t.warehouses, t.customers, t.products, t.price_agreements, t.tax_rates)
 _DOCS = {"orders": (t.orders, "order_id"), "invoices": (t.invoices, "invoice_id"),
          "accounts": (t.accounts, "customer_id"), "payments": (t.payments, "payment_id")}
 
@@ -76,7 +76,7 @@ def _compare(name: str, live: dict[Any, Any], rebuilt: dict[Any, Any]) -> Iterat
 #: records nothing: a file loaded twice).
 MAY_CHANGE_NOTHING = ("customer", "product", "legal_entity", "warehouse", "price_agreement",
                       "stock_position", "customer_file", "product_file", "legal_entity_file",
-                      "warehouse_file", "price_agreement_file", "stock_file")
+                      "warehouse_file", "price_agreement_file", "stock_file", "tax_rate", "tax_rate_file")
 
 
 def incomplete(store: SqlStore, *, document_kinds: Collection[str] = (), limit: int = 50) -> list[str]:

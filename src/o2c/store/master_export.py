@@ -2,7 +2,7 @@
 and for reconciling a full file from a system of record against o2c's copy.
 
 Each kind comes back as domain objects ordered by its key (legal entities, warehouses,
-products and price agreements by id; customers by account id with a group's head before
+products, price agreements and tax rates by id; customers by account id with a group's head before
 its members, so a file written in this order loads without a member waiting for its parent;
 stock positions by warehouse, product and lot). Stock is what o2c holds now: the positions
 with something on hand, in base units.
@@ -16,13 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 from o2c.domain.inventory import StockPosition
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse
+from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
 from o2c.store.port import Store
 
 __all__ = ["KINDS", "MasterRecords", "master_records"]
 
 #: the kinds, named as the files that hold them, in the order records refer to each other
-KINDS = ("legal_entities", "warehouses", "products", "customers", "price_agreements", "stock")
+KINDS = ("legal_entities", "warehouses", "products", "customers", "price_agreements", "tax_rates",
+         "stock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class MasterRecords:
     products: tuple[Product, ...] = ()
     customers: tuple[Customer, ...] = ()
     price_agreements: tuple[PriceAgreement, ...] = ()
+    tax_rates: tuple[TaxRate, ...] = ()
     stock: tuple[StockPosition, ...] = ()
 
     def of(self, kind: str) -> tuple[Any, ...]:
@@ -74,7 +76,8 @@ def _sql(store: Store, wanted: set[str]) -> dict[str, tuple[Any, ...]]:
             "warehouses": (t.warehouses, "warehouse_id", Warehouse),
             "products": (t.products, "product_id", Product),
             "customers": (t.customers, "customer_id", Customer),
-            "price_agreements": (t.price_agreements, "agreement_id", PriceAgreement)}
+            "price_agreements": (t.price_agreements, "agreement_id", PriceAgreement),
+            "tax_rates": (t.tax_rates, "rate_id", TaxRate)}
     out: dict[str, tuple[Any, ...]] = {}
     with engine.connect() as c, c.begin():
         for kind, (table, key, cls) in docs.items():
@@ -104,7 +107,7 @@ def _memory(store: Store, wanted: set[str]) -> dict[str, tuple[Any, ...]]:
     held: dict[str, dict[Any, Any]] = {
         "legal_entities": store.legal_entities, "warehouses": store.warehouses,
         "products": store.products, "customers": store.customers,
-        "price_agreements": store.agreements}
+        "price_agreements": store.agreements, "tax_rates": store.tax_rates}
     out: dict[str, tuple[Any, ...]] = {
         kind: tuple(v for _, v in sorted(held[kind].items())) for kind in held if kind in wanted}
     if "customers" in out:

@@ -18,7 +18,15 @@ from typing import Any, Generic, TypedDict, TypeVar
 from o2c.domain.billing import Invoice
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
-from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, Warehouse, agreement_for
+from o2c.domain.master import (
+    Customer,
+    LegalEntity,
+    PriceAgreement,
+    Product,
+    TaxRate,
+    Warehouse,
+    agreement_for,
+)
 from o2c.domain.orders import INVOICED_OR_DONE, Order, item_waits
 from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
@@ -58,6 +66,7 @@ class MemoryStore:
     customers: dict[str, Customer] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
     agreements: dict[str, PriceAgreement] = field(default_factory=dict)
+    tax_rates: dict[str, TaxRate] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
@@ -151,6 +160,16 @@ class _Master:
 
     def add_price_agreement(self, a: PriceAgreement) -> None:
         self.s.agreements[a.agreement_id] = a
+
+    def tax_rates(self, country: str) -> list[TaxRate]:
+        return sorted((r for r in self.s.tax_rates.values() if r.country == country),
+                      key=lambda r: r.rate_id)
+
+    def tax_rate(self, rate_id: str) -> TaxRate | None:
+        return self.s.tax_rates.get(rate_id)
+
+    def add_tax_rate(self, r: TaxRate) -> None:
+        self.s.tax_rates[r.rate_id] = r
 
 
 class _Aggregates(Generic[_A]):

@@ -24,13 +24,14 @@ from o2c.domain.master import (
     LegalEntity,
     PriceAgreement,
     Product,
+    TaxRate,
     Warehouse,
     agreement_for,
 )
 from o2c.store.codec import dump, load
 from o2c.store.sql_raw import RawSql, in_list
 from o2c.store.sql_repos import Tx, next_value
-from o2c.store.tables import customers, legal_entities, price_agreements, products, warehouses
+from o2c.store.tables import customers, legal_entities, price_agreements, products, tax_rates, warehouses
 
 #: Row of ``sequences`` bumped whenever master data is written; caches compare it.
 MASTER_DATA_VERSION = "_o2c.master_data_version"
@@ -49,6 +50,7 @@ class MasterCache:
         self.agreements: dict[str, dict[str, list[PriceAgreement]]] = {}
         # (customer, product) -> agreements, loaded for a batch of agreements
         self.pairs: dict[tuple[str, str], list[PriceAgreement]] = {}
+        self.tax_rates: dict[str, list[TaxRate]] = {}  # country -> its rates
 
     def copy(self) -> MasterCache:
         """A cache of its own for a unit of work that writes, holding what this one holds."""
@@ -58,6 +60,7 @@ class MasterCache:
         mine.groups = dict(self.groups)
         mine.agreements = dict(self.agreements)  # a customer's dict is replaced, never changed
         mine.pairs = dict(self.pairs)
+        mine.tax_rates = dict(self.tax_rates)  # a country's list is replaced, never changed
         return mine
 
 
@@ -86,6 +89,7 @@ _ONE: dict[str, tuple[RawSql, type[Any]]] = {
     "product": (RawSql("SELECT doc FROM products WHERE product_id = :k"), Product),
     "warehouse": (RawSql("SELECT doc FROM warehouses WHERE warehouse_id = :k"), Warehouse),
     "agreement": (RawSql("SELECT doc FROM price_agreements WHERE agreement_id = :k"), PriceAgreement),
+    "tax_rate": (RawSql("SELECT doc FROM tax_rates WHERE rate_id = :k"), TaxRate),
 }
 #: kind -> (table, key column, class), for :meth:`SqlMasterData.prefetch`
 _TABLES: dict[str, tuple[str, str, type[Any]]] = {
@@ -94,6 +98,7 @@ _TABLES: dict[str, tuple[str, str, type[Any]]] = {
     "agreement": ("price_agreements", "agreement_id", PriceAgreement),
 }
 _IN_CHUNK = 500
+_TAX_RATES = RawSql("SELECT doc FROM tax_rates WHERE country = :c ORDER BY rate_id")
 _VERSION = RawSql("SELECT value FROM sequences WHERE name = :n")
 _WAREHOUSES = RawSql("SELECT doc FROM warehouses WHERE legal_entity_id = :le ORDER BY warehouse_id")
 _AGREEMENTS = RawSql(
@@ -119,9 +124,10 @@ _PUT_PRODUCT = _upsert(products, "product_id", ["product_id", "doc"])
 _PUT_AGREEMENT = _upsert(
     price_agreements, "agreement_id", ["agreement_id", "customer_id", "product_id", "doc"]
 )
+_PUT_TAX_RATE = _upsert(tax_rates, "rate_id", ["rate_id", "country", "region", "doc"])
 #: statement -> the key column of its rows
 _KEYS = {_PUT_LEGAL_ENTITY: "entity_id", _PUT_WAREHOUSE: "warehouse_id", _PUT_CUSTOMER: "customer_id",
-         _PUT_PRODUCT: "product_id", _PUT_AGREEMENT: "agreement_id"}
+         _PUT_PRODUCT: "product_id", _PUT_AGREEMENT: "agreement_id", _PUT_TAX_RATE: "rate_id"}
 
 
 class SqlMasterData:
@@ -218,6 +224,19 @@ class SqlMasterData:
     def agreement(self, agreement_id: str) -> PriceAgreement | None:
         return self._one("agreement", agreement_id)  # type: ignore[no-any-return]
 
+    def tax_rates(self, country: str) -> list[TaxRate]:
+        """A country's rates, read together (an invoice asks for several ship-tos and classes)."""
+        cache = self._cache()
+        found = cache.tax_rates.get(country)
+        if found is None:
+            self.flush()
+            rows = self._tx.raw(_TAX_RATES, {"c": country}).fetchall()
+            found = cache.tax_rates[country] = [load(TaxRate, r[0]) for r in rows]
+        return list(found)
+
+    def tax_rate(self, rate_id: str) -> TaxRate | None:
+        return self._one("tax_rate", rate_id)  # type: ignore[no-any-return]
+
     def price_agreement(self, customer: Customer, product_id: str, day: date) -> PriceAgreement | None:
         group = [a for a in self.agreements(customer.parent_id, product_id) if a.group] \
             if customer.parent_id else []
@@ -276,6 +295,10 @@ class SqlMasterData:
         self._local.one[(kind, key)] = obj
         if kind == "customer":
             self._local.groups.clear()  # its parent may have changed
+        elif kind == "tax_rate":
+            if obj.country in self._local.tax_rates:
+                others = [r for r in self._local.tax_rates[obj.country] if r.rate_id != key]
+                self._local.tax_rates[obj.country] = sorted([*others, obj], key=lambda r: r.rate_id)
         elif kind == "agreement":
             pair = (obj.customer_id, obj.product_id)
             if pair in self._local.pairs:
@@ -317,3 +340,7 @@ class SqlMasterData:
             },
             ("agreement", a.agreement_id, a),
         )
+
+    def add_tax_rate(self, r: TaxRate) -> None:
+        self._write(_PUT_TAX_RATE, {"rate_id": r.rate_id, "country": r.country, "region": r.region,
+                                    "doc": dump(r)}, ("tax_rate", r.rate_id, r))

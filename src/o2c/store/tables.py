@@ -423,6 +423,17 @@ price_agreements = Table(
     Index(None, "customer_id", "product_id"),
 )
 
+#: Tax rates by jurisdiction and tax class (o2c.domain.master.TaxRate), read a country at a time.
+tax_rates = Table(
+    "tax_rates",
+    metadata,
+    Column("rate_id", _id(), primary_key=True),
+    Column("country", _id(), nullable=False),
+    Column("region", _id(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index(None, "country", "region"),
+)
+
 # ---------------------------------------------------------------- the audit chain
 
 # Who changed what (o2c.domain.audit): one row per entry, numbered without gaps in the

@@ -31,6 +31,7 @@ from o2c.adapters.edi.maps import (
 )
 from o2c.domain import events as ev
 from o2c.domain.money import Money
+from o2c.domain.tax import TaxLine
 
 from .support import AT, inbound_set, partner, sample_sets, segment_texts
 
@@ -340,6 +341,44 @@ def test_an_810_from_the_engines_invoice_event_carries_its_totals() -> None:
                 **{**{f: getattr(e, f) for f in e.__dataclass_fields__}, "total": Money(D("1"), usd)}
             )
         )
+
+
+def test_an_810_carries_one_txi_per_tax_line_and_passes_its_own_check() -> None:
+    usd = "USD"
+
+    def tax(name: str, jurisdiction: str, rate: str, amount: str, cert: str | None = None) -> TaxLine:
+        return TaxLine(name=name, jurisdiction=jurisdiction, rate=D(rate), taxable=Money(D("245.00"), usd),
+                       amount=Money(D(amount), usd), certificate_id=cert)
+
+    e = ev.InvoiceIssued(
+        invoice_id="INV-1003", order_id="SO-00000043", customer_id="C-ACME", legal_entity_id="LE-US",
+        shipment_ids=("SH-1",),
+        lines=(ev.InvoiceLine(line_no=1, product_id="SKU-1", quantity=D("10"), uom="CS",
+                              unit_price=D("24.5"), amount=D("245.00")),),
+        subtotal=Money(D("245.00"), usd), tax=Money(D("19.60"), usd), total=Money(D("264.60"), usd),
+        invoice_date=date(2024, 3, 4), due_date=date(2024, 4, 3), discount_date=None,
+        discount=Money(D("0"), usd), trigger="on_ship",
+        decision=ev.Decision(policy_id="billing", version="1", rule="on_ship", outcome="invoice"),
+        tax_lines=(tax("state", "US-IL", "0.0625", "15.31"),
+                   tax("city", "US-IL/city=Chicago", "0.0125", "3.06"),
+                   tax("county", "US-IL/county=Cook", "0.0175", "0.00", "EX-COOK-9"),
+                   tax("HST", "CA-ON", "0.13", "0.00", "EX-ON"),
+                   tax("special", "US-IL", "0.005", "1.23")),
+    )
+    doc = InvoiceDocument.from_invoice_issued(e, po_number="PO-7781")
+    ts = round_trip(partner("acme"), "810", build_810(doc, partner("acme")))
+    assert [t for t in segment_texts(ts) if t.startswith("TXI")] == [
+        "TXI*ST*15.31*6.25",
+        "TXI*CS*3.06*1.25",
+        "TXI*CP*0*1.75***1***EX-COOK-9",  # zeroed by the exemption certificate, named in TXI09
+        "TXI*BE*0*13***1***EX-ON",
+        "TXI*ST*1.23*0.5",  # a name not known: by the jurisdiction's level
+    ]
+    check = check_810(ts)
+    assert check.errors == () and check.tax == D("19.60") and check.declared_total == D("264.60")
+    with pytest.raises(ValueError, match="the taxes add up to"):
+        InvoiceDocument(invoice_id="X", invoice_date=date(2024, 3, 4), order_id="SO-1",
+                        lines=doc.lines, tax=D("1.00"), taxes=doc.taxes)
 
 
 def test_the_staedi_810_samples_second_invoice_does_not_add_up() -> None:

@@ -8,17 +8,19 @@ from datetime import datetime
 from decimal import Decimal
 
 from o2c.domain import events as ev
-from o2c.domain.billing import line_amount, tax_on
+from o2c.domain.billing import line_amount
 from o2c.domain.consolidation import WEEKDAYS, BillingWindow, window_key, window_of
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger, Customer, LegalEntity, PaymentTerms
 from o2c.domain.money import Money, minor_unit_problem
 from o2c.domain.orders import Order, ShipmentState
+from o2c.domain.tax import TaxResult
 from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import billing_rule, decision, load_order
+from o2c.engine.handlers.tax import invoice_tax, tax_unresolved
 
 
 def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
@@ -57,8 +59,11 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
         if sh.awaiting_key is not None or window is None:
             return []  # already waiting for its window
         return [_await_window(ctx, order, sh, entity, window, d)]
-    return [build_invoice(ctx, entity=entity, customer=customer, orders=[order],
-                          shipments=[(order, sh)], trigger=trigger.value, decision=d)]
+    made = build_invoice(ctx, entity=entity, customer=customer, orders=[order], shipments=[(order, sh)],
+                         trigger=trigger.value, decision=d)
+    if isinstance(made, TaxResult):
+        return tax_unresolved(ctx, order, made, sh.shipment_id, c.trigger)
+    return [made]
 
 
 def _await_window(ctx: Context, order: Order, sh: ShipmentState, entity: LegalEntity,
@@ -118,18 +123,28 @@ def close_window(ctx: Context, payload: dict[str, str], due: datetime) -> list[e
             "key": key, "window_start": payload.get("window_start", ""), "window_end": end.isoformat(),
             "due_at": due.isoformat(), "orders": ",".join(mine),
             "shipments": ",".join(f"{o.order_id}/{sh.shipment_id}" for o, sh in shipments)}, entity_id)
-        out.append(build_invoice(ctx, entity=entity, customer=customer, orders=[orders[o] for o in mine],
-                                 shipments=shipments, trigger=BillingTrigger.CONSOLIDATED.value, decision=d))
+        made = build_invoice(ctx, entity=entity, customer=customer, orders=[orders[o] for o in mine],
+                             shipments=shipments, trigger=BillingTrigger.CONSOLIDATED.value, decision=d)
+        if isinstance(made, TaxResult):
+            # No rate for a jurisdiction of the window: billing is told on each of its orders,
+            # and the shipments keep waiting (the key's next window close takes them).
+            for order_id in mine:
+                first = next(sh for o, sh in shipments if o.order_id == order_id)
+                out.append(tax_unresolved(ctx, orders[order_id], made, first.shipment_id,
+                                          "shipment_confirmed")[0])
+            continue
+        out.append(made)
     return out
 
 
 def build_invoice(ctx: Context, *, entity: LegalEntity, customer: Customer, orders: Sequence[Order],
                   shipments: Sequence[tuple[Order, ShipmentState]], trigger: str,
-                  decision: ev.Decision) -> ev.InvoiceIssued:
+                  decision: ev.Decision) -> ev.InvoiceIssued | TaxResult:
     """The one way an invoice is made, per shipment or per window: its lines (each shipment's
     shipped quantity per order line, at the order's price), totals, tax, terms, dates and
     the entity's next gapless number. Several orders' terms are the customer's unless every
-    order names the same."""
+    order names the same. A line whose ship-to's jurisdiction has no tax rate makes no
+    invoice: the tax result naming what is missing comes back instead, for a hold."""
     first = orders[0]
     cur = first.currency
     lines: list[ev.InvoiceLine] = []
@@ -144,7 +159,13 @@ def build_invoice(ctx: Context, *, entity: LegalEntity, customer: Customer, orde
                                         amount=line_amount(q, ol.unit_price, cur),
                                         order_id=order.order_id, shipment_id=sh.shipment_id))
     subtotal = Money(sum((ln.amount for ln in lines), Decimal(0)), cur)
-    tax = tax_on(subtotal, entity.tax_rate)  # the one place an invoice's tax is computed
+    ship_to = {o.order_id: o.ship_to_id for o in orders}
+    # the one place an invoice's tax is computed: by each line's ship-to
+    taxed = invoice_tax(ctx, customer, [(ship_to[ln.order_id], ln) for ln in lines], cur,
+                        entity.business_date(ctx.now()))
+    if taxed.unresolved:
+        return taxed
+    tax = taxed.total
     total = subtotal + tax
     named = {o.payment_terms for o in orders}
     text = named.pop() if len(named) == 1 and None not in named else customer.payment_terms
@@ -161,7 +182,7 @@ def build_invoice(ctx: Context, *, entity: LegalEntity, customer: Customer, orde
         shipment_ids=tuple(dict.fromkeys(sh.shipment_id for _, sh in shipments)), lines=tuple(lines),
         subtotal=subtotal, tax=tax, total=total, invoice_date=day, due_date=terms.due_date(day),
         discount_date=terms.discount_date(day), discount=terms.discount_on(total),
-        trigger=trigger, decision=decision,
+        trigger=trigger, decision=decision, tax_lines=taxed.lines,
     )
 
 

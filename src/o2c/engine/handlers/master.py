@@ -22,6 +22,7 @@ from o2c.domain import events as ev
 from o2c.domain.actors import ENGINE
 from o2c.domain.holds import HoldAction, HoldCode
 from o2c.domain.master import Customer, PaymentTerms
+from o2c.domain.orders import TAX_WAITS_FOR, tax_waits
 from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
@@ -226,6 +227,68 @@ def upsert_price_agreement(c: cmd.UpsertPriceAgreement, ctx: Context) -> list[ev
         return []
     return [ev.PriceAgreementChanged(agreement=dataclasses.replace(new, version=old.version + 1),
                                      changed=_changed(old, stated))]
+
+
+def upsert_tax_rate(c: cmd.UpsertTaxRate, ctx: Context) -> list[ev.Event]:
+    """A tax rate is checked, and against the other rates of the same tax (jurisdiction, name
+    and tax class): two valid on the same day would tax twice, so the second is refused
+    naming the first. Rates are shared by every legal entity: an actor restricted to some
+    entities may not change them."""
+    new = c.rate
+    who = f"tax rate {new.rate_id}"
+    if ctx.actor.entities is not None:
+        raise Forbidden(f"{ctx.actor.label} acts for some legal entities only; tax rates apply to "
+                        "every legal entity")
+    if not Decimal(0) <= new.rate < Decimal(1):
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: rate {new.rate} is not a fraction such as "
+                                            "0.0625 (6.25 %)")
+    if not new.region:
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: a rate names its state or province (region)")
+    if new.county and new.city:
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: a rate is a county's or a city's, not both "
+                                            f"({new.county!r}, {new.city!r}); give each its own")
+    if new.valid_to is not None and new.valid_to < new.valid_from:
+        raise Rejected(C.VAL_MISSING_FIELD, f"{who}: valid to {new.valid_to} is before valid from "
+                                            f"{new.valid_from}")
+    master = ctx.uow.master
+    for other in master.tax_rates(new.country):
+        if other.rate_id != new.rate_id and other.same_tax(new) and other.overlaps(new):
+            until = "open-ended" if other.valid_to is None else f"to {other.valid_to}"
+            raise Rejected(C.BIL_TAX_UNRESOLVED,
+                           f"{who}: its validity ({new.valid_from} to {new.valid_to or 'open-ended'}) "
+                           f"overlaps {other.label}, the same {other.name} of {other.jurisdiction} on "
+                           f"class {other.tax_class} (from {other.valid_from}, {until}); end one "
+                           "before the other starts")
+    old = master.tax_rate(new.rate_id)
+    if old is None:
+        return [ev.TaxRateChanged(rate=dataclasses.replace(new, version=1), changed=(), added=True)]
+    stated = dataclasses.replace(new, version=old.version)
+    if old == stated:
+        return []
+    return [ev.TaxRateChanged(rate=dataclasses.replace(new, version=old.version + 1),
+                              changed=_changed(old, stated))]
+
+
+def retry_tax_hold(c: cmd.RetryTaxHold, ctx: Context) -> list[ev.Event]:
+    """Lift the order's BIL-TAX-UNRESOLVED holds waiting for a rate of ``c.jurisdiction`` (o2c's
+    decision, naming the rate that arrived); the shipment is then invoiced again, and held
+    again if its tax still cannot be decided."""
+    order = load_order(ctx, c.order_id, "tax re-check")
+    if order.terminal or c.jurisdiction not in tax_waits(order):
+        return []
+    condition = f"{TAX_WAITS_FOR}:{c.jurisdiction}"
+    out: list[ev.Event] = []
+    for h in order.open_holds:
+        if h.code is not C.BIL_TAX_UNRESOLVED or condition not in h.conditions:
+            continue
+        d = decision(ctx, "billing.tax_rate-arrived", "retry",
+                     {"hold": h.code.value, "jurisdiction": c.jurisdiction, "because": c.because},
+                     order.legal_entity_id)
+        out.append(ev.HoldReleased(
+            order_id=order.order_id, hold_id=h.hold_id, code=h.code,
+            action=HoldAction.EDIT_AND_RETRY.value, by=ENGINE.id,
+            reason=f"released by o2c: {c.because}", decision=d))
+    return out
 
 
 def open_stock(c: cmd.OpenStock, ctx: Context) -> list[ev.Event]:

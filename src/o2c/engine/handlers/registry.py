@@ -55,4 +55,6 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.UpsertPriceAgreement: master.upsert_price_agreement,
     cmd.OpenStock: master.open_stock,
     cmd.RevalidateOrder: master.revalidate_order,
+    cmd.UpsertTaxRate: master.upsert_tax_rate,
+    cmd.RetryTaxHold: master.retry_tax_hold,
 }

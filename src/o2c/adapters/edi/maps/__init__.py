@@ -40,6 +40,7 @@ from o2c.adapters.edi.maps.documents import (
     OrderAcknowledgment,
     Party,
     ReleaseLine,
+    TaxItem,
     WarehouseOrder,
 )
 from o2c.adapters.edi.maps.inbound import (
@@ -87,6 +88,7 @@ __all__ = [
     "Party",
     "ReleaseLine",
     "SetOutcome",
+    "TaxItem",
     "TradingPartner",
     "WarehouseOrder",
     "ack_interchange",

@@ -295,6 +295,37 @@ class Charge:
     description: str = ""
 
 
+#: TXI01 (element 963) by the name a tax line gives its tax: GST (GS, goods and services
+#: tax), HST (BE, harmonized sales tax), PST and QST (SP, state/provincial tax), a US state's
+#: tax (ST, state sales tax), a county's (CP, county/parish sales tax), a city's (CS, city
+#: sales tax). A name not listed is taken by its jurisdiction's level (see :func:`tax_type`).
+TAX_TYPES = {"GST": "GS", "HST": "BE", "PST": "SP", "QST": "SP", "STATE": "ST", "COUNTY": "CP",
+             "CITY": "CS"}
+
+
+def tax_type(name: str, jurisdiction: str) -> str:
+    """The TXI01 code of a tax called ``name`` levied by ``jurisdiction`` (``US-IL/city=…``)."""
+    code = TAX_TYPES.get(name.upper())
+    if code is not None:
+        return code
+    if "/county=" in jurisdiction:
+        return "CP"
+    if "/city=" in jurisdiction:
+        return "CS"
+    return "ST"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaxItem:
+    """One tax of the invoice (a TXI): ``tax_type`` (TXI01), ``amount`` (TXI02), ``rate`` as a
+    fraction (written as a percent in TXI03), the exemption certificate that zeroed it."""
+
+    tax_type: str
+    amount: Decimal
+    rate: Decimal | None = None
+    certificate_id: str | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceDocument:
     """What an 810 says.  Invariant: ``total`` = lines + charges - allowances + tax, in cents."""
@@ -308,6 +339,9 @@ class InvoiceDocument:
     currency: str = "USD"
     tax: Decimal = Decimal(0)
     tax_type: str = "ST"  # TXI01 (963): ST state sales tax, VA value added, TX all taxes...
+    #: the taxes one by one (one TXI each); their amounts add up to ``tax``. Empty: one TXI of
+    #: ``tax_type`` for ``tax``
+    taxes: tuple[TaxItem, ...] = ()
     charges: tuple[Charge, ...] = ()
     terms: str | None = None  # "2/10 net 30"
     discount: Decimal = Decimal(0)
@@ -324,6 +358,9 @@ class InvoiceDocument:
             raise ValueError("an invoice needs at least one line")
         if self.total != self.total.quantize(_CENT):
             raise ValueError(f"invoice total {self.total} has more than two decimals; TDS01 holds cents")
+        if self.taxes and sum((t.amount for t in self.taxes), Decimal(0)) != self.tax:
+            raise ValueError(f"the taxes add up to {sum(t.amount for t in self.taxes)}, not the tax "
+                             f"{self.tax}")
 
     @property
     def total(self) -> Decimal:
@@ -371,6 +408,9 @@ class InvoiceDocument:
                 for ln in e.lines
             ),
             tax=e.tax.amount,
+            taxes=tuple(TaxItem(tax_type=tax_type(t.name, t.jurisdiction), amount=t.amount.amount,
+                                rate=t.rate, certificate_id=t.certificate_id)
+                        for t in e.tax_lines),
             terms=terms,
             discount=e.discount.amount,
             discount_date=e.discount_date,

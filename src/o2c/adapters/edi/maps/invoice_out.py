@@ -2,7 +2,8 @@
 
 :func:`build_810` writes BIG, CUR, REF, N1 loops, ITD, DTM, IT1 (+PID, and REF*PO on an invoice
 of several orders: each line's PO, with a REF*VN per order in the header) lines, then the summary
-TDS (total in cents), TXI, SAC, CTT.  :func:`check_810` reads any 810 back and reports what
+TDS (total in cents), TXI (one per tax of the invoice: GST, PST, state, county, city…), SAC,
+CTT.  :func:`check_810` reads any 810 back and reports what
 does not add up - it runs on our own output in tests and on partners' 810s wherever we read
 them (e.g. a 3PL billing us).  The arithmetic it holds an invoice to: TDS01 / 100 = the sum of
 IT102 x IT104 (each rounded to cents, or the exact sum rounded) + SAC charges - SAC allowances
@@ -99,7 +100,13 @@ def build_810(doc: InvoiceDocument, partner: TradingPartner) -> list[Seg]:
             segs.append(("REF", "PO", ln.po_number))
         quantity += ln.quantity
     segs.append(("TDS", cents(doc.total)))
-    if doc.tax:
+    for t in doc.taxes:
+        # TXI03 the rate as a percent (6.25); TXI06 1 (exempt) and TXI09 the certificate number
+        # when an exemption certificate zeroed it
+        percent = decimal((t.rate * 100).normalize()) if t.rate is not None else ""
+        exempt = ("", "", "1", "", "", t.certificate_id) if t.certificate_id else ()
+        segs.append(trim("TXI", t.tax_type, decimal(t.amount), percent, *exempt))
+    if doc.tax and not doc.taxes:
         segs.append(("TXI", doc.tax_type, decimal(doc.tax)))
     for c in doc.charges:
         # SAC05 is the amount in cents; SAC15, ten elements on, the description.
