@@ -326,9 +326,28 @@ class ShipmentStatusIn(_Model):
 
 
 class RemittanceLineIn(_Model):
-    invoice_id: Text
-    amount: Amount
+    """One line of remittance: what the payer says it pays.
+
+    ``invoice_id`` is the invoice number as the payer wrote it (typos and formatting noise
+    included: cash application matches it). A line that names no invoice gives another
+    ``reference`` with its ``qualifier`` (``PO`` a purchase order number; empty: a
+    reference of unknown kind, e.g. taken from a bank's free text). ``amount`` is what the
+    line pays; None when the remittance does not say (a bank file that lists references
+    only): the payment is then spread over what the references name.
+    """
+
+    invoice_id: OptId = ""
+    reference: OptId = ""
+    qualifier: OptId = ""
+    amount: Amount | None = None
     discount: Amount = Decimal(0)
+
+    @model_validator(mode="after")
+    def _names_something(self) -> RemittanceLineIn:
+        if not self.invoice_id and not self.reference:
+            raise PydanticCustomError("remittance_reference",
+                                      "a remittance line needs an invoice_id or a reference")
+        return self
 
 
 class AdjustmentIn(_Model):
@@ -349,19 +368,33 @@ class AdjustmentIn(_Model):
 
 
 class PaymentIn(_Model):
+    """Cash received, with what the payer (or its bank) says about it.
+
+    ``customer_id`` is the account when the channel knows it (an 820 from a trading
+    partner, a lockbox line keyed to an account); a bank file often does not, and gives the
+    payer's ``payer_name`` and bank ``payer_account`` instead, and may give its references
+    only as unstructured ``text``. Cash application identifies the payer from what there is;
+    a payment it cannot place waits in the cash application queue, never lost.
+    """
+
     payment_id: Text
-    customer_id: Text
+    customer_id: OptId = ""
+    payer_name: Note = ""
+    payer_account: OptId = ""
     amount: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     method: OptId = "ach"
+    value_date: date | None = None
     references: list[RemittanceLineIn] = []
     adjustments: list[AdjustmentIn] = []
+    text: Note = ""
 
     @model_validator(mode="after")
     def _exact_to_the_minor_unit(self) -> PaymentIn:
         amounts = [("amount", self.amount)]
         amounts += [(f"references.{i}.{f}", getattr(r, f))
-                    for i, r in enumerate(self.references) for f in ("amount", "discount")]
+                    for i, r in enumerate(self.references) for f in ("amount", "discount")
+                    if getattr(r, f) is not None]
         amounts += [(f"adjustments.{i}.amount", a.amount) for i, a in enumerate(self.adjustments)]
         for where, value in amounts:
             problem = minor_unit_problem(value, self.currency)
@@ -373,8 +406,10 @@ class PaymentIn(_Model):
     def command(self) -> cmd.ReceivePayment:
         return cmd.ReceivePayment(
             payment_id=self.payment_id, customer_id=self.customer_id, amount=self.amount,
-            currency=self.currency, method=self.method,
-            references=tuple(ev.RemittanceLine(invoice_id=r.invoice_id, amount=r.amount,
+            currency=self.currency, method=self.method, payer_name=self.payer_name,
+            payer_account=self.payer_account, value_date=self.value_date, text=self.text,
+            references=tuple(ev.RemittanceLine(invoice_id=r.invoice_id, reference=r.reference,
+                                               qualifier=r.qualifier, amount=r.amount,
                                                discount=r.discount) for r in self.references),
             adjustments=tuple(ev.RemittanceAdjustment(
                 invoice_id=a.invoice_id, amount=a.amount, reason_code=a.reason_code,

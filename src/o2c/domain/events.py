@@ -473,9 +473,15 @@ class AccountEvent(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemittanceLine:
+    """What the payer says a line pays: an invoice number as written (``invoice_id``), or
+    another ``reference`` (``qualifier`` ``PO``: a purchase order; empty: unknown kind);
+    ``amount`` None when the remittance does not say."""
+
     invoice_id: str
-    amount: Decimal
+    amount: Decimal | None
     discount: Decimal = Decimal(0)
+    reference: str = ""
+    qualifier: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -494,12 +500,17 @@ class RemittanceAdjustment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentReceived(AccountEvent):
+    """Cash received. ``customer_id`` is empty while the payer is not identified."""
+
     payment_id: str
     customer_id: str
     amount: Money
     method: str
     references: tuple[RemittanceLine, ...]
     adjustments: tuple[RemittanceAdjustment, ...] = ()
+    payer_name: str = ""
+    payer_account: str = ""
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -190,6 +190,12 @@ class ReceivePayment(Command):
     #: the payer's deductions and additions (820 ADX); each deduction with a reason
     #: code becomes a dispute on its invoice
     adjustments: tuple[RemittanceAdjustment, ...] = ()
+    #: who paid, as the bank knows them, when ``customer_id`` is not known (empty)
+    payer_name: str = ""
+    payer_account: str = ""
+    value_date: date | None = None
+    #: unstructured remittance information (a bank's free text)
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
