@@ -192,8 +192,8 @@ class _Reader:
                 file_ok = False
             else:
                 file_total += total
-            if self.out.errors:
-                return self.out
+            if i >= len(records) and self.out.errors:
+                return self.out  # its structure is broken: said once, where
         if i >= len(records):
             self.broken(None, "", "the file has no 99 file trailer")
             return self.out

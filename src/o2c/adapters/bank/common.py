@@ -11,6 +11,7 @@ parked whole, since nothing in it can be trusted.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -83,10 +84,19 @@ def amount_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 def decimal_of(text: str) -> Decimal | None:
-    """``text`` as a finite decimal number, or None."""
+    """``text`` as a finite decimal number (a decimal point; commas only between thousands:
+    ``1,250.00``, never guessed as a decimal comma), or None."""
+    text = text.strip()
+    if "," in text:
+        if not _THOUSANDS.match(text):
+            return None
+        text = text.replace(",", "")
     try:
-        d = Decimal(text.strip().replace(",", "")) if text.strip() else None
+        d = Decimal(text) if text else None
     except InvalidOperation:
         return None
     return d if d is not None and d.is_finite() else None
