@@ -4,7 +4,8 @@ reports (camt.052), any version (``urn:iso:std:iso:20022:tech:xsd:camt.05x.001.N
 
 Each credit entry (``Ntry`` with ``CdtDbtInd`` ``CRDT``) is one payment when it has no
 transaction details, else each of its credit transaction details (``NtryDtls/TxDtls``) is one (a
-batch booking: one entry for many payers). Debits are skipped, and so are reversals
+batch booking: one entry for many payers); an entry whose several transactions give no amounts
+is one payment of the entry's amount with all their remittance. Debits are skipped, and so are reversals
 (``RvslInd`` true: a debit of ours coming back, not a payer's payment). What o2c reads:
 
 - amount and currency: ``TxDtls/Amt`` (version 4 on), ``TxDtls/AmtDtls/TxAmt/Amt`` (earlier), or
@@ -167,6 +168,9 @@ class _Reader:
                     "references": [], "text": _text(ntry, "AddtlNtryInf")}
             self.take(body, problems, where)
             return
+        if len(txs) > 1 and not any(t.find(p) is not None for t in txs for p in ("Amt", "AmtDtls/TxAmt/Amt")):
+            self.batch(txs, key, base, amount, problems, where)
+            return
         refs = [_text(t, "Refs/AcctSvcrRef") for t in txs]
         total, summed = Decimal(0), True
         for i, tx in enumerate(txs, 1):
@@ -202,6 +206,22 @@ class _Reader:
                 self.file, f"{where}/Amt", "Amt",
                 f"the entry books {amount}, but its transactions add up to {amount_text(total)}; "
                 "each transaction is taken for its own amount"))
+
+    def batch(self, txs: list[ET.Element], key: str, base: dict[str, Any], amount: str,
+              problems: list[Problem], where: str) -> None:
+        """An entry whose transactions say nothing of their amounts: one payment for the entry,
+        with every transaction's remittance (the payer's when they all name the same)."""
+        references: list[dict[str, Any]] = []
+        text: list[str] = []
+        payers = [self.payer(t) for t in txs]
+        for i, tx in enumerate(txs, 1):
+            got = self.remittance(tx, f"{where}/NtryDtls/TxDtls[{i}]/RmtInf", base["currency"], problems)
+            references += got["references"]
+            text.append(got["text"])
+        payer = payers[0] if all(p == payers[0] for p in payers) else {"payer_name": "", "payer_account": ""}
+        body = {"payment_id": key, **base, "amount": amount, **payer, "references": references,
+                "text": " ".join(t for t in text if t)}
+        self.take(body, problems, where)
 
     def take(self, body: dict[str, Any], problems: list[Problem], at: str) -> None:
         self.out.take(body, problems, self.file, at)
