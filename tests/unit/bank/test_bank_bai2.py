@@ -155,3 +155,14 @@ def test_the_splitter_parks_a_broken_file_whole_and_a_bad_payment_alone() -> Non
     assert Decimal(PaymentIn.model_validate_json(
         next(iter(split(raw_document(GOOD.encode(), source="bank", kind="bai2", received_at=at))
                   .messages)).body).amount) == Decimal("1250.00")
+
+
+def test_a_bank_reference_given_twice_parks_the_second_payment_under_its_own_id() -> None:
+    twice = GOOD.replace(",BR2,", ",BR1,").replace("16,195,200000,", "16,115,125000,")
+    for trailer in ("49", "98", "99"):  # 75000 less
+        twice = twice.replace(f"{trailer},+870000,", f"{trailer},+795000,")
+    read = read_bai2(twice, file_name="day.bai")
+    assert read.errors == [] and len(read.payments) == 3
+    [second] = read.rejects
+    assert second.payment_id == "bai2:071000013:5551234:2026-03-01:BR1:115:125000#2"
+    assert "the same as the payment read at record 4 (16, line 4)" in str(second.problems[0])

@@ -62,10 +62,25 @@ class BankRead:
     errors: list[Problem] = field(default_factory=list)
     #: credits seen but deliberately not taken as payments, and debits skipped
     skipped: int = 0
+    #: payment id -> where in the file it was first read
+    seen: dict[str, str] = field(default_factory=dict)
 
     def take(self, body: dict[str, Any], problems: list[Problem], file: str, at: str) -> None:
         """Keep ``body`` as a payment, or reject it with ``problems`` and what the canonical
-        model says is wrong with it (each field named as the file names it, at ``at``)."""
+        model says is wrong with it (each field named as the file names it, at ``at``).
+
+        A second payment with an id already read in this file (a bank reference repeated) is
+        parked under its own id (``#2``...), never dropped as the first one's duplicate."""
+        first = self.seen.get(str(body.get("payment_id")))
+        if first is not None:
+            n = 2
+            while f"{body['payment_id']}#{n}" in self.seen:
+                n += 1
+            body = {**body, "payment_id": f"{body['payment_id']}#{n}"}
+            problems.append(Problem(file, at, "payment id",
+                                    f"the same as the payment read at {first}: a bank reference the "
+                                    "bank gave twice; check it is not the same credit twice"))
+        self.seen.setdefault(str(body.get("payment_id")), at)
         if not problems:
             try:
                 PaymentIn.model_validate(body)
