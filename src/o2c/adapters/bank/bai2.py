@@ -30,6 +30,11 @@ else the group's as-of date), ``text`` (the free text), the customer reference a
 ``reference`` of unknown kind (cash application decides what it names), ``method`` from the
 type code (lockbox, wire, ACH, check deposit). BAI2 does not name the payer apart from the text.
 
+Records run together on one line (``.../   16,...``) are read apart: a ``/``, spaces, a record
+code and a comma begin a record. Free text holding exactly that would be read as two records;
+the control totals and record counts then disagree and the file is parked, never misread.
+A physical line that does not begin with a record code continues the record before it.
+
 Payment ids: with a bank reference, ``bai2:<bank>:<account>:<as-of date>:<bank ref>:<type>:<amount>``:
 the bank reference is the bank's own identifier of the transaction in the account, so the same
 credit reported again (an intraday file, then the prior-day file) is one payment, and two banks'
