@@ -116,3 +116,21 @@ def test_a_bank_entry_that_cannot_work_is_refused_naming_it() -> None:
             assert message in str(e)
         else:
             raise AssertionError(f"{entry} was taken")
+
+
+def test_the_splitter_takes_a_check_that_does_not_add_up_and_logs_the_difference(caplog) -> None:
+    from datetime import UTC, datetime
+
+    from o2c.adapters.raw import raw_document
+
+    split = Integrations().splitters()["lockbox"]
+    raw = raw_document(FILE.replace(",500.00,10.00", ",400.00,10.00").encode(), source="bank",
+                       kind="lockbox", received_at=datetime(2026, 3, 2, tzinfo=UTC), name="lb.csv")
+    with caplog.at_level("WARNING"):
+        done = split(raw)
+    assert [m.source_message_id for m in done.messages] == [
+        "lockbox:2026-03-02:LB7:001/1:10234:071000013/99887766",
+        "lockbox:2026-03-02:LB7:001/2:10234:021000021/12345", "lockbox:2026-03-02:LB7:002/1:777:-/-"]
+    assert done.rejects == () and done.problem is None
+    assert "bank: lb.csv: line 2, check_amount: check 10234 is for 1500.00, but its rows pay 1400.00" \
+        in caplog.text

@@ -11,6 +11,7 @@ parked whole, since nothing in it can be trusted.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import DocumentReject, DocumentSplit
 
 _PARSE = HoldCode.INT_PARSE_ERROR.value
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,10 @@ def split(raw: InboundMessage, read: BankRead) -> DocumentSplit:
     sent the file (a bank connection is a system that may send payments; a person uploading it
     acts with their roles); each payment that cannot be read parked on its own as a ``payment``
     message holding the fields as read, so a person can correct it and replay it; a file whose
-    structure is broken parked whole."""
+    structure is broken parked whole. Warnings (a check whose rows do not add up to it) do not stop
+    a payment; they are logged, and cash application meets the difference itself."""
+    for w in read.warnings:
+        _log.warning("%s: %s", raw.source, w)
     if read.errors:
         shown = "; ".join(str(p) for p in read.errors[:10])
         more = f"; and {len(read.errors) - 10} more" if len(read.errors) > 10 else ""
