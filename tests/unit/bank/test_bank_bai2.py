@@ -166,3 +166,13 @@ def test_a_bank_reference_given_twice_parks_the_second_payment_under_its_own_id(
     [second] = read.rejects
     assert second.payment_id == "bai2:071000013:5551234:2026-03-01:BR1:115:125000#2"
     assert "the same as the payment read at record 4 (16, line 4)" in str(second.problems[0])
+
+
+def test_a_record_out_of_place_is_said_once_where_it_is() -> None:
+    read = read_bai2(GOOD.replace("16,475,", "02,475,"), file_name="d.bai")
+    assert [str(e) for e in read.errors] == [
+        "d.bai: record 10 (02, line 10), record code: expected a 16 transaction detail or the 49 account "
+        "trailer of account 5551234, not 02"]
+    after = read_bai2(GOOD + "16,115,1,0,,,/\n", file_name="d.bai")
+    assert [str(e) for e in after.errors] == [
+        "d.bai: record 14 (16, line 14): records after the 99 file trailer"]

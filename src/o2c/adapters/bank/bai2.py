@@ -208,8 +208,8 @@ class _Reader:
             return self.out
         f = _plain(r)
         self.trailer(r, f, file_ok, file_total, [("number of groups", groups)], i + 1 + len(r.more), "file")
-        if i + 1 < len(records):
-            self.broken(records[i + 1], "", "records after the 99 file trailer")
+        if i + 1 + len(r.more) < len(records):
+            self.broken(records[i + 1 + len(r.more)], "", "records after the 99 file trailer")
         return self.out
 
     def file_header(self, r: _Record) -> None:
@@ -251,6 +251,8 @@ class _Reader:
                 ok = False
             else:
                 total += account_total
+        if i >= len(records) and self.out.errors:
+            return len(records), None  # an account's structure is broken: said there
         if i >= len(records) or records[i].code != "98":
             self.broken(records[i] if i < len(records) else None, "record code",
                         "expected a 03 account identifier or the 98 group trailer"
