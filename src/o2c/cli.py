@@ -302,7 +302,7 @@ TimersOpt = Annotated[
                              "stalls) by the wall clock; 0: fire none here (another process does)."),
 ]
 _KINDS = {"x12": "x12", "csv": "csv_orders", "wms-a": "wms_a_events", "wms-b": "wms_b_file",
-          "carrier": "carrier_feed"}
+          "carrier": "carrier_feed", "bai2": "bai2", "camt": "camt", "lockbox": "lockbox"}
 
 
 @app.command()
@@ -312,8 +312,9 @@ def ingest(files: Annotated[list[Path], typer.Argument(help="Files to take in, e
            source: Annotated[str | None, typer.Option(
                help="Which configured source sent them (needed when a kind has several).")] = None,
            db: DbOpt = None) -> None:
-    """Take files in (X12 interchanges, CSV order files, WMS files or pushes, carrier feeds):
-    each is stored whole, split into canonical messages and applied; X12 is acknowledged (997).
+    """Take files in (X12 interchanges, CSV order files, WMS files or pushes, carrier feeds, bank
+    files: BAI2, camt.053/054, lockbox CSV): each is stored whole, split into canonical messages
+    and applied; X12 is acknowledged (997).
     Parts that cannot be read are parked as dead letters; the rest goes through."""
     from o2c.adapters.raw import raw_document
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from o2c.adapters.bank import BANK_KINDS, DEFAULT_SOURCE, BankSource
+from o2c.adapters.bank import splitters as bank_splitters
 from o2c.adapters.csv_intake import CsvMapping, MappingError, read_csv_orders
 from o2c.adapters.edi.maps.intake import EdiSplitter
 from o2c.adapters.edi.maps.partners import PartnerConfigError, PartnerDirectory
@@ -217,6 +219,26 @@ def _layouts(items: Any) -> tuple[MasterLayout, ...]:
     return tuple(out)
 
 
+def _banks(items: Any) -> tuple[BankSource, ...]:
+    """The ``banks`` section: one entry per source and kind of bank file."""
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise IntegrationsError("banks: expected a list of entries")
+    out: list[BankSource] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise IntegrationsError(f"banks[{i}]: expected a mapping")
+        try:
+            entry = BankSource.from_mapping(item, f"banks[{i}]")
+        except ValueError as e:
+            raise IntegrationsError(str(e)) from None
+        if any((x.source, x.kind) == (entry.source, entry.kind) for x in out):
+            raise IntegrationsError(f"banks[{i}]: {entry.kind} from {entry.source!r} is configured twice")
+        out.append(entry)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Integrations:
     """Every source's configuration: X12 partners, CSV mappings, WMS and carrier dialects, and
@@ -229,6 +251,8 @@ class Integrations:
     carriers: tuple[CarrierConfig, ...] = ()
     #: column layouts of master data files per source and kind (default: o2c's own)
     master: tuple[MasterLayout, ...] = ()
+    #: bank and lockbox sources (default currency, lockbox columns); none: the defaults
+    banks: tuple[BankSource, ...] = ()
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -238,7 +262,7 @@ class Integrations:
         raw = raw or {}
         if not isinstance(raw, Mapping):
             raise IntegrationsError("an integration configuration must be a mapping of sections")
-        sections = [*(s for s, _ in KINDS.values()), "master"]
+        sections = list(dict.fromkeys([*(s for s, _ in KINDS.values()), "master"]))
         unknown = sorted(set(raw) - set(sections))
         if unknown:
             raise IntegrationsError(f"unknown sections {unknown} (known: {sections})")
@@ -273,6 +297,7 @@ class Integrations:
             wms_b=entries("wms_b", WmsBConfig.from_mapping),
             carriers=entries("carriers", CarrierConfig.from_mapping),
             master=_layouts(raw.get("master")),
+            banks=_banks(raw.get("banks")),
         )
 
     def splitters(self) -> dict[str, Splitter]:
@@ -289,6 +314,7 @@ class Integrations:
             WMS_B: _BySource(WMS_B, {c.source: c for c in self.wms_b}, _split_wms_b),
             CARRIER: _BySource(CARRIER, {c.source: c for c in self.carriers}, _split_carrier),
             **master_splitters(self.master),
+            **bank_splitters(self.banks),
         }
 
     def renderers(self) -> list[OutboundRenderer]:
@@ -300,6 +326,8 @@ class Integrations:
         """The configured sources of a document kind (X12's is ``edi``)."""
         if kind == X12:
             return ["edi"]
+        if kind in BANK_KINDS:  # a bank file reads without configuration: the default source then
+            return [b.source for b in self.banks if b.kind == kind] or [DEFAULT_SOURCE]
         entries: dict[str, tuple[Any, ...]] = {
             CSV_ORDERS: self.csv,
             WMS_A: self.wms_a,

@@ -19,6 +19,9 @@ CSV_ORDERS = "csv_orders"
 WMS_A = "wms_a_events"
 WMS_B = "wms_b_file"
 CARRIER = "carrier_feed"
+BAI2 = "bai2"
+CAMT = "camt"
+LOCKBOX = "lockbox"
 #: document kind -> (configuration section, media type)
 KINDS: dict[str, tuple[str, str]] = {
     X12: ("partners", "application/edi-x12"),
@@ -26,6 +29,9 @@ KINDS: dict[str, tuple[str, str]] = {
     WMS_A: ("wms_a", "application/json"),
     WMS_B: ("wms_b", "text/csv"),
     CARRIER: ("carriers", "application/json"),
+    BAI2: ("banks", "text/plain"),
+    CAMT: ("banks", "application/xml"),
+    LOCKBOX: ("banks", "text/csv"),
 }
 
 
