@@ -80,14 +80,14 @@ class NoiseProfile:
 
     unidentified: float = 0.01
     text_only: float = 0.06
-    amount_only: float = 0.07
+    amount_only: float = 0.08
     combined: float = 0.08
     combined_without_amounts: float = 0.4
     max_combined: int = 4
     exact: float = 0.55
     formatting: float = 0.25
     typo: float = 0.08
-    po: float = 0.12
+    po: float = 0.14
     short_pay: float = 0.05
     short_pay_with_reason: float = 0.5
     discount: float = 0.5
