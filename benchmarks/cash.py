@@ -115,8 +115,8 @@ def seed_world(app, customers: int, book: list[BookInvoice], batch: int) -> floa
                     ev.OrderReceived(order_id=order_id, legal_entity_id="US01", customer_id=inv.customer_id,
                                      ship_to_id="ST1", po_number=inv.po_number, channel="erp", currency="USD",
                                      order_date=issued, requested_date=None, payment_terms="2% 10 net 30",
-                                     lines=(ev.OrderLineData(line_no=1, product_id="P1", quantity=one, uom="EA",
-                                                             unit_price=inv.amount),)),
+                                     lines=(ev.OrderLineData(line_no=1, product_id="P1", quantity=one,
+                                                             uom="EA", unit_price=inv.amount),)),
                     ev.OrderValidated(order_id=order_id, decision=loaded, lines=(ev.PricedLine(
                         line_no=1, base_quantity=one, base_uom="EA", unit_price=inv.amount,
                         price_source="opening-balance"),)),
@@ -130,8 +130,9 @@ def seed_world(app, customers: int, book: list[BookInvoice], batch: int) -> floa
                                          carrier="BENCH", tracking_no=shipment_id, lines=(ev.ShippedLine(
                                              line_no=1, product_id="P1", warehouse_id="W1", lot_id="-",
                                              quantity=one),)),
-                    ev.InvoiceIssued(invoice_id=inv.invoice_id, order_id=order_id, customer_id=inv.customer_id,
-                                     legal_entity_id="US01", shipment_ids=(shipment_id,),
+                    ev.InvoiceIssued(invoice_id=inv.invoice_id, order_id=order_id,
+                                     customer_id=inv.customer_id, legal_entity_id="US01",
+                                     shipment_ids=(shipment_id,),
                                      lines=(ev.InvoiceLine(line_no=1, product_id="P1", quantity=one,
                                                            uom="EA", unit_price=inv.amount,
                                                            amount=inv.amount),),
@@ -158,15 +159,16 @@ def message(r: Remittance) -> InboundMessage:
 
 def outcomes(app) -> dict[str, dict[str, list]]:
     """What the engine recorded per payment: applications, unapplied cash, credit, disputes."""
-    from sqlalchemy import text
+    from sqlalchemy import bindparam, text
 
     from o2c.store.codec import load_event
 
     kinds = ("PaymentApplied", "CashUnapplied", "CashOnAccount", "DisputeOpened")
     out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     with app.store.engine.connect() as c:
-        rows = c.execute(text("select type, payload from events where type in :k").bindparams(
-            __import__("sqlalchemy").bindparam("k", expanding=True)), {"k": list(kinds)})
+        query = text("select type, payload from events where type in :k").bindparams(
+            bindparam("k", expanding=True))
+        rows = c.execute(query, {"k": list(kinds)})
         for kind, payload in rows:
             e = load_event(kind, payload)
             if e.payment_id:
@@ -201,8 +203,8 @@ def score(rs: list[Remittance], got: dict[str, dict[str, list]]) -> dict[str, ob
                 person_ok += t.outcome == "person"
             if t.dispute:
                 disputes += 1
-                opened = sum((d.amount.amount for d in g.get("DisputeOpened", []) if d.invoice_id == t.invoice_id),
-                             ZERO)
+                opened = sum((d.amount.amount for d in g.get("DisputeOpened", [])
+                              if d.invoice_id == t.invoice_id), ZERO)
                 disputes_ok += opened == t.dispute
         for k, (amount, discount) in placed.items():
             applied += 1
@@ -210,7 +212,8 @@ def score(rs: list[Remittance], got: dict[str, dict[str, list]]) -> dict[str, ob
             if t is not None and t.outcome == "apply" and (t.amount, t.discount) == (amount, discount):
                 correct += 1
             elif len(wrong) < 20:
-                wrong.append(f"{json.dumps(r.body)}\n      -> {k} {amount} (discount {discount}); truth {r.truth}")
+                wrong.append(f"{json.dumps(r.body)}\n      -> {k} {amount} (discount {discount}); "
+                             f"truth {r.truth}")
         if r.truth.on_account:
             on_account += 1
             credit = sum((c.amount.amount for c in g.get("CashOnAccount", [])), ZERO)
@@ -222,16 +225,18 @@ def score(rs: list[Remittance], got: dict[str, dict[str, list]]) -> dict[str, ob
 
 
 def machine() -> str:
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default=None, help="SQLAlchemy URL (default: a temporary SQLite file)")
-    ap.add_argument("--fresh-pg", action="store_true", help="create a new PostgreSQL database on --db's server")
+    ap.add_argument("--fresh-pg", action="store_true",
+                    help="create a new PostgreSQL database on --db's server")
     ap.add_argument("--open-invoices", type=int, default=100_000)
     ap.add_argument("--customers", type=int, default=2_000)
-    ap.add_argument("--payments", type=int, default=20_000)
+    ap.add_argument("--payments", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=500, help="payments per transaction")
     ap.add_argument("--load-batch", type=int, default=5_000, help="open invoices loaded per transaction")
     ap.add_argument("--seed", type=int, default=1)
@@ -269,11 +274,12 @@ def run(args: argparse.Namespace, url: str) -> None:
     print(f"  lines/s {lines / dt:.0f}   payments/s {args.payments / dt:.0f}   outcomes {dict(statuses)}   "
           f"peak RSS {rss_mb():.0f} MB")
     print(f"  applied automatically {pct(s['applied'], lines):.2f} % of lines "
-          f"({pct(s['applied'], lines - s['truth_person']):.2f} % of the lines the truth says a rule can place)")
+          f"({pct(s['applied'], lines - s['truth_person']):.2f} % of the lines the truth says a rule "
+          "can place)")
     print(f"  precision {pct(s['correct'], s['applied']):.3f} % ({s['applied'] - s['correct']} wrong of "
           f"{s['applied']})")
-    print(f"  left to a person {pct(s['to_person'], lines):.2f} % of lines (the truth: {pct(s['truth_person'], lines):.2f} %"
-          f", {s['person_ok']} of those among them)")
+    print(f"  left to a person {pct(s['to_person'], lines):.2f} % of lines (the truth: "
+          f"{pct(s['truth_person'], lines):.2f} %, {s['person_ok']} of those among them)")
     print(f"  without a usable invoice reference {pct(s['no_ref'], lines):.1f} % of lines; "
           f"disputes as the truth {s['disputes_ok']}/{s['disputes']}; credit on account as the truth "
           f"{s['on_account_ok']}/{s['on_account']}")
