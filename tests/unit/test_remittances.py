@@ -84,7 +84,7 @@ def test_the_bodies_are_payment_messages() -> None:
 
 def _match_all(rs: list[Remittance]) -> tuple[int, int, list[str]]:
     """Run the matching engine on each payment that names its account, on the account's open
-    invoices as the payments so far left them; (lines applied, lines the truth has, mistakes)."""
+    invoices as the payments so far left them; (lines applied, lines of those payments, mistakes)."""
     by_id = {i.invoice_id: i for i in BOOK}
     left = {i.invoice_id: i.amount for i in BOOK}
     of: dict[str, list[str]] = defaultdict(list)
@@ -94,9 +94,9 @@ def _match_all(rs: list[Remittance]) -> tuple[int, int, list[str]]:
     wrong: list[str] = []
     for r in rs:
         b = r.body
-        lines += len(r.truth.lines)
         if not b["customer_id"]:
-            continue
+            continue  # the payer is identified by the payment handler, not by matching
+        lines += len(r.truth.lines)
         book = [OpenInvoice(invoice_id=k, open_amount=left[k], due_date=by_id[k].due_date,
                             discount=by_id[k].discount, discount_date=by_id[k].discount_date,
                             po_number=by_id[k].po_number) for k in of[b["customer_id"]] if left[k] > 0]
@@ -121,4 +121,4 @@ def _match_all(rs: list[Remittance]) -> tuple[int, int, list[str]]:
 def test_the_matching_engine_is_never_wrong_on_what_it_applies_under_noise() -> None:
     applied, lines, wrong = _match_all(remittances(BOOK, 600, TODAY, seed=11))
     assert wrong == []
-    assert applied / lines > 0.9  # and it does apply most of it by itself
+    assert applied / lines > 0.95  # and it does apply most of it by itself
