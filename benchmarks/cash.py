@@ -241,6 +241,46 @@ def aging(app) -> None:
           + ", ".join(f"{k} {v}" for k, v in ar.aging.items()))
 
 
+AGING_SQL = """select case when d <= 0 then 'current' when d <= 30 then '1-30' when d <= 60 then '31-60'
+    when d <= 90 then '61-90' else 'over_90' end, count(*), sum(open_amount)
+    from (select :today - due_date as d, open_amount from invoices
+          where status = 'open' and open_amount > 0) x
+    group by 1 order by 1"""
+WORKLIST_SQL = """select customer_id, sum(open_amount) as past_due, min(due_date), count(*)
+    from invoices where status = 'open' and open_amount > 0 and due_date < :today
+    group by customer_id order by past_due desc limit 100"""
+
+
+def aging_sql(url: str, rows: int) -> None:
+    """An aging and a collections worklist (the 100 accounts most past due) as queries on the
+    invoices table (its ``status``, ``due_date`` and ``open_amount`` columns), over ``rows``
+    rows written by one ``INSERT … SELECT`` (not through the engine: only the queries are
+    measured; a fifth paid, due dates over 150 days, 20,000 accounts)."""
+    from sqlalchemy import create_engine, text
+
+    bootstrap(url).close()  # the schema
+    eng = create_engine(url)
+    t = time.perf_counter()
+    with eng.begin() as c:
+        c.execute(text("""insert into invoices (invoice_id, order_id, customer_id, status, due_date,
+                open_amount, version, doc)
+            select 'US01-' || lpad(n::text, 7, '0'), 'SO-' || n, 'C' || lpad((n % 20000)::text, 5, '0'),
+                   case when n % 5 = 0 then 'paid' else 'open' end, :today - (n % 150) + 30,
+                   case when n % 5 = 0 then 0 else (n % 800000) / 100.0 + 20 end, 1, '{}'
+            from generate_series(1, :rows) n"""), {"rows": rows, "today": TODAY})
+        c.execute(text("analyze invoices"))
+    print(f"{rows} invoice rows written in {time.perf_counter() - t:.1f} s")
+    for name, sql in (("aging", AGING_SQL), ("collections worklist", WORKLIST_SQL)):
+        times = []
+        for _ in range(3):
+            with eng.connect() as c:
+                t = time.perf_counter()
+                c.execute(text(sql), {"today": TODAY}).fetchall()
+                times.append(time.perf_counter() - t)
+        print(f"  {name}: {', '.join(f'{x:.3f}' for x in times)} s")
+    eng.dispose()
+
+
 def machine() -> str:
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}")
@@ -260,9 +300,15 @@ def main() -> None:
     ap.add_argument("--profile", default=None, help="write a cProfile of the submissions to this file")
     ap.add_argument("--aging", action="store_true",
                     help="afterwards, time the KPI report's AR aging over the whole store")
+    ap.add_argument("--aging-sql-rows", type=int, default=0,
+                    help="instead: time an aging and a collections worklist query over this many "
+                         "invoice rows made by SQL (PostgreSQL)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.fresh_pg, Path(tmp)) as url:
-        run(args, url)
+        if args.aging_sql_rows:
+            aging_sql(url, args.aging_sql_rows)
+        else:
+            run(args, url)
 
 
 def run(args: argparse.Namespace, url: str) -> None:
