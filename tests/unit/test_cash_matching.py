@@ -225,3 +225,33 @@ def test_an_amount_is_never_placed_when_two_answers_fit(values, data) -> None:  
     book.append(inv(99, str(twin)))  # two invoices open for the same amount
     r = match_payment(twin, [], book, TODAY)
     assert r.allocations == [] and r.unplaced == twin
+
+
+def test_a_purchase_order_given_without_its_qualifier_still_finds_its_invoice() -> None:
+    book = [inv(101, "100.00", po="4500000123"), inv(102, "100.00", po="4500000124")]
+    for line in (Remitted(invoice_id="4500000123", amount=D("100.00")), Remitted(reference="4500000123")):
+        r = match_payment(D("100.00"), [line], book, TODAY)
+        assert placed(r) == [("US01-0000101", D("100.00"), D(0), "po_number")], r.problems
+
+
+def test_a_word_before_the_invoice_number_is_set_aside() -> None:
+    r = match_payment(D("90.00"), [Remitted(invoice_id="INV US01-0000101", amount=D("90.00"))], BOOK, TODAY)
+    assert placed(r) == [("US01-0000101", D("90.00"), D(0), "reference_noise")]
+    assert [s.invoice_id for s in r.short_pays] == ["US01-0000101"]
+
+
+def test_purchase_orders_are_looked_up_only_when_a_reference_needs_them() -> None:
+    asked: list[str] = []
+
+    def po(invoice_id: str) -> str:
+        asked.append(invoice_id)
+        return {"US01-0000103": "PO-77"}.get(invoice_id, "")
+
+    book = [inv(101, "100.00"), inv(103, "75.50")]
+    match_payment(D("100.00"), [Remitted(invoice_id="US01-0000101", amount=D("100.00"))], book, TODAY,
+                  po_lookup=po)
+    assert asked == []
+    line = Remitted(reference="PO-77", qualifier="PO", amount=D("75.50"))
+    r = match_payment(D("75.50"), [line], book, TODAY, po_lookup=po)
+    assert placed(r) == [("US01-0000103", D("75.50"), D(0), "po_number")] and sorted(asked) == [
+        "US01-0000101", "US01-0000103"]

@@ -33,7 +33,7 @@ what is left when nothing could be placed waits for a person (``unplaced``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -186,7 +186,8 @@ class _Book:
     """The payer's open invoices, indexed for the reference rules, and what is still open
     on each as allocations are made."""
 
-    def __init__(self, invoices: Iterable[OpenInvoice], settings: MatchSettings, today: date) -> None:
+    def __init__(self, invoices: Iterable[OpenInvoice], settings: MatchSettings, today: date,
+                 po_lookup: Callable[[str], str] | None = None) -> None:
         self.by_id = {i.invoice_id: i for i in invoices}
         self.left = {k: i.open_amount for k, i in self.by_id.items()}
         self.settings = settings
@@ -195,6 +196,9 @@ class _Book:
         self.reached: dict[str, tuple[MatchRule, bool]] = {}
         self._norm: dict[str, list[str]] | None = None
         self._digits: dict[str, list[str]] | None = None
+        self._by_len: dict[int, list[str]] = {}
+        self._po_lookup = po_lookup
+        self._pos: dict[str, list[str]] | None = None
 
     def discount_allowed(self, inv: OpenInvoice) -> Decimal:
         """The discount the terms still allow on ``inv`` today (0 after its date), if it is
@@ -205,54 +209,89 @@ class _Book:
             return _ZERO
         return inv.discount if self.left[inv.invoice_id] == inv.open_amount else _ZERO
 
-    def by_reference(self, ref: str) -> tuple[list[str], MatchRule | None, bool]:
-        """The open invoices ``ref`` names, by which rule (several: ambiguous), and whether
-        only by allowing typos (then the amount must agree too)."""
-        if not ref:
-            return [], None, False
-        if ref in self.by_id:
-            return [ref], MatchRule.EXACT_REFERENCE, False
+    def _index(self) -> dict[str, list[str]]:
         if self._norm is None:
-            self._norm, self._digits = {}, {}
+            self._norm, self._digits, self._by_len = {}, {}, {}
             for k in self.by_id:
                 for key in {normalise(k), compact(k)}:
                     self._norm.setdefault(key, []).append(k)
                 self._digits.setdefault(_number(k), []).append(k)
+            for key in self._norm:
+                self._by_len.setdefault(len(key), []).append(key)
+        return self._norm
+
+    def by_reference(self, ref: str) -> tuple[list[str], MatchRule | None, bool]:
+        """The open invoices ``ref`` names, by which rule (several: ambiguous), and whether
+        only by allowing typos (then the amount must agree too). A word before the number
+        (``INV``, ``Invoice no.``) is set aside."""
+        if not ref:
+            return [], None, False
+        if ref in self.by_id:
+            return [ref], MatchRule.EXACT_REFERENCE, False
+        index = self._index()
         assert self._digits is not None
-        forms = {normalise(ref), compact(ref)}
-        found = sorted({k for f in forms for k in self._norm.get(f, ())})
+        forms = _forms(ref)
+        found = sorted({k for f in forms for k in index.get(f, ())})
+        number = ref.strip().lstrip("0")
         if not found and ref.strip().isdigit():
-            found = self._digits.get(ref.strip().lstrip("0"), [])
+            found = self._digits.get(number, [])
         if found:
             return list(found), MatchRule.REFERENCE_NOISE, False
         limit = self.settings.max_typo_distance
-        n = normalise(ref)
-        if limit <= 0 or len(n) < 4:
+        if limit <= 0 or len(normalise(ref)) < 4:
             return [], None, False
-        near = sorted({k for key, ks in self._norm.items() for f in forms
-                       if distance(f, key, limit) <= limit for k in ks})
+        near: set[str] = set()
+        for f in forms:  # only keys of a length a typo can reach
+            for n in range(len(f) - limit, len(f) + limit + 1):
+                near.update(k for key in self._by_len.get(n, ()) if distance(f, key, limit) <= limit
+                            for k in index[key])
         if not near and ref.strip().isdigit():
-            near = sorted({k for key, ks in self._digits.items()
-                           if key and distance(ref.strip().lstrip("0"), key, limit) <= limit for k in ks})
-        return near, (MatchRule.REFERENCE_NOISE if near else None), True
+            near = {k for key, ks in self._digits.items()
+                    if key and abs(len(key) - len(number)) <= limit and distance(number, key, limit) <= limit
+                    for k in ks}
+        if not near:
+            return [], None, False
+        return sorted(near), MatchRule.REFERENCE_NOISE, True
 
     def by_po(self, po: str) -> list[str]:
+        """The open invoices of purchase order ``po`` (their orders' POs read once, when a
+        reference first needs them)."""
         if not po:
             return []
-        n = normalise(po)
-        return sorted(k for k, i in self.by_id.items() if i.po_number and normalise(i.po_number) == n)
+        if self._pos is None:
+            self._pos = {}
+            for k, i in self.by_id.items():
+                number = i.po_number or (self._po_lookup(k) if self._po_lookup else "")
+                if number:
+                    self._pos.setdefault(normalise(number), []).append(k)
+        return sorted({k for f in _forms(po) for k in self._pos.get(f, ())})
+
+
+def _forms(ref: str) -> set[str]:
+    """The normal forms ``ref`` is looked up by: normalised and compact, each also without the
+    words before its first token holding a digit (``INV US01-0000123`` -> ``US01-0000123``)."""
+    forms = {normalise(ref), compact(ref)}
+    tokens = re.findall(r"[0-9A-Za-z]+", ref)
+    first = next((i for i, t in enumerate(tokens) if any(ch.isdigit() for ch in t)), 0)
+    if first:
+        rest = " ".join(tokens[first:])
+        forms |= {normalise(rest), compact(rest)}
+    return {f for f in forms if f}
 
 
 def match_payment(amount: Decimal, lines: Sequence[Remitted], invoices: Iterable[OpenInvoice],
-                  today: date, settings: MatchSettings = MatchSettings()) -> MatchResult:
+                  today: date, settings: MatchSettings = MatchSettings(),
+                  po_lookup: Callable[[str], str] | None = None) -> MatchResult:
     """Place ``amount`` on the payer's open ``invoices`` as its remittance ``lines`` say
     (see the module's docstring for the rules and their order).
 
     Invariants: what is allocated, on account and unplaced adds up to ``amount``; no invoice
     receives more than it has open (discounts included); every allocation names its rule and
     confidence; a line or amount that two answers fit equally is never allocated.
+    ``po_lookup`` gives an invoice's purchase order when ``po_number`` does not, and is asked
+    only if a reference needs the purchase orders.
     """
-    book = _Book(invoices, settings, today)
+    book = _Book(invoices, settings, today, po_lookup)
     result = MatchResult()
     if len(lines) == 1 and lines[0].amount is None:  # one reference, no amount: it is the whole payment
         lines = [Remitted(invoice_id=lines[0].invoice_id, reference=lines[0].reference,
@@ -290,7 +329,11 @@ def match_payment(amount: Decimal, lines: Sequence[Remitted], invoices: Iterable
 
 
 def _resolve(book: _Book, line: Remitted, result: MatchResult) -> tuple[list[str], MatchRule | None, str]:
-    """The open invoices a line names, by the first rule that finds them."""
+    """The open invoices a line names, by the first rule that finds them. A reference a typo
+    away from an invoice whose open amount the line does not pay is no match: the purchase
+    orders are tried next, and if they find nothing either, the near invoices are the
+    candidates a person looks at."""
+    near: list[str] = []
     for ref in (line.invoice_id, line.reference if line.qualifier != "PO" else ""):
         ids, rule, typo = book.by_reference(ref)
         if typo and line.amount is not None:
@@ -299,8 +342,8 @@ def _resolve(book: _Book, line: Remitted, result: MatchResult) -> tuple[list[str
             if not agree:
                 result.problems.append(f"reference {ref!r} is a typo away from {', '.join(ids)}, "
                                        f"but {line.amount} is not what is open there")
-                result.candidates.extend(k for k in ids if k not in result.candidates)
-                return [], None, ref
+                near.extend(ids)
+                continue
             ids = agree
         if len(ids) == 1:
             return ids, rule, ref
@@ -319,7 +362,9 @@ def _resolve(book: _Book, line: Remitted, result: MatchResult) -> tuple[list[str
             result.candidates.extend(k for k in ids if k not in result.candidates)
             return [], None, ref
     written = line.invoice_id or line.reference
-    if written:
+    if near:
+        result.candidates.extend(k for k in near if k not in result.candidates)
+    elif written:
         result.problems.append(f"reference {written!r} names no open invoice of the payer")
     return [], None, written
 

@@ -6,6 +6,7 @@ account, and what no rule can place queued for a person."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from o2c.domain import events as ev
@@ -62,12 +63,12 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
         adjustments=c.adjustments, payer_name=c.payer_name, payer_account=c.payer_account, text=c.text)]
     today = ctx.today(customer.legal_entity_id)
     account = ctx.uow.accounts.get(cid)
-    book = _open_invoices(ctx, account, c)
+    book = _open_invoices(account)
     lines = [Remitted(invoice_id=r.invoice_id, reference=r.reference, qualifier=r.qualifier, amount=amount,
                       discount=r.discount) for r, amount in zip(c.references, _remitted(c), strict=True)]
     lines += [Remitted(reference=ref) for ref in _references_in(c.text)]
     settings = ctx.section(customer.legal_entity_id).cash_matching
-    result = match_payment(total.amount, lines, book.values(), today, settings)
+    result = match_payment(total.amount, lines, book.values(), today, settings, _po_of(ctx, account))
     opened: dict[str, Decimal] = {}
     for a in result.allocations:
         item = book[a.invoice_id]
@@ -176,20 +177,23 @@ def _references_in(text: str) -> list[str]:
     return list(dict.fromkeys(m.group().strip() for m in _TOKEN.finditer(text))) if text else []
 
 
-def _open_invoices(ctx: Context, account: Account | None, c: cmd.ReceivePayment) -> dict[str, OpenInvoice]:
-    """The payer's open invoices as matching reads them; the purchase orders only when a
-    line gives a reference other than an invoice number (a lookup per open order)."""
+def _open_invoices(account: Account | None) -> dict[str, OpenInvoice]:
+    """The payer's open invoices as matching reads them (their purchase orders are looked up
+    only if a reference needs them: :func:`_po_of`)."""
     if account is None:
         return {}
-    pos: dict[str, str] = {}
-    if any(r.reference for r in c.references) or c.text:
-        for item in account.open_items.values():
-            order = ctx.uow.orders.get(item.order_id) if item.order_id else None
-            if order is not None:
-                pos[item.invoice_id] = order.po_number
     return {k: OpenInvoice(invoice_id=k, open_amount=i.open_amount, due_date=i.due_date, discount=i.discount,
-                           discount_date=i.discount_date, po_number=pos.get(k, ""))
+                           discount_date=i.discount_date)
             for k, i in account.open_items.items() if i.open_amount > 0}
+
+
+def _po_of(ctx: Context, account: Account | None) -> Callable[[str], str]:
+    """An open invoice's purchase order: its (first) order's."""
+    def po(invoice_id: str) -> str:
+        item = account.open_items.get(invoice_id) if account is not None else None
+        order = ctx.uow.orders.get(item.order_id) if item is not None and item.order_id else None
+        return order.po_number if order is not None else ""
+    return po
 
 
 def _unidentified(c: cmd.ReceivePayment, ctx: Context, total: Money) -> list[ev.Event]:
