@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy import text
 import o2c
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import bootstrap
-from o2c.domain.master import LegalEntity, Product, Warehouse
+from o2c.domain.master import LegalEntity, Product, TaxRate, Warehouse
 from o2c.engine.ports import InboundMessage
 from tests.builders import customer
 
@@ -87,6 +87,9 @@ def _given_released_orders(store: Any) -> dict[tuple[str, str], list[str]]:
             for w in WORKERS:
                 m.add_customer(dataclasses.replace(customer(f"C-{w}-{e}", limit="10000000", home=f"W-{e}"),
                                                    legal_entity_id=e))
+        # every account ships to Ohio (the builders' ship-to): invoices are taxed there
+        m.add_tax_rate(TaxRate(rate_id="US-OH", country="US", region="OH", name="state",
+                               rate=Decimal("0.05"), valid_from=date(2020, 1, 1)))
         for w in WORKERS:
             m.add_product(Product(product_id=f"P-{w}", description=w, base_uom="EA",
                                   list_prices={"USD": Decimal("2.50")}))
