@@ -22,7 +22,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --durations=25 $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/lifecycle.py
