@@ -51,6 +51,15 @@ def _visible(a: Any, actor: Any, p: Payment | None) -> bool:
     return customer is not None and actor.acts_for(customer.legal_entity_id)
 
 
+def _act(db: str | None, user: str | None, kind: str, model: type[Any], body: dict[str, Any],
+         failed: str) -> Payment | None:
+    """A person's action on a payment, sent to the engine as them; the payment after it."""
+    with opened(db) as a:
+        submit_as_person(a, acting(a, user), kind, model, body, failed)
+        with a.store.unit_of_work() as uow:
+            return uow.payments.get(str(body["payment_id"]))
+
+
 @cash.command("queue")
 def queue(user: AsOpt = None, limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
           as_json: JsonOpt = False, db: DbOpt = None) -> None:
@@ -116,11 +125,7 @@ def apply(payment: PaymentArg, reason: ReasonOpt,
         fail("say where the cash goes: --invoice, or --customer to name the payer")
     body = {"payment_id": payment, "invoice_id": invoice or "", "amount": _amount(amount, "--amount"),
             "discount": _amount(discount, "--discount"), "customer_id": customer or "", "reason": reason}
-    with opened(db) as a:
-        submit_as_person(a, acting(a, user), "cash_application", CashApplicationIn, body,
-                         f"{payment} not applied")
-        with a.store.unit_of_work() as uow:
-            p = uow.payments.get(payment)
+    p = _act(db, user, "cash_application", CashApplicationIn, body, f"{payment} not applied")
     if p is not None:
         console.print(f"{payment}: applied {p.applied}, on account {p.on_account}, unapplied {p.unapplied} "
                       f"{p.currency}")
@@ -139,10 +144,7 @@ def unapply(payment: PaymentArg,
         fail("--reason: say why")
     body = {"payment_id": payment, "invoice_id": invoice, "amount": _amount(amount, "--amount"),
             "reason": reason}
-    with opened(db) as a:
-        submit_as_person(a, acting(a, user), "cash_unapplication", CashUnapplicationIn, body,
-                         f"{payment} not unapplied from {invoice}")
-        with a.store.unit_of_work() as uow:
-            p = uow.payments.get(payment)
+    p = _act(db, user, "cash_unapplication", CashUnapplicationIn, body,
+             f"{payment} not unapplied from {invoice}")
     if p is not None:
         console.print(f"{payment}: unapplied now {p.unapplied} {p.currency}; {invoice} is open again")

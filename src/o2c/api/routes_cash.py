@@ -157,17 +157,24 @@ def _answer_payment(engine: Any, payment_id: str, answer: JSONResponse) -> Any:
                         content=payment_public(after).model_dump(mode="json") if after else {})
 
 
+def _act(engine: Any, actor: Actor, key: str, kind: str, canonical: CashApplicationIn | CashUnapplicationIn
+         ) -> Any:
+    """A person's action on a payment, through the engine as the caller: the role first
+    (403), then what the caller may see (404). The answer is the payment after it."""
+    may(actor, canonical.command())
+    _payment(engine.store, actor, canonical.payment_id)
+    answer = submit(engine, kind=kind, key=key, payload=canonical, created_status=status.HTTP_200_OK,
+                    actor=actor)
+    return _answer_payment(engine, canonical.payment_id, answer)
+
+
 @router.post("/cash/payments/{payment_id}/apply", response_model=PaymentPublic, responses=_WRITE)
 def apply_cash(payment_id: ResourceId, request: ApplyRequest, key: IdempotencyKey, engine: EngineDep,
                actor: ActorDep) -> Any:
     """Apply the payment's unapplied cash as the caller (cash_app, ar_manager or controller),
     naming the payer when o2c could not. The answer is the payment after it."""
-    canonical = CashApplicationIn(payment_id=payment_id, **request.model_dump())
-    may(actor, canonical.command())  # the role first (403), then what the caller may see (404)
-    _payment(engine.store, actor, payment_id)
-    answer = submit(engine, kind="cash_application", key=key, payload=canonical,
-                    created_status=status.HTTP_200_OK, actor=actor)
-    return _answer_payment(engine, payment_id, answer)
+    return _act(engine, actor, key, "cash_application",
+                CashApplicationIn(payment_id=payment_id, **request.model_dump()))
 
 
 @router.post("/cash/payments/{payment_id}/unapply", response_model=PaymentPublic, responses=_WRITE)
@@ -175,12 +182,8 @@ def unapply_cash(payment_id: ResourceId, request: UnapplyRequest, key: Idempoten
                  actor: ActorDep) -> Any:
     """Take back what the payment applied to an invoice, as the caller: the invoice is open
     again and the cash waits to be applied again."""
-    canonical = CashUnapplicationIn(payment_id=payment_id, **request.model_dump())
-    may(actor, canonical.command())  # the role first (403), then what the caller may see (404)
-    _payment(engine.store, actor, payment_id)
-    answer = submit(engine, kind="cash_unapplication", key=key, payload=canonical,
-                    created_status=status.HTTP_200_OK, actor=actor)
-    return _answer_payment(engine, payment_id, answer)
+    return _act(engine, actor, key, "cash_unapplication",
+                CashUnapplicationIn(payment_id=payment_id, **request.model_dump()))
 
 
 class CreditMemoRequest(BaseModel):
