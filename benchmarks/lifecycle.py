@@ -24,13 +24,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from o2c.adapters.runtime_parts import SeededIds, SimClock
 from o2c.bootstrap import bootstrap
-from o2c.domain.master import BillingTrigger, Customer, LegalEntity, Product, ShipTo, Warehouse
+from o2c.domain.master import BillingTrigger, Customer, LegalEntity, Product, ShipTo, TaxRate, Warehouse
 from o2c.domain.money import money
 from o2c.engine.ports import InboundMessage
 
@@ -49,6 +49,9 @@ def seed_master(app, stock_each: int) -> None:
         m.add_legal_entity(LegalEntity(entity_id="US01", name="Bench", currency="USD",
                                        tax_jurisdiction="US-OH", tax_rate=Decimal("0.07"),
                                        invoice_prefix="US01"))
+        # every account ships to Dayton, Ohio: invoices are taxed at the Ohio rate
+        m.add_tax_rate(TaxRate(rate_id="US-OH", country="US", region="OH", name="state", rate=Decimal("0.07"),
+                               valid_from=date(2020, 1, 1)))
         m.add_warehouse(Warehouse(warehouse_id="W1", legal_entity_id="US01", name="W1", region="OH"))
         m.add_warehouse(Warehouse(warehouse_id="W2", legal_entity_id="US01", name="W2", region="TX"))
         for i in range(PRODUCTS):
