@@ -96,17 +96,25 @@ def compute_tax(lines: Iterable[TaxableLine], rates: Iterable[TaxRate],
     # (jurisdiction, name, rate, certificate) -> taxable base
     bases: dict[tuple[str, str, Decimal, str | None], Decimal] = {}
     missing: dict[tuple[str, str, str], list[str]] = {}
+    # the rates (with their certificate) of each ship-to and tax class: lines share them
+    applying: dict[tuple[ShipTo, str], list[tuple[str, str, Decimal, str | None]]] = {}
     for ln in lines:
         if ln.tax_class == EXEMPT_CLASS:
             continue
-        found = [r for r in rates if r.applies_to(ln.ship_to, ln.tax_class, day)]
-        if not any(not r.local for r in found):
+        keys = applying.get((ln.ship_to, ln.tax_class))
+        if keys is None:
+            found = [r for r in rates if r.applies_to(ln.ship_to, ln.tax_class, day)]
+            keys = []
+            if any(not r.local for r in found):
+                for r in found:
+                    cert = _certificate(r.jurisdiction, exemptions, day)
+                    keys.append((r.jurisdiction, r.name, r.rate, cert.certificate_id if cert else None))
+            applying[(ln.ship_to, ln.tax_class)] = keys
+        if not keys:
             key = (ln.ship_to.ship_to_id, ln.ship_to.jurisdiction, ln.tax_class)
             missing.setdefault(key, []).append(ln.ref)
             continue
-        for r in found:
-            cert = _certificate(r.jurisdiction, exemptions, day)
-            k = (r.jurisdiction, r.name, r.rate, cert.certificate_id if cert else None)
+        for k in keys:
             bases[k] = bases.get(k, Decimal(0)) + ln.amount
     out = []
     for (jurisdiction, name, rate, cert_id), base in sorted(

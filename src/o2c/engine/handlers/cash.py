@@ -96,10 +96,10 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
             out.append(ev.InvoicePaid(invoice_id=a.invoice_id, order_id=order_id, customer_id=cid,
                                       order_ids=order_ids))
     problems = list(result.problems)
-    invoices = {k: inv for k in dict.fromkeys(a.invoice_id for a in result.allocations)
-                if (inv := ctx.uow.invoices.get(k)) is not None}
     disputed: dict[str, Decimal] = {}
     if c.adjustments:
+        invoices = {k: inv for k in dict.fromkeys(a.invoice_id for a in result.allocations)
+                    if (inv := ctx.uow.invoices.get(k)) is not None}
         out += _deductions(c, ctx, customer, account, invoices, opened, problems, disputed)
     out += _short_pays(c, ctx, cid, customer.legal_entity_id, result.short_pays, opened, account, disputed)
     if result.on_account > 0:
