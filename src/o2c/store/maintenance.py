@@ -108,11 +108,14 @@ def incomplete(store: SqlStore, *, document_kinds: Collection[str] = (), limit: 
                 select(i.c.source, i.c.source_message_id)
                 .where(i.c.status == "dead_lettered", ~letter).limit(limit)):
             found.append(f"message {source}:{mid} is marked dead-lettered but has no dead letter")
-        caused = exists().where(e.c.causation_id == i.c.source + ":" + i.c.source_message_id)
+        # An anti-join on the set of causes, not a correlated EXISTS: the causation id is not
+        # indexed (the hot path writes it), so each message would scan the whole log.
+        causes = select(e.c.causation_id).where(e.c.causation_id.is_not(None))
         for source, mid, kind in c.execute(
                 select(i.c.source, i.c.source_message_id, i.c.kind)
                 .where(i.c.status == "applied",
-                       i.c.kind.not_in([*document_kinds, *MAY_CHANGE_NOTHING]), ~caused)
+                       i.c.kind.not_in([*document_kinds, *MAY_CHANGE_NOTHING]),
+                       (i.c.source + ":" + i.c.source_message_id).not_in(causes))
                 .limit(limit)):
             found.append(f"message {source}:{mid} ({kind}) is marked applied but no event in the log "
                          "came of it")
