@@ -317,6 +317,7 @@ class SqlOrders(_Aggregates[Order]):
         self._waits_stored: dict[str, frozenset[str]] = {}  # order -> products in order_item_waits
         self._po_stored: dict[tuple[str, str], set[str]] = {}  # prefetched stored orders per PO
         self._held_stored: dict[str, set[str]] = {}  # prefetched stored orders on hold per customer
+        self._by_customer: dict[str, set[str]] = {}  # this transaction's orders per customer
 
     def get(self, order_id: str) -> Order | None:
         return self._get(order_id)
@@ -327,6 +328,7 @@ class SqlOrders(_Aggregates[Order]):
     def _track(self, key: str, obj: Order, loaded: bool) -> None:
         # Customer and PO never change after receipt, so this index stays true.
         self._by_po.setdefault((obj.customer_id, obj.po_number), set()).add(key)
+        self._by_customer.setdefault(obj.customer_id, set()).add(key)
         if loaded:
             self._bo_stored[key] = _backorder_products(obj)
             self._waits_stored[key] = item_waits(obj)
@@ -395,7 +397,8 @@ class SqlOrders(_Aggregates[Order]):
             if stored is None:
                 stored = {r[0] for r in self._tx.raw(self._held_for, {"c": c}).fetchall()}
             found.update(o for o in stored if o not in self._live)
-        found.update(k for k, o in self._live.items() if o.customer_id in ids and o.on_hold)
+        live = self._live
+        found.update(k for c in ids for k in self._by_customer.get(c, ()) if live[k].on_hold)
         return sorted(found)
 
     def not_invoiced_for(self, customer_id: str) -> list[str]:
