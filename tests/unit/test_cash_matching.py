@@ -14,6 +14,7 @@ from o2c.domain.cash_matching import (
     OpenInvoice,
     Remitted,
     distance,
+    match_named_first,
     match_payment,
     normalise,
 )
@@ -255,3 +256,38 @@ def test_purchase_orders_are_looked_up_only_when_a_reference_needs_them() -> Non
     r = match_payment(D("75.50"), [line], book, TODAY, po_lookup=po)
     assert placed(r) == [("US01-0000103", D("75.50"), D(0), "po_number")] and sorted(asked) == [
         "US01-0000101", "US01-0000103"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases(), st.data())
+def test_matching_on_the_named_invoices_first_gives_what_the_whole_book_gives(case, data) -> None:  # type: ignore[no-untyped-def]
+    amount, lines, book = case
+    if book and data.draw(st.booleans()):  # lines that each name an open invoice exactly
+        lines = data.draw(st.lists(st.builds(
+            Remitted, invoice_id=st.sampled_from([b.invoice_id for b in book]),
+            amount=st.one_of(st.none(), amounts), discount=st.sampled_from([D(0), D("1.00")])),
+            min_size=1, max_size=4))
+    by_id = {b.invoice_id: b for b in book}
+    asked: list[str] = []
+
+    def everything():  # type: ignore[no-untyped-def]
+        asked.append("book")
+        return book
+
+    fast = match_named_first(amount, lines, by_id.get, everything, TODAY)
+    assert fast == match_payment(amount, lines, book, TODAY)
+    if lines and all(ln.invoice_id in by_id for ln in lines) and amount <= sum(
+            (ln.amount for ln in lines if ln.amount is not None), D(0)) and all(
+            ln.amount is not None for ln in lines) and fast.unplaced == 0 and fast.on_account == 0:
+        assert asked == []  # the whole book was not read
+
+
+def test_a_payment_naming_its_invoices_exactly_is_matched_without_reading_the_book() -> None:
+    def everything():  # type: ignore[no-untyped-def]
+        raise AssertionError("the whole book was read")
+
+    r = match_named_first(D("350.00"), [Remitted(invoice_id="US01-0000101", amount=D("100.00")),
+                                        Remitted(invoice_id="US01-0000102", amount=D("250.00"))],
+                          {b.invoice_id: b for b in BOOK}.get, everything, TODAY)
+    assert placed(r) == [("US01-0000101", D("100.00"), D("0"), "exact_reference"),
+                         ("US01-0000102", D("250.00"), D("0"), "exact_reference")]

@@ -328,6 +328,28 @@ def match_payment(amount: Decimal, lines: Sequence[Remitted], invoices: Iterable
     return result
 
 
+def match_named_first(amount: Decimal, lines: Sequence[Remitted], named: Callable[[str], OpenInvoice | None],
+                      everything: Callable[[], Iterable[OpenInvoice]], today: date,
+                      settings: MatchSettings = MatchSettings(),
+                      po_lookup: Callable[[str], str] | None = None) -> MatchResult:
+    """:func:`match_payment`, reading the payer's whole book (``everything``) only when it must.
+
+    When every line names an open invoice by its exact id (``named`` finds it) and those
+    invoices take the whole amount, the result on them alone is the result on the whole book:
+    an exact id is the first thing every line is resolved by, and no cash is left for the rules
+    that read the other invoices (amounts, combinations). Otherwise the whole book is read.
+    Most remittances name their invoices, and a payer's book can be long.
+    """
+    if lines and all(ln.invoice_id for ln in lines):
+        found = {k: inv for k in dict.fromkeys(ln.invoice_id for ln in lines)
+                 if (inv := named(k)) is not None and inv.open_amount > 0}
+        if len(found) == len({ln.invoice_id for ln in lines}):
+            result = match_payment(amount, lines, found.values(), today, settings, po_lookup)
+            if result.unplaced == 0 and result.on_account == 0:
+                return result
+    return match_payment(amount, lines, everything(), today, settings, po_lookup)
+
+
 def _resolve(book: _Book, line: Remitted, result: MatchResult) -> tuple[list[str], MatchRule | None, str]:
     """The open invoices a line names, by the first rule that finds them. A reference a typo
     away from an invoice whose open amount the line does not pay is no match: the purchase

@@ -8,16 +8,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
-from o2c.domain.cash_matching import MatchRule, OpenInvoice, Remitted, ShortPay, match_payment
+from o2c.domain.cash_matching import MatchRule, OpenInvoice, Remitted, ShortPay, match_named_first
 from o2c.domain.disputes import Claim, DisputeReason, plan_deductions
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import Customer
 from o2c.domain.money import Money, minor_unit_problem
 from o2c.domain.payments import Payment
-from o2c.domain.receivables import Account
+from o2c.domain.receivables import Account, OpenItem
 from o2c.engine import commands as cmd
 from o2c.engine.authority import visible
 from o2c.engine.context import Context
@@ -63,15 +64,16 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
         adjustments=c.adjustments, payer_name=c.payer_name, payer_account=c.payer_account, text=c.text)]
     today = ctx.today(customer.legal_entity_id)
     account = ctx.uow.accounts.get(cid)
-    book = _open_invoices(account)
     lines = [Remitted(invoice_id=r.invoice_id, reference=r.reference, qualifier=r.qualifier, amount=amount,
                       discount=r.discount) for r, amount in zip(c.references, _remitted(c), strict=True)]
     lines += [Remitted(reference=ref) for ref in _references_in(c.text)]
     settings = ctx.section(customer.legal_entity_id).cash_matching
-    result = match_payment(total.amount, lines, book.values(), today, settings, _po_of(ctx, account))
+    result = match_named_first(total.amount, lines, partial(_open_invoice, account),
+                               partial(_open_invoices, account), today, settings, _po_of(ctx, account))
     opened: dict[str, Decimal] = {}
     for a in result.allocations:
-        item = book[a.invoice_id]
+        item = account.open_items[a.invoice_id] if account is not None else None
+        assert item is not None  # matching places cash only on the payer's open invoices
         open_before = opened.get(a.invoice_id, item.open_amount)
         opened[a.invoice_id] = open_before - a.amount - a.discount
         inputs: dict[str, object] = {"invoice_id": a.invoice_id, "matched_on": a.evidence,
@@ -117,7 +119,8 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
             reason="; ".join(problems), candidates=tuple(result.candidates),
             decision=decision(ctx, "cash/unplaced", HoldCode.CSH_UNAPPLIED.value,
                               {"payment_amount": total.amount, "applied": result.applied,
-                               "open_invoices": len(book), "candidates": ", ".join(result.candidates)},
+                               "open_invoices": _open_count(account),
+                               "candidates": ", ".join(result.candidates)},
                               customer.legal_entity_id)))
     return out
 
@@ -177,14 +180,26 @@ def _references_in(text: str) -> list[str]:
     return list(dict.fromkeys(m.group().strip() for m in _TOKEN.finditer(text))) if text else []
 
 
-def _open_invoices(account: Account | None) -> dict[str, OpenInvoice]:
+def _open_invoices(account: Account | None) -> list[OpenInvoice]:
     """The payer's open invoices as matching reads them (their purchase orders are looked up
     only if a reference needs them: :func:`_po_of`)."""
     if account is None:
-        return {}
-    return {k: OpenInvoice(invoice_id=k, open_amount=i.open_amount, due_date=i.due_date, discount=i.discount,
-                           discount_date=i.discount_date)
-            for k, i in account.open_items.items() if i.open_amount > 0}
+        return []
+    return [_as_open(k, i) for k, i in account.open_items.items() if i.open_amount > 0]
+
+
+def _open_invoice(account: Account | None, invoice_id: str) -> OpenInvoice | None:
+    item = account.open_items.get(invoice_id) if account is not None else None
+    return _as_open(invoice_id, item) if item is not None else None
+
+
+def _as_open(invoice_id: str, i: OpenItem) -> OpenInvoice:
+    return OpenInvoice(invoice_id=invoice_id, open_amount=i.open_amount, due_date=i.due_date,
+                       discount=i.discount, discount_date=i.discount_date)
+
+
+def _open_count(account: Account | None) -> int:
+    return 0 if account is None else sum(1 for i in account.open_items.values() if i.open_amount > 0)
 
 
 def _po_of(ctx: Context, account: Account | None) -> Callable[[str], str]:
