@@ -14,4 +14,5 @@ from tests.unit.test_cash_application import (  # noqa: F401  # noqa: F401, E402
     test_an_unidentified_payer_waits_for_a_person_and_nothing_is_lost,
     test_each_application_records_its_rule_and_confidence,
     test_misapplied_cash_is_unapplied_and_applied_again,
+    test_the_kpis_follow_cash_taken_back_and_a_payer_named,
 )

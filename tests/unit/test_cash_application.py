@@ -201,3 +201,28 @@ def test_only_cash_application_roles_may_apply_by_hand(h: Harness) -> None:
     out = h.send("cash_application", {"payment_id": "PAY1", "invoice_id": a, "reason": "r"},
                  actor=decider("bea", Role.BILLING))
     assert out.status is Status.REFUSED and "applying cash by hand needs one of the roles" in out.reason
+
+
+def test_the_kpis_follow_cash_taken_back_and_a_payer_named(h: Harness) -> None:
+    from datetime import timedelta
+
+    from o2c.analytics.kpis import compute_kpis
+
+    a, b = invoiced(h, "PO-1"), invoiced(h, "PO-2", "7")
+    payment(h, total(h, a), refs=[{"invoice_id": a, "amount": str(total(h, a))}])
+    payment(h, "40.00", customer="", payer_name="ACME", text="no reference", payment_id="PAY2")
+    h.send("cash_unapplication", {"payment_id": "PAY1", "invoice_id": a, "reason": "meant for PO-2"})
+    h.send("cash_application", {"payment_id": "PAY2", "customer_id": "C1", "reason": "ACME is C1",
+                                "invoice_id": b, "amount": "10.00"})
+    with h.app.store.unit_of_work() as uow:
+        envs = list(uow.events.all())
+    now = h.clock.now()
+    r = compute_kpis(envs, period_start=now - timedelta(days=30), period_end=now + timedelta(days=1),
+                     by="customer")
+    acct = h.account("C1")
+    usd = r.receivables["USD"]
+    assert usd.ending_ar == acct.open_ar == total(h, a) + total(h, b) - Decimal("10.00")
+    assert sum(usd.aging.values()) == usd.ending_ar  # the invoice taken back from is aged again
+    cash = r.groups["C1"].cash.amounts["USD"]
+    assert (cash.unapplied, cash.unapplied_payments) == (total(h, a) + Decimal("30.00"), 2)
+    assert acct.unapplied_cash == cash.unapplied

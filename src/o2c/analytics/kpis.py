@@ -136,9 +136,10 @@ Definitions
   those made by a person, ``applied_by_rule`` per ``decision.rule`` (``cash/<rule>``).
   ``amounts[currency]``: ``received`` (``PaymentReceived.amount`` in the period),
   ``auto_applied`` (what was applied of them without a person),
-  ``auto_amount_share_percent``; ``unapplied``: ``CashUnapplied`` amounts (any
+  ``auto_amount_share_percent``; ``unapplied``: ``CashUnapplied`` and ``PaymentUnapplied`` amounts (any
   time before ``period_end``) less what of the same payment was applied after
-  them, and ``unapplied_payments``, the payments with some left. Match precision
+  them, counted for the payer a person identified (``PayerIdentified``), and
+  ``unapplied_payments``, the payments with some left. Match precision
   needs the truth of each remittance, which the log does not hold: it is the cash
   benchmark's.
 
@@ -630,6 +631,10 @@ class _Invoice:
     order_id: str
     #: issued in the period and not corrected (yet)
     fresh: bool
+    #: what aging needs to open it again once settled (a payment taken back from it)
+    currency: str = ""
+    due_date: date | None = None
+    zone: str = "UTC"
 
 
 @dataclass(slots=True)
@@ -869,7 +874,8 @@ class _Pass:
                         inp: bool) -> None:
         self.entity_of.setdefault(e.customer_id, e.legal_entity_id)
         key = self._invoice_key(e, order)
-        self.inv[e.invoice_id] = _Invoice(key, e.order_id, inp)
+        self.inv[e.invoice_id] = _Invoice(key, e.order_id, inp, e.total.currency, e.due_date,
+                                          self.zones.get(e.legal_entity_id, "UTC"))
         self._receivables(e, at, key)
         if inp:
             for acc in self._accs(key):
@@ -901,6 +907,23 @@ class _Pass:
         was = self.unapplied.get(e.payment_id)
         left = e.amount.amount + (was[2] if was is not None else Decimal(0))
         self.unapplied[e.payment_id] = (self._account_key(e.customer_id), e.amount.currency, left)
+
+    def _payment_unapplied(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                           inp: bool) -> None:
+        """A person took cash back from an invoice: the invoice is open again for it (in
+        aging too) and the cash waits on the payment."""
+        key = self._key_of_invoice(e.invoice_id, e.customer_id)
+        self._receivables(e, at, key)
+        was = self.unapplied.get(e.payment_id)
+        self.unapplied[e.payment_id] = (self._account_key(e.customer_id), e.amount.currency,
+                                        e.amount.amount + (was[2] if was is not None else Decimal(0)))
+
+    def _payer_identified(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                          inp: bool) -> None:
+        """The cash of an unidentified payment is now the named account's."""
+        was = self.unapplied.get(e.payment_id)
+        if was is not None:
+            self.unapplied[e.payment_id] = (self._account_key(e.customer_id), was[1], was[2])
 
     def _credit_memo(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
                      inp: bool) -> None:
@@ -1057,6 +1080,13 @@ class _Pass:
                 settles = e.invoice_id
             case ev.CreditMemoIssued():
                 cur, delta, settles = e.amount.currency, -e.amount.amount, e.invoice_id
+            case ev.PaymentUnapplied():
+                cur, delta = e.amount.currency, e.amount.amount + e.discount.amount
+                settles = e.invoice_id
+                meta = self.inv.get(e.invoice_id)
+                if e.invoice_id not in self.invoices and meta is not None and meta.due_date is not None:
+                    self.invoices[e.invoice_id] = _OpenInvoice(cur, meta.due_date, Decimal(0), meta.zone,
+                                                               meta.key)
             case _:
                 return
         for acc in self._accs(key):
@@ -1234,6 +1264,8 @@ _HANDLERS: dict[type, _Handler] = {
     ev.PaymentReceived: _Pass._payment_received,
     ev.PaymentApplied: _Pass._payment_applied,
     ev.CashUnapplied: _Pass._cash_unapplied,
+    ev.PaymentUnapplied: _Pass._payment_unapplied,
+    ev.PayerIdentified: _Pass._payer_identified,
     ev.CreditMemoIssued: _Pass._credit_memo,
     ev.DisputeOpened: _Pass._dispute_opened,
     ev.DisputeResolved: _Pass._dispute_resolved,
