@@ -15,6 +15,7 @@ from o2c.domain.master import BillingTrigger
 from o2c.domain.orders import OrderStatus
 from o2c.engine.runtime import Status
 from tests.builders import Harness, customer, seed
+from tests.unit.test_master_data import customer_body
 
 
 @pytest.fixture
@@ -84,6 +85,24 @@ def test_a_customer_billed_on_pod_is_invoiced_only_after_delivery(new_harness) -
     inv = next(e.payload for e in h.events(oid) if e.type == "InvoiceIssued")
     assert inv.trigger == "on_pod"
     assert inv.decision.rule == "billing/customer-wants-pod"
+
+
+def test_a_shipment_waiting_for_pod_when_the_customer_moves_to_on_ship_is_invoiced_by_its_pod(
+        new_harness) -> None:
+    h = new_harness()
+    seed(h.app, customer(trigger=BillingTrigger.ON_POD))
+    h.stock("P1", "100")
+    oid = h.order().correlation_id
+    h.ship_all(oid)
+    assert h.get(oid).invoices == {}
+    h.later(days=1)
+    out = h.send("customer", customer_body("C1", name="Customer C1", credit_limit="100000.00",
+                                           accepts_partial=False, billing_trigger="on_ship"))
+    assert out.status is Status.APPLIED, out.reason
+    [inv] = [e.payload for e in h.events(oid) if e.type == "InvoiceIssued"]
+    assert (inv.trigger, inv.decision.inputs["event"]) == ("on_ship", "billing_rule_changed")
+    h.deliver(oid, "SH1-W1")  # the POD, when it comes, invoices nothing more
+    assert len(h.get(oid).invoices) == 1
 
 
 def test_an_order_over_the_credit_limit_waits_on_a_credit_hold_until_released(new_harness) -> None:

@@ -170,6 +170,10 @@ class RecordShipmentStatus(Command):
     statuses: tuple[CarrierStatus, ...]
 
 
+#: the trigger of an :class:`InvoiceShipment` issued because the account's billing trigger changed
+BILLING_RULE_CHANGED = "billing_rule_changed"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceShipment(Command):
     order_id: str

@@ -166,6 +166,23 @@ def _customer_changed(e: ev.CustomerChanged, uow: UnitOfWork) -> list[cmd.Comman
         members = uow.master.group(c.parent_id or c.customer_id)
         out += [cmd.ReevaluateCredit(order_id=o, because=because)
                 for o in uow.orders.held_for(members)]
+    if not e.added and "billing_trigger" in e.changed:
+        out += _bill_again(c.customer_id, uow)
+    return out
+
+
+def _bill_again(customer_id: str, uow: UnitOfWork) -> list[cmd.Command]:
+    """The account's billing trigger changed: its shipments not invoiced (and not waiting for
+    a consolidated window) are billed again under the new rule, so a shipment that waited for
+    a POD under the old one is not left waiting for a trigger the rule no longer heeds."""
+    out: list[cmd.Command] = []
+    for order_id in uow.orders.not_invoiced_for(customer_id):
+        order = uow.orders.get(order_id)
+        if order is None:
+            continue
+        out += [cmd.InvoiceShipment(order_id=order_id, shipment_id=sh.shipment_id,
+                                    trigger=cmd.BILLING_RULE_CHANGED)
+                for sh in order.shipments if sh.invoice_id is None and sh.awaiting_key is None]
     return out
 
 

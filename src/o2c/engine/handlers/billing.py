@@ -22,12 +22,16 @@ from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import billing_rule, decision, load_order
 from o2c.engine.handlers.tax import invoice_tax, tax_unresolved
 
+#: what invoices a shipment billed on ship: its own confirmation, or its account's rule changing
+_ON_SHIP_TRIGGERS = frozenset({"shipment_confirmed", cmd.BILLING_RULE_CHANGED})
+
 
 def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
     """Invoice one shipment if the customer's billing trigger has fired.
 
-    ``c.trigger`` names what happened (``shipment_confirmed`` or
-    ``pod_received``); the billing policy says which of them invoices. A customer billed
+    ``c.trigger`` names what happened (``shipment_confirmed``, ``pod_received``, or
+    ``billing_rule_changed``: the account's billing trigger changed while the shipment was not
+    invoiced); the billing policy says which of them invoices. A customer billed
     ``consolidated`` is not invoiced here: the shipment waits for the window of the policy's
     rule that it falls in (``ShipmentAwaitingInvoice``, which arms the window's timer), and
     :func:`close_window` invoices it with the others of its window when the window closes.
@@ -53,7 +57,7 @@ def invoice_shipment(c: cmd.InvoiceShipment, ctx: Context) -> list[ev.Event]:
                         inputs={**d.inputs, "pod_timeout_days": str(section.pod_timeout_days),
                                 "shipped_at": sh.shipped_at.isoformat()},
                         conditions=(ev.Condition(rule=d.rule, outcome=d.outcome, inputs=d.inputs),))
-    if trigger is BillingTrigger.ON_SHIP and c.trigger != "shipment_confirmed":
+    if trigger is BillingTrigger.ON_SHIP and c.trigger not in _ON_SHIP_TRIGGERS:
         return []  # a POD applied before its shipment's own trigger: that one invoices
     if trigger is BillingTrigger.CONSOLIDATED:
         if sh.awaiting_key is not None or window is None:
