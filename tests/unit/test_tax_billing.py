@@ -173,6 +173,23 @@ def test_an_unknown_jurisdiction_is_held_for_billing_and_invoiced_when_its_rate_
                                            ("US-NV/county=Washoe", "county", "20.00", "0.30", None)]
 
 
+def test_a_rate_arriving_retries_every_order_waiting_for_it_page_after_page(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from o2c.engine import reactions
+
+    monkeypatch.setattr(reactions, "_PAGE", 2)  # held orders read two at a time
+    first = shipped(h, dataclasses.replace(customer(), ship_tos=(RENO,)))
+    others = []
+    for n in range(2, 6):
+        oid = h.order(po=f"PO-{n}").correlation_id
+        h.ship_all(oid, f"SH{n}")
+        others.append(oid)
+    waiting = [first, *others]
+    assert all(hold_of(h, oid).code is HoldCode.BIL_TAX_UNRESOLVED for oid in waiting)
+    assert h.send("tax_rate", rate_body("US-NV", "NV", "state", "0.0685")).status is Status.APPLIED
+    assert [h.get(oid).status for oid in waiting] == [OrderStatus.INVOICED] * 5
+
+
 def test_billing_releasing_the_hold_invoices_again_and_holds_again_while_unknown(h: Harness) -> None:
     oid = shipped(h, dataclasses.replace(customer(), ship_tos=(RENO,)))
     first = hold_of(h, oid)

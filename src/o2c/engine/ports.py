@@ -87,8 +87,9 @@ class OrderRepository(Protocol):
     def held_for(self, customer_ids: Iterable[str]) -> list[str]:
         """Ids of these customers' orders with an open hold, sorted."""
         ...
-    def held(self, limit: int = 1000) -> list[str]:
-        """Ids of orders with an open hold (committed state), oldest first."""
+    def held(self, limit: int = 1000, after: str = "") -> list[str]:
+        """Ids of orders with an open hold (committed state), oldest first: at most ``limit``,
+        those after ``after`` (the last id of the page before)."""
         ...
     def waiting_for_item(self, product_id: str) -> list[str]:
         """Ids of orders with an open VAL-ITEM-UNKNOWN or VAL-UOM-INVALID hold and a line of

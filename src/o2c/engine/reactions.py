@@ -125,11 +125,18 @@ def _tax_rate_changed(e: ev.TaxRateChanged, uow: UnitOfWork) -> list[cmd.Command
     jurisdiction = f"{r.country}-{r.region}"
     because = f"tax rate {r.label} ({r.name} of {r.jurisdiction}) {_what(e.added, e.changed)}"
     out: list[cmd.Command] = []
-    for order_id in uow.orders.held():
-        order = uow.orders.get(order_id)
-        if order is not None and jurisdiction in tax_waits(order):
-            out.append(cmd.RetryTaxHold(order_id=order_id, jurisdiction=jurisdiction, because=because))
+    page = uow.orders.held(_PAGE)
+    while page:
+        for order_id in page:
+            order = uow.orders.get(order_id)
+            if order is not None and jurisdiction in tax_waits(order):
+                out.append(cmd.RetryTaxHold(order_id=order_id, jurisdiction=jurisdiction, because=because))
+        page = uow.orders.held(_PAGE, after=page[-1]) if len(page) == _PAGE else []
     return out
+
+
+#: held orders read at a time when every one must be looked at
+_PAGE = 1000
 
 
 def _exposure_fell(customer_id: str, uow: UnitOfWork, because: str) -> list[cmd.Command]:

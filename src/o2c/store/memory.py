@@ -212,8 +212,8 @@ class _Orders(_Aggregates[Order]):
         found = [o for o in self._all() if o.customer_id == customer_id and o.po_number == po_number]
         return min(found, key=lambda o: o.order_id).order_id if found else None
 
-    def held(self, limit: int = 1000) -> list[str]:
-        return sorted(o.order_id for o in self.committed.values() if o.on_hold)[:limit]
+    def held(self, limit: int = 1000, after: str = "") -> list[str]:
+        return sorted(o.order_id for o in self.committed.values() if o.on_hold and o.order_id > after)[:limit]
 
     def held_for(self, customer_ids: Iterable[str]) -> list[str]:
         ids = set(customer_ids)

@@ -294,7 +294,8 @@ class SqlOrders(_Aggregates[Order]):
         return not obj.terminal  # a closed or rejected order is rarely touched again
 
     _find_po = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND po_number = :p")
-    _held = RawSql("SELECT order_id FROM orders WHERE on_hold = TRUE ORDER BY order_id LIMIT :n")
+    _held = RawSql(
+        "SELECT order_id FROM orders WHERE on_hold = TRUE AND order_id > :a ORDER BY order_id LIMIT :n")
     _find_bo = RawSql("SELECT order_id FROM order_backorders WHERE product_id = :p")
     _held_for = RawSql("SELECT order_id FROM orders WHERE customer_id = :c AND on_hold = TRUE")
     _not_invoiced = RawSql(
@@ -383,9 +384,9 @@ class SqlOrders(_Aggregates[Order]):
             for c, order_id in self._tx.raw(sql, {f"c{j}": c for j, c in enumerate(chunk)}).fetchall():
                 self._held_stored[c].add(order_id)
 
-    def held(self, limit: int = 1000) -> list[str]:
-        """Ids of orders with an open hold (committed state), oldest first."""
-        rows = self._tx.raw(self._held, {"n": limit}).fetchall()
+    def held(self, limit: int = 1000, after: str = "") -> list[str]:
+        """Ids of orders with an open hold (committed state), oldest first, after ``after``."""
+        rows = self._tx.raw(self._held, {"n": limit, "a": after}).fetchall()
         return [r[0] for r in rows]
 
     def held_for(self, customer_ids: Iterable[str]) -> list[str]:
