@@ -151,6 +151,10 @@ def demo(
         x12 = sorted((k.removeprefix("edi_"), n) for k, n in stats.sent.items() if k.startswith("edi_"))
         if x12:
             console.print("X12 sent to trading partners: " + ", ".join(f"{n:,} × {s}" for s, n in x12) + ".")
+        if stats.bank_files:
+            files = ", ".join(f"{n:,} {kind}" for kind, n in sorted(stats.bank_files.items()))
+            console.print(f"Bank files received: {files}; each stored whole and read into payments (cash "
+                          "by channel above).")
         console.print(f"Timers fired on the simulated clock: {stats.timers:,} (SLA escalations, overdue "
                       f"PODs, stall checks); {stats.sent.get('notification', 0):,} notifications sent.")
         if stats.master_changes:
@@ -164,6 +168,7 @@ def demo(
             f"  o2c users list --db {shown} --as {DEMO_USERS[Role.ADMIN]}   # who decided, as which role\n"
             f"  o2c queue --user {DEMO_USERS[Role.CREDIT_ANALYST]} --db {shown} --as-of {end.date()}"
             f"   # a credit analyst's work at the end of the run\n"
+            f"  o2c cash queue --db {shown} --as {DEMO_USERS[Role.CASH_APP]}   # cash waiting for a person\n"
             f"  o2c policy list --db {shown}   # the policy versions in force, proposed and approved\n"
             f"  o2c audit verify --db {shown}   # the audit's hash chain, intact"
         )

@@ -166,6 +166,22 @@ def _cash(console: Console, d: dict[str, Any]) -> None:
             f"{_amount(x['auto_applied'])} ({_pct(x['auto_amount_share_percent'])}); unapplied cash at "
             f"end {_amount(x['unapplied'])} on {x['unapplied_payments']:,} payments"
         )
+    channels = c.get("by_channel") or {}
+    if channels:
+        t = Table(title="Cash by channel", title_justify="left")
+        for col in ("channel", "payments", "remittance lines", "applied automatically", "auto-match",
+                    "left for a person"):
+            t.add_column(col, justify="left" if col == "channel" else "right")
+        for name, x in channels.items():
+            t.add_row(CHANNEL_NAMES.get(name, name), f"{x['payments']:,}", f"{x['remittance_lines']:,}",
+                      f"{x['auto_matched_lines']:,}", _pct(x["auto_match_rate_percent"]),
+                      f"{x['left_for_a_person']:,}")
+        console.print(t)
+
+
+#: how the cash application table names each channel cash came by
+CHANNEL_NAMES = {"lockbox": "lockbox file (checks)", "bai2": "BAI2 (ACH, wire)",
+                 "camt": "camt.054 (transfers)", "edi_820": "EDI 820 (ACH)", "other": "other"}
 
 
 def _days(v: object) -> str:

@@ -99,11 +99,12 @@ class Log:
         self.add(when, ev.DisputeResolved(dispute_id=did, invoice_id=inv, customer_id=cust,
                                           outcome="rejected", credit_memo_id=None), f"account:{cust}")
 
-    def received(self, pid: str, when: datetime, amount: str, *invoices: str, cust: str = "C1") -> None:
+    def received(self, pid: str, when: datetime, amount: str, *invoices: str, cust: str = "C1",
+                 source: str = "test") -> None:
         self.add(when, ev.PaymentReceived(
             payment_id=pid, customer_id=cust, amount=money(amount, "USD"), method="ach",
             references=tuple(ev.RemittanceLine(invoice_id=i, amount=D(0)) for i in invoices)),
-            f"account:{cust}")
+            f"account:{cust}", source=source)
 
     def applied(self, pid: str, oid: str, inv: str, when: datetime, amount: str, *,
                 rule: str = "cash/exact_reference", source: str = "edi") -> None:
@@ -253,6 +254,31 @@ def test_cash_auto_match_rate_counts_remittance_lines_applied_without_a_person_a
     assert (usd.received, usd.auto_applied, usd.auto_amount_share_percent) == (
         D("350.00"), D("200.00"), D("57.1"))
     assert (usd.unapplied, usd.unapplied_payments) == (D("90.00"), 2)
+
+
+def test_cash_by_channel_counts_each_kind_of_bank_file_the_820s_and_the_rest_apart() -> None:
+    log = Log()
+    for oid in ("O1", "O2", "O3", "O4", "O5"):
+        log.order(oid, at(1))
+        log.invoice(oid, f"I{oid}", at(2), total="100")
+    lockbox = "lockbox:2026-03-02:7071:1/1:1044:021000021/4412"
+    log.received(lockbox, at(5), "200", "IO1", "IO2", source="harbor-bank-lockbox")  # a check, two rows
+    log.applied(lockbox, "O1", "IO1", at(5), "100")
+    log.applied(lockbox, "O2", "IO2", at(5), "100")
+    log.received("bai2:HARBORBK:4400012345:2026-03-02:0001:165:10000", at(6), "100", cust="",
+                 source="harbor-bank")  # a payer nobody could identify: waits for a person
+    log.unapplied("bai2:HARBORBK:4400012345:2026-03-02:0001:165:10000", at(6), "100", cust="")
+    log.received("camt:ACC:NTF-1", at(6), "100", "IO3", source="banque-boreale")
+    log.applied("camt:ACC:NTF-1", "O3", "IO3", at(6), "100", rule="cash/reference_noise")
+    log.received("000017:17:0001", at(7), "100", "IO4", source="edi:C1")
+    log.applied("000017:17:0001", "O4", "IO4", at(7), "100")
+    log.received("PMT-IO5", at(7), "100", "IO5", source="portal")
+    ch = log.kpis().cash.by_channel
+    assert {k: (c.payments, c.remittance_lines, c.auto_matched_lines, c.left_for_a_person)
+            for k, c in ch.items()} == {"lockbox": (1, 2, 2, 0), "bai2": (1, 1, 0, 1), "camt": (1, 1, 1, 0),
+                                        "edi_820": (1, 1, 1, 0), "other": (1, 1, 0, 0)}
+    rates = (ch["lockbox"].auto_match_rate_percent, ch["bai2"].auto_match_rate_percent)
+    assert rates == (D("100.0"), D("0.0"))
 
 
 def test_unapplied_cash_fully_applied_later_is_gone() -> None:

@@ -2,12 +2,12 @@
 
 EDI customers pay by ACH and remit through an X12 820 (payment order / remittance advice)
 that o2c maps, applies and acknowledges; a deduction they take is explained by an ADX and
-becomes a dispute on the invoice. The other customers' payments come from the bank lockbox.
+becomes a dispute on the invoice. The other customers' payments come in their banks' files: a
+lockbox file of checks, a BAI2 report of ACH and wire credits, a camt.054 of transfers.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from o2c.bootstrap import App, bootstrap
 from o2c.domain import events as ev
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger
+from o2c.sim.banking import BANK_SOURCES
 from o2c.sim.partners import SHORT_PAY_REASONS
 from o2c.sim.run import Simulation
 from o2c.sim.world import SimCustomer, generate
@@ -61,10 +62,11 @@ def _pays_on_invoice(sc: SimCustomer, *, channel: str, short_pay: float) -> SimC
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    """Given eight EDI customers (every other one short-paying) and two portal customers,
-    when five days are simulated through the real pipeline with the simulator's integration
-    configuration (the 3PL running Reno ships only what a 940 asks for)."""
-    world = generate(5, customers=10, products=60, start=START)
+    """Given eight EDI customers (every other one short-paying) and six portal customers (of
+    US01, paying by check or ACH, and of CA01, by transfer), when five days are simulated
+    through the real pipeline with the simulator's integration configuration (the 3PL running
+    Reno ships only what a 940 asks for)."""
+    world = generate(5, customers=14, products=60, start=START)
     world.customers = [
         _pays_on_invoice(sc, channel="edi" if i < 8 else "portal", short_pay=1.0 if i < 8 and i % 2 else 0.0)
         for i, sc in enumerate(world.customers)
@@ -80,13 +82,20 @@ def run() -> Run:
     return Run(app=app, edi=frozenset(edi), short_payers=frozenset(short))
 
 
-def test_edi_customers_remit_through_an_x12_820_and_the_others_through_the_lockbox(run: Run) -> None:
+def test_edi_customers_remit_through_an_x12_820_and_the_others_through_their_banks_files(run: Run) -> None:
     payments = run.payments()
     by_edi = [m for m in payments if m.source.startswith("edi:")]
-    by_lockbox = [m for m in payments if m.source == "bank-lockbox"]
-    assert by_edi and by_lockbox and len(by_edi) + len(by_lockbox) == len(payments)
+    by_bank = [m for m in payments if m.source in BANK_SOURCES.values()]
+    assert by_edi and by_bank and len(by_edi) + len(by_bank) == len(payments)
     assert {m.source.removeprefix("edi:") for m in by_edi} <= run.edi
-    assert not {json.loads(m.body)["customer_id"] for m in by_lockbox} & run.edi
+    from_banks = {e.payload.customer_id for e in run.events("PaymentReceived")
+                  if e.source in BANK_SOURCES.values()}
+    assert from_banks and not from_banks & run.edi
+    files = {f"{row['message'].source}:{row['message'].source_message_id}": row["message"]
+             for row in run.app.store.inbox.values() if row["message"].kind in BANK_SOURCES}
+    for m in by_bank:  # each split out of the bank file of its source's kind, stored whole
+        assert BANK_SOURCES[files[m.document].kind] == m.source
+    assert {f.kind for f in files.values()} == set(BANK_SOURCES)
     documents = {
         f"{row['message'].source}:{row['message'].source_message_id}": row["message"]
         for row in run.app.store.inbox.values()
@@ -98,6 +107,16 @@ def test_edi_customers_remit_through_an_x12_820_and_the_others_through_the_lockb
     acks = [o["payload"]["x12"] for o in run.app.store.outbox if o["kind"] == "edi_997"]
     accepted = [a for a in acks if "AK1*RA*" in a and "AK5*A~" in a and "AK9*A*" in a]
     assert len(accepted) == len(by_edi)  # every 820 acknowledged by a 997 that accepts it
+
+
+def test_cash_from_each_kind_of_bank_file_is_applied_without_a_person(run: Run) -> None:
+    applied = [e for e in run.events("PaymentApplied") if e.source in BANK_SOURCES.values()]
+    kinds = {e.payload.payment_id.split(":")[0] for e in applied}
+    assert kinds == set(BANK_SOURCES)  # lockbox:..., bai2:..., camt:...
+    assert all(e.payload.decision.rule != "cash/manual" for e in applied)
+    received = [e for e in run.events("PaymentReceived") if e.source in BANK_SOURCES.values()]
+    placed = {e.payload.payment_id for e in applied}
+    assert len(placed) >= 0.9 * len(received)  # the rare payment a person must place aside
 
 
 def test_every_invoice_an_820_remits_is_applied_and_nothing_is_left_unapplied(run: Run) -> None:
@@ -114,7 +133,7 @@ def test_every_invoice_an_820_remits_is_applied_and_nothing_is_left_unapplied(ru
     assert remitted and applied == remitted
     assert paid_in_full and paid_in_full <= paid
     assert any(len(e.payload.references) > 1 for e in received)  # one 820 per pay run, an RMR each
-    assert run.events("CashUnapplied") == []
+    assert [e for e in run.events("CashUnapplied") if e.source.startswith("edi:")] == []
     letters = run.app.store.dead_letters.values()
     assert [d for d in letters if d.kind == "payment" or "ST*820" in d.body] == []
 

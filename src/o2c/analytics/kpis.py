@@ -136,10 +136,15 @@ Definitions
   those made by a person, ``applied_by_rule`` per ``decision.rule`` (``cash/<rule>``).
   ``amounts[currency]``: ``received`` (``PaymentReceived.amount`` in the period),
   ``auto_applied`` (what was applied of them without a person),
-  ``auto_amount_share_percent``; ``unapplied``: ``CashUnapplied`` and ``PaymentUnapplied`` amounts (any
+  ``auto_amount_share_percent``; ``unapplied``: ``CashUnapplied`` and ``PaymentUnapplied``
+  amounts (any
   time before ``period_end``) less what of the same payment was applied after
   them, counted for the payer a person identified (``PayerIdentified``), and
-  ``unapplied_payments``, the payments with some left. Match precision
+  ``unapplied_payments``, the payments with some left. ``by_channel[channel]``:
+  the same per channel the cash came by (see :func:`payment_channel`: ``lockbox``, ``bai2``,
+  ``camt`` for a bank file's payments, ``edi_820``, ``other``): ``payments`` and
+  ``remittance_lines`` received in the period, ``auto_matched_lines`` and its rate, and
+  ``left_for_a_person``, those of them with cash unapplied at the period's end. Match precision
   needs the truth of each remittance, which the log does not hold: it is the cash
   benchmark's.
 
@@ -457,6 +462,31 @@ class CashAmounts(_Json):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CashChannel(_Json):
+    """Cash application of the payments that came by one channel (``cash`` in the module
+    docstring)."""
+
+    payments: int = 0
+    remittance_lines: int = 0
+    auto_matched_lines: int = 0
+    auto_match_rate_percent: Decimal | None = None
+    left_for_a_person: int = 0
+
+
+#: the bank file kinds whose payment ids (``<kind>:...``) name the channel they came by
+BANK_CHANNELS = ("bai2", "camt", "lockbox")
+
+
+def payment_channel(payment_id: str, source: str) -> str:
+    """The channel a payment came by: the kind of bank file it was read from (its id begins
+    ``lockbox:``, ``bai2:`` or ``camt:``), ``edi_820`` from an EDI partner, else ``other``."""
+    kind = payment_id.split(":", 1)[0]
+    if kind in BANK_CHANNELS:
+        return kind
+    return "edi_820" if source.startswith("edi:") else "other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CashApplication(_Json):
     """Cash application (see ``cash`` in the module docstring)."""
 
@@ -467,6 +497,21 @@ class CashApplication(_Json):
     applied_by_person: int = 0
     applied_by_rule: dict[str, int] = field(default_factory=dict)
     amounts: dict[str, CashAmounts] = field(default_factory=dict)
+    by_channel: dict[str, CashChannel] = field(default_factory=dict)
+
+
+def _channels(n: Counter[str]) -> dict[str, CashChannel]:
+    """Cash application per channel, from a group's ``channel:<channel>:<figure>`` counts."""
+    names = sorted({k.split(":")[1] for k in n if k.startswith("channel:")})
+    out = {}
+    for ch in names:
+        f = {k.rsplit(":", 1)[1]: v for k, v in n.items() if k.startswith(f"channel:{ch}:")}
+        out[ch] = CashChannel(
+            payments=f.get("payments", 0), remittance_lines=f.get("remittance_lines", 0),
+            auto_matched_lines=f.get("auto_matched_lines", 0),
+            auto_match_rate_percent=_percent(f.get("auto_matched_lines", 0), f.get("remittance_lines", 0), 1),
+            left_for_a_person=f.get("left_for_a_person", 0))
+    return out
 
 
 _NO_STAT = Stat(count=0, median_hours=None, p90_hours=None)
@@ -659,6 +704,7 @@ class _Payment:
     currency: str
     lines: int
     auto: int = 0
+    channel: str = "other"
 
 
 def is_human(env: ev.Envelope) -> bool:
@@ -890,10 +936,13 @@ class _Pass:
                           inp: bool) -> None:
         if not inp:
             return
-        pay = _Payment(self._account_key(e.customer_id), e.amount.currency, max(1, len(e.references)))
+        pay = _Payment(self._account_key(e.customer_id), e.amount.currency, max(1, len(e.references)),
+                       channel=payment_channel(e.payment_id, env.source))
         self.payments[e.payment_id] = pay
         for acc in self._accs(pay.key):
             acc.n["remittance_lines"] += pay.lines
+            acc.n[f"channel:{pay.channel}:payments"] += 1
+            acc.n[f"channel:{pay.channel}:remittance_lines"] += pay.lines
             acc.cash_of(pay.currency)[0] += e.amount.amount
 
     def _payment_applied(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
@@ -1140,10 +1189,14 @@ class _Pass:
         for pay in self.payments.values():
             for acc in self._accs(pay.key):
                 acc.n["auto_matched_lines"] += min(pay.auto, pay.lines)
-        for key, cur, left in self.unapplied.values():
+                acc.n[f"channel:{pay.channel}:auto_matched_lines"] += min(pay.auto, pay.lines)
+        for pid, (key, cur, left) in self.unapplied.items():
+            waiting = self.payments.get(pid)  # received in the period, else counted in no channel
             for acc in self._accs(key):
                 acc.cash_of(cur)[2] += left
                 acc.n["unapplied_payments:" + cur] += 1
+                if waiting is not None:
+                    acc.n[f"channel:{waiting.channel}:left_for_a_person"] += 1
 
     def _group_of(self, order: _Order | None) -> str:
         if self.by is None:
@@ -1220,7 +1273,8 @@ class _Pass:
                     received=r.quantize(quantum(cur)), auto_applied=a.quantize(quantum(cur)),
                     auto_amount_share_percent=_percent(a, r, 1), unapplied=u.quantize(quantum(cur)),
                     unapplied_payments=n["unapplied_payments:" + cur])
-                    for cur, (r, a, u) in sorted(acc.cash.items())}),
+                    for cur, (r, a, u) in sorted(acc.cash.items())},
+                by_channel=_channels(n)),
         )
 
     def _receivables_of(self, acc: _Acc) -> dict[str, Receivables]:

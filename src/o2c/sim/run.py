@@ -37,6 +37,7 @@ from o2c.domain.money import Money
 from o2c.engine.authority import tier
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
+from o2c.sim.banking import BANK_FILES, Banking, BankPayers
 from o2c.sim.partners import (
     CARRIER_PARTNER,
     CARRIERS,
@@ -101,6 +102,7 @@ class SimStats:
     dead_lettered: int = 0
     shipments: int = 0
     payments: int = 0
+    bank_files: dict[str, int] = field(default_factory=dict)  # bank files sent by kind (lockbox, bai2, camt)
     decisions: int = 0
     receipts: int = 0
     documents: int = 0  # files and payloads (X12, CSV, WMS, carrier feed) stored whole, then split
@@ -129,7 +131,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-class Simulation(X12Partners):
+class Simulation(X12Partners, BankPayers):
     def __init__(self, app: App, clock: SimClock, world: World, *, seed: int, start: date) -> None:
         self.app, self.clock, self.world = app, clock, world
         self.rng = random.Random(seed * 7919 + 1)
@@ -157,6 +159,7 @@ class Simulation(X12Partners):
         #: the 3PL's counts, the X12 carrier's signers and warehouse_ops' recounts draw from their own
         self.count_rng = random.Random(seed * 7919 + 3)
         self.master_rng = random.Random(seed * 7919 + 4)  # the ERP's weekly changes
+        self.banking = Banking(seed)  # the customers paying through banks, and the banks' files
         self.agreements = {a.agreement_id: a for a in world.agreements}
         self.tpl = Stockroom()
         #: per counted item, the chance of a real difference the 3PL finds (within the policy's
@@ -536,6 +539,9 @@ class Simulation(X12Partners):
         """A nightly WMS file or an hourly carrier feed goes out with what it collected."""
         source, kind, when = key
         items = self.batches.pop(key)
+        if kind in BANK_FILES:  # a bank's file of the business day's payments
+            self._bank_file(source, kind, when, items)
+            return
         if kind == WMS_B:
             out = io.StringIO(newline="")
             w = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -572,12 +578,7 @@ class Simulation(X12Partners):
                 self.at(when, "remit", key)
             self.remittances[key].append((inv, amount, taken))
             return
-        pid = f"PMT-{inv['invoice_id']}"
-        self.message(when, "bank-lockbox", pid, "payment", {
-            "payment_id": pid, "customer_id": customer_id, "amount": str(amount),
-            "currency": inv["currency"], "method": "ach",
-            "references": [{"invoice_id": inv["invoice_id"], "amount": str(amount),
-                            "discount": str(taken)}]})
+        self._bank_pay(when, sc, inv, amount, taken)  # by check, ACH, wire or transfer: a bank file
 
 
     def _review(self, now: datetime) -> None:
