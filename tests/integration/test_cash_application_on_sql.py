@@ -4,6 +4,8 @@ real database."""
 
 from tests.unit.test_cash_application import (  # noqa: F401  # noqa: F401, E402
     h,
+    test_a_bank_account_that_paid_for_one_account_names_the_payer_next_time,
+    test_a_bank_account_that_paid_for_two_accounts_names_nobody,
     test_a_payer_named_by_no_account_is_found_by_the_invoice_it_pays,
     test_a_person_names_the_payer_and_applies_the_cash_from_the_queue,
     test_a_short_pay_explained_by_its_reason_opens_one_dispute_only,

@@ -11,7 +11,7 @@ import pytest
 
 from o2c.domain.holds import Role
 from o2c.engine.runtime import Status
-from tests.builders import Harness, decider, seed
+from tests.builders import Harness, customer, decider, seed
 
 
 @pytest.fixture
@@ -226,3 +226,33 @@ def test_the_kpis_follow_cash_taken_back_and_a_payer_named(h: Harness) -> None:
     cash = r.groups["C1"].cash.amounts["USD"]
     assert (cash.unapplied, cash.unapplied_payments) == (total(h, a) + Decimal("30.00"), 2)
     assert acct.unapplied_cash == cash.unapplied
+
+
+IBAN = "DE89370400440532013000"
+
+
+def test_a_bank_account_that_paid_for_one_account_names_the_payer_next_time(h: Harness) -> None:
+    a, b = invoiced(h, "PO-1"), invoiced(h, "PO-2", "7")
+    payment(h, total(h, a), customer="", payer_name="ACME", payer_account=IBAN, text="THANKS")
+    assert queue(h) == ["PAY1"]  # the first time nobody knows the account: a person does
+    h.send("cash_application", {"payment_id": "PAY1", "customer_id": "C1", "invoice_id": a,
+                                "reason": "ACME is C1"}, actor=decider("carla"))
+    out = payment(h, total(h, b), customer="", payer_name="ACME", payer_account=IBAN, text="THANKS",
+                  payment_id="PAY2")
+    assert out.status is Status.APPLIED
+    assert queue(h) == [] and h.invoice(b).open_amount == 0
+    applied = [e.payload for e in events(h, "PaymentApplied") if e.payload.payment_id == "PAY2"]
+    [p] = applied
+    assert p.decision.rule == "cash/unique_amount"
+    assert p.decision.inputs["payer_identified_by"] == "bank account …3000, which paid for C1 before"
+    assert IBAN not in str(p.decision.inputs)  # the account number is not copied into decisions
+
+
+def test_a_bank_account_that_paid_for_two_accounts_names_nobody(h: Harness) -> None:
+    seed(h.app, customer("C2"))
+    for cust, pid in (("C1", "PAY1"), ("C2", "PAY2")):  # a parent paying for two accounts
+        h.send("payment", {"payment_id": pid, "customer_id": cust, "amount": "5.00", "currency": "USD",
+                           "payer_account": IBAN})
+    inv = invoiced(h, "PO-1")
+    payment(h, total(h, inv), customer="", payer_account=IBAN, text="THANKS", payment_id="PAY3")
+    assert "PAY3" in queue(h) and h.invoice(inv).open_amount == total(h, inv)

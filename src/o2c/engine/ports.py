@@ -113,6 +113,10 @@ class PaymentRepository(Protocol):
     def waiting(self, limit: int = 500) -> list[str]:
         """Ids of payments with cash waiting for a person (committed state), oldest first."""
         ...
+    def paid_from(self, payer_account: str) -> list[str]:
+        """The accounts (customer ids, sorted) that earlier payments from the bank account
+        ``payer_account`` were known to come from (this unit of work's too)."""
+        ...
 
 
 class AccountRepository(Protocol):

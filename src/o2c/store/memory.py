@@ -260,6 +260,11 @@ class _Payments(_Aggregates[Payment]):
         found = sorted((p.received_at, k) for k, p in self.committed.items() if p.waiting)
         return [k for _, k in found[:limit]]
 
+    def paid_from(self, payer_account: str) -> list[str]:
+        merged = {**self.committed, **self.live}
+        return sorted({p.customer_id for p in merged.values()
+                       if payer_account and p.payer_account == payer_account and p.customer_id})
+
 
 class _Stock:
     def __init__(self, committed: dict[_StockKey, StockPosition]) -> None:

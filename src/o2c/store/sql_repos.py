@@ -505,14 +505,27 @@ class SqlPayments(_Aggregates[Payment]):
     def add(self, payment: Payment) -> None:
         self._add(payment.payment_id, payment)
 
+    _paid_from = RawSql("SELECT DISTINCT customer_id FROM payments WHERE payer_account = :a "
+                        "AND customer_id <> ''")
+
     def waiting(self, limit: int = 500) -> list[str]:
         """Ids of payments with cash waiting for a person (committed state), oldest first."""
         return [r[0] for r in self._tx.raw(self._waiting, {"n": limit}).fetchall()]
 
+    def paid_from(self, payer_account: str) -> list[str]:
+        """See :meth:`o2c.engine.ports.PaymentRepository.paid_from`."""
+        if not payer_account:
+            return []
+        found = {r[0] for r in self._tx.raw(self._paid_from, {"a": payer_account}).fetchall()}
+        # and what this unit of work holds (a payment just received, a payer just named)
+        found.update(p.customer_id for p in self._live.values()
+                     if p.payer_account == payer_account and p.customer_id)
+        return sorted(found)
+
     def _row(self, p: Payment) -> dict[str, Any]:
         return {"payment_id": p.payment_id, "customer_id": p.customer_id, "waiting": p.waiting,
                 "received_at": utc_to_db(p.received_at, self._tx.sqlite), "version": p.version,
-                "doc": dump(p)}
+                "doc": dump(p), "payer_account": p.payer_account}
 
 
 class SqlAccounts(_Aggregates[Account]):

@@ -349,8 +349,12 @@ payments = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("version", Integer(), nullable=False),
     Column("doc", Text(), nullable=False),
+    # The bank account the cash came from (empty: not given): the accounts that paid from it
+    # before name the payer of a payment that names no account and no invoice.
+    Column("payer_account", _id(), nullable=False, server_default=""),
     Index(None, "waiting", "received_at"),
     Index(None, "customer_id"),
+    Index(None, "payer_account"),
 )
 
 accounts = Table(

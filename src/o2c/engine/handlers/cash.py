@@ -30,8 +30,10 @@ def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
     """Apply a payment to the payer's open invoices by the matching rules of the policy.
 
     The payer is the account the channel names; a bank file that names none is placed by
-    the invoices its references name (all of one account), else the payment waits,
-    unidentified, for a person (``CSH-UNAPPLIED``). The matching engine
+    the invoices its references name (all of one account), else by the bank account it came
+    from when earlier payments from it were all one account's (named by a channel, found by
+    their invoices, or named by a person), else the payment waits, unidentified, for a person
+    (``CSH-UNAPPLIED``). The matching engine
     (:mod:`o2c.domain.cash_matching`) places the cash: each ``PaymentApplied`` records the rule
     that matched (``cash/<rule>``), its confidence and what it read. What it leaves is
     explained: a short pay opens a deduction dispute; an overpayment stays as credit on
@@ -150,13 +152,25 @@ def _payer(c: cmd.ReceivePayment, ctx: Context) -> tuple[Customer | None, str]:
             if inv is not None and inv.currency == c.currency:
                 owners.setdefault(inv.customer_id, candidate)
                 break
-    if len(owners) != 1:
+    if len(owners) > 1:
         return None, ""
-    (cid, via), = owners.items()
+    if owners:
+        (cid, via), = owners.items()
+        how = f"invoice {via}"
+    else:  # no invoice named: the one account this bank account paid for before, if one
+        paid_for = ctx.uow.payments.paid_from(c.payer_account)
+        if len(paid_for) != 1:
+            return None, ""
+        cid, how = paid_for[0], f"bank account {masked(c.payer_account)}, which paid for {paid_for[0]} before"
     customer = ctx.uow.master.customer(cid)
     if customer is None or not visible(ctx.actor, customer.legal_entity_id):
         return None, ""
-    return customer, f"invoice {via}"
+    return customer, how
+
+
+def masked(account: str) -> str:
+    """A bank account number as decisions and screens show it: its last four characters."""
+    return "…" + account[-4:] if len(account) > 4 else account
 
 
 def _invoice_numbers(ref: str) -> list[str]:
