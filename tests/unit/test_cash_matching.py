@@ -291,3 +291,9 @@ def test_a_payment_naming_its_invoices_exactly_is_matched_without_reading_the_bo
                           {b.invoice_id: b for b in BOOK}.get, everything, TODAY)
     assert placed(r) == [("US01-0000101", D("100.00"), D("0"), "exact_reference"),
                          ("US01-0000102", D("250.00"), D("0"), "exact_reference")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("AB01-", max_size=7), st.text("AB01-", max_size=7))
+def test_one_edit_away_is_what_the_full_distance_says(a: str, b: str) -> None:
+    assert distance(a, b, 1) == min(distance(a, b, 2), 2)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 _ZERO = Decimal(0)
 
@@ -143,23 +144,58 @@ class MatchResult:
         return sum((a.amount for a in self.allocations), _ZERO)
 
 
+# The forms of an invoice number are asked for again with every payment of its payer: they are
+# pure functions of a string, kept for the most recent numbers.
+_FORMS_KEPT = 1 << 16
+_TOKENS = re.compile(r"[0-9A-Z]+")
+_LEADING_ZEROS = re.compile(r"(?<!\d)0+(?=\d)")
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=_FORMS_KEPT)
 def normalise(reference: str) -> str:
     """A reference with case, spaces and punctuation set aside, and each number in it without
     its leading zeros: ``inv-us 0001234``, ``INV US 1234`` and ``INVUS1234`` read the same."""
-    tokens = re.findall(r"[0-9A-Z]+", reference.upper())
-    return "".join(re.sub(r"(?<!\d)0+(?=\d)", "", t) for t in tokens)
+    return "".join(_LEADING_ZEROS.sub("", t) for t in _TOKENS.findall(reference.upper()))
 
 
+@lru_cache(maxsize=_FORMS_KEPT)
 def compact(reference: str) -> str:
     """A reference with case, spaces and punctuation set aside, zeros kept: ``US01-0001234``
     written ``us010001234``."""
-    return re.sub(r"[^0-9A-Z]", "", reference.upper())
+    return _NOT_ALNUM.sub("", reference.upper())
 
 
+@lru_cache(maxsize=_FORMS_KEPT)
 def _number(reference: str) -> str:
     """The reference's last number without leading zeros (``US01-0001234`` -> ``1234``)."""
-    runs = re.findall(r"\d+", reference)
+    runs = _DIGITS.findall(reference)
     return runs[-1].lstrip("0") if runs else ""
+
+
+def _one_edit(a: str, b: str) -> int:
+    """:func:`distance` with a limit of 1, without the table: 0, 1, or 2 for "more than one"."""
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return 1
+        if len(diff) == 2:
+            i, j = diff
+            if j == i + 1 and a[i] == b[j] and a[j] == b[i]:
+                return 1  # two neighbours swapped
+        return 2
+    if abs(la - lb) != 1:
+        return 2
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return 1 if a[i:] == b[i + 1:] else 2  # one character more in ``b``
 
 
 def distance(a: str, b: str, limit: int) -> int:
@@ -167,6 +203,8 @@ def distance(a: str, b: str, limit: int) -> int:
     ``limit + 1`` as soon as it is known to exceed ``limit``."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    if limit == 1:
+        return _one_edit(a, b)
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):

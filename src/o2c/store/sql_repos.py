@@ -276,7 +276,9 @@ class _Aggregates(Generic[A]):
 def _backorder_products(o: Order) -> frozenset[str]:
     if o.terminal:
         return frozenset()
-    return frozenset(ln.product_id for ln in o.lines if ln.backordered > 0)
+    # ``backordered`` is never negative (o2c.domain.orders keeps it at zero or more), so its
+    # truth is "some is backordered", read without a Decimal comparison per line (the hot path)
+    return frozenset([ln.product_id for ln in o.lines if ln.backordered])
 
 
 _find_pos_sql: dict[tuple[int, int], RawSql] = {}
