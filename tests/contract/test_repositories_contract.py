@@ -333,3 +333,15 @@ def test_held_lists_committed_orders_with_an_open_hold_oldest_first(uow_factory:
     with uow_factory() as uow:
         assert uow.orders.held() == ["O-1", "O-3"]
         assert uow.orders.held(limit=1) == ["O-1"]
+        assert uow.orders.held(limit=1, after="O-1") == ["O-3"]
+        assert uow.orders.held(after="O-3") == []
+
+
+def test_po_numbers_are_read_for_committed_and_same_unit_of_work_orders(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.orders.add(order("O-1", po="PO-1"))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.orders.add(order("O-2", po="PO-2"))
+        assert uow.orders.po_numbers(["O-1", "O-2", "O-9"]) == {"O-1": "PO-1", "O-2": "PO-2"}
+        assert uow.orders.po_numbers([]) == {}

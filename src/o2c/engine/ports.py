@@ -87,6 +87,10 @@ class OrderRepository(Protocol):
     def held_for(self, customer_ids: Iterable[str]) -> list[str]:
         """Ids of these customers' orders with an open hold, sorted."""
         ...
+    def po_numbers(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """The purchase order number of each of these orders that exists (this unit of work's
+        too), without loading the orders."""
+        ...
     def held(self, limit: int = 1000, after: str = "") -> list[str]:
         """Ids of orders with an open hold (committed state), oldest first: at most ``limit``,
         those after ``after`` (the last id of the page before)."""

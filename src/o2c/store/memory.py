@@ -212,6 +212,10 @@ class _Orders(_Aggregates[Order]):
         found = [o for o in self._all() if o.customer_id == customer_id and o.po_number == po_number]
         return min(found, key=lambda o: o.order_id).order_id if found else None
 
+    def po_numbers(self, order_ids: Iterable[str]) -> dict[str, str]:
+        merged = {**self.committed, **self.live}
+        return {k: o.po_number for k in order_ids if (o := merged.get(k)) is not None}
+
     def held(self, limit: int = 1000, after: str = "") -> list[str]:
         return sorted(o.order_id for o in self.committed.values() if o.on_hold and o.order_id > after)[:limit]
 

@@ -283,6 +283,7 @@ def _backorder_products(o: Order) -> frozenset[str]:
 
 _find_pos_sql: dict[tuple[int, int], RawSql] = {}
 _held_for_sql: dict[int, RawSql] = {}
+_po_numbers_sql: dict[int, RawSql] = {}
 
 
 class SqlOrders(_Aggregates[Order]):
@@ -385,6 +386,20 @@ class SqlOrders(_Aggregates[Order]):
                 self._held_stored[c] = set()
             for c, order_id in self._tx.raw(sql, {f"c{j}": c for j, c in enumerate(chunk)}).fetchall():
                 self._held_stored[c].add(order_id)
+
+    def po_numbers(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """See :meth:`o2c.engine.ports.OrderRepository.po_numbers`: read from the column."""
+        ids = set(order_ids)
+        found = {k: o.po_number for k in ids if (o := self._live.get(k)) is not None}
+        todo = sorted(ids - set(found))
+        for i in range(0, len(todo), _IN_CHUNK):
+            chunk = todo[i : i + _IN_CHUNK]
+            sql = _po_numbers_sql.get(len(chunk))
+            if sql is None:
+                sql = _po_numbers_sql[len(chunk)] = RawSql(
+                    f"SELECT order_id, po_number FROM orders WHERE order_id IN ({in_list('k', len(chunk))})")
+            found.update(self._tx.raw(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall())
+        return found
 
     def held(self, limit: int = 1000, after: str = "") -> list[str]:
         """Ids of orders with an open hold (committed state), oldest first, after ``after``."""

@@ -217,11 +217,19 @@ def _open_count(account: Account | None) -> int:
 
 
 def _po_of(ctx: Context, account: Account | None) -> Callable[[str], str]:
-    """An open invoice's purchase order: its (first) order's."""
+    """An open invoice's purchase order: its (first) order's. The purchase orders of all the
+    account's open invoices are read at once, when a reference first needs one."""
+    known: dict[str, str] | None = None
+
     def po(invoice_id: str) -> str:
+        nonlocal known
         item = account.open_items.get(invoice_id) if account is not None else None
-        order = ctx.uow.orders.get(item.order_id) if item is not None and item.order_id else None
-        return order.po_number if order is not None else ""
+        if item is None or not item.order_id:
+            return ""
+        if known is None:
+            assert account is not None
+            known = ctx.uow.orders.po_numbers({i.order_id for i in account.open_items.values() if i.order_id})
+        return known.get(item.order_id, "")
     return po
 
 
