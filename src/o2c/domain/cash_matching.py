@@ -378,10 +378,16 @@ def match_named_first(amount: Decimal, lines: Sequence[Remitted], named: Callabl
     that read the other invoices (amounts, combinations). Otherwise the whole book is read.
     Most remittances name their invoices, and a payer's book can be long.
     """
-    if lines and all(ln.invoice_id for ln in lines):
-        found = {k: inv for k in dict.fromkeys(ln.invoice_id for ln in lines)
-                 if (inv := named(k)) is not None and inv.open_amount > 0}
-        if len(found) == len({ln.invoice_id for ln in lines}):
+    found: dict[str, OpenInvoice] = {}
+    for ln in lines:
+        k = ln.invoice_id
+        if k not in found:
+            inv = named(k) if k else None
+            if inv is None or inv.open_amount <= 0:
+                break
+            found[k] = inv
+    else:
+        if found:
             result = match_payment(amount, lines, found.values(), today, settings, po_lookup)
             if result.unplaced == 0 and result.on_account == 0:
                 return result
