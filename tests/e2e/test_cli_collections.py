@@ -35,22 +35,24 @@ def db(tmp_path: Path) -> str:
 
 def test_a_collector_reads_aging_and_the_worklist_and_records_a_promise(db: str) -> None:
     [row] = json.loads(o2c("collections", "aging", "--as", "cole.collections", "--json", "--db", db).stdout)
-    assert (row["customer"], row["legal_entity_id"], row["currency"], row["invoices"]) == ("C1", "US", "USD", 2)
+    assert (row["customer"], row["legal_entity_id"], row["currency"], row["invoices"]) == (
+        "C1", "US", "USD", 2)
     assert row["buckets"]["over_90"] == row["total"] == "364.65"
     [ent] = json.loads(o2c("collections", "aging", "--by", "entity", "--as", "cole.collections", "--json",
                            "--db", db).stdout)
     assert (ent["legal_entity_id"], ent["total"]) == ("US", "364.65")
     table = o2c("collections", "aging", "--as", "cole.collections", "--db", db).stdout
     assert "over_90" in table and "364.65" in table
-    [top] = json.loads(o2c("collections", "worklist", "--as", "cole.collections", "--json", "--db", db).stdout)
+    [top] = json.loads(o2c("collections", "worklist", "--as", "cole.collections", "--json",
+                           "--db", db).stdout)
     assert (top["customer_id"], top["past_due"], top["risk"], top["promise"]) == ("C1", "364.65", "1", None)
 
     _refused(o2c("collections", "aging", "--as", "bea.billing", "--db", db, check=False), 1, "collections")
     on = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
     _refused(o2c("collections", "promise", "C1", "--amount", "100.00", "--date", on, "--as", "bea.billing",
                  "--db", db, check=False), 1, "collections")
-    _refused(o2c("collections", "promise", "C1", "--amount", "lots", "--date", on, "--as", "cole.collections",
-                 "--db", db, check=False), 2, "--amount")
+    _refused(o2c("collections", "promise", "C1", "--amount", "lots", "--date", on,
+                 "--as", "cole.collections", "--db", db, check=False), 2, "--amount")
     out = o2c("collections", "promise", "C1", "--amount", "100.00", "--date", on, "--note", "will pay Friday",
               "--as", "cole.collections", "--db", db)
     assert "PTP-000001: C1 promised 100.00 USD" in out.stdout, out.stdout
