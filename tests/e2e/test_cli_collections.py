@@ -53,10 +53,11 @@ def test_a_collector_reads_aging_and_the_worklist_and_records_a_promise(db: str)
                  "--db", db, check=False), 1, "collections")
     _refused(o2c("collections", "promise", "C1", "--amount", "lots", "--date", on,
                  "--as", "cole.collections", "--db", db, check=False), 2, "--amount")
-    out = o2c("collections", "promise", "C1", "--amount", "100.00", "--date", on, "--note", "will pay Friday",
+    out = o2c("collections", "promise", "C1", "--amount", "100.00", "--date", on, "--note", "on Friday",
               "--as", "cole.collections", "--db", db)
     assert "PTP-000001: C1 promised 100.00 USD" in out.stdout, out.stdout
-    [top] = json.loads(o2c("collections", "worklist", "--as", "cole.collections", "--json", "--db", db).stdout)
+    [top] = json.loads(o2c("collections", "worklist", "--as", "cole.collections", "--json",
+                           "--db", db).stdout)
     assert top["promise"] == "standing"
     out = o2c("collections", "run", "--as", "cole.collections", "--db", db)
     assert "0 notice(s)" in out.stdout, out.stdout  # the promise covers the account
