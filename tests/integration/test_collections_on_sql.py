@@ -32,8 +32,8 @@ def _book(seed: int) -> tuple[list[Invoice], list[Account]]:
     rnd = random.Random(seed)
     invoices = []
     for n in range(300):
-        entity = rnd.choice(["US", "CA"])
-        currency = "USD" if entity == "US" else "CAD"
+        entity = rnd.choice(["US", "CA", "MX"])
+        currency = {"US": "USD", "CA": "CAD", "MX": "MXN"}[entity]
         total = Decimal(rnd.randint(100, 10**6)) / 100
         inv = Invoice(invoice_id=f"INV-{n:05d}", order_id=f"SO-{n}", customer_id=f"C{rnd.randint(1, 25):03d}",
                       legal_entity_id=entity, currency=currency, invoice_date=AS_OF - timedelta(days=200),
@@ -66,7 +66,8 @@ def test_sql_aging_and_worklist_agree_with_the_memory_store(sql_store: Any) -> N
     memory = MemoryStore()
     _load(memory, invoices, accounts)
     _load(sql_store, invoices, accounts)
-    as_of = {"CA": AS_OF - timedelta(days=1)}
+    # three business dates: an entity still on yesterday, one already on tomorrow, the rest today
+    as_of = {"CA": AS_OF - timedelta(days=1), "MX": AS_OF + timedelta(days=1)}
     with memory.unit_of_work() as m, sql_store.unit_of_work() as s:
         assert s.invoices.aging(as_of, AS_OF) == m.invoices.aging(as_of, AS_OF)
         assert s.invoices.aging(as_of, AS_OF, "CA") == m.invoices.aging(as_of, AS_OF, "CA")

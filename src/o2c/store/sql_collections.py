@@ -12,7 +12,7 @@ runs; the contract tests hold the two to the same answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -27,49 +27,73 @@ class _Tx(Protocol):
     def raw(self, sql: RawSql, params: Mapping[str, Any]) -> Any: ...
 
 
-def _days(as_of: Mapping[str, date], default: date, sqlite: bool) -> tuple[str, dict[str, Any]]:
-    """The SQL for an open invoice's days past due, and its parameters."""
-    params: dict[str, Any] = {"asof_default": date_to_db(default, sqlite)}
-    whens = []
-    for n, (entity, day) in enumerate(sorted(as_of.items())):
-        params[f"ent{n}"], params[f"asof{n}"] = entity, date_to_db(day, sqlite)
-        whens.append(f"WHEN :ent{n} THEN {_date(f':asof{n}', sqlite)}")
-    day_sql = (f"CASE legal_entity_id {' '.join(whens)} ELSE {_date(':asof_default', sqlite)} END"
-               if whens else _date(":asof_default", sqlite))
+def _groups(as_of: Mapping[str, date], default: date) -> list[tuple[date, str, dict[str, Any]]]:
+    """The entities by business date (usually one date for all): each date with the SQL that
+    picks its entities' invoices and its parameters. The default date takes every entity not
+    named with another date, so the groups cover every invoice exactly once."""
+    by_day: dict[date, list[str]] = {}
+    for entity, day in sorted(as_of.items()):
+        by_day.setdefault(day, []).append(entity)
+    by_day.setdefault(default, [])
+    out = []
+    for i, (day, entities) in enumerate(sorted(by_day.items())):
+        if day == default:
+            others = sorted(e for d, es in by_day.items() if d != default for e in es)
+            names, op = others, "NOT IN"
+        else:
+            names, op = entities, "IN"
+        params = {f"g{i}_{n}": e for n, e in enumerate(names)}
+        where = f" AND legal_entity_id {op} ({', '.join(':' + k for k in params)})" if names else ""
+        out.append((day, where, params))
+    return out
+
+
+def _bounds(day: date, sqlite: bool) -> dict[str, Any]:
+    """The due dates where the buckets change, for invoices aged at ``day``."""
+    return {f"d{n}": date_to_db(day - timedelta(days=n), sqlite) for n in (0, 30, 60, 90)}
+
+
+def _key(sqlite: bool, named: bool = False) -> str:
+    """The account's key; grouping compares it bytewise ("C") on PostgreSQL, whatever the
+    database's collation (faster, and the order Python sorts in)."""
+    cols = ("customer_id", "legal_entity_id", "currency")
     if sqlite:
-        return f"CAST(julianday({day_sql}) - julianday(due_date) AS INTEGER)", params
-    return f"({day_sql} - due_date)", params
+        return ", ".join(cols)
+    return ", ".join(f'{c} COLLATE "C"' + (f" AS {c}" if named else "") for c in cols)
 
 
-def _date(param: str, sqlite: bool) -> str:
-    return param if sqlite else f"CAST({param} AS DATE)"
+def _no_jit(tx: _Tx) -> None:
+    """PostgreSQL's JIT compiles these aggregates anew each time, for longer than it saves."""
+    if not tx.sqlite:
+        tx.raw(RawSql("SET LOCAL jit = off"), {})
 
 
-_BUCKET_SQL = (
-    "SUM(CASE WHEN d <= 0 THEN open_amount ELSE 0 END)",
-    "SUM(CASE WHEN d BETWEEN 1 AND 30 THEN open_amount ELSE 0 END)",
-    "SUM(CASE WHEN d BETWEEN 31 AND 60 THEN open_amount ELSE 0 END)",
-    "SUM(CASE WHEN d BETWEEN 61 AND 90 THEN open_amount ELSE 0 END)",
-    "SUM(CASE WHEN d > 90 THEN open_amount ELSE 0 END)",
+_AGING = (
+    "SUM(open_amount) FILTER (WHERE due_date >= :d0)",
+    "SUM(open_amount) FILTER (WHERE due_date < :d0 AND due_date >= :d30)",
+    "SUM(open_amount) FILTER (WHERE due_date < :d30 AND due_date >= :d60)",
+    "SUM(open_amount) FILTER (WHERE due_date < :d60 AND due_date >= :d90)",
+    "SUM(open_amount) FILTER (WHERE due_date < :d90)",
 )
 
 
 def aging(tx: _Tx, as_of: Mapping[str, date], default: date, legal_entity_id: str | None) -> list[Aging]:
-    days, params = _days(as_of, default, tx.sqlite)
-    where = ""
-    if legal_entity_id is not None:
-        where, params["entity"] = " AND legal_entity_id = :entity", legal_entity_id
-    sql = RawSql(
-        f"SELECT customer_id, legal_entity_id, currency, {', '.join(_BUCKET_SQL)}, SUM(disputed), COUNT(*) "
-        f"FROM (SELECT customer_id, legal_entity_id, currency, open_amount, disputed, {days} AS d "
-        f"FROM invoices WHERE status = 'open' AND open_amount > 0{where}) open_invoices "
-        "GROUP BY customer_id, legal_entity_id, currency")
+    sqlite = tx.sqlite
+    _no_jit(tx)
     out = []
-    for r in tx.raw(sql, params).fetchall():
-        a = Aging(key=r[0], legal_entity_id=r[1], currency=r[2], disputed=_exact(r[8]), invoices=int(r[9]))
-        for b, v in zip(AGING_BUCKETS, r[3:8], strict=True):
-            a.buckets[b] = _exact(v)
-        out.append(a)
+    for day, where, params in _groups(as_of, default):
+        params = {**params, **_bounds(day, sqlite)}
+        if legal_entity_id is not None:
+            where, params["entity"] = where + " AND legal_entity_id = :entity", legal_entity_id
+        sql = RawSql(f"SELECT {_key(sqlite, named=True)}, {', '.join(_AGING)}, SUM(disputed), COUNT(*) "
+                     f"FROM invoices WHERE status = 'open' AND open_amount > 0{where} "
+                     f"GROUP BY {_key(sqlite)}")
+        for r in tx.raw(sql, params).fetchall():
+            a = Aging(key=r[0], legal_entity_id=r[1], currency=r[2], disputed=_exact(r[8]),
+                      invoices=int(r[9]))
+            for b, v in zip(AGING_BUCKETS, r[3:8], strict=True):
+                a.buckets[b] = _exact(v)
+            out.append(a)
     out.sort(key=lambda a: (a.key, a.legal_entity_id, a.currency))
     return out
 
@@ -77,26 +101,33 @@ def aging(tx: _Tx, as_of: Mapping[str, date], default: date, legal_entity_id: st
 def worklist(tx: _Tx, as_of: Mapping[str, date], default: date, limit: int,
              legal_entity_id: str | None) -> list[WorklistEntry]:
     sqlite = tx.sqlite
-    days, params = _days(as_of, default, sqlite)
-    params["n"] = limit
-    where = ""
-    if legal_entity_id is not None:
-        where, params["entity"] = " AND legal_entity_id = :entity", legal_entity_id
+    _no_jit(tx)
+    params: dict[str, Any] = {"n": limit}
+    parts = []
+    for n, (day, where, group) in enumerate(_groups(as_of, default)):
+        params.update(group)
+        params[f"day{n}"] = date_to_db(day, sqlite)
+        if legal_entity_id is not None:
+            where, params["entity"] = where + " AND legal_entity_id = :entity", legal_entity_id
+        if sqlite:
+            days = f"CAST(julianday(:day{n}) - julianday(due_date) AS INTEGER)"
+            oldest = f"CAST(julianday(:day{n}) - julianday(MIN(due_date)) AS INTEGER)"
+        else:
+            days, oldest = f"(CAST(:day{n} AS DATE) - due_date)", f"(CAST(:day{n} AS DATE) - MIN(due_date))"
+        parts.append(
+            f"SELECT {_key(sqlite, named=True)}, SUM(open_amount - disputed) AS past_due, COUNT(*) AS n, "
+            f"{oldest} AS oldest, SUM((open_amount - disputed) * {days}) AS weighted FROM invoices "
+            f"WHERE status = 'open' AND open_amount > disputed AND due_date < :day{n}{where} "
+            f"GROUP BY {_key(sqlite)}")
     # SQLite keeps amounts as integer ten-thousandths: the risk-weighted order is computed
     # in floating point there (only to order; the figures are exact), in NUMERIC on PostgreSQL.
     risk = "(COALESCE(a.risk, 10000) / 10000.0)" if sqlite else "COALESCE(a.risk, 1)"
-    by_id = "w.customer_id" if sqlite else 'w.customer_id COLLATE "C"'
     sql = RawSql(
         "SELECT w.customer_id, w.legal_entity_id, w.currency, w.past_due, w.n, w.oldest, w.weighted, "
-        "a.risk, a.promise FROM ("
-        "SELECT customer_id, legal_entity_id, currency, SUM(rest) AS past_due, COUNT(*) AS n, "
-        "MAX(d) AS oldest, SUM(rest * d) AS weighted FROM ("
-        f"SELECT customer_id, legal_entity_id, currency, open_amount - disputed AS rest, {days} AS d "
-        f"FROM invoices WHERE status = 'open' AND open_amount > disputed{where}) open_invoices "
-        "WHERE d > 0 GROUP BY customer_id, legal_entity_id, currency) w "
+        f"a.risk, a.promise FROM ({' UNION ALL '.join(parts)}) w "
         "LEFT JOIN accounts a ON a.customer_id = w.customer_id "
         "ORDER BY CASE a.promise WHEN 'broken' THEN 0 WHEN 'standing' THEN 2 ELSE 1 END, "
-        f"w.weighted * {risk} DESC, {by_id}, w.legal_entity_id, w.currency LIMIT :n")
+        f"w.weighted * {risk} DESC, w.customer_id, w.legal_entity_id, w.currency LIMIT :n")
     out = []
     for r in tx.raw(sql, params).fetchall():
         factor = Decimal(1) if r[7] is None else _exact(r[7]).normalize()
