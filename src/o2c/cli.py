@@ -95,6 +95,7 @@ def demo(
     """Simulate a distributor through the real pipeline and report its KPIs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from o2c.analytics import collections as collections_report
     from o2c.analytics import source
     from o2c.domain.holds import Role
     from o2c.sim.demo import run_demo
@@ -163,6 +164,10 @@ def demo(
             console.print("X12 sent to trading partners: " + ", ".join(f"{n:,} × {s}" for s, n in x12) + ".")
         console.print(f"Timers fired on the simulated clock: {stats.timers:,} (SLA escalations, overdue "
                       f"PODs, stall checks); {stats.sent.get('notification', 0):,} notifications sent.")
+        kept = collections_report.promise_outcomes(application.store)
+        console.print(f"Collections: {stats.sent.get('dunning_notice', 0):,} dunning notices sent; "
+                      f"{stats.promises:,} promises to pay recorded ({kept['kept']:,} kept, "
+                      f"{kept['broken']:,} broken so far).")
         if stats.master_changes:
             console.print(f"Master data changed by the ERP while orders ran: {stats.master_changes:,} "
                           "credit limits and contract prices, each a new version that later orders "

@@ -13,6 +13,7 @@ from o2c.domain.actors import Actor
 from o2c.domain.business_time import business_date
 from o2c.domain.collections import AGING_BUCKETS, Aging, WorklistEntry, by_entity, rank
 from o2c.domain.money import quantum
+from o2c.store.memory import as_memory_store
 from o2c.store.port import Store
 
 BY = ("customer", "entity")
@@ -65,3 +66,24 @@ def worklist_json(rows: list[WorklistEntry]) -> list[dict[str, Any]]:
              "risk": str(e.risk.normalize()), "value_at_risk": _m(e.value_at_risk, e.currency),
              "promise": e.promise.value or None}
             for e in rows]
+
+
+def promise_outcomes(store: Store) -> dict[str, int]:
+    """How many promises to pay were kept and broken (``kept``, ``broken``), from the log."""
+    kinds = {"PromiseKept": "kept", "PromiseBroken": "broken"}
+    found = dict.fromkeys(kinds.values(), 0)
+    engine = store.sql_engine
+    if engine is None:
+        for e in as_memory_store(store).events:
+            if e.type in kinds:
+                found[kinds[e.type]] += 1
+        return found
+    from sqlalchemy import text
+
+    from o2c.store.database import reading
+
+    with reading(engine) as c:
+        for kind, n in c.execute(text("SELECT type, COUNT(*) FROM events WHERE type IN "
+                                      "('PromiseKept', 'PromiseBroken') GROUP BY type")):
+            found[kinds[kind]] = int(n)
+    return found
