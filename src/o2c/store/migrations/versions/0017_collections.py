@@ -1,9 +1,10 @@
 """Collections: open invoices aged and ranked by query.
 
 ``invoices`` gains ``legal_entity_id``, ``currency`` and ``disputed`` (the open amount in
-open disputes), and a partial index on open invoices holding every column AR aging and
-the worklist read. ``accounts`` gains ``risk`` and ``promise`` (the worklist's order).
-Existing rows take entity and currency from their stored document, and disputed amounts
+open disputes), a partial index on open invoices holding every column AR aging and the
+worklist read, by account, and one by entity and due date for the daily dunning run.
+``accounts`` gains ``risk`` and ``promise`` (the worklist's order). Existing rows take
+entity and currency from their stored document, and disputed amounts
 from the log's ``DisputeOpened``/``DisputeResolved`` (written into the document too, so the
 projector carries on from there).
 
@@ -47,7 +48,9 @@ def upgrade() -> None:
                              "currency = doc::json->>'currency'"))
     _backfill_disputes(conn, sqlite)
     op.create_index("ix_invoices_open", "invoices",
-                    ["legal_entity_id", "due_date", "customer_id", "currency", "open_amount", "disputed"],
+                    ["customer_id", "legal_entity_id", "currency", "due_date", "open_amount", "disputed"],
+                    sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
+    op.create_index("ix_invoices_open_due", "invoices", ["legal_entity_id", "due_date"],
                     sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
 
 
@@ -78,6 +81,7 @@ def _backfill_disputes(conn: sa.Connection, sqlite: bool) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoices_open_due", "invoices")
     op.drop_index("ix_invoices_open", "invoices")
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("promise")
