@@ -59,6 +59,12 @@ def _key() -> str:
     return "customer_id, legal_entity_id, currency"
 
 
+def _one_entity(sqlite: bool) -> str:
+    # On SQLite, "+" keeps the planner on the account-ordered index (reading one entity's
+    # rows by the due-date index would look each invoice up in the table: 4x slower).
+    return f" AND {'+' if sqlite else ''}legal_entity_id = :entity"
+
+
 def _no_jit(tx: _Tx) -> None:
     """PostgreSQL's JIT compiles these aggregates anew each time, for longer than it saves."""
     if not tx.sqlite:
@@ -81,7 +87,7 @@ def aging(tx: _Tx, as_of: Mapping[str, date], default: date, legal_entity_id: st
     for day, where, params in _groups(as_of, default):
         params = {**params, **_bounds(day, sqlite)}
         if legal_entity_id is not None:
-            where, params["entity"] = where + " AND legal_entity_id = :entity", legal_entity_id
+            where, params["entity"] = where + _one_entity(sqlite), legal_entity_id
         sql = RawSql(f"SELECT {_key()}, {', '.join(_AGING)}, SUM(disputed), COUNT(*) "
                      f"FROM invoices WHERE status = 'open' AND open_amount > 0{where} "
                      f"GROUP BY {_key()}")
@@ -105,7 +111,7 @@ def worklist(tx: _Tx, as_of: Mapping[str, date], default: date, limit: int,
         params.update(group)
         params[f"day{n}"] = date_to_db(day, sqlite)
         if legal_entity_id is not None:
-            where, params["entity"] = where + " AND legal_entity_id = :entity", legal_entity_id
+            where, params["entity"] = where + _one_entity(sqlite), legal_entity_id
         if sqlite:
             days = f"CAST(julianday(:day{n}) - julianday(due_date) AS INTEGER)"
             oldest = f"CAST(julianday(:day{n}) - julianday(MIN(due_date)) AS INTEGER)"
