@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from o2c import cli_billing, cli_cash, cli_identity, cli_master, cli_policy, cli_queue, render
+from o2c import (
+    cli_billing,
+    cli_cash,
+    cli_collections,
+    cli_identity,
+    cli_master,
+    cli_policy,
+    cli_queue,
+    render,
+)
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
 from o2c.cli_common import (
     AsOfOpt,
@@ -54,6 +63,7 @@ app.add_typer(cli_policy.policy, name="policy")
 app.add_typer(cli_master.master, name="master")
 app.add_typer(cli_billing.invoices, name="invoices")
 app.add_typer(cli_cash.cash, name="cash")
+app.add_typer(cli_collections.collections, name="collections")
 
 
 def _demo_db(db: str | None, reset: bool) -> str:
@@ -85,6 +95,7 @@ def demo(
     """Simulate a distributor through the real pipeline and report its KPIs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from o2c.analytics import collections as collections_report
     from o2c.analytics import source
     from o2c.domain.holds import Role
     from o2c.sim.demo import run_demo
@@ -157,6 +168,10 @@ def demo(
                           "by channel above).")
         console.print(f"Timers fired on the simulated clock: {stats.timers:,} (SLA escalations, overdue "
                       f"PODs, stall checks); {stats.sent.get('notification', 0):,} notifications sent.")
+        kept = collections_report.promise_outcomes(application.store)
+        console.print(f"Collections: {stats.sent.get('dunning_notice', 0):,} dunning notices sent; "
+                      f"{stats.promises:,} promises to pay recorded ({kept['kept']:,} kept, "
+                      f"{kept['broken']:,} broken so far).")
         if stats.master_changes:
             console.print(f"Master data changed by the ERP while orders ran: {stats.master_changes:,} "
                           "credit limits and contract prices, each a new version that later orders "

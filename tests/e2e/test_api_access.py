@@ -115,6 +115,9 @@ WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/cash/payments/{w.payment}/unapply", {"invoice_id": w.invoice, "reason": "misapplied"}),
     ("post", "/invoices/{invoice_id}/credit-memos"): lambda w: (
         f"/invoices/{w.invoice}/credit-memos", {"amount": "1.00", "reason": "goodwill"}),
+    ("post", "/collections/promises"): lambda w: (
+        "/collections/promises", {"customer_id": "C1", "amount": "1.00", "promised_date": "2026-03-20",
+                                  "note": "will pay"}),
 }
 #: Master data: each kind read and written on its own route, and files of each by POST.
 MASTER_RECORDS = {"customers": "C1", "products": "P1", "legal-entities": "US", "warehouses": "W1",
@@ -159,7 +162,7 @@ WRITES.update({("post", f"/master/{kind}"): (lambda w, kind=kind: (f"/master/{ki
 
 #: Who may make a write, where the clerk may not: policies are a controller's (pia proposed version 2).
 RIGHT_PERSON = {route: "cy" for route in WRITES
-                if route[1].startswith(("/policies", "/cash", "/invoices"))}
+                if route[1].startswith(("/policies", "/cash", "/invoices", "/collections"))}
 #: wes (warehouse_ops) may load opening stock: another role is refused it
 WRONG_ROLE = {("post", "/master/stock"): ("audra", "pia")}
 

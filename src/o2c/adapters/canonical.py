@@ -828,6 +828,37 @@ KINDS: dict[str, type[Any]] = {
 }
 
 
+
+# ---------------------------------------------------------------- collections
+
+
+class PromiseToPayIn(_Model):
+    """kind ``promise_to_pay``: a person in collections records a customer's promise to pay
+    ``amount`` by ``promised_date``, on ``invoice_ids`` (or the account when empty)."""
+
+    customer_id: Text
+    amount: Annotated[Amount, Field(gt=0)]
+    promised_date: date
+    invoice_ids: Annotated[list[Text], Field(max_length=500)] = []
+    note: Note = ""
+
+    def command(self) -> cmd.RecordPromiseToPay:
+        return cmd.RecordPromiseToPay(customer_id=self.customer_id, amount=self.amount,
+                                      promised_date=self.promised_date.isoformat(),
+                                      invoice_ids=tuple(self.invoice_ids), note=self.note)
+
+
+class DunningRunIn(_Model):
+    """kind ``dunning_run``: an operator runs a legal entity's dunning now."""
+
+    legal_entity_id: Text
+
+    def command(self) -> cmd.RunDunning:
+        return cmd.RunDunning(legal_entity_id=self.legal_entity_id)
+
+
+KINDS.update({"promise_to_pay": PromiseToPayIn, "dunning_run": DunningRunIn})
+
 def explain(e: ValidationError) -> str:
     """One line per bad field: where it is, what was wrong."""
     parts = []

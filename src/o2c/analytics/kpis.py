@@ -194,6 +194,8 @@ from typing import Any
 
 from o2c.domain import events as ev
 from o2c.domain.business_time import business_date, start_of_day
+from o2c.domain.collections import AGING_BUCKETS
+from o2c.domain.collections import bucket as _bucket
 from o2c.domain.master import BillingTrigger
 from o2c.domain.money import quantum
 
@@ -206,7 +208,6 @@ HUMAN_SOURCE_PREFIX = "user:"
 _US = timedelta(microseconds=1)
 _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 86_400_000_000
-AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "over_90")
 
 
 # ---------------------------------------------------------------- exact arithmetic
@@ -1409,16 +1410,6 @@ def _day_stat(s: Sample) -> DayStat:
         median_days=round_half_up(s.median() / _US_PER_DAY, 2),
         p90_days=round_half_up(Fraction(s.nearest_rank(90), _US_PER_DAY), 2),
     )
-
-
-def _bucket(days_past_due: int) -> str:
-    if days_past_due <= 0:
-        return "current"
-    if days_past_due <= 30:
-        return "1-30"
-    if days_past_due <= 60:
-        return "31-60"
-    return "61-90" if days_past_due <= 90 else "over_90"
 
 
 def _dispute_bucket(age_days: int) -> str:

@@ -548,6 +548,16 @@ def summarize(env: ev.Envelope) -> str:
         case ev.DisputeResolved():
             memo = f", credit memo {e.credit_memo_id}" if e.credit_memo_id else ""
             return f"Dispute {e.dispute_id} on {_disputed(e)} resolved: {e.outcome}{memo}"
+        case ev.DunningNoticeSent():
+            return (f"Dunning {e.step} ({e.channel}) for {e.invoice_id}, {e.days_past_due} days past due: "
+                    f"{e.amount}{_decided(e)}")
+        case ev.PromiseToPayRecorded():
+            on = ", ".join(e.invoice_ids) or "the account"
+            return (f"Promise to pay {e.promise_id} recorded by {e.by}: {e.amount} by "
+                    f"{e.promised_date.isoformat()} on {on}" + (f" ({e.note})" if e.note else ""))
+        case ev.PromiseKept() | ev.PromiseBroken():
+            kept = "kept" if isinstance(e, ev.PromiseKept) else "broken"
+            return f"Promise to pay {e.promise_id} {kept}: {e.paid} paid since{_decided(e)}"
         case _:
             return env.type
 

@@ -43,6 +43,15 @@ class Invoice:
     #: every order the invoice bills (one, or several for a consolidated invoice);
     #: ``order_id`` is the first. Empty in invoices stored before: ``(order_id,)``.
     order_ids: tuple[str, ...] = ()
+    #: open disputes on the invoice: dispute id -> amount (collections suppresses them)
+    disputes: dict[str, Decimal] = field(default_factory=dict)
+    #: the dunning steps sent for it, in order
+    dunned: list[str] = field(default_factory=list)
+
+    @property
+    def disputed(self) -> Decimal:
+        """The part of the open amount the customer contests (its open disputes)."""
+        return sum(self.disputes.values(), Decimal(0))
 
     @property
     def orders(self) -> tuple[str, ...]:
@@ -78,6 +87,13 @@ class Invoice:
                     self.status = InvoiceStatus.CREDITED
             case ev.InvoicePaid():
                 self.status = InvoiceStatus.PAID
+            case ev.DisputeOpened():
+                self.disputes[e.dispute_id] = e.amount.amount
+            case ev.DisputeResolved():
+                if self.disputes.pop(e.dispute_id, None) is None:
+                    return
+            case ev.DunningNoticeSent():
+                self.dunned.append(e.step)
             case _:
                 return
         if self.open_amount < 0:

@@ -738,6 +738,65 @@ class DisputeResolved(DisputeEvent):
     credit_memo_id: str | None
 
 
+# ---------------------------------------------------------------- collections
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DunningNoticeSent(AccountEvent):
+    """A dunning step sent for an invoice's undisputed past-due rest (``amount``), by
+    ``channel``, with its rendered ``text``; the decision names the rule
+    ``collections/dunning/<step>`` and its inputs."""
+
+    customer_id: str
+    invoice_id: str
+    legal_entity_id: str
+    step: str
+    channel: str
+    days_past_due: int
+    due_date: date
+    amount: Money
+    text: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseToPayRecorded(AccountEvent):
+    """A person in collections records the customer's promise to pay ``amount`` by
+    ``promised_date`` (on ``invoice_ids``, or the account when empty); dunning waits for it.
+    ``paid_before``: what the account had paid when it was made (kept when that grows by
+    ``amount``); ``due_at``: when o2c looks whether it was kept (the date plus grace)."""
+
+    promise_id: str
+    customer_id: str
+    legal_entity_id: str
+    amount: Money
+    promised_date: date
+    invoice_ids: tuple[str, ...]
+    note: str
+    by: str
+    paid_before: Decimal
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseKept(AccountEvent):
+    promise_id: str
+    customer_id: str
+    paid: Money
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromiseBroken(AccountEvent):
+    """A promise due with less than promised paid: the account goes to the top of the
+    worklist and dunning resumes."""
+
+    promise_id: str
+    customer_id: str
+    paid: Money
+    decision: Decision
+
+
 # ---------------------------------------------------------------- master data
 
 
@@ -844,3 +903,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LegalEntityChanged, WarehouseChanged, PriceAgreementChanged, TaxRateChanged,
     )
 }
+
+#: collections' events (their own line, so other areas' additions above merge cleanly)
+EVENT_TYPES.update({cls.__name__: cls for cls in (DunningNoticeSent, PromiseToPayRecorded, PromiseKept,
+                                                  PromiseBroken)})

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c.domain import events as ev
+from o2c.domain.collections import Promise, PromiseStanding, risk_factor
 
 
 @dataclass(slots=True, kw_only=True)
@@ -52,6 +53,30 @@ class Account:
     open_items: dict[str, OpenItem] = field(default_factory=dict)
     disputes: dict[str, OpenDispute] = field(default_factory=dict)
     version: int = 0
+    #: collections: promises to pay not yet due, how many were broken, and whether the
+    #: last one due was broken (the worklist puts the account first until a new promise)
+    promises: dict[str, Promise] = field(default_factory=dict)
+    promises_broken: int = 0
+    broke_last: bool = False
+
+    @property
+    def paid(self) -> Decimal:
+        """What the customer has settled: cash applied, discounts taken, credit memos."""
+        return self.applied + self.discounts + self.credited
+
+    @property
+    def risk(self) -> Decimal:
+        return risk_factor(self.promises_broken)
+
+    @property
+    def promise(self) -> PromiseStanding:
+        if self.promises:
+            return PromiseStanding.STANDING
+        return PromiseStanding.BROKEN if self.broke_last else PromiseStanding.NONE
+
+    def promised(self, invoice_id: str) -> bool:
+        """Whether a standing promise covers ``invoice_id`` (dunning waits for it)."""
+        return any(p.covers(invoice_id) for p in self.promises.values())
 
     @property
     def open_ar(self) -> Decimal:
@@ -114,6 +139,17 @@ class Account:
                     amount=e.amount.amount)
             case ev.DisputeResolved():
                 self.disputes.pop(e.dispute_id, None)
+            case ev.PromiseToPayRecorded():
+                self.promises[e.promise_id] = Promise(
+                    promise_id=e.promise_id, amount=e.amount.amount, promised_date=e.promised_date,
+                    invoice_ids=e.invoice_ids, paid_before=e.paid_before)
+                self.broke_last = False
+            case ev.PromiseKept():
+                self.promises.pop(e.promise_id, None)
+            case ev.PromiseBroken():
+                self.promises.pop(e.promise_id, None)
+                self.promises_broken += 1
+                self.broke_last = True
             case _:
                 return
         self.version += 1

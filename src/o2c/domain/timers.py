@@ -24,6 +24,10 @@ class TimerKind(StrEnum):
     BILLING_WINDOW = "billing_window"
     #: fires and does nothing (tests, benchmarks of the claim and fire path)
     NOOP = "noop"
+    #: collections: a legal entity's daily dunning run (it sets its next run when it fires)
+    DUNNING_RUN = "dunning_run"
+    #: collections: a promise to pay is due (its date plus grace): kept or broken
+    PROMISE_DUE = "promise_due"
 
 
 class TimerState(StrEnum):
@@ -60,3 +64,11 @@ def pod_timer_id(order_id: str, shipment_id: str) -> str:
 
 def stall_timer_id(order_id: str) -> str:
     return f"stall:{order_id}"
+
+
+def dunning_timer_id(legal_entity_id: str, day: str) -> str:
+    return f"dunning:{legal_entity_id}:{day}"
+
+
+def promise_timer_id(promise_id: str) -> str:
+    return f"promise:{promise_id}"

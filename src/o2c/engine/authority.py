@@ -71,6 +71,9 @@ PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.ApplyCash: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.UnapplyPayment: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.ResolveStockDifference: frozenset({_R.WAREHOUSE_OPS}),
+    # collections: the policy's ``collections.promise_roles`` narrows who records promises
+    cmd.RecordPromiseToPay: frozenset({_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER, _R.CREDIT_MANAGER}),
+    cmd.RunDunning: frozenset({_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER}),
 }
 
 #: Decisions o2c refers to a person: it issues them itself, and they wait (parked) until a
@@ -124,6 +127,7 @@ def _what(c: type[cmd.Command]) -> str:
         cmd.IssueCreditMemo: "issuing a credit memo",
         cmd.ApplyCash: "applying cash by hand", cmd.UnapplyPayment: "unapplying a payment",
         cmd.ResolveStockDifference: "resolving a stock difference",
+        cmd.RecordPromiseToPay: "recording a promise to pay", cmd.RunDunning: "running dunning",
     }.get(c, c.__name__)
 
 

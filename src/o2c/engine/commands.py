@@ -381,3 +381,26 @@ class RevalidateOrder(Command):
 
     order_id: str
     because: str
+
+
+# ---------------------------------------------------------------- collections
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordPromiseToPay(Command):
+    """A person in collections records a customer's promise to pay ``amount`` by
+    ``promised_date`` (ISO date), on ``invoice_ids`` or the account when empty."""
+
+    customer_id: str
+    amount: Decimal
+    promised_date: str
+    note: str
+    invoice_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunDunning(Command):
+    """Run a legal entity's dunning now, for its business date (operators; the daily run is
+    a timer)."""
+
+    legal_entity_id: str

@@ -6,7 +6,7 @@ Every adapter (memory, SQLite, PostgreSQL) passes the same contract suite in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from o2c.domain.actors import Actor
 from o2c.domain.audit import AuditEntry, AuditHead, AuditRecord
 from o2c.domain.billing import Invoice
+from o2c.domain.collections import Aging, WorklistEntry
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
@@ -109,6 +110,22 @@ class OrderRepository(Protocol):
 class InvoiceRepository(Protocol):
     def get(self, invoice_id: str) -> Invoice | None: ...
     def add(self, invoice: Invoice) -> None: ...
+
+    # -- collections (committed state; :mod:`o2c.domain.collections` defines the figures)
+
+    def past_due(self, legal_entity_id: str, as_of: date, limit: int = 100_000) -> list[str]:
+        """Ids of the entity's open invoices due before ``as_of``, oldest due first."""
+        ...
+    def aging(self, as_of: Mapping[str, date], default: date,
+              legal_entity_id: str | None = None) -> list[Aging]:
+        """Open AR per account (customer, entity, currency) by aging bucket, ``as_of`` the
+        business date of each entity (``default`` for one not named); sorted by key."""
+        ...
+    def worklist(self, as_of: Mapping[str, date], default: date, limit: int = 100,
+                 legal_entity_id: str | None = None) -> list[WorklistEntry]:
+        """The first ``limit`` accounts of the collector's worklist (its order and figures:
+        :func:`o2c.domain.collections.worklist`)."""
+        ...
 
 
 class PaymentRepository(Protocol):

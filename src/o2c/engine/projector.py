@@ -138,6 +138,28 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             _order(uow, e.order_id).apply(e, at)  # type: ignore[attr-defined]
         case _:
             pass
+    if isinstance(e, _COLLECTIONS):
+        _collections(e, uow)
+
+
+# ---------------------------------------------------------------- collections
+
+#: events that change collections' state: an invoice's disputed amount and dunning steps,
+#: an account's promises to pay
+_COLLECTIONS = (ev.DisputeOpened, ev.DisputeResolved, ev.DunningNoticeSent, ev.PromiseToPayRecorded,
+                ev.PromiseKept, ev.PromiseBroken)
+
+
+def _collections(e: ev.Event, uow: UnitOfWork) -> None:
+    match e:
+        case ev.DisputeOpened() | ev.DisputeResolved() | ev.DunningNoticeSent():
+            inv = uow.invoices.get(e.invoice_id)
+            if inv is not None:  # a dispute on an invoice o2c did not issue has nothing to age
+                inv.apply(e)
+        case ev.PromiseToPayRecorded() | ev.PromiseKept() | ev.PromiseBroken():
+            account = uow.accounts.get(e.customer_id)
+            if account is not None:
+                account.apply(e)
 
 
 def correlation_of(e: ev.Event) -> str:

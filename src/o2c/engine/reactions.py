@@ -258,6 +258,12 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                                  f"Shipment {e.shipment_id} of order {e.order_id} shipped "
                                  f"{e.shipped_at.isoformat()} and has no proof of delivery by "
                                  f"{e.due_at.isoformat()}: chase the carrier (hold BIL-POD-OVERDUE).")]
+        case ev.DunningNoticeSent():
+            return [out("dunning_notice", f"customer:{e.customer_id}",
+                        {"customer_id": e.customer_id, "invoice_id": e.invoice_id, "step": e.step,
+                         "channel": e.channel, "days_past_due": e.days_past_due,
+                         "due_date": e.due_date.isoformat(), "amount": str(e.amount.amount),
+                         "currency": e.amount.currency, "text": e.text, "event_id": env.event_id})]
         case ev.OrderValidated() | ev.OrderRejected():
             status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
             return [out("order_ack", f"order:{e.order_id}", {"order_id": e.order_id, "status": status})]

@@ -14,6 +14,7 @@ from o2c.domain.consolidation import window_timer_id
 from o2c.domain.master import BillingTrigger
 from o2c.domain.timers import Timer, TimerKind, pod_timer_id, sla_timer_id, stall_timer_id
 from o2c.engine.context import Context
+from o2c.engine.handlers import collections
 from o2c.engine.handlers.common import billing_decision
 
 
@@ -42,6 +43,7 @@ def arm(ctx: Context, env: ev.Envelope) -> None:
                 timers.schedule(stall_timer(e.order_id, env.occurred_at + timedelta(hours=hours)))
         case _:
             pass
+    collections.arm(ctx, env)
 
 
 def sla_timer(order_id: str, hold_id: str, code: str, due_at: datetime) -> Timer:

@@ -24,6 +24,8 @@ from o2c.domain.cash_matching import MatchSettings
 from o2c.domain.consolidation import WEEKDAYS, BillingWindow, Grouping, Period
 from o2c.domain.holds import HoldCode, Role
 from o2c.domain.master import BillingTrigger
+from o2c.policy.collections import DEFAULTS as COLLECTIONS_DEFAULTS
+from o2c.policy.collections import CollectionsPolicy, CollectionsPolicyError, parse_collections
 from o2c.policy.table import HIT_POLICIES, DecisionTable, TableError
 
 SECTIONS = ("credit", "pricing", "allocation", "billing", "holds")
@@ -46,6 +48,8 @@ OPTIONAL_SECTIONS: Mapping[str, Mapping[str, Any]] = {
     # 24 oldest open, discounts only until the terms' date.
     "cash": {"max_typo_distance": 1, "max_combination": 4, "combination_candidates": 24,
              "combination_budget": 20000, "discount_grace_days": 0},
+    # Collections: no dunning steps, promises recorded by collections and above.
+    "collections": COLLECTIONS_DEFAULTS,
 }
 #: ``approvals`` rules name a role, or ``owner``: the role that owns the hold's code
 OWNER = "owner"
@@ -139,6 +143,8 @@ class Section:
     cash_matching: MatchSettings = dataclasses.field(default_factory=MatchSettings)
     #: consolidation windows by name (``billing.windows``), which ``consolidated`` rules name
     billing_windows: Mapping[str, BillingWindow] = dataclasses.field(default_factory=dict)
+    #: dunning steps and promises to pay (``collections``)
+    collections: CollectionsPolicy = dataclasses.field(default_factory=CollectionsPolicy)
 
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
@@ -310,7 +316,16 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         stall_hours={str(k): _int(f"{path}.holds.stall_hours.{k}", v) for k, v in stall.items()},
         cash_matching=_cash_matching(f"{path}.cash", cash),
         billing_windows=windows,
+        collections=_collections(path, raw),
     )
+
+
+def _collections(path: str, raw: Mapping[str, Any]) -> CollectionsPolicy:
+    try:
+        return parse_collections(f"{path}.collections",
+                                 _map(f"{path}.collections", raw.get("collections", COLLECTIONS_DEFAULTS)))
+    except CollectionsPolicyError as e:
+        raise PolicyError(str(e)) from None
 
 
 def _cash_matching(path: str, raw: Mapping[str, Any]) -> MatchSettings:

@@ -111,6 +111,7 @@ class SimStats:
     short_shipped: int = 0  # 940 lines the 3PL had not the stock for (its count and o2c's disagreed)
     timers: int = 0  # durable timers fired (SLA escalations, overdue PODs, stall checks)
     master_changes: int = 0  # credit limits and contract prices the ERP changed while orders ran
+    promises: int = 0  # promises to pay collections recorded after a second dunning notice
 
 
 _EASTERN = ZoneInfo("America/New_York")
@@ -451,6 +452,8 @@ class Simulation(X12Partners, BankPayers):
                 self._ship_940(now, m.payload)
             elif m.kind == "invoice":
                 self._pay(now, m.destination.removeprefix("customer:"), m.payload)
+            elif m.kind == "dunning_notice":
+                self._call_after_notice(now, m.payload)
 
     def _ship(self, now: datetime, wh: str, release: dict[str, Any]) -> None:
         """The warehouse picks and ships a release, and tells o2c in its own dialect;
@@ -625,6 +628,20 @@ class Simulation(X12Partners, BankPayers):
         with self.app.store.unit_of_work() as uow:
             order = uow.orders.get(decision["order_id"])
         return order is not None and any(h.code.value == decision["code"] for h in order.open_holds)
+
+    def _call_after_notice(self, now: datetime, notice: dict[str, Any]) -> None:
+        """Collections calls a customer sent a second notice; about a third promise to pay the
+        invoice's undisputed rest within a week (whether they do is their payment behaviour's
+        to say: the promise is kept or broken by the cash that comes)."""
+        if notice.get("step") != "second" or self.rng.random() >= 0.35:
+            return
+        self.stats.promises += 1
+        person = demo_actor(Role.COLLECTIONS)
+        self.message(now, "ui", f"promise-{notice['invoice_id']}", "promise_to_pay",
+                     {"customer_id": notice["customer_id"], "amount": notice["amount"],
+                      "promised_date": (now.date() + timedelta(days=7)).isoformat(),
+                      "invoice_ids": [notice["invoice_id"]], "note": "called after the second notice"},
+                     actor=person)
 
     def _decide(self, when: datetime, order_id: str, hold_id: str, code: HoldCode, action: str,
                 role: str, reason: str, again: str = "") -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypedDict, TypeVar
 
-from o2c.domain.billing import Invoice
+from o2c.domain import collections as coll
+from o2c.domain.billing import Invoice, InvoiceStatus
+from o2c.domain.collections import Aging, OpenInvoice, WorklistEntry
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import (
@@ -238,11 +240,40 @@ class _Orders(_Aggregates[Order]):
 
 
 class _Invoices(_Aggregates[Invoice]):
+    #: the store's committed accounts (their risk and promises rank the worklist)
+    accounts: dict[str, Account] | None = None
+
     def get(self, invoice_id: str) -> Invoice | None:
         return self._get(invoice_id)
 
     def add(self, invoice: Invoice) -> None:
         self._put(invoice.invoice_id, invoice)
+
+    # -- collections: the pure definitions of :mod:`o2c.domain.collections` over committed state
+
+    def _open(self, legal_entity_id: str | None) -> list[OpenInvoice]:
+        return [OpenInvoice(invoice_id=i.invoice_id, customer_id=i.customer_id,
+                            legal_entity_id=i.legal_entity_id, currency=i.currency, due_date=i.due_date,
+                            open_amount=i.open_amount, disputed=i.disputed)
+                for i in self.committed.values()
+                if i.status is InvoiceStatus.OPEN
+                and (legal_entity_id is None or i.legal_entity_id == legal_entity_id)]
+
+    def past_due(self, legal_entity_id: str, as_of: date, limit: int = 100_000) -> list[str]:
+        found = sorted((i.due_date, i.invoice_id) for i in self._open(legal_entity_id)
+                       if i.due_date < as_of and i.open_amount > i.disputed)
+        return [k for _, k in found[:limit]]
+
+    def aging(self, as_of: Mapping[str, date], default: date,
+              legal_entity_id: str | None = None) -> list[Aging]:
+        return coll.age(self._open(legal_entity_id), as_of, default)
+
+    def worklist(self, as_of: Mapping[str, date], default: date, limit: int = 100,
+                 legal_entity_id: str | None = None) -> list[WorklistEntry]:
+        accounts = self.accounts.values() if self.accounts is not None else ()
+        return coll.worklist(self._open(legal_entity_id), as_of, default,
+                                    {a.customer_id: a.risk for a in accounts},
+                                    {a.customer_id: a.promise for a in accounts})[:limit]
 
 
 class _Accounts(_Aggregates[Account]):
@@ -551,6 +582,7 @@ class MemoryUnitOfWork:
         self.master = _Master(s)
         self.orders = _Orders(s.orders)
         self.invoices = _Invoices(s.invoices)
+        self.invoices.accounts = s.accounts
         self.accounts = _Accounts(s.accounts)
         self.payments = _Payments(s.payments)
         self.stock = _Stock(s.stock)

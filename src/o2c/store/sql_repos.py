@@ -21,11 +21,13 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import Connection, Table
 
 from o2c.domain.billing import Invoice, InvoiceStatus
+from o2c.domain.collections import Aging, WorklistEntry
 from o2c.domain.inventory import StockPosition
 from o2c.domain.orders import INVOICED_OR_DONE, Order, item_waits
 from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
 from o2c.engine.ports import ConcurrencyConflict
+from o2c.store import sql_collections
 from o2c.store.codec import dump, load
 from o2c.store.sql_raw import InsertSql, RawSql, in_list, insert_sql, is_unique_violation
 from o2c.store.tables import (
@@ -504,7 +506,23 @@ class SqlInvoices(_Aggregates[Invoice]):
             "open_amount": exact_to_db(i.open_amount, sqlite, strict=False),
             "version": i.version,
             "doc": dump(i),
+            "legal_entity_id": i.legal_entity_id,
+            "currency": i.currency,
+            "disputed": exact_to_db(i.disputed, sqlite, strict=False),
         }
+
+    # -- collections (:mod:`o2c.store.sql_collections`)
+
+    def past_due(self, legal_entity_id: str, as_of: date, limit: int = 100_000) -> list[str]:
+        return sql_collections.past_due(self._tx, legal_entity_id, as_of, limit)
+
+    def aging(self, as_of: Mapping[str, date], default: date,
+              legal_entity_id: str | None = None) -> list[Aging]:
+        return sql_collections.aging(self._tx, as_of, default, legal_entity_id)
+
+    def worklist(self, as_of: Mapping[str, date], default: date, limit: int = 100,
+                 legal_entity_id: str | None = None) -> list[WorklistEntry]:
+        return sql_collections.worklist(self._tx, as_of, default, limit, legal_entity_id)
 
 
 class SqlPayments(_Aggregates[Payment]):
@@ -557,7 +575,8 @@ class SqlAccounts(_Aggregates[Account]):
         self._add(account.customer_id, account)
 
     def _row(self, a: Account) -> dict[str, Any]:
-        return {"customer_id": a.customer_id, "version": a.version, "doc": dump(a)}
+        return {"customer_id": a.customer_id, "version": a.version, "doc": dump(a),
+                "risk": exact_to_db(a.risk, self._tx.sqlite, strict=False), "promise": a.promise.value}
 
 
 # ---------------------------------------------------------------- stock

@@ -335,8 +335,34 @@ invoices = Table(
     Column("open_amount", Exact4(strict=False), nullable=False),
     Column("version", Integer(), nullable=False),
     Column("doc", Text(), nullable=False),
+    # Collections (AR aging, the worklist, dunning) read open invoices by entity and due date.
+    Column("legal_entity_id", _id(), nullable=False),
+    Column("currency", _id(), nullable=False),
+    #: the part of the open amount in open disputes
+    Column("disputed", Exact4(strict=False), nullable=False),
     Index(None, "customer_id"),
     Index(None, "order_id"),
+)
+# Only open invoices are indexed, with every column aging and the worklist read, in the order
+# they group by (the account): they are answered from the index in one pass, without a sort,
+# however many invoices were paid. The daily dunning run reads an entity's past-due ones.
+Index(
+    "ix_invoices_open",
+    invoices.c.customer_id,
+    invoices.c.legal_entity_id,
+    invoices.c.currency,
+    invoices.c.due_date,
+    invoices.c.open_amount,
+    invoices.c.disputed,
+    sqlite_where=invoices.c.status == "open",
+    postgresql_where=invoices.c.status == "open",
+)
+Index(
+    "ix_invoices_open_due",
+    invoices.c.legal_entity_id,
+    invoices.c.due_date,
+    sqlite_where=invoices.c.status == "open",
+    postgresql_where=invoices.c.status == "open",
 )
 
 payments = Table(
@@ -363,6 +389,10 @@ accounts = Table(
     Column("customer_id", _id(), primary_key=True),
     Column("version", Integer(), nullable=False),
     Column("doc", Text(), nullable=False),
+    # Collections rank the worklist by these: the account's risk factor (NULL: 1) and where
+    # its promises to pay stand ('standing', 'broken'; NULL or '': none).
+    Column("risk", Exact4(strict=False)),
+    Column("promise", _id()),
 )
 
 stock = Table(

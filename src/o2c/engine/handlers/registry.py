@@ -13,6 +13,7 @@ from o2c.engine.handlers import (
     billing,
     cash,
     changes,
+    collections,
     credit,
     fulfilment,
     intake,
@@ -57,4 +58,9 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.RevalidateOrder: master.revalidate_order,
     cmd.UpsertTaxRate: master.upsert_tax_rate,
     cmd.RetryTaxHold: master.retry_tax_hold,
+}
+# collections
+HANDLERS |= {
+    cmd.RecordPromiseToPay: collections.record_promise,
+    cmd.RunDunning: collections.run_dunning,
 }

@@ -30,6 +30,7 @@ from o2c.domain.timers import TimerKind
 from o2c.engine import commands as cmd
 from o2c.engine.authority import next_up, tier
 from o2c.engine.context import Context
+from o2c.engine.handlers import collections
 from o2c.engine.handlers.billing import close_window
 from o2c.engine.handlers.common import decision, place_hold
 from o2c.engine.timer_rules import stall_timer
@@ -51,6 +52,10 @@ def fire_timer(c: cmd.FireTimer, ctx: Context) -> list[ev.Event]:
         return []
     if kind is TimerKind.BILLING_WINDOW:
         return close_window(ctx, payload, due)
+    if kind is TimerKind.DUNNING_RUN:
+        return collections.dunning_due(ctx, payload)
+    if kind is TimerKind.PROMISE_DUE:
+        return collections.promise_due(ctx, payload)
     order = ctx.uow.orders.get(payload.get("order_id", ""))
     if order is None or order.terminal:
         return []
