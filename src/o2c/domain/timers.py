@@ -22,6 +22,8 @@ class TimerKind(StrEnum):
     STALL = "stall"
     #: a consolidated billing window closes: one invoice for the shipments waiting for it
     BILLING_WINDOW = "billing_window"
+    #: a document we sent with no 997 by the policy's ``documents.ack_hours``
+    DOCUMENT_ACK = "document_ack"
     #: fires and does nothing (tests, benchmarks of the claim and fire path)
     NOOP = "noop"
 
@@ -60,3 +62,7 @@ def pod_timer_id(order_id: str, shipment_id: str) -> str:
 
 def stall_timer_id(order_id: str) -> str:
     return f"stall:{order_id}"
+
+
+def ack_timer_id(document_id: str) -> str:
+    return f"ack:{document_id}"

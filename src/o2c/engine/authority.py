@@ -60,6 +60,8 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     # (who answers for the tax on invoices and works BIL-TAX-UNRESOLVED).
     cmd.UpsertTaxRate: frozenset({_R.INTEGRATION, _R.CONTROLLER, _R.BILLING}),
     cmd.OpenStock: frozenset({_R.INTEGRATION, _R.WAREHOUSE_OPS, _R.CONTROLLER}),
+    # A partner's 997 answering what we sent: its EDI channel, or integration replaying one.
+    cmd.RecordFunctionalAck: frozenset({_R.INTEGRATION}),
 }
 
 #: Decisions only a named person makes, and the roles that may make them.
@@ -71,6 +73,8 @@ PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.ApplyCash: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.UnapplyPayment: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.ResolveStockDifference: frozenset({_R.WAREHOUSE_OPS}),
+    # Sending a document again (new control numbers): billing, or integration for a partner.
+    cmd.ResendDocument: frozenset({_R.BILLING, _R.INTEGRATION, _R.AR_MANAGER, _R.CONTROLLER}),
 }
 
 #: Decisions o2c refers to a person: it issues them itself, and they wait (parked) until a
@@ -124,6 +128,7 @@ def _what(c: type[cmd.Command]) -> str:
         cmd.IssueCreditMemo: "issuing a credit memo",
         cmd.ApplyCash: "applying cash by hand", cmd.UnapplyPayment: "unapplying a payment",
         cmd.ResolveStockDifference: "resolving a stock difference",
+        cmd.ResendDocument: "sending a document again",
     }.get(c, c.__name__)
 
 

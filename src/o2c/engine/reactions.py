@@ -234,6 +234,12 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                                  f"Shipment {e.shipment_id} of order {e.order_id} shipped "
                                  f"{e.shipped_at.isoformat()} and has no proof of delivery by "
                                  f"{e.due_at.isoformat()}: chase the carrier (hold BIL-POD-OVERDUE).")]
+        case ev.DocumentResent():
+            # The same interchange, which the X12 renderer numbers again for the partner.
+            return [out(f"edi_{e.doc_type}", f"edi:{e.partner_id}",
+                        {"x12": e.x12, "set": e.doc_type, "resend_of": e.document_id,
+                         **{k: v for k, v in (("order_id", e.order_id), ("invoice_id", e.invoice_id),
+                                              ("shipment_id", e.shipment_id)) if v}})]
         case ev.OrderValidated() | ev.OrderRejected():
             status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
             return [out("order_ack", f"order:{e.order_id}", {"order_id": e.order_id, "status": status})]
