@@ -264,3 +264,21 @@ def test_the_policy_sets_the_hours_per_set_and_refuses_what_is_not_a_set_we_send
     raw["documents"] = {"hold_types": ["997"]}
     with pytest.raises(PolicyError, match=r"documents\.hold_types"):
         parse_policy(raw)
+
+
+def test_a_document_is_not_sent_again_where_no_partner_configuration_numbers_it(h: Harness) -> None:
+    from o2c.engine.bus import MessageBus
+
+    oid, invoice = invoiced_by_edi(h)
+    feed(h, answer_997(invoice["payload"]["x12"], reject=True))
+    [rejected] = ledger(h, status="rejected")
+    bus: MessageBus = h.app.runtime.bus
+    renderers, bus.renderers = bus.renderers, ()
+    try:
+        out = resend(h, rejected.document_id)
+    finally:
+        bus.renderers = renderers
+    assert out.status is not Status.APPLIED and "no trading partner configuration" in out.reason
+    assert document(h, rejected.document_id).resent_as is None and len(sent(h, "edi_810")) == 1
+    # nothing of it was kept: the hold is still open for billing
+    assert [x.code for x in h.get(oid).open_holds] == [HoldCode.BIL_DOC_REJECTED]

@@ -16,14 +16,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from o2c.domain.documents import ACKNOWLEDGMENT_SETS, AckStatus, SentDocument, control
+from o2c.domain.holds import HoldCode
 from o2c.domain.timers import Timer, TimerKind, ack_timer_id
+from o2c.engine.errors import ProjectionFailed
 from o2c.engine.ports import Outgoing, UnitOfWork
 from o2c.policy import PolicyRegistry
 
-__all__ = ["ENVELOPE", "ack_timer", "record_sent"]
+__all__ = ["ENVELOPE", "NotRendered", "ack_timer", "record_sent"]
 
 #: the payload key naming a rendered document's envelope
 ENVELOPE = "envelope"
+
+
+class NotRendered(ProjectionFailed):
+    """A document sent again that no renderer numbered for its partner. Raised after the
+    command's events were applied, so the whole unit of work is rolled back (the runtime
+    then parks the message alone, with this reason)."""
+
+    code = HoldCode.INT_UNKNOWN_REFERENCE.value
+
+    @property
+    def reason(self) -> str:
+        return str(self)
 
 
 def record_sent(uow: UnitOfWork, out: Outgoing, now: datetime,
@@ -31,6 +45,11 @@ def record_sent(uow: UnitOfWork, out: Outgoing, now: datetime,
     """Ledger rows for ``out`` if it is a document (see the module); none otherwise."""
     envelope: Any = out.payload.get(ENVELOPE)
     if not isinstance(envelope, dict):
+        if out.payload.get("resend_of"):
+            # Nothing numbered it for the partner: refused whole rather than sent as it was.
+            raise NotRendered(f"document {out.payload['resend_of']} was not sent again: no trading "
+                              f"partner configuration renders {out.kind} for {out.destination} (run "
+                              "with --config, or check that the partner still takes the set)")
         return []
     p = out.payload
     doc_type = str(p.get("set", ""))
