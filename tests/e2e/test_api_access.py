@@ -190,6 +190,8 @@ NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
     ("get", "/queue/{hold_id}"): lambda w: (f"/queue/{w.held}-H1", "/queue/SO-NOPE-H1"),
     ("get", "/cash/payments/{payment_id}"): lambda w: (f"/cash/payments/{w.payment}", "/cash/payments/NOPE"),
     ("get", "/documents/{document_id}"): lambda w: (f"/documents/{w.document}", "/documents/DOC-NOPE"),
+    ("get", "/invoices/{invoice_id}/print"): lambda w: (f"/invoices/{w.invoice}/print",
+                                                        "/invoices/US-NOPE/print"),
     **{("get", f"/master/{kind}/{{record_id}}"): (
         lambda w, kind=kind, known=known: (f"/master/{kind}/{known}", f"/master/{kind}/NOPE"))
        for kind, known in MASTER_RECORDS.items() if kind not in ("products", "tax-rates")},

@@ -111,3 +111,13 @@ def test_bad_input_is_one_clear_line(world: dict[str, str]) -> None:
     assert out.returncode == 2 and "no document DOC-NOPE" in out.stderr
     out = o2c("documents", "resend", "DOC-00000001", "--as", "bea.billing", "--db", db, check=False)
     assert out.returncode == 2 and "--config" in out.stderr
+
+
+def test_an_invoice_prints_as_one_html_page(world: dict[str, str]) -> None:
+    db, out = world["db"], Path(world["dir"]) / "invoice.html"
+    shown = o2c("invoices", "print", world["invoice"], "--as", "bea.billing", "--db", db)
+    assert shown.stdout.startswith("<!DOCTYPE html>") and world["invoice"] in shown.stdout
+    o2c("invoices", "print", world["invoice"], "--out", str(out), "--as", "bea.billing", "--db", db)
+    assert out.read_text("utf-8") == shown.stdout
+    missing = o2c("invoices", "print", "US-NOPE", "--as", "bea.billing", "--db", db, check=False)
+    assert missing.returncode == 2 and "no invoice US-NOPE" in missing.stderr

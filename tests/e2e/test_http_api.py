@@ -313,6 +313,7 @@ def test_the_openapi_document_lists_every_route(server: Server) -> None:
         "/documents",
         "/documents/{document_id}",
         "/documents/{document_id}/resend",
+        "/invoices/{invoice_id}/print",
         *(f"/master/{kind}/{{record_id}}" for kind in ("customers", "products", "legal-entities",
                                                        "warehouses", "price-agreements", "tax-rates")),
         *(f"/master/{kind}" for kind in ("customers", "products", "legal-entities", "warehouses",

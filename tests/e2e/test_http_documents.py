@@ -71,3 +71,10 @@ def test_a_document_of_another_entity_is_not_found(world: World) -> None:
     assert world.call("GET", "/documents?type=810", "cara").json() == []
     assert world.call("GET", f"/documents/{doc['document_id']}", "cara").status_code == 404
     assert world.call("POST", f"/documents/{doc['document_id']}/resend", "cara").status_code == 404
+
+
+def test_the_printable_invoice_is_one_html_page(world: World) -> None:
+    r = world.call("GET", f"/invoices/{world.invoice}/print", "bea")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.text.startswith("<!DOCTYPE html>") and f"Invoice {world.invoice}" in r.text
+    assert world.call("GET", f"/invoices/{world.invoice}/print", "cara").status_code == 404

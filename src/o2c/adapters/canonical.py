@@ -689,12 +689,21 @@ class LegalEntityIn(_Model):
     tax_rate: Annotated[Decimal, Field(ge=0, lt=1, max_digits=10, decimal_places=6)]
     invoice_prefix: Text
     timezone: Text = "UTC"
+    address: Note = ""
+    city: Note = ""
+    region: Note = ""
+    postal_code: Note = ""
+    country: Note = ""
+    tax_registrations: Note = ""
+    remit_to: Note = ""
 
     def command(self) -> cmd.UpsertLegalEntity:
         return cmd.UpsertLegalEntity(entity=LegalEntity(
             entity_id=self.entity_id, name=self.name, currency=self.currency,
             tax_jurisdiction=self.tax_jurisdiction, tax_rate=self.tax_rate,
-            invoice_prefix=self.invoice_prefix, timezone=self.timezone))
+            invoice_prefix=self.invoice_prefix, timezone=self.timezone, address=self.address,
+            city=self.city, region=self.region, postal_code=self.postal_code, country=self.country,
+            tax_registrations=self.tax_registrations, remit_to=self.remit_to))
 
 
 class WarehouseIn(_Model):

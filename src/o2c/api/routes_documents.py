@@ -1,4 +1,5 @@
-"""The outbound document ledger over HTTP: ``/documents`` (what o2c sent its trading partners
+"""The outbound document ledger over HTTP (and the printable invoice,
+``GET /invoices/{id}/print``): ``/documents`` (what o2c sent its trading partners
 and what their 997s said), one document, and a person's resend of one a partner rejected or
 never acknowledged.
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from o2c.adapters.canonical import DocumentResendIn
+from o2c.adapters.invoice_print import printable, render_html
 from o2c.api.auth import AUTH_ANSWERS, WRITE_AUTH_ANSWERS, ActorDep, Refusal, authenticated, may
 from o2c.api.deps import EngineDep, IdempotencyKey, ResourceId
 from o2c.api.intake import submit
@@ -121,3 +123,15 @@ def resend_document(document_id: ResourceId, key: IdempotencyKey, engine: Engine
     after = _document(engine.store, actor, document_id)
     new = _document(engine.store, actor, after.resent_as) if after.resent_as else after
     return JSONResponse(status_code=status.HTTP_200_OK, content=document_public(new).model_dump(mode="json"))
+
+
+@router.get("/invoices/{invoice_id}/print", response_model=None,
+            responses={**_READ, 200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                                      "description": "The invoice as one self-contained HTML page."}})
+def print_invoice(invoice_id: ResourceId, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The printable invoice: every legal field on one HTML page (see docs/billing.md)."""
+    with engine.store.unit_of_work() as uow:
+        page = printable(uow, invoice_id)
+    if page is None or not actor.acts_for(page.invoice.legal_entity_id):
+        raise Refusal(status.HTTP_404_NOT_FOUND, "NOT-FOUND", f"no invoice {invoice_id}")
+    return HTMLResponse(render_html(page))
