@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import Any
 
 from o2c.adapters.invoice_print import amount, price, printable, render_html
 from o2c.domain.master import LegalEntity
@@ -59,8 +60,8 @@ def parsed(html: str) -> Page:
     return page
 
 
-def invoiced(*, name: str = "Customer C1") -> tuple[Harness, str]:
-    h = Harness()
+def invoiced(new_harness: Any, *, name: str = "Customer C1") -> tuple[Harness, str]:
+    h: Harness = new_harness()
     seed(h.app, dataclasses.replace(customer(), name=name))
     with h.app.store.unit_of_work() as uow:
         entity = uow.master.legal_entity("US")
@@ -84,8 +85,8 @@ def page_of(h: Harness, invoice_id: str) -> tuple[str, Page]:
     return html, parsed(html)
 
 
-def test_the_page_parses_and_shows_every_legal_field() -> None:
-    h, invoice_id = invoiced()
+def test_the_page_parses_and_shows_every_legal_field(new_harness: Any) -> None:
+    h, invoice_id = invoiced(new_harness)
     html, page = page_of(h, invoice_id)
     inv = h.invoice(invoice_id)
     seller = page.text_by_id["seller"]
@@ -106,8 +107,8 @@ def test_the_page_parses_and_shows_every_legal_field() -> None:
     assert html.startswith("<!DOCTYPE html>") and "<link" not in html and "src=" not in html  # self-contained
 
 
-def test_the_totals_are_the_invoices_own() -> None:
-    h, invoice_id = invoiced()
+def test_the_totals_are_the_invoices_own(new_harness: Any) -> None:
+    h, invoice_id = invoiced(new_harness)
     _, page = page_of(h, invoice_id)
     inv = h.invoice(invoice_id)
     with h.app.store.unit_of_work() as uow:
@@ -120,8 +121,8 @@ def test_the_totals_are_the_invoices_own() -> None:
     assert sum(ln.amount for ln in p.issued.lines) == p.issued.subtotal.amount
 
 
-def test_a_hostile_customer_name_prints_as_text() -> None:
-    h, invoice_id = invoiced(name=HOSTILE)
+def test_a_hostile_customer_name_prints_as_text(new_harness: Any) -> None:
+    h, invoice_id = invoiced(new_harness, name=HOSTILE)
     html, page = page_of(h, invoice_id)
     assert page.scripts == 0 and "<script>" not in html
     assert HOSTILE in page.text_by_id["bill-to"]  # shown, as text
@@ -134,15 +135,15 @@ def test_money_is_shown_exactly_to_the_currencys_minor_unit() -> None:
     assert price(Decimal("0.1275"), "USD") == "0.1275" and price(Decimal("2.5"), "USD") == "2.50"
 
 
-def test_an_unknown_invoice_has_no_page() -> None:
-    h = Harness()
+def test_an_unknown_invoice_has_no_page(new_harness: Any) -> None:
+    h = new_harness()
     seed(h.app)
     with h.app.store.unit_of_work() as uow:
         assert printable(uow, "US-NOPE") is None
 
 
-def test_a_legal_entity_without_an_address_still_prints() -> None:
-    h, invoice_id = invoiced()
+def test_a_legal_entity_without_an_address_still_prints(new_harness: Any) -> None:
+    h, invoice_id = invoiced(new_harness)
     with h.app.store.unit_of_work() as uow:
         uow.master.add_legal_entity(LegalEntity(entity_id="US", name="Acme Supply US", currency="USD",
                                                 tax_jurisdiction="US-OH", tax_rate=Decimal("0.0725"),
@@ -153,11 +154,11 @@ def test_a_legal_entity_without_an_address_still_prints() -> None:
     assert "Acme Supply US" in page.text_by_id["remit-to"]
 
 
-def test_a_consolidated_invoice_lists_the_orders_and_shipments_it_covers() -> None:
+def test_a_consolidated_invoice_lists_the_orders_and_shipments_it_covers(new_harness: Any) -> None:
     from o2c.domain.master import BillingTrigger
     from tests.unit.test_consolidated_billing import FRIDAY_CLOSE, all_invoices, consolidated, fire, until
 
-    h = consolidated(lambda **kw: Harness(**kw), customer(trigger=BillingTrigger.CONSOLIDATED))
+    h = consolidated(new_harness, customer(trigger=BillingTrigger.CONSOLIDATED))
     a = str(h.order(po="PO-A").correlation_id)
     h.ship_all(a, "SA")
     b = str(h.order(po="PO-B", lines=[("P2", "3", "EA")]).correlation_id)
