@@ -17,8 +17,11 @@ edi_997             997   renumbered (below)
 ==================  ====  =============================================================
 
 Each rendering is its own outbox row, kind ``edi_<set>``, destination ``edi:<partner>``,
-payload ``{x12, set, control_number, ...the ids it is about}``; the channel-neutral message
-stays for the other readers of the outbox (webhooks, the portal).
+payload ``{x12, set, control_number, envelope, ...the ids it is about}`` (``envelope``: the
+partner and ISA13/GS06/ST02s, what the outbound document ledger records, see
+:mod:`o2c.engine.documents`); the channel-neutral message stays for the other readers of the
+outbox (webhooks, the portal). A document sent again (``edi_<set>`` with its old ``x12``) is
+enveloped anew under the partner's next number, like a 997.
 
 Numbering: every interchange we send a partner takes the next number of that partner's
 sequence (``x12:<partner id>``, gapless and transactional like invoice numbers) as ISA13
@@ -50,6 +53,7 @@ from o2c.adapters.edi.maps.outbound import envelope_997, outbound_interchange
 from o2c.adapters.edi.maps.partners import PartnerDirectory, TradingPartner
 from o2c.domain import events as ev
 from o2c.domain.orders import Order, OrderLine
+from o2c.engine.documents import ENVELOPE
 from o2c.engine.ports import Outgoing, UnitOfWork
 
 __all__ = ["X12Renderer"]
@@ -244,6 +248,6 @@ def _envelope(partner: TradingPartner, number: int, sets: Sequence[SetSpec | str
     (``o2c.engine.documents``): ISA13 and GS06 are ``number``, one ST02 per set."""
     controls = [s if isinstance(s, str) else s.control_number if isinstance(s, TransactionSet) else str(s[1])
                 for s in sets]
-    return {"envelope": {"partner_id": partner.partner_id, "interchange_control_number": str(number),
+    return {ENVELOPE: {"partner_id": partner.partner_id, "interchange_control_number": str(number),
                          "group_control_number": str(number), "set_control_numbers": controls}}
 
