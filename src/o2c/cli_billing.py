@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -69,3 +71,30 @@ def credit_memo(invoice: InvoiceArg,
     memo = inv.credit_memo_ids[-1] if inv and inv.credit_memo_ids else "?"
     console.print(f"{memo} credits {value} {inv.currency if inv else ''} on {invoice}; open now "
                   f"{inv.open_amount if inv else '?'} ({inv.status.value if inv else '?'})")
+
+
+@invoices.command("print")
+def print_(invoice: InvoiceArg,
+           out: Annotated[Path | None, typer.Option("--out", help="Write the page to this file "
+                                                                 "(default: print it).")] = None,
+           user: AsOpt = None, db: DbOpt = None) -> None:
+    """The invoice as one self-contained HTML page with every legal field: the legal entity's
+    name, address and tax registrations, bill-to and ship-to, dates, terms, PO numbers, lines,
+    taxes by jurisdiction, totals and where to pay (docs/billing.md)."""
+    from o2c.adapters.invoice_print import printable, render_html
+
+    with opened(db) as a:
+        actor = acting(a, user)
+        with a.store.unit_of_work() as uow:
+            page = printable(uow, invoice)
+    if page is None or not actor.acts_for(page.invoice.legal_entity_id):
+        fail(f"no invoice {invoice}")
+    text = render_html(page)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, "utf-8")
+    except OSError as e:
+        fail(f"cannot write {out}: {e.strerror}")
+    console.print(f"{invoice} written to {out}")

@@ -35,6 +35,7 @@ class World:
     unscoped: str  # a dead letter whose entity cannot be told (a body that is not JSON)
     invoice: str = ""  # an open invoice of C1 (US)
     payment: str = ""  # a payment of C1 waiting for a person
+    document: str = ""  # an 810 of US its partner rejected
 
     def call(self, method: str, path: str, who: dict[str, str] | None = None, body: Any = None) -> Response:
         headers = {**(who or {}), "Idempotency-Key": uuid.uuid4().hex}
@@ -73,9 +74,25 @@ def world(sqlite_store: Any) -> Iterator[World]:
     person(h.app, "pia", Role.PRICING)
     pia = identities.actor_for_user(h.app.store, "pia", h.app.clock.now())
     policies.propose(h.app.store, document("2", "2099-01-01", tolerance="3.0"), by=pia, at=h.app.clock.now())
+    rejected = _rejected_810(h, shipped, invoice)
     with TestClient(create_app(h.app)) as client:
         yield World(h=h, client=client, held=held, letter=letter.dead_letter_id,
-                    unscoped=unscoped.dead_letter_id, invoice=invoice, payment="PAY-W")
+                    unscoped=unscoped.dead_letter_id, invoice=invoice, payment="PAY-W", document=rejected)
+
+
+def _rejected_810(h: Harness, order_id: str, invoice_id: str) -> str:
+    """A ledger row: an 810 of US its partner rejected (no partner is configured here, so a
+    resend is refused: 409)."""
+    from o2c.domain.documents import AckStatus, SentDocument
+
+    with h.app.store.unit_of_work() as uow:
+        uow.documents.add(SentDocument(
+            document_id="DOC-W", partner_id="acme", doc_type="810", interchange_control_number="4",
+            group_control_number="4", set_control_number="1", correlation_id=order_id,
+            sent_at=h.clock.now(), status=AckStatus.REJECTED, legal_entity_id="US", order_id=order_id,
+            invoice_id=invoice_id, x12="ISA*..."))
+        uow.commit()
+    return "DOC-W"
 
 
 def _operations() -> set[tuple[str, str]]:
@@ -118,6 +135,7 @@ WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("post", "/collections/promises"): lambda w: (
         "/collections/promises", {"customer_id": "C1", "amount": "1.00", "promised_date": "2026-03-20",
                                   "note": "will pay"}),
+    ("post", "/documents/{document_id}/resend"): lambda w: (f"/documents/{w.document}/resend", None),
 }
 #: Master data: each kind read and written on its own route, and files of each by POST.
 MASTER_RECORDS = {"customers": "C1", "products": "P1", "legal-entities": "US", "warehouses": "W1",
@@ -174,6 +192,9 @@ NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
                                                           "/dead-letters/DL-NOPE"),
     ("get", "/queue/{hold_id}"): lambda w: (f"/queue/{w.held}-H1", "/queue/SO-NOPE-H1"),
     ("get", "/cash/payments/{payment_id}"): lambda w: (f"/cash/payments/{w.payment}", "/cash/payments/NOPE"),
+    ("get", "/documents/{document_id}"): lambda w: (f"/documents/{w.document}", "/documents/DOC-NOPE"),
+    ("get", "/invoices/{invoice_id}/print"): lambda w: (f"/invoices/{w.invoice}/print",
+                                                        "/invoices/US-NOPE/print"),
     **{("get", f"/master/{kind}/{{record_id}}"): (
         lambda w, kind=kind, known=known: (f"/master/{kind}/{known}", f"/master/{kind}/NOPE"))
        for kind, known in MASTER_RECORDS.items() if kind not in ("products", "tax-rates")},

@@ -123,7 +123,7 @@ def test_the_rows_repeat_the_record_and_keep_the_digits() -> None:
         "US-IL-CHICAGO,US,IL,,Chicago,standard,city,0.0125,2026-01-01,2026-12-31",
         "US-IL-COOK-R,US,IL,Cook,,reduced,county,0.01000,2026-01-01,"]
     assert export_csv("legal_entities", RECORDS["legal_entities"]).splitlines()[1] == \
-        'US,"Acme, Inc.",USD,US-OH,0.0725,US,UTC'
+        'US,"Acme, Inc.",USD,US-OH,0.0725,US,UTC,,,,,,,'
 
 
 def test_what_a_file_cannot_keep_is_named() -> None:

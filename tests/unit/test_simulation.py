@@ -188,3 +188,21 @@ def test_every_invoice_is_taxed_by_its_ship_to_and_none_is_held_for_tax(run: Run
     for inv in issued:  # an invoice of exempt products only has no tax line
         assert inv.tax.amount == sum((t.amount.amount for t in inv.tax_lines), Decimal(0))
     assert sum(1 for inv in issued if inv.tax_lines) > len(issued) * 0.8
+
+
+def test_the_partners_answer_what_o2c_sends_with_997s_and_reject_the_odd_invoice(run: Run) -> None:
+    from o2c.domain.documents import AckStatus
+    from o2c.sim.partners import REJECTED_810S
+
+    with run.app.store.unit_of_work() as uow:
+        docs = uow.documents.search(limit=100_000)
+    answered = [d for d in docs if d.status is not AckStatus.NOT_EXPECTED]
+    assert answered and {d.doc_type for d in answered} >= {"855", "856", "810"}
+    # each answered by the next night's 997 (the policy gives a day), none overdue
+    assert not [d for d in answered if d.status is AckStatus.UNACKNOWLEDGED]
+    assert [d for d in answered if d.status is AckStatus.ACCEPTED]
+    import zlib
+
+    expected = {d.document_id for d in answered if d.doc_type == "810" and d.acked_at is not None
+                and zlib.crc32(str(d.invoice_id).encode()) % 100 < REJECTED_810S}
+    assert {d.document_id for d in answered if d.status is AckStatus.REJECTED} == expected

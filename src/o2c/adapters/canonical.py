@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from o2c.adapters.limits import too_many_lines
 from o2c.domain import events as ev
+from o2c.domain.documents import SetAck
 from o2c.domain.master import (
     BillingTrigger,
     Customer,
@@ -688,12 +689,21 @@ class LegalEntityIn(_Model):
     tax_rate: Annotated[Decimal, Field(ge=0, lt=1, max_digits=10, decimal_places=6)]
     invoice_prefix: Text
     timezone: Text = "UTC"
+    address: Note = ""
+    city: Note = ""
+    region: Note = ""
+    postal_code: Note = ""
+    country: Note = ""
+    tax_registrations: Note = ""
+    remit_to: Note = ""
 
     def command(self) -> cmd.UpsertLegalEntity:
         return cmd.UpsertLegalEntity(entity=LegalEntity(
             entity_id=self.entity_id, name=self.name, currency=self.currency,
             tax_jurisdiction=self.tax_jurisdiction, tax_rate=self.tax_rate,
-            invoice_prefix=self.invoice_prefix, timezone=self.timezone))
+            invoice_prefix=self.invoice_prefix, timezone=self.timezone, address=self.address,
+            city=self.city, region=self.region, postal_code=self.postal_code, country=self.country,
+            tax_registrations=self.tax_registrations, remit_to=self.remit_to))
 
 
 class WarehouseIn(_Model):
@@ -802,6 +812,47 @@ class StockPositionIn(_Model):
                              uom=self.uom, reference=self.reference)
 
 
+class SetAckIn(_Model):
+    """One AK2 loop of a 997 (or 999): the set we sent (id, ST02), its AK5 code and the
+    AK3/AK4 (IK3/IK4) errors as text."""
+
+    set_id: OptId = ""
+    set_control_number: Text
+    code: OptId = ""
+    errors: Note = ""
+
+
+class FunctionalAckIn(_Model):
+    """kind ``functional_ack``: a partner's 997 or 999 answering one functional group we sent
+    (AK1: GS01 and GS06; AK9: the group's code). ``RecordFunctionalAck`` matches it to the
+    outbound document ledger (``o2c.domain.documents``); ``message`` names the 997."""
+
+    partner_id: Text
+    functional_id: OptId = ""
+    group_control_number: Text
+    group_code: Code
+    sets: list[SetAckIn] = Field(default_factory=list)
+    message: Text
+
+    def command(self) -> cmd.RecordFunctionalAck:
+        return cmd.RecordFunctionalAck(
+            partner_id=self.partner_id, functional_id=self.functional_id,
+            group_control_number=self.group_control_number, group_code=self.group_code.upper(),
+            sets=tuple(SetAck(set_id=s.set_id, set_control_number=s.set_control_number,
+                              code=s.code.upper(), errors=s.errors) for s in self.sets),
+            message=self.message)
+
+
+class DocumentResendIn(_Model):
+    """kind ``document_resend``: a person sends a rejected or unacknowledged document again
+    (``o2c documents resend``, ``POST /documents/{id}/resend``)."""
+
+    document_id: Text
+
+    def command(self) -> cmd.ResendDocument:
+        return cmd.ResendDocument(document_id=self.document_id)
+
+
 KINDS: dict[str, type[Any]] = {
     "order": OrderIn,
     "shipment": ShipmentIn,
@@ -825,6 +876,8 @@ KINDS: dict[str, type[Any]] = {
     "price_agreement": PriceAgreementIn,
     "stock_position": StockPositionIn,
     "tax_rate": TaxRateIn,
+    "functional_ack": FunctionalAckIn,
+    "document_resend": DocumentResendIn,
 }
 
 

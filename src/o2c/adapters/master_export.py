@@ -59,7 +59,9 @@ def _day(d: date | None) -> str:
 def _legal_entity(e: LegalEntity) -> list[Row]:
     return [{"entity_id": e.entity_id, "name": e.name, "currency": e.currency,
              "tax_jurisdiction": e.tax_jurisdiction, "tax_rate": _num(e.tax_rate),
-             "invoice_prefix": e.invoice_prefix, "timezone": e.timezone}]
+             "invoice_prefix": e.invoice_prefix, "timezone": e.timezone, "address": e.address,
+             "city": e.city, "region": e.region, "postal_code": e.postal_code, "country": e.country,
+             "tax_registrations": e.tax_registrations, "remit_to": e.remit_to}]
 
 
 def _warehouse(w: Warehouse) -> list[Row]:

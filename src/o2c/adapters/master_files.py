@@ -18,7 +18,9 @@ Default CSV layouts (the header names the columns; their order does not matter):
   ``currency``, ``list_price``, ``floor_price``, ``tax_class`` (default ``standard``;
   ``exempt`` is never taxed).
 - **legal_entities**: one row each: ``entity_id``, ``name``, ``currency``,
-  ``tax_jurisdiction``, ``tax_rate`` (a fraction: 0.0725), ``invoice_prefix``, ``timezone``.
+  ``tax_jurisdiction``, ``tax_rate`` (a fraction: 0.0725), ``invoice_prefix``, ``timezone``,
+  and what its invoices show: ``address``, ``city``, ``region``, ``postal_code``, ``country``,
+  ``tax_registrations``, ``remit_to``.
 - **warehouses**: one row each: ``warehouse_id``, ``legal_entity_id``, ``name``, ``region``,
   ``timezone``.
 - **price_agreements**: one row per agreement and quantity break; the agreement's columns
@@ -137,6 +139,14 @@ LEGAL_ENTITY_COLUMNS: dict[str, tuple[bool, str]] = {
     "invoice_prefix": (True, "what its invoice numbers start with"),
     "timezone": (False, "the IANA zone its business dates fall in, such as America/New_York "
                         "(default UTC)"),
+    # what its printed invoices show
+    "address": (False, "its registered street address"),
+    "city": (False, "its city"),
+    "region": (False, "its state or province"),
+    "postal_code": (False, "its postal code"),
+    "country": (False, "its country, such as US"),
+    "tax_registrations": (False, "its tax registration numbers, such as EIN 12-3456789; GST 123456789RT0001"),
+    "remit_to": (False, "where customers pay (a lockbox or bank account); default: its address"),
 }
 WAREHOUSE_COLUMNS: dict[str, tuple[bool, str]] = {
     "warehouse_id": (True, "the warehouse's id"),

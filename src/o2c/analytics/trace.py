@@ -558,6 +558,16 @@ def summarize(env: ev.Envelope) -> str:
         case ev.PromiseKept() | ev.PromiseBroken():
             kept = "kept" if isinstance(e, ev.PromiseKept) else "broken"
             return f"Promise to pay {e.promise_id} {kept}: {e.paid} paid since{_decided(e)}"
+        case ev.DocumentAcknowledged():
+            errors = f": {e.errors}" if e.errors else ""
+            again = " (again; nothing changed)" if e.repeated else ""
+            return (f"{e.doc_type} {e.document_id} {e.status.replace('_', ' ')} by {e.partner_id}'s 997 "
+                    f"(AK5 {e.set_code or '-'}, AK9 {e.group_code}){errors}{again}")
+        case ev.DocumentUnacknowledged():
+            return (f"{e.doc_type} {e.document_id} unacknowledged: no 997 from {e.partner_id} by "
+                    f"{e.due_at:%Y-%m-%d %H:%M}{_decided(e)}")
+        case ev.DocumentResent():
+            return f"{e.doc_type} {e.document_id} sent again to {e.partner_id} by {e.by}"
         case _:
             return env.type
 

@@ -23,6 +23,7 @@ from o2c.api import (
     routes_cash,
     routes_collections,
     routes_dead_letters,
+    routes_documents,
     routes_master,
     routes_orders,
     routes_policy,
@@ -126,5 +127,6 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.include_router(routes_master.router)
     api.include_router(routes_cash.router)
     api.include_router(routes_collections.router)
+    api.include_router(routes_documents.router)
     _publish(api)
     return api

@@ -907,3 +907,69 @@ EVENT_TYPES: dict[str, type[Event]] = {
 #: collections' events (their own line, so other areas' additions above merge cleanly)
 EVENT_TYPES.update({cls.__name__: cls for cls in (DunningNoticeSent, PromiseToPayRecorded, PromiseKept,
                                                   PromiseBroken)})
+
+# ---------------------------------------------------------------- outbound documents
+# (the ledger of what o2c sends and the partners' 997s: o2c.domain.documents)
+
+
+class DocumentEvent(Event):
+    """An event of one document o2c sent; it belongs to its order's story when it has one."""
+
+    __slots__ = ()
+    entity_type: ClassVar[str] = "document"
+
+    @property
+    def entity_id(self) -> str:
+        return self.document_id  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentAcknowledged(DocumentEvent):
+    """A partner's 997 answered a document we sent: ``status`` is the ledger status its AK5
+    (or, for a whole group, AK9) code stands for; ``errors`` the AK3/AK4 notes as text.
+    ``repeated``: the document was answered before, and this 997 changes nothing."""
+
+    document_id: str
+    partner_id: str
+    doc_type: str
+    order_id: str | None
+    invoice_id: str | None
+    status: str
+    set_code: str
+    group_code: str
+    errors: str
+    ack_message: str
+    repeated: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentUnacknowledged(DocumentEvent):
+    """No 997 for a document by the hours the policy gives its type (``documents.ack_hours``)."""
+
+    document_id: str
+    partner_id: str
+    doc_type: str
+    order_id: str | None
+    invoice_id: str | None
+    sent_at: datetime
+    due_at: datetime
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentResent(DocumentEvent):
+    """A person sent a rejected or unanswered document again: the same content, under the
+    partner's next control numbers (a new ledger row that names this one)."""
+
+    document_id: str
+    partner_id: str
+    doc_type: str
+    order_id: str | None
+    invoice_id: str | None
+    shipment_id: str | None
+    x12: str
+    by: str
+
+
+EVENT_TYPES.update({cls.__name__: cls
+                    for cls in (DocumentAcknowledged, DocumentUnacknowledged, DocumentResent)})

@@ -70,6 +70,9 @@ class HoldCode(StrEnum):
     FUL_LATE_SHIP = "FUL-LATE-SHIP"
     BIL_POD_OVERDUE = "BIL-POD-OVERDUE"
     BIL_TAX_UNRESOLVED = "BIL-TAX-UNRESOLVED"
+    # a document we sent (an 810) rejected by the partner's 997, or with no 997 in time
+    BIL_DOC_REJECTED = "BIL-DOC-REJECTED"
+    BIL_DOC_UNACKED = "BIL-DOC-UNACKED"
     CSH_UNAPPLIED = "CSH-UNAPPLIED"
     CSH_SHORT_PAY = "CSH-SHORT-PAY"
     INT_PARSE_ERROR = "INT-PARSE-ERROR"
@@ -143,6 +146,11 @@ TAXONOMY: dict[HoldCode, HoldKind] = {
                  actions=(_O, _R), title="Proof of delivery overdue"),
         HoldKind(code=_C.BIL_TAX_UNRESOLVED, stage=Stage.BILLING, owner=Role.BILLING,
                  actions=(_E, _R), title="Tax could not be determined"),
+        # Resending the document (new control numbers) or releasing the hold resolves them.
+        HoldKind(code=_C.BIL_DOC_REJECTED, stage=Stage.BILLING, owner=Role.BILLING,
+                 actions=(_E, _R), title="Partner's 997 rejected a document we sent"),
+        HoldKind(code=_C.BIL_DOC_UNACKED, stage=Stage.BILLING, owner=Role.BILLING,
+                 actions=(_E, _R), title="No 997 for a document we sent in time"),
         HoldKind(code=_C.CSH_UNAPPLIED, stage=Stage.CASH, owner=Role.CASH_APP,
                  actions=(_E, _R), title="Cash received but not applied"),
         HoldKind(code=_C.CSH_SHORT_PAY, stage=Stage.CASH, owner=Role.CASH_APP,

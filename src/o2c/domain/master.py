@@ -74,6 +74,16 @@ class LegalEntity:
     tax_rate: Decimal
     invoice_prefix: str
     timezone: str = "UTC"
+    #: what its invoices must show (empty where master data does not say yet): its
+    #: registered address, its tax registrations (``EIN 12-3456789; GST 123456789RT0001``)
+    #: and where to pay (``Lockbox 4410, Dayton OH`` or a bank account); no remit-to: the address
+    address: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    tax_registrations: str = ""
+    remit_to: str = ""
 
     def business_date(self, instant: datetime) -> date:
         return business_date(instant, self.timezone)

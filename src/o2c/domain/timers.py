@@ -22,6 +22,8 @@ class TimerKind(StrEnum):
     STALL = "stall"
     #: a consolidated billing window closes: one invoice for the shipments waiting for it
     BILLING_WINDOW = "billing_window"
+    #: a document we sent with no 997 by the policy's ``documents.ack_hours``
+    DOCUMENT_ACK = "document_ack"
     #: fires and does nothing (tests, benchmarks of the claim and fire path)
     NOOP = "noop"
     #: collections: a legal entity's daily dunning run (it sets its next run when it fires)
@@ -72,3 +74,7 @@ def dunning_timer_id(legal_entity_id: str, day: str) -> str:
 
 def promise_timer_id(promise_id: str) -> str:
     return f"promise:{promise_id}"
+
+
+def ack_timer_id(document_id: str) -> str:
+    return f"ack:{document_id}"

@@ -95,6 +95,13 @@ def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, di
         return (Subject("payment", pay.payment_id, customer.legal_entity_id if customer else None),
                 {"customer_id": pay.customer_id, "unapplied": str(pay.unapplied),
                  "applied": {k: str(a.amount) for k, a in sorted(pay.applications.items())}})
+    if isinstance(c, cmd.ResendDocument):
+        doc = uow.documents.get(c.document_id)
+        if doc is None:
+            return Subject("document", c.document_id), None
+        return (Subject("document", doc.document_id, doc.legal_entity_id),
+                {"status": doc.status.value, "partner_id": doc.partner_id, "doc_type": doc.doc_type,
+                 "group_control_number": doc.group_control_number, "reference": doc.reference})
     customer_id = getattr(c, "customer_id", None)
     if isinstance(c, cmd.ReceivePayment) and isinstance(customer_id, str):
         customer = uow.master.customer(customer_id)

@@ -60,6 +60,8 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     # (who answers for the tax on invoices and works BIL-TAX-UNRESOLVED).
     cmd.UpsertTaxRate: frozenset({_R.INTEGRATION, _R.CONTROLLER, _R.BILLING}),
     cmd.OpenStock: frozenset({_R.INTEGRATION, _R.WAREHOUSE_OPS, _R.CONTROLLER}),
+    # A partner's 997 answering what we sent: its EDI channel, or integration replaying one.
+    cmd.RecordFunctionalAck: frozenset({_R.INTEGRATION}),
 }
 
 #: Decisions only a named person makes, and the roles that may make them.
@@ -74,6 +76,8 @@ PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     # collections: the policy's ``collections.promise_roles`` narrows who records promises
     cmd.RecordPromiseToPay: frozenset({_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER, _R.CREDIT_MANAGER}),
     cmd.RunDunning: frozenset({_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER}),
+    # Sending a document again (new control numbers): billing, or integration for a partner.
+    cmd.ResendDocument: frozenset({_R.BILLING, _R.INTEGRATION, _R.AR_MANAGER, _R.CONTROLLER}),
 }
 
 #: Decisions o2c refers to a person: it issues them itself, and they wait (parked) until a
@@ -128,6 +132,7 @@ def _what(c: type[cmd.Command]) -> str:
         cmd.ApplyCash: "applying cash by hand", cmd.UnapplyPayment: "unapplying a payment",
         cmd.ResolveStockDifference: "resolving a stock difference",
         cmd.RecordPromiseToPay: "recording a promise to pay", cmd.RunDunning: "running dunning",
+        cmd.ResendDocument: "sending a document again",
     }.get(c, c.__name__)
 
 

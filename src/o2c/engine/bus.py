@@ -22,6 +22,7 @@ from o2c.engine import commands as cmd
 from o2c.engine.audit import CommandAudit
 from o2c.engine.authority import authorize
 from o2c.engine.context import Context
+from o2c.engine.documents import record_sent
 from o2c.engine.errors import ProjectionFailed, Rejected
 from o2c.engine.handlers import HANDLERS
 from o2c.engine.handlers.registry import Handler
@@ -199,6 +200,7 @@ class MessageBus:
             staged = [r for o in staged for r in render(uow, o, cause)]
         for o in staged:
             uow.outbox.put(o.kind, o.destination, o.correlation_id, o.payload)
+            record_sent(uow, o, self.clock.now(), self.policies)  # the ledger, if a document
 
     def dead_letter(self, uow: UnitOfWork, c: cmd.Command, cause: str | None, exc: Exception,
                     actor: Actor = ENGINE) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from o2c.domain.documents import SetAck
 from o2c.domain.events import (
     CarrierStatus,
     OrderLineData,
@@ -404,3 +405,25 @@ class RunDunning(Command):
     a timer)."""
 
     legal_entity_id: str
+# ---------------------------------------------------------------- outbound documents
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordFunctionalAck(Command):
+    """A partner's 997 (or 999) answering one functional group we sent: AK1 (GS01, GS06),
+    an AK2..AK5 per transaction set it names, AK9. ``message`` names the inbound message
+    (``source:ISA13:GS06:ST02``)."""
+
+    partner_id: str
+    functional_id: str
+    group_control_number: str
+    group_code: str
+    sets: tuple[SetAck, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResendDocument(Command):
+    """A person sends a rejected or unacknowledged document again, under new control numbers."""
+
+    document_id: str

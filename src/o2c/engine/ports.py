@@ -16,6 +16,7 @@ from o2c.domain.actors import Actor
 from o2c.domain.audit import AuditEntry, AuditHead, AuditRecord
 from o2c.domain.billing import Invoice
 from o2c.domain.collections import Aging, WorklistEntry
+from o2c.domain.documents import SentDocument
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
@@ -391,6 +392,26 @@ class Timers(Protocol):
         ...
 
 
+class SentDocuments(Protocol):
+    """The ledger of documents o2c sent (:mod:`o2c.domain.documents`), written in the
+    transaction that stages them in the outbox. ``add`` takes a new or changed document (the
+    store writes it at commit); reads see this transaction's documents, then committed ones."""
+
+    def add(self, doc: SentDocument) -> None: ...
+    def get(self, document_id: str) -> SentDocument | None: ...
+    def find(self, partner_id: str, group_control_number: str,
+             set_control_number: str | None = None) -> list[SentDocument]:
+        """The documents sent to ``partner_id`` in group GS06 ``group_control_number`` (and
+        with ST02 ``set_control_number`` when given); control numbers compare as numbers."""
+        ...
+    def search(self, *, status: str | None = None, partner_id: str | None = None,
+               doc_type: str | None = None, reference: str | None = None,
+               limit: int = 200) -> list[SentDocument]:
+        """Committed documents, newest first, filtered by status, partner, set id and the
+        order, invoice or shipment they carry."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic transaction over every port. The ports are read-only members
     so that a store may hand out its own richer types for them."""
@@ -421,6 +442,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def timers(self) -> Timers: ...
+    @property
+    def documents(self) -> SentDocuments: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object, /) -> None: ...

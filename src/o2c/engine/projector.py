@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
+from o2c.domain.documents import apply_document
 from o2c.domain.orders import Order
 from o2c.domain.payments import Payment
 from o2c.domain.receivables import Account
@@ -136,6 +137,13 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             uow.master.add_tax_rate(e.rate)
         case ev.OrderEvent():
             _order(uow, e.order_id).apply(e, at)  # type: ignore[attr-defined]
+        case ev.DocumentEvent():
+            # The ledger's rows are written when a document is staged (like the outbox), so a
+            # rebuild from the log finds none to change: nothing to do then.
+            doc = uow.documents.get(e.document_id)  # type: ignore[attr-defined]
+            if doc is not None:
+                apply_document(doc, e, at)
+                uow.documents.add(doc)
         case _:
             pass
     if isinstance(e, _COLLECTIONS):

@@ -264,6 +264,12 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                          "channel": e.channel, "days_past_due": e.days_past_due,
                          "due_date": e.due_date.isoformat(), "amount": str(e.amount.amount),
                          "currency": e.amount.currency, "text": e.text, "event_id": env.event_id})]
+        case ev.DocumentResent():
+            # The same interchange, which the X12 renderer numbers again for the partner.
+            return [out(f"edi_{e.doc_type}", f"edi:{e.partner_id}",
+                        {"x12": e.x12, "set": e.doc_type, "resend_of": e.document_id,
+                         **{k: v for k, v in (("order_id", e.order_id), ("invoice_id", e.invoice_id),
+                                              ("shipment_id", e.shipment_id)) if v}})]
         case ev.OrderValidated() | ev.OrderRejected():
             status = "accepted" if isinstance(e, ev.OrderValidated) else "rejected"
             return [out("order_ack", f"order:{e.order_id}", {"order_id": e.order_id, "status": status})]

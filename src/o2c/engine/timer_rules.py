@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from o2c.domain import events as ev
 from o2c.domain.consolidation import window_timer_id
 from o2c.domain.master import BillingTrigger
-from o2c.domain.timers import Timer, TimerKind, pod_timer_id, sla_timer_id, stall_timer_id
+from o2c.domain.timers import Timer, TimerKind, ack_timer_id, pod_timer_id, sla_timer_id, stall_timer_id
 from o2c.engine.context import Context
 from o2c.engine.handlers import collections
 from o2c.engine.handlers.common import billing_decision
@@ -37,6 +37,8 @@ def arm(ctx: Context, env: ev.Envelope) -> None:
             # One timer per key and window: the first shipment of the window sets it, the
             # others find it set (and one already fired is not set again).
             timers.schedule_new(window_timer(e))
+        case ev.DocumentAcknowledged() | ev.DocumentResent():
+            timers.cancel(ack_timer_id(e.document_id))
         case ev.OrderReceived():
             hours = ctx.section(e.legal_entity_id).stall_for("received")
             if hours is not None:

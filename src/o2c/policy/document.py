@@ -50,6 +50,9 @@ OPTIONAL_SECTIONS: Mapping[str, Mapping[str, Any]] = {
              "combination_budget": 20000, "discount_grace_days": 0},
     # Collections: no dunning steps, promises recorded by collections and above.
     "collections": COLLECTIONS_DEFAULTS,
+    # Documents we send: a 997 is expected within a day; a rejected or unanswered 810 holds
+    # its order(s) for billing.
+    "documents": {"ack_hours": {"default": 24}, "hold_types": ["810"]},
 }
 #: ``approvals`` rules name a role, or ``owner``: the role that owns the hold's code
 OWNER = "owner"
@@ -146,6 +149,16 @@ class Section:
     #: dunning steps and promises to pay (``collections``)
     collections: CollectionsPolicy = dataclasses.field(default_factory=CollectionsPolicy)
 
+    #: per X12 set id (``810``) or ``default``: hours a 997 may take; 0: not watched
+    ack_hours: Mapping[str, int] = dataclasses.field(default_factory=lambda: {"default": 24})
+    #: the set ids whose rejection (or missing 997) holds their order(s) for billing
+    ack_hold_types: frozenset[str] = frozenset({"810"})
+
+    def ack_hours_for(self, doc_type: str) -> int | None:
+        """Hours a partner has to acknowledge a ``doc_type`` we sent; None: not watched."""
+        hours = self.ack_hours.get(doc_type, self.ack_hours.get("default", 0))
+        return hours or None
+
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
 
@@ -197,6 +210,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     fulfilment = _map(f"{path}.fulfilment", raw.get("fulfilment", OPTIONAL_SECTIONS["fulfilment"]))
     approvals = _map(f"{path}.approvals", raw.get("approvals", OPTIONAL_SECTIONS["approvals"]))
     cash = _map(f"{path}.cash", raw.get("cash", OPTIONAL_SECTIONS["cash"]))
+    documents = _map(f"{path}.documents", raw.get("documents", OPTIONAL_SECTIONS["documents"]))
     try:
         approval_table = DecisionTable.parse("approvals", approvals.get("rules"))
     except TableError as e:
@@ -317,6 +331,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         cash_matching=_cash_matching(f"{path}.cash", cash),
         billing_windows=windows,
         collections=_collections(path, raw),
+        **_documents(f"{path}.documents", documents),
     )
 
 
@@ -326,6 +341,30 @@ def _collections(path: str, raw: Mapping[str, Any]) -> CollectionsPolicy:
                                  _map(f"{path}.collections", raw.get("collections", COLLECTIONS_DEFAULTS)))
     except CollectionsPolicyError as e:
         raise PolicyError(str(e)) from None
+
+
+#: X12 sets o2c sends that a partner acknowledges
+ACKNOWLEDGED_SETS = ("855", "856", "810", "940")
+
+
+def _documents(path: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``documents``: ``ack_hours`` per set id or ``default`` (whole hours, 0: not watched) and
+    ``hold_types``, the set ids a rejection or a missing 997 holds for billing."""
+    unknown = sorted(set(raw) - {"ack_hours", "hold_types"})
+    if unknown:
+        raise PolicyError(f"{path}.{unknown[0]}: not a documents setting (known: ack_hours, hold_types)")
+    hours = _map(f"{path}.ack_hours", raw.get("ack_hours", {"default": 24}))
+    for key, value in hours.items():
+        if key != "default" and str(key) not in ACKNOWLEDGED_SETS:
+            raise PolicyError(f"{path}.ack_hours.{key}: not a set o2c sends and partners acknowledge "
+                              f"(default, {', '.join(ACKNOWLEDGED_SETS)})")
+        _int(f"{path}.ack_hours.{key}", value)
+    types = raw.get("hold_types", ["810"])
+    if not isinstance(types, list) or any(str(t) not in ACKNOWLEDGED_SETS for t in types):
+        raise PolicyError(f"{path}.hold_types: expected a list of {', '.join(ACKNOWLEDGED_SETS)}, "
+                          f"got {types!r}")
+    return {"ack_hours": {str(k): _int(f"{path}.ack_hours.{k}", v) for k, v in hours.items()},
+            "ack_hold_types": frozenset(str(t) for t in types)}
 
 
 def _cash_matching(path: str, raw: Mapping[str, Any]) -> MatchSettings:

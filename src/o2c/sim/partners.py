@@ -14,12 +14,13 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from o2c.adapters.edi import build_interchange, parse, write
+from o2c.adapters.edi.maps.outbound import FUNCTIONAL_IDS
 from o2c.adapters.raw import X12
 from o2c.adapters.runtime_parts import SimClock
 from o2c.bootstrap import App
@@ -63,6 +64,10 @@ SITES = {"WH-COLUMBUS": ("COLUMBUS", "OH", "US", "ET", "America/New_York"),
          "WH-TORONTO": ("TORONTO", "ON", "CA", "ET", "America/Toronto")}
 SIGNERS = ("RECEIVING", "J MARTINEZ", "K OBRIEN", "D NGUYEN", "S PATEL", "DOCK 2")
 STATUS_214 = "x12-214"  # the batch kind of a carrier's 214s (one interchange an hour)
+ACK_997 = "x12-997"  # the batch kind of a partner's 997s answering what o2c sent (one interchange a day)
+#: of every 100 invoices (810) o2c sends, how many a buyer's translator rejects: chosen by the
+#: invoice number's checksum, not drawn, so the run's random streams are those of a run without
+REJECTED_810S = 1
 
 
 #: why an EDI customer says it short-paid an invoice (820 ADX02, X12 code list 426), and how often:
@@ -294,6 +299,44 @@ class X12Partners:
                                groups=[(functional, "004010", self._isa,
                                         [(set_id, f"{i:04d}", segs) for i, segs in enumerate(sets, 1)])])
         self.document(when, "edi", X12, write(ic).encode(), f"{set_id}-{self._isa:09d}.edi")
+
+    def _acknowledge(self, now: datetime, doc: dict[str, Any]) -> None:
+        """The partner's translator answers what o2c sent (an 855, 856, 810 or 940) with a 997
+        in its nightly interchange (22:00 UTC, within the policy's day); a small share of
+        invoices it rejects (``REJECTED_810S``)."""
+        envelope = doc.get("envelope")
+        if not isinstance(envelope, dict):
+            return
+        set_id = str(doc.get("set", ""))
+        rejected = (set_id == "810" and
+                    zlib.crc32(str(doc.get("invoice_id", "")).encode()) % 100 < REJECTED_810S)
+        nightly = datetime.combine(now.date(), time(22), tzinfo=UTC)
+        when = nightly if nightly > now else nightly + timedelta(days=1)
+        self.collect(when, str(envelope["partner_id"]), ACK_997,
+                     (set_id, str(envelope["group_control_number"]), tuple(envelope["set_control_numbers"]),
+                      rejected))
+
+    def _acks(self, when: datetime, partner_id: str, items: list[Any]) -> None:
+        """One interchange of 997s from ``partner_id``, one per group it answers."""
+        if partner_id == THIRD_PARTY["partner_id"]:
+            partner: dict[str, Any] = THIRD_PARTY
+        else:
+            sc = self.customers.get(partner_id)
+            if sc is None:
+                return
+            partner = {"isa_id": sc.customer.edi_id or partner_id, "isa_qualifier": "ZZ"}
+        sets = []
+        for set_id, group, controls, rejected in items:
+            segs: list[tuple[str, ...]] = [("AK1", FUNCTIONAL_IDS[set_id], group)]
+            for control in controls:
+                segs.append(("AK2", set_id, str(control).zfill(4)))
+                if rejected:  # an IT1 without its unit of measure, as its translator reads it
+                    segs += [("AK3", "IT1", "4", "", "8"), ("AK4", "3", "355", "1")]
+                segs.append(("AK5", "R" if rejected else "A"))
+            n = str(len(controls))
+            segs.append(("AK9", "R" if rejected else "A", n, n, "0" if rejected else n))
+            sets.append(segs)
+        self._x12(when, partner, "FA", "997", sets)
 
     def _recounts(self, now: datetime) -> None:
         """warehouse_ops works the count differences o2c referred to it: for a miscount, the 3PL

@@ -39,6 +39,7 @@ from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
 from o2c.sim.banking import BANK_FILES, Banking, BankPayers
 from o2c.sim.partners import (
+    ACK_997,
     CARRIER_PARTNER,
     CARRIERS,
     STATUS_214,
@@ -450,6 +451,8 @@ class Simulation(X12Partners, BankPayers):
                     self._ship(now, m.destination, m.payload)
             elif m.kind == "edi_940":
                 self._ship_940(now, m.payload)
+            if m.kind in ("edi_855", "edi_856", "edi_810", "edi_940"):
+                self._acknowledge(now, m.payload)
             elif m.kind == "invoice":
                 self._pay(now, m.destination.removeprefix("customer:"), m.payload)
             elif m.kind == "dunning_notice":
@@ -554,6 +557,8 @@ class Simulation(X12Partners, BankPayers):
             self.document(when, source, kind, out.getvalue().encode(), f"{source}-{when:%Y%m%d}.csv")
         elif kind == STATUS_214:  # the X12 carrier's hour of statuses: one interchange, a 214 each
             self._x12(when, CARRIER_PARTNER, "QM", "214", items)
+        elif kind == ACK_997:  # a partner's hour of 997s answering what o2c sent
+            self._acks(when, source, items)
         else:
             self.document(when, source, kind, json.dumps({"events": items}).encode(), "")
 

@@ -24,10 +24,13 @@ from o2c.domain.money import money
 ENTITIES = (
     LegalEntity(entity_id="US01", name="Northwind Supply Inc.", currency="USD",
                 tax_jurisdiction="US-OH", tax_rate=Decimal("0.0725"), invoice_prefix="US01",
-                timezone="America/New_York"),
+                timezone="America/New_York", address="1200 Commerce Park Dr", city="Columbus",
+                region="OH", postal_code="43219", country="US", tax_registrations="EIN 31-0000000",
+                remit_to="Northwind Supply Inc., Lockbox 771, Columbus OH 43271"),
     LegalEntity(entity_id="CA01", name="Northwind Supply Canada Ltd.", currency="CAD",
                 tax_jurisdiction="CA-ON", tax_rate=Decimal("0.13"), invoice_prefix="CA01",
-                timezone="America/Toronto"),
+                timezone="America/Toronto", address="88 Industrial Rd", city="Toronto", region="ON",
+                postal_code="M9W 5L9", country="CA", tax_registrations="GST/HST 100000000RT0001"),
 )
 
 #: warehouse id -> (legal entity, region, hours from release to shipment (min, max),

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 from o2c.domain import collections as coll
 from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.collections import Aging, OpenInvoice, WorklistEntry
+from o2c.domain.documents import SentDocument, control, matches
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import (
@@ -78,6 +79,7 @@ class MemoryStore:
     inbox: dict[tuple[str, str], InboxRow] = field(default_factory=dict)
     dead_letters: dict[str, DeadLetter] = field(default_factory=dict)
     outbox: list[OutboxRow] = field(default_factory=list)
+    documents: dict[str, SentDocument] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
     audit: AuditChain = field(default_factory=AuditChain)
     #: users, API keys, delegations, sessions (``o2c.store.identities``), beside the ports
@@ -501,6 +503,41 @@ class _Outbox:
         self.committed.extend(self.staged)
 
 
+class _Documents:
+    """The ledger of sent documents (``o2c.engine.ports.SentDocuments``)."""
+
+    def __init__(self, committed: dict[str, SentDocument]) -> None:
+        self.committed = committed
+        self.pending: dict[str, SentDocument] = {}
+
+    def add(self, doc: SentDocument) -> None:
+        self.pending[doc.document_id] = doc
+
+    def get(self, document_id: str) -> SentDocument | None:
+        doc = self.pending.get(document_id)
+        if doc is None and document_id in self.committed:
+            doc = self.pending[document_id] = copy.deepcopy(self.committed[document_id])
+        return doc
+
+    def find(self, partner_id: str, group_control_number: str,
+             set_control_number: str | None = None) -> list[SentDocument]:
+        found = {**self.committed, **self.pending}
+        return [self.get(d.document_id) or d for d in sorted(found.values(), key=lambda d: d.document_id)
+                if d.partner_id == partner_id and d.group_control_number == control(group_control_number)
+                and (set_control_number is None or d.set_control_number == control(set_control_number))]
+
+    def search(self, *, status: str | None = None, partner_id: str | None = None,
+               doc_type: str | None = None, reference: str | None = None,
+               limit: int = 200) -> list[SentDocument]:
+        found = [d for d in self.committed.values()
+                 if matches(d, status=status, partner_id=partner_id, doc_type=doc_type, reference=reference)]
+        found.sort(key=lambda d: (d.sent_at, d.document_id), reverse=True)
+        return [copy.deepcopy(d) for d in found[:limit]]
+
+    def publish(self) -> None:
+        self.committed.update(self.pending)
+
+
 class _Sequences:
     def __init__(self, committed: dict[str, int]) -> None:
         self.committed = committed
@@ -593,6 +630,7 @@ class MemoryUnitOfWork:
         self.sequences = _Sequences(s.sequences)
         self.audit = MemoryAudit(s.audit, lambda: datetime.now(UTC))
         self.timers = _Timers(s.timers)
+        self.documents = _Documents(s.documents)
 
     def prefetch(
         self,
@@ -627,6 +665,7 @@ class MemoryUnitOfWork:
         s.sequences.update(self.sequences.pending)
         self.audit.publish()
         self.timers.publish()
+        self.documents.publish()
         self._begin()
 
     def rollback(self) -> None:

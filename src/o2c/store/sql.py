@@ -30,6 +30,7 @@ from o2c.engine.ports import Clock, ConcurrencyConflict
 from o2c.store.database import default_sqlite_url, make_engine, upgrade
 from o2c.store.failures import classify
 from o2c.store.sql_audit import SqlAudit
+from o2c.store.sql_documents import SqlDocuments
 from o2c.store.sql_master import SharedMasterCache, SqlMasterData
 from o2c.store.sql_messages import (
     SqlDeadLetters,
@@ -151,6 +152,7 @@ class SqlUnitOfWork:
     sequences: SqlSequences
     audit: SqlAudit
     timers: SqlTimers
+    documents: SqlDocuments
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
@@ -173,6 +175,7 @@ class SqlUnitOfWork:
         self.sequences = SqlSequences(self, self._store.id_blocks, self._store.claims)
         self.audit = SqlAudit(self, self._store.now)
         self.timers = SqlTimers(self)
+        self.documents = SqlDocuments(self)
 
     # -------------------------------------------------------- Tx, for the repositories
 
@@ -282,6 +285,7 @@ class SqlUnitOfWork:
             self.outbox.flush()
             self.dead_letters.flush()
             self.timers.flush()
+            self.documents.flush()
             self.orders.flush()
             self.invoices.flush()
             self.accounts.flush()

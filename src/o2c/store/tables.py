@@ -641,3 +641,28 @@ Index(
     sqlite_where=timers.c.state == "scheduled",
     postgresql_where=timers.c.state == "scheduled",
 )
+
+# ---------------------------------------------------------------- outbound documents
+# The ledger of every X12 transaction set o2c sends (o2c.domain.documents), written with the
+# outbox row; a partner's 997 finds its rows by (partner, GS06, ST02).
+
+sent_documents = Table(
+    "sent_documents",
+    metadata,
+    Column("document_id", _id(), primary_key=True),
+    Column("partner_id", _id(), nullable=False),
+    Column("doc_type", _id(), nullable=False),
+    Column("group_control_number", _id(), nullable=False),
+    Column("set_control_number", _id(), nullable=False),
+    Column("status", _id(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("order_id", _id()),
+    Column("invoice_id", _id()),
+    Column("shipment_id", _id()),
+    Column("version", Integer(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index("ix_sent_documents_ack_key", "partner_id", "group_control_number", "set_control_number"),
+    Index(None, "status", "sent_at"),
+    Index(None, "order_id"),
+    Index(None, "invoice_id"),
+)

@@ -39,18 +39,29 @@ def acknowledgment_text(set_id: str, segments: list[tuple[str, ...]], *, version
     return write(ic, newline=True)
 
 
-def test_a_997_from_a_partner_is_read_but_never_acknowledged_nor_called_unsupported() -> None:
+def test_a_997_from_a_partner_is_read_for_the_ledger_but_never_acknowledged_nor_called_unsupported() -> None:
     batch = read_interchange(acknowledgment_text("997", ACK_997), directory())
     # No 997 answers the 997 (an acknowledgment is never acknowledged), and no error is raised
-    assert batch.acks == () and batch.errors == () and batch.messages == ()
+    assert batch.acks == () and batch.errors == ()
     (outcome,) = batch.sets
-    assert (outcome.set_id, outcome.code, outcome.result) == ("997", "A", None)
+    assert (outcome.set_id, outcome.code) == ("997", "A")
+    (message,) = batch.messages
+    assert message.kind == "functional_ack" and message.source_message_id == "000000041:7:0001"
+    assert dict(message.payload) == {
+        "partner_id": "acme", "functional_id": "PR", "group_control_number": "17", "group_code": "A",
+        "sets": [{"set_id": "855", "set_control_number": "0001", "code": "A", "errors": ""}],
+        "message": "edi:acme:000000041:7:0001"}
 
 
-def test_a_999_in_005010_is_read_the_same_way() -> None:
+def test_a_999_in_005010_is_read_the_same_way_with_its_errors_as_text() -> None:
     batch = read_interchange(acknowledgment_text("999", ACK_999, version="005010X231A1"), directory())
     assert batch.acks == () and batch.errors == ()
     assert [(s.set_id, s.code) for s in batch.sets] == [("999", "A")]
+    (message,) = batch.messages
+    (answered,) = message.payload["sets"]
+    assert (message.payload["group_code"], answered["set_id"], answered["code"]) == ("R", "810", "R")
+    assert answered["errors"] == ("segment IT1 at 4: segment has data element errors (8); "
+                                  "element 2 (358): mandatory data element missing (1)")
 
 
 def test_a_damaged_997_is_reported_but_still_not_answered_with_a_997() -> None:

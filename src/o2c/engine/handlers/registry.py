@@ -15,6 +15,7 @@ from o2c.engine.handlers import (
     changes,
     collections,
     credit,
+    documents,
     fulfilment,
     intake,
     inventory,
@@ -58,6 +59,9 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.RevalidateOrder: master.revalidate_order,
     cmd.UpsertTaxRate: master.upsert_tax_rate,
     cmd.RetryTaxHold: master.retry_tax_hold,
+    # outbound documents and the partners' 997s
+    cmd.RecordFunctionalAck: documents.record_functional_ack,
+    cmd.ResendDocument: documents.resend_document,
 }
 # collections
 HANDLERS |= {

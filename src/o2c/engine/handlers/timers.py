@@ -33,6 +33,7 @@ from o2c.engine.context import Context
 from o2c.engine.handlers import collections
 from o2c.engine.handlers.billing import close_window
 from o2c.engine.handlers.common import decision, place_hold
+from o2c.engine.handlers.documents import unacknowledged
 from o2c.engine.timer_rules import stall_timer
 
 #: who is told about an order idle in a stage, when no open hold names a role
@@ -56,6 +57,8 @@ def fire_timer(c: cmd.FireTimer, ctx: Context) -> list[ev.Event]:
         return collections.dunning_due(ctx, payload)
     if kind is TimerKind.PROMISE_DUE:
         return collections.promise_due(ctx, payload)
+    if kind is TimerKind.DOCUMENT_ACK:
+        return unacknowledged(ctx, payload["document_id"], due)
     order = ctx.uow.orders.get(payload.get("order_id", ""))
     if order is None or order.terminal:
         return []

@@ -5,9 +5,10 @@ every transaction set the partner may send, validates each payload against its c
 model, and decides the 997 of every functional group with the codec's ``assess_group`` over
 envelope *and* mapping errors.  Only sets the 997 accepts (``A`` or ``E``, in a group that is
 not rejected) become messages: a rejected set is the partner's to correct and resend.
-Acknowledgments the partner sends back (997/999 in a GS01 ``FA`` group) are read and their
-outcome recorded, but never acknowledged - the X12 rule, which keeps two systems from
-acknowledging each other's acknowledgments forever - nor reported as unsupported sets.
+Acknowledgments the partner sends back (997/999 in a GS01 ``FA`` group) are read into
+``functional_ack`` messages (what the outbound document ledger matches), but never
+acknowledged - the X12 rule, which keeps two systems from acknowledging each other's
+acknowledgments forever - nor reported as unsupported sets.
 
 Message identity: ``source`` is ``edi:<partner_id>`` and ``source_message_id`` is
 ``ISA13:GS06:ST02`` (``/<part>`` appended when one set yields several documents, e.g. an ASN
@@ -37,6 +38,7 @@ from o2c.adapters.edi import (
     parse,
 )
 from o2c.adapters.edi.isa import IsaInfo
+from o2c.adapters.edi.maps.acks_in import map_functional_ack
 from o2c.adapters.edi.maps.asn_in import map_856
 from o2c.adapters.edi.maps.canonical_ext import EXT_KINDS
 from o2c.adapters.edi.maps.carrier_in import map_214
@@ -358,8 +360,13 @@ class _Batch:
                 results.append(None)
                 continue
             mapper = INBOUND_MAPS.get(ts.id) if ts.id in partner.inbound else None
-            if mapper is None and acknowledgments and ts.id in _ACKNOWLEDGMENT_SETS:
-                results.append(None)  # read, not mapped: no inbound map takes acknowledgments
+            if acknowledgments and ts.id in _ACKNOWLEDGMENT_SETS:
+                # the partner's answer to what we sent: for the outbound document ledger
+                message = f"{partner.source}:{ic.control_number}:{group.control_number}:{ts.control_number}"
+                r = map_functional_ack(ts, partner, message=message)
+                results.append(r)
+                extra.extend(e.to_edi_error(ts, group_control_number=group.control_number,
+                                            interchange_control_number=ic.control_number) for e in r.errors)
                 continue
             if mapper is None:
                 unsupported.add(ts.control_number)

@@ -17,8 +17,11 @@ edi_997             997   renumbered (below)
 ==================  ====  =============================================================
 
 Each rendering is its own outbox row, kind ``edi_<set>``, destination ``edi:<partner>``,
-payload ``{x12, set, control_number, ...the ids it is about}``; the channel-neutral message
-stays for the other readers of the outbox (webhooks, the portal).
+payload ``{x12, set, control_number, envelope, ...the ids it is about}`` (``envelope``: the
+partner and ISA13/GS06/ST02s, what the outbound document ledger records, see
+:mod:`o2c.engine.documents`); the channel-neutral message stays for the other readers of the
+outbox (webhooks, the portal). A document sent again (``edi_<set>`` with its old ``x12``) is
+enveloped anew under the partner's next number, like a 997.
 
 Numbering: every interchange we send a partner takes the next number of that partner's
 sequence (``x12:<partner id>``, gapless and transactional like invoice numbers) as ISA13
@@ -33,7 +36,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from o2c.adapters.edi import Interchange, SetSpec, parse, write
+from o2c.adapters.edi import Interchange, SetSpec, TransactionSet, parse, write
 from o2c.adapters.edi.maps.asn_out import build_856
 from o2c.adapters.edi.maps.documents import (
     AckLine,
@@ -50,6 +53,7 @@ from o2c.adapters.edi.maps.outbound import envelope_997, outbound_interchange
 from o2c.adapters.edi.maps.partners import PartnerDirectory, TradingPartner
 from o2c.domain import events as ev
 from o2c.domain.orders import Order, OrderLine
+from o2c.engine.documents import ENVELOPE
 from o2c.engine.ports import Outgoing, UnitOfWork
 
 __all__ = ["X12Renderer"]
@@ -76,8 +80,8 @@ class X12Renderer:
                         self._warehouses.setdefault(warehouse_id, p)
 
     def __call__(self, uow: UnitOfWork, out: Outgoing, cause: ev.Envelope | None) -> Sequence[Outgoing]:
-        if out.kind == "edi_997":
-            return [self._renumbered(uow, out)]
+        if out.kind.startswith("edi_"):  # a 997 the splitter made, or a document sent again
+            return [self._renumbered(uow, out, cause)]
         if cause is None:
             return [out]
         rendered = self._render(uow, out, cause)
@@ -134,18 +138,28 @@ class X12Renderer:
                                   order_id=order.order_id, invoice_id=doc.invoice_id)
         return None
 
-    def _renumbered(self, uow: UnitOfWork, out: Outgoing) -> Outgoing:
-        """A 997 interchange the splitter enveloped, under the partner's next number."""
+    def _renumbered(self, uow: UnitOfWork, out: Outgoing, cause: ev.Envelope | None) -> Outgoing:
+        """A 997 interchange the splitter enveloped, or a document sent again (its old
+        interchange), under the partner's next number."""
         partner = self.directory.get(out.destination.removeprefix("edi:"))
         parsed = parse(str(out.payload.get("x12", "")))
         if partner is None or len(parsed.interchanges) != 1 or parsed.errors:
             return out  # not ours to number (a partner since removed): sent as it was made
         ic = parsed.interchanges[0]
         sets: list[SetSpec] = [ts for g in ic.groups for ts in g.transaction_sets]
+        set_id = out.kind.removeprefix("edi_")
+        if set_id != "997" and set_id not in partner.outbound:
+            return out  # the partner no longer takes this set: left as it was, for a person
         number = uow.sequences.next(f"x12:{partner.partner_id}")
-        text = write(_reenvelope(partner, sets, number, ic))
+        if set_id == "997":
+            again = _reenvelope(partner, sets, number, ic)
+        else:  # sent again: dated when it is sent again
+            at = cause.occurred_at.astimezone(UTC).replace(tzinfo=None) if cause is not None else _dated(ic)
+            again = outbound_interchange(partner, sets, control_number=number, group_control_number=number,
+                                         at=at)
         return Outgoing(kind=out.kind, destination=out.destination, correlation_id=out.correlation_id,
-                        payload={**out.payload, "x12": text, "control_number": number})
+                        payload={**out.payload, "x12": write(again), "control_number": number,
+                                 "set": set_id, **_envelope(partner, number, sets)})
 
     # ------------------------------------------------------------------ shared parts
 
@@ -157,7 +171,8 @@ class X12Renderer:
                                   at=cause.occurred_at.astimezone(UTC).replace(tzinfo=None))
         return Outgoing(kind=f"edi_{set_id}", destination=f"edi:{partner.partner_id}",
                         correlation_id=out.correlation_id,
-                        payload={"x12": write(ic), "set": set_id, "control_number": number, **about})
+                        payload={"x12": write(ic), "set": set_id, "control_number": number, **about,
+                                 **_envelope(partner, number, ["0001"])})
 
     @staticmethod
     def _ship_to(uow: UnitOfWork, order: Order, partner: TradingPartner) -> Party | None:
@@ -218,9 +233,21 @@ def _base_units(order: Order) -> dict[str, str]:
 
 def _reenvelope(partner: TradingPartner, sets: list[SetSpec], number: int, ic: Interchange) -> Interchange:
     """``sets`` in a new envelope numbered ``number``, dated as ``ic`` was."""
+    return envelope_997(partner, sets, control_number=number, at=_dated(ic))
+
+
+def _dated(ic: Interchange) -> datetime:
     try:
-        at = datetime.strptime(ic.date + ic.time[:4], "%y%m%d%H%M")
+        return datetime.strptime(ic.date + ic.time[:4], "%y%m%d%H%M")
     except ValueError:
-        at = datetime(2000, 1, 1)
-    return envelope_997(partner, sets, control_number=number, at=at)
+        return datetime(2000, 1, 1)
+
+
+def _envelope(partner: TradingPartner, number: int, sets: Sequence[SetSpec | str]) -> dict[str, object]:
+    """The payload entry by which the outbound document ledger records what we sent
+    (``o2c.engine.documents``): ISA13 and GS06 are ``number``, one ST02 per set."""
+    controls = [s if isinstance(s, str) else s.control_number if isinstance(s, TransactionSet) else str(s[1])
+                for s in sets]
+    return {ENVELOPE: {"partner_id": partner.partner_id, "interchange_control_number": str(number),
+                         "group_control_number": str(number), "set_control_numbers": controls}}
 
