@@ -2,7 +2,7 @@
 shipment's proof of delivery, an order that has not moved).
 
 A timer is a value. Its id is derived from what it is about (``sla:<hold id>``,
-``pod:<order>:<shipment>``, ``stall:<order>``, ``bill:<key>:<window end>``), so scheduling
+``pod:<order>:<shipment>``, ``stall:<order>``, ``bill:<key>:<window end>``, ``dispute:<id>``), so scheduling
 the same timer twice changes nothing, and what it watches can cancel it without looking it up.
 """
 
@@ -22,6 +22,8 @@ class TimerKind(StrEnum):
     STALL = "stall"
     #: a consolidated billing window closes: one invoice for the shipments waiting for it
     BILLING_WINDOW = "billing_window"
+    #: a dispute case still open at its SLA escalates (``dispute:<id>``)
+    DISPUTE_SLA = "dispute_sla"
     #: fires and does nothing (tests, benchmarks of the claim and fire path)
     NOOP = "noop"
 
@@ -60,3 +62,7 @@ def pod_timer_id(order_id: str, shipment_id: str) -> str:
 
 def stall_timer_id(order_id: str) -> str:
     return f"stall:{order_id}"
+
+
+def dispute_timer_id(dispute_id: str) -> str:
+    return f"dispute:{dispute_id}"

@@ -60,7 +60,13 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     # (who answers for the tax on invoices and works BIL-TAX-UNRESOLVED).
     cmd.UpsertTaxRate: frozenset({_R.INTEGRATION, _R.CONTROLLER, _R.BILLING}),
     cmd.OpenStock: frozenset({_R.INTEGRATION, _R.WAREHOUSE_OPS, _R.CONTROLLER}),
+    # Disputes: a customer's 812 (a system), or a person who hears of one.
+    cmd.OpenDispute: frozenset({_R.INTEGRATION, _R.CUSTOMER_SERVICE, _R.BILLING, _R.CASH_APP, _R.COLLECTIONS,
+                                _R.AR_MANAGER, _R.CONTROLLER}),
 }
+
+#: roles a dispute case may be routed to (its handler checks the case's own roles)
+CASE_ROLES = frozenset(Role) - {_R.ADMIN, _R.AUDITOR, _R.INTEGRATION}
 
 #: Decisions only a named person makes, and the roles that may make them.
 #: ``ReleaseHold`` is checked further against the hold: the policy's approval tiers (see :func:`tier`).
@@ -71,6 +77,10 @@ PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.ApplyCash: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.UnapplyPayment: frozenset({_R.CASH_APP, _R.AR_MANAGER, _R.CONTROLLER}),
     cmd.ResolveStockDifference: frozenset({_R.WAREHOUSE_OPS}),
+    # Checked further against the case: its owner, its escalation role, ar_manager or
+    # controller (and a write-off within the policy's limit of the person's roles).
+    cmd.AttachEvidence: CASE_ROLES,
+    cmd.ResolveDispute: CASE_ROLES,
 }
 
 #: Decisions o2c refers to a person: it issues them itself, and they wait (parked) until a
@@ -124,6 +134,8 @@ def _what(c: type[cmd.Command]) -> str:
         cmd.IssueCreditMemo: "issuing a credit memo",
         cmd.ApplyCash: "applying cash by hand", cmd.UnapplyPayment: "unapplying a payment",
         cmd.ResolveStockDifference: "resolving a stock difference",
+        cmd.OpenDispute: "opening a dispute", cmd.AttachEvidence: "attaching evidence to a dispute",
+        cmd.ResolveDispute: "resolving a dispute",
     }.get(c, c.__name__)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from o2c.domain.actors import Actor
 from o2c.domain.audit import AuditEntry, AuditHead, AuditRecord
 from o2c.domain.billing import Invoice
+from o2c.domain.disputes import Dispute
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
 from o2c.domain.master import Customer, LegalEntity, PriceAgreement, Product, TaxRate, Warehouse
@@ -111,6 +112,16 @@ class PaymentRepository(Protocol):
     def add(self, payment: Payment) -> None: ...
     def waiting(self, limit: int = 500) -> list[str]:
         """Ids of payments with cash waiting for a person (committed state), oldest first."""
+        ...
+
+
+class DisputeRepository(Protocol):
+    """Dispute cases (the ``disputes`` read model)."""
+
+    def get(self, dispute_id: str) -> Dispute | None: ...
+    def add(self, dispute: Dispute) -> None: ...
+    def open(self, limit: int = 500) -> list[str]:
+        """Ids of cases still open (open or escalated; committed state), oldest first."""
         ...
 
 
@@ -379,6 +390,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def payments(self) -> PaymentRepository: ...
+    @property
+    def disputes(self) -> DisputeRepository: ...
     @property
     def stock(self) -> StockRepository: ...
     @property

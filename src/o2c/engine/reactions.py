@@ -246,6 +246,13 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                          "status": "changed" if e.outcome == "applied" else "change_refused",
                          "change_sequence": e.change_sequence,
                          "lines": [{"line_no": str(c.line_no), "action": c.action} for c in e.lines]})]
+        # ---- disputes
+        case ev.DisputeEscalated():
+            return [notification(env, f"role:{e.to_role}", f"Dispute {e.dispute_id} is now yours",
+                                 f"Dispute {e.dispute_id} on "
+                                 f"{e.invoice_id or 'the account of ' + e.customer_id} "
+                                 f"passed its SLA ({e.sla_due_at.isoformat()}) with {e.from_role}; it is "
+                                 f"escalated to {e.to_role}.")]
         case _:
             return []
 

@@ -14,6 +14,7 @@ from o2c.engine.handlers import (
     cash,
     changes,
     credit,
+    disputes,
     fulfilment,
     intake,
     inventory,
@@ -57,4 +58,7 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.RevalidateOrder: master.revalidate_order,
     cmd.UpsertTaxRate: master.upsert_tax_rate,
     cmd.RetryTaxHold: master.retry_tax_hold,
+    cmd.OpenDispute: disputes.open_dispute,
+    cmd.AttachEvidence: disputes.attach_evidence,
+    cmd.ResolveDispute: disputes.resolve_dispute,
 }
