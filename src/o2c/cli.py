@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from o2c import cli_billing, cli_cash, cli_identity, cli_master, cli_policy, cli_queue, render
+from o2c import cli_billing, cli_cash, cli_disputes, cli_identity, cli_master, cli_policy, cli_queue, render
 from o2c.bootstrap import ONE_SHOT_CACHE, App, SettingsError, bootstrap
 from o2c.cli_common import (
     AsOfOpt,
@@ -54,6 +54,7 @@ app.add_typer(cli_policy.policy, name="policy")
 app.add_typer(cli_master.master, name="master")
 app.add_typer(cli_billing.invoices, name="invoices")
 app.add_typer(cli_cash.cash, name="cash")
+app.add_typer(cli_disputes.disputes, name="disputes")
 
 
 def _demo_db(db: str | None, reset: bool) -> str:

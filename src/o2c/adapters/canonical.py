@@ -528,6 +528,10 @@ class CashUnapplicationIn(_Model):
 # ---------------------------------------------------------------- disputes
 
 
+#: an invoice line a dispute names
+DisputedLine = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
 class DisputeIn(_Model):
     """kind ``dispute``: a dispute opened on an invoice (``o2c disputes open``, ``POST
     /disputes``, a customer's 812): its category, optionally some lines and an amount."""
@@ -535,7 +539,7 @@ class DisputeIn(_Model):
     invoice_id: Text
     category: Text
     amount: Amount | None = None
-    lines: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=1000)
+    lines: list[DisputedLine] = Field(default_factory=list, max_length=1000)
     note: Note = ""
 
     def command(self) -> cmd.OpenDispute:

@@ -22,6 +22,7 @@ from o2c.api import (
     master,
     routes_cash,
     routes_dead_letters,
+    routes_disputes,
     routes_master,
     routes_orders,
     routes_policy,
@@ -124,5 +125,6 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.include_router(routes_policy.router)
     api.include_router(routes_master.router)
     api.include_router(routes_cash.router)
+    api.include_router(routes_disputes.router)
     _publish(api)
     return api
