@@ -132,7 +132,9 @@ def test_a_short_paid_820_explains_the_deduction_and_opens_a_dispute_for_it(run:
             assert adjustment.reason_code in SHORT_PAY_REASONS
             dispute = disputes[line.invoice_id]
             assert (dispute.amount.amount, dispute.payment_id) == (deducted, payment.payment_id)
-            assert invoice.open_amount == deducted and invoice.status.value != "paid"
+            # open for what is deducted, until the person the dispute waits on credits it
+            assert invoice.open_amount == deducted - invoice.credited
+
     assert set(disputes) == {r.invoice_id for p in short for r in p.references}
 
 
@@ -169,3 +171,18 @@ def test_every_invoice_is_taxed_by_its_ship_to_and_none_is_held_for_tax(run: Run
     for inv in issued:  # an invoice of exempt products only has no tax line
         assert inv.tax.amount == sum((t.amount.amount for t in inv.tax_lines), Decimal(0))
     assert sum(1 for inv in issued if inv.tax_lines) > len(issued) * 0.8
+
+
+def test_the_people_settle_the_disputes_that_wait_on_them(run: Run) -> None:
+    """The short payers' deductions (shortage, damage, pricing) wait on their owner roles, who
+    credit most and reject the rest with a note, each as the demo person of that role."""
+    resolved = [e.payload for e in run.events("DisputeResolved")]
+    assert resolved, "no dispute was settled in five days"
+    assert {r.outcome for r in resolved} <= {"credit_memo", "write_off", "reject"}
+    opened = {e.payload.dispute_id: e.payload for e in run.events("DisputeOpened")}
+    for r in resolved:
+        assert r.by in {"bea.billing", "pia.pricing", "chris.service", "col.collections", "arlo.ar",
+                        "cora.controller", "sam.sales"}, r.by
+        if r.outcome == "credit_memo":
+            assert r.settled.amount <= opened[r.dispute_id].amount.amount
+    assert [d for d in run.app.store.dead_letters.values() if d.kind.startswith("dispute")] == []
