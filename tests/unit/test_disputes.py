@@ -596,3 +596,20 @@ def test_the_accounts_trace_tells_a_cases_path(h: Harness) -> None:
                                          "ar_manager")
     assert lines["DisputeEvidenceAttached"] == f"Evidence on dispute {did}: document INV-COPY-7 (by ari)"
     assert lines["DisputeResolved"].endswith("resolved: write_off by ari (checked with the warehouse)")
+
+
+def test_the_kpis_count_a_write_off_out_of_ar_and_the_case_as_resolved(h: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from o2c.analytics.kpis import compute_kpis
+
+    inv = invoiced(h)
+    open_case(h, inv, "other", amount="2.00")
+    h.later(days=2)
+    resolve(h, opened_id(h), "write_off", decider("col", Role.COLLECTIONS))
+    with h.app.store.unit_of_work() as uow:
+        log = list(uow.events.all())
+    report = compute_kpis(iter(log), period_start=datetime(2026, 3, 1, tzinfo=UTC),
+                          period_end=datetime(2026, 4, 1, tzinfo=UTC))
+    assert report.receivables["USD"].ending_ar == h.account("C1").open_ar == Decimal("19.45")
+    assert (report.disputes.opened, report.disputes.resolved) == (1, 1)
