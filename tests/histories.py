@@ -158,7 +158,7 @@ def _step(h: Harness, n: int, kind: str, a: int, b: int, orders: list[tuple[str,
     if kind in ("pay", "memo"):
         return _money(h, n, kind, a, b, [o for o, _, _ in orders], played)
     if kind == "settle":
-        return _settle(h, a, b)
+        return _settle(h, n, a, b)
     if not orders:
         return []
     live = {oid: h.get(oid) for oid, _, _ in orders}
@@ -290,16 +290,17 @@ def _money(h: Harness, n: int, kind: str, a: int, b: int, order_ids: list[str],
                               lambda: h.send("payment", body))
 
 
-def _settle(h: Harness, a: int, b: int) -> list[Outcome]:
+def _settle(h: Harness, n: int, a: int, b: int) -> list[Outcome]:
     """A person (every role: the controller's write-off limit) closes an open dispute: a
-    credit memo or a write-off of what is still open of it, or a rejection with evidence."""
+    credit memo or a write-off of what is still open of it, or a rejection with evidence
+    (which of the three turns with the step, so that each is reached whatever ``b`` is drawn)."""
     with h.app.store.unit_of_work() as uow:
         case = _pick([d for k in uow.disputes.open() if (d := uow.disputes.get(k)) is not None], a)
     if case is None:
         return []
     inv = h.invoice(case.invoice_id) if case.invoice_id else None
-    resolution = ("credit_memo", "write_off", "reject")[b % 3] if inv is not None and inv.open_amount > 0 \
-        else "reject"
+    resolution = ("credit_memo", "write_off", "reject")[(n + b) % 3] \
+        if inv is not None and inv.open_amount > 0 else "reject"
     body: dict[str, Any] = {"dispute_id": case.dispute_id, "resolution": resolution, "reason": "settled"}
     out = []
     if resolution == "reject":
