@@ -30,7 +30,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 #: Message kinds that carry a person's decision.
 PERSON_KINDS = frozenset({"hold_decision", "order_rejection", "credit_memo", "cash_application",
-                          "cash_unapplication"})
+                          "cash_unapplication", "dispute", "dispute_evidence", "dispute_resolution"})
 
 
 def decider(user_id: str, *roles: Role) -> Actor:

@@ -31,7 +31,7 @@ PRODUCTS = ("P1", "P2", "P3")
 
 #: how often each kind of step comes up, out of the sum
 WEIGHTS = {"order": 7, "stock": 4, "decide": 6, "change": 3, "reject": 1, "ship": 6,
-           "exception": 1, "deliver": 3, "pay": 6, "memo": 2, "wait": 4, "count": 1}
+           "exception": 1, "deliver": 3, "pay": 6, "memo": 2, "wait": 4, "count": 1, "settle": 3}
 _KINDS = [k for k, w in WEIGHTS.items() for _ in range(w)]
 #: who orders, as often as listed (C4's unpaid pumps are what fall past due)
 CUSTOMERS = ["C1", "C1", "C2", "C2", "C3", "C3", "C4", "C4", "C4", "C5"]
@@ -49,6 +49,8 @@ REACH = frozenset({
     "DisputeOpened", "CreditMemoIssued", "AllocationCancelled", "StockAdjusted",
     "refused:payment more precise than the currency",
     "refused:credit memo more precise than the currency",
+    "DisputeResolved:credit_memo", "DisputeResolved:write_off", "DisputeResolved:reject",
+    "ReceivableWrittenOff",
 })
 
 
@@ -155,6 +157,8 @@ def _step(h: Harness, n: int, kind: str, a: int, b: int, orders: list[tuple[str,
         return _count(h, a, b)
     if kind in ("pay", "memo"):
         return _money(h, n, kind, a, b, [o for o, _, _ in orders], played)
+    if kind == "settle":
+        return _settle(h, n, a, b)
     if not orders:
         return []
     live = {oid: h.get(oid) for oid, _, _ in orders}
@@ -286,6 +290,27 @@ def _money(h: Harness, n: int, kind: str, a: int, b: int, order_ids: list[str],
                               lambda: h.send("payment", body))
 
 
+def _settle(h: Harness, n: int, a: int, b: int) -> list[Outcome]:
+    """A person (every role: the controller's write-off limit) closes an open dispute: a
+    credit memo or a write-off of what is still open of it, or a rejection with evidence
+    (which of the three turns with the step, so that each is reached whatever ``b`` is drawn)."""
+    with h.app.store.unit_of_work() as uow:
+        case = _pick([d for k in uow.disputes.open() if (d := uow.disputes.get(k)) is not None], a)
+    if case is None:
+        return []
+    inv = h.invoice(case.invoice_id) if case.invoice_id else None
+    resolution = ("credit_memo", "write_off", "reject")[(n + b) % 3] \
+        if inv is not None and inv.open_amount > 0 else "reject"
+    body: dict[str, Any] = {"dispute_id": case.dispute_id, "resolution": resolution, "reason": "settled"}
+    out = []
+    if resolution == "reject":
+        out.append(h.send("dispute_evidence", {"dispute_id": case.dispute_id, "kind": "note",
+                                               "text": "delivered complete"}))
+    else:
+        body["amount"] = str(min(case.amount, inv.open_amount if inv is not None else case.amount))
+    return [*out, h.send("dispute_resolution", body)]
+
+
 def _refused_unchanged(h: Harness, played: Played, what: str, amount: Decimal,
                        send: Any) -> list[Outcome]:
     """Send; an amount more precise than the currency must be refused and change nothing."""
@@ -339,8 +364,10 @@ def paths(events: list[ev.Envelope]) -> set[str]:
                     seen.add("ShipmentConfirmed:partial")
             case ev.InvoiceIssued():
                 open_amount[e.invoice_id] = e.total.amount
-            case ev.CreditMemoIssued():
+            case ev.CreditMemoIssued() | ev.ReceivableWrittenOff():
                 open_amount[e.invoice_id] -= e.amount.amount
+            case ev.DisputeResolved():
+                seen.add(f"DisputeResolved:{e.outcome}")
             case ev.PaymentApplied():
                 open_amount[e.invoice_id] -= e.amount.amount + e.discount.amount
                 seen.add("PaymentApplied:full" if open_amount[e.invoice_id] == 0 else "PaymentApplied:short")

@@ -12,6 +12,7 @@ from typing import Any
 
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
+from o2c.domain.disputes import Dispute
 from o2c.domain.inventory import StockPosition
 from o2c.domain.money import quantum
 from o2c.domain.orders import Order
@@ -32,6 +33,7 @@ class State:
     stock: dict[tuple[str, str, str], StockPosition]
     entity_of: dict[str, str]  # customer -> legal entity
     payments: dict[str, Payment] = dataclasses.field(default_factory=dict)
+    disputes: dict[str, Dispute] = dataclasses.field(default_factory=dict)
 
 
 def read(store: Any, products: tuple[str, ...], events: list[ev.Envelope] | None = None) -> State:
@@ -50,13 +52,15 @@ def read(store: Any, products: tuple[str, ...], events: list[ev.Envelope] | None
         stock = {(p.warehouse_id, p.product_id, p.lot_id): p for p in uow.stock.positions(products)}
         payments = {p.payment_id: uow.payments.get(p.payment_id) for p in payloads
                     if isinstance(p, ev.PaymentReceived)}
+        disputes = {p.dispute_id: uow.disputes.get(p.dispute_id) for p in payloads
+                    if isinstance(p, ev.DisputeOpened)}
     return State(events=events, orders=orders, invoices=invoices, accounts=accounts, stock=stock,
-                 entity_of=entity_of, payments=payments)
+                 entity_of=entity_of, payments=payments, disputes=disputes)
 
 
 def snapshot(store: Any, products: tuple[str, ...]) -> tuple[Any, ...]:
     s = read(store, products)
-    return (len(s.events), s.orders, s.invoices, s.accounts, s.stock, s.payments)
+    return (len(s.events), s.orders, s.invoices, s.accounts, s.stock, s.payments, s.disputes)
 
 
 def sum_of(values: Any) -> Decimal:
@@ -145,8 +149,8 @@ def _exact(amount: Decimal, what: str) -> None:
 
 
 def check_receivables(s: State) -> None:
-    """Per account and per legal entity: invoices − credit memos − applied cash − discounts =
-    open amounts; every payment is applied, kept as credit on account or queued as unapplied
+    """Per account and per legal entity: invoices − credit memos − applied cash − discounts −
+    write-offs = open amounts; every payment is applied, kept as credit on account or queued as unapplied
     cash; amounts in cents."""
     flows: dict[str, Counter[str]] = defaultdict(Counter)
     by_payment: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -156,6 +160,8 @@ def check_receivables(s: State) -> None:
                 flows[c]["invoiced"] += t.amount
             case ev.CreditMemoIssued(customer_id=c, amount=m):
                 flows[c]["credited"] += m.amount
+            case ev.ReceivableWrittenOff(customer_id=c, amount=m):
+                flows[c]["written_off"] += m.amount
             case ev.PaymentApplied(customer_id=c, payment_id=p, amount=m, discount=d):
                 flows[c]["applied"] += m.amount
                 flows[c]["discounts"] += d.amount
@@ -172,7 +178,7 @@ def check_receivables(s: State) -> None:
     for pay in s.payments.values():
         assert pay.applied + pay.on_account + pay.unapplied == pay.amount, pay.payment_id
     for inv in s.invoices.values():
-        for what in ("total", "applied", "discount_taken", "credited", "open_amount"):
+        for what in ("total", "applied", "discount_taken", "credited", "written_off", "open_amount"):
             _exact(getattr(inv, what), f"invoice {inv.invoice_id} {what}")
         assert inv.open_amount >= 0, f"invoice {inv.invoice_id} open {inv.open_amount}"
     per_entity: dict[str, Counter[str]] = defaultdict(Counter)
@@ -180,9 +186,11 @@ def check_receivables(s: State) -> None:
         f = flows[c]
         mine = [i for i in s.invoices.values() if i.customer_id == c]
         assert (acct.invoiced, acct.credited, acct.applied, acct.discounts, acct.unapplied_cash,
-                acct.on_account) == (f["invoiced"], f["credited"], f["applied"], f["discounts"],
-                                     f["unapplied"], f["on_account"]), c
-        assert acct.open_ar == f["invoiced"] - f["credited"] - f["applied"] - f["discounts"], c
+                acct.on_account, acct.written_off) == (f["invoiced"], f["credited"], f["applied"],
+                                                       f["discounts"], f["unapplied"], f["on_account"],
+                                                       f["written_off"]), c
+        assert acct.open_ar == (f["invoiced"] - f["credited"] - f["applied"] - f["discounts"]
+                                - f["written_off"]), c
         assert acct.open_ar == sum_of(i.open_amount for i in mine), c
         assert acct.open_ar == sum_of(item.open_amount for item in acct.open_items.values()), c
         for item in acct.open_items.values():
@@ -204,4 +212,5 @@ def check_replay(s: State, products: tuple[str, ...], master: Callable[[Any], No
     assert again.invoices == s.invoices
     assert again.accounts == s.accounts
     assert again.payments == s.payments
+    assert again.disputes == s.disputes
     assert again.stock == s.stock

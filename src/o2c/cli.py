@@ -15,6 +15,7 @@ from o2c import (
     cli_billing,
     cli_cash,
     cli_collections,
+    cli_disputes,
     cli_documents,
     cli_identity,
     cli_master,
@@ -66,6 +67,7 @@ app.add_typer(cli_billing.invoices, name="invoices")
 app.add_typer(cli_cash.cash, name="cash")
 app.add_typer(cli_collections.collections, name="collections")
 app.add_typer(cli_documents.documents, name="documents")
+app.add_typer(cli_disputes.disputes, name="disputes")
 
 
 def _demo_db(db: str | None, reset: bool) -> str:

@@ -36,6 +36,7 @@ class World:
     invoice: str = ""  # an open invoice of C1 (US)
     payment: str = ""  # a payment of C1 waiting for a person
     document: str = ""  # an 810 of US its partner rejected
+    dispute: str = ""  # an open dispute case on that invoice (shortage: owned by billing)
 
     def call(self, method: str, path: str, who: dict[str, str] | None = None, body: Any = None) -> Response:
         headers = {**(who or {}), "Idempotency-Key": uuid.uuid4().hex}
@@ -65,6 +66,7 @@ def world(sqlite_store: Any) -> Iterator[World]:
     h.send("payment", {"payment_id": "PAY-W", "customer_id": "C1", "amount": "1.00", "currency": "USD"})
     letter = h.send("hold_decision", {"order_id": held, "code": "CRD-PAST-DUE", "by": "x", "reason": "x"})
     unscoped = h.send("order", {})  # a body with nothing in it tells no entity
+    h.send("dispute", {"invoice_id": invoice, "category": "shortage", "amount": "1.00"})
     assert held and letter.dead_letter_id and unscoped.dead_letter_id
     person(h.app, "clerk", *CLERK_ROLES)
     person(h.app, "cara", *CLERK_ROLES, entities={"CA"})
@@ -77,7 +79,8 @@ def world(sqlite_store: Any) -> Iterator[World]:
     rejected = _rejected_810(h, shipped, invoice)
     with TestClient(create_app(h.app)) as client:
         yield World(h=h, client=client, held=held, letter=letter.dead_letter_id,
-                    unscoped=unscoped.dead_letter_id, invoice=invoice, payment="PAY-W", document=rejected)
+                    unscoped=unscoped.dead_letter_id, invoice=invoice, payment="PAY-W", document=rejected,
+                    dispute="DSP-0000001")
 
 
 def _rejected_810(h: Harness, order_id: str, invoice_id: str) -> str:
@@ -136,6 +139,13 @@ WRITES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         "/collections/promises", {"customer_id": "C1", "amount": "1.00", "promised_date": "2026-03-20",
                                   "note": "will pay"}),
     ("post", "/documents/{document_id}/resend"): lambda w: (f"/documents/{w.document}/resend", None),
+    # disputes: wes (warehouse_ops) may act on no case of another owner's, audra on none
+    ("post", "/disputes"): lambda w: ("/disputes", {"invoice_id": w.invoice, "category": "pricing",
+                                                    "amount": "1.00"}),
+    ("post", "/disputes/{dispute_id}/evidence"): lambda w: (
+        f"/disputes/{w.dispute}/evidence", {"kind": "signed_bol", "reference": "BOL-1"}),
+    ("post", "/disputes/{dispute_id}/resolve"): lambda w: (
+        f"/disputes/{w.dispute}/resolve", {"resolution": "credit_memo", "reason": "short shipped"}),
 }
 #: Master data: each kind read and written on its own route, and files of each by POST.
 MASTER_RECORDS = {"customers": "C1", "products": "P1", "legal-entities": "US", "warehouses": "W1",
@@ -180,7 +190,7 @@ WRITES.update({("post", f"/master/{kind}"): (lambda w, kind=kind: (f"/master/{ki
 
 #: Who may make a write, where the clerk may not: policies are a controller's (pia proposed version 2).
 RIGHT_PERSON = {route: "cy" for route in WRITES
-                if route[1].startswith(("/policies", "/cash", "/invoices", "/collections"))}
+                if route[1].startswith(("/policies", "/cash", "/invoices", "/collections", "/disputes"))}
 #: wes (warehouse_ops) may load opening stock: another role is refused it
 WRONG_ROLE = {("post", "/master/stock"): ("audra", "pia")}
 
@@ -195,6 +205,7 @@ NAMED_READS: dict[tuple[str, str], Callable[[World], tuple[str, str]]] = {
     ("get", "/documents/{document_id}"): lambda w: (f"/documents/{w.document}", "/documents/DOC-NOPE"),
     ("get", "/invoices/{invoice_id}/print"): lambda w: (f"/invoices/{w.invoice}/print",
                                                         "/invoices/US-NOPE/print"),
+    ("get", "/disputes/{dispute_id}"): lambda w: (f"/disputes/{w.dispute}", "/disputes/DSP-NOPE"),
     **{("get", f"/master/{kind}/{{record_id}}"): (
         lambda w, kind=kind, known=known: (f"/master/{kind}/{known}", f"/master/{kind}/NOPE"))
        for kind, known in MASTER_RECORDS.items() if kind not in ("products", "tax-rates")},

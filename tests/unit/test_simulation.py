@@ -151,7 +151,9 @@ def test_a_short_paid_820_explains_the_deduction_and_opens_a_dispute_for_it(run:
             assert adjustment.reason_code in SHORT_PAY_REASONS
             dispute = disputes[line.invoice_id]
             assert (dispute.amount.amount, dispute.payment_id) == (deducted, payment.payment_id)
-            assert invoice.open_amount == deducted and invoice.status.value != "paid"
+            # open for what is deducted, until the person the dispute waits on credits it
+            assert invoice.open_amount == deducted - invoice.credited
+
     assert set(disputes) == {r.invoice_id for p in short for r in p.references}
 
 
@@ -206,3 +208,16 @@ def test_the_partners_answer_what_o2c_sends_with_997s_and_reject_the_odd_invoice
     expected = {d.document_id for d in answered if d.doc_type == "810" and d.acked_at is not None
                 and zlib.crc32(str(d.invoice_id).encode()) % 100 < REJECTED_810S}
     assert {d.document_id for d in answered if d.status is AckStatus.REJECTED} == expected
+def test_the_people_settle_the_disputes_that_wait_on_them(run: Run) -> None:
+    """The short payers' deductions (shortage, damage, pricing) wait on their owner roles, who
+    credit most and reject the rest with a note, each as the demo person of that role."""
+    resolved = [e.payload for e in run.events("DisputeResolved")]
+    assert resolved, "no dispute was settled in five days"
+    assert {r.outcome for r in resolved} <= {"credit_memo", "write_off", "reject"}
+    opened = {e.payload.dispute_id: e.payload for e in run.events("DisputeOpened")}
+    for r in resolved:
+        assert r.by in {"bea.billing", "pia.pricing", "chris.service", "col.collections", "arlo.ar",
+                        "cora.controller", "sam.sales"}, r.by
+        if r.outcome == "credit_memo":
+            assert r.settled.amount <= opened[r.dispute_id].amount.amount
+    assert [d for d in run.app.store.dead_letters.values() if d.kind.startswith("dispute")] == []

@@ -526,6 +526,54 @@ class CashUnapplicationIn(_Model):
                                   reason=self.reason)
 
 
+# ---------------------------------------------------------------- disputes
+
+
+#: an invoice line a dispute names
+DisputedLine = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class DisputeIn(_Model):
+    """kind ``dispute``: a dispute opened on an invoice (``o2c disputes open``, ``POST
+    /disputes``, a customer's 812): its category, optionally some lines and an amount."""
+
+    invoice_id: Text
+    category: Text
+    amount: Amount | None = None
+    lines: list[DisputedLine] = Field(default_factory=list, max_length=1000)
+    note: Note = ""
+
+    def command(self) -> cmd.OpenDispute:
+        return cmd.OpenDispute(invoice_id=self.invoice_id, category=self.category, amount=self.amount,
+                               lines=tuple(self.lines), note=self.note)
+
+
+class DisputeEvidenceIn(_Model):
+    """kind ``dispute_evidence``: evidence on a case, a reference or a text."""
+
+    dispute_id: Text
+    kind: Text
+    reference: OptId = ""
+    text: Note = ""
+
+    def command(self) -> cmd.AttachEvidence:
+        return cmd.AttachEvidence(dispute_id=self.dispute_id, kind=self.kind, reference=self.reference,
+                                  text=self.text)
+
+
+class DisputeResolutionIn(_Model):
+    """kind ``dispute_resolution``: a case closed by a credit memo, a write-off or a rejection."""
+
+    dispute_id: Text
+    resolution: Text
+    amount: Amount | None = None
+    reason: Annotated[Note, Field(min_length=1)]
+
+    def command(self) -> cmd.ResolveDispute:
+        return cmd.ResolveDispute(dispute_id=self.dispute_id, resolution=self.resolution, amount=self.amount,
+                                  reason=self.reason)
+
+
 # ---------------------------------------------------------------- master data
 
 
@@ -864,6 +912,9 @@ KINDS: dict[str, type[Any]] = {
     "credit_memo": CreditMemoIn,
     "cash_application": CashApplicationIn,
     "cash_unapplication": CashUnapplicationIn,
+    "dispute": DisputeIn,
+    "dispute_evidence": DisputeEvidenceIn,
+    "dispute_resolution": DisputeResolutionIn,
     "inventory_advice": InventoryAdviceIn,
     "order_change": OrderChangeIn,
     "pick_confirmed": PickConfirmedIn,

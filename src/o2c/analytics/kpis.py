@@ -980,6 +980,11 @@ class _Pass:
         self._receivables(e, at, self._key_of_invoice(e.invoice_id, e.customer_id))
         self._corrected(e.invoice_id, e.order_id)
 
+    def _written_off(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
+                     inp: bool) -> None:
+        """A write-off leaves AR like a credit memo; it does not say the invoice was wrong."""
+        self._receivables(e, at, self._key_of_invoice(e.invoice_id, e.customer_id))
+
     def _dispute_resolved(self, env: ev.Envelope, e: Any, order: _Order | None, at: datetime,
                           inp: bool) -> None:
         opened = self.disputes.pop(e.dispute_id, None)
@@ -1128,7 +1133,7 @@ class _Pass:
             case ev.PaymentApplied():
                 cur, delta = e.amount.currency, -(e.amount.amount + e.discount.amount)
                 settles = e.invoice_id
-            case ev.CreditMemoIssued():
+            case ev.CreditMemoIssued() | ev.ReceivableWrittenOff():
                 cur, delta, settles = e.amount.currency, -e.amount.amount, e.invoice_id
             case ev.PaymentUnapplied():
                 cur, delta = e.amount.currency, e.amount.amount + e.discount.amount
@@ -1322,6 +1327,7 @@ _HANDLERS: dict[type, _Handler] = {
     ev.PaymentUnapplied: _Pass._payment_unapplied,
     ev.PayerIdentified: _Pass._payer_identified,
     ev.CreditMemoIssued: _Pass._credit_memo,
+    ev.ReceivableWrittenOff: _Pass._written_off,
     ev.DisputeOpened: _Pass._dispute_opened,
     ev.DisputeResolved: _Pass._dispute_resolved,
     ev.OrderClosed: _Pass._order_closed,

@@ -547,7 +547,8 @@ def summarize(env: ev.Envelope) -> str:
                     f"{e.reason_code}{paid}{_decided(e)}")
         case ev.DisputeResolved():
             memo = f", credit memo {e.credit_memo_id}" if e.credit_memo_id else ""
-            return f"Dispute {e.dispute_id} on {_disputed(e)} resolved: {e.outcome}{memo}"
+            who = f" by {e.by} ({e.reason})" if e.by else ""
+            return f"Dispute {e.dispute_id} on {_disputed(e)} resolved: {e.outcome}{memo}{who}"
         case ev.DunningNoticeSent():
             return (f"Dunning {e.step} ({e.channel}) for {e.invoice_id}, {e.days_past_due} days past due: "
                     f"{e.amount}{_decided(e)}")
@@ -568,6 +569,13 @@ def summarize(env: ev.Envelope) -> str:
                     f"{e.due_at:%Y-%m-%d %H:%M}{_decided(e)}")
         case ev.DocumentResent():
             return f"{e.doc_type} {e.document_id} sent again to {e.partner_id} by {e.by}"
+        case ev.DisputeEscalated():
+            return (f"Dispute {e.dispute_id} on {e.invoice_id or 'account ' + e.customer_id} passed its SLA "
+                    f"with {e.from_role}: escalated to {e.to_role}")
+        case ev.DisputeEvidenceAttached():
+            return f"Evidence on dispute {e.dispute_id}: {e.kind} {e.reference or e.text} (by {e.by})"
+        case ev.ReceivableWrittenOff():
+            return f"Written off on {e.invoice_id}: {e.amount} (dispute {e.dispute_id}, by {e.by})"
         case _:
             return env.type
 

@@ -23,6 +23,7 @@ from o2c.api import (
     routes_cash,
     routes_collections,
     routes_dead_letters,
+    routes_disputes,
     routes_documents,
     routes_master,
     routes_orders,
@@ -128,5 +129,6 @@ def create_app(app_state: App, splitters: Mapping[str, Splitter] | None = None) 
     api.include_router(routes_cash.router)
     api.include_router(routes_collections.router)
     api.include_router(routes_documents.router)
+    api.include_router(routes_disputes.router)
     _publish(api)
     return api

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from o2c.domain.billing import Invoice
+from o2c.domain.disputes import Dispute
 from o2c.domain.orders import Order
 from o2c.domain.payments import Payment
 from o2c.engine.ports import DeadLetter
@@ -135,3 +136,58 @@ def latest_dead_letter(store: Store, source: str, source_message_id: str) -> Dea
         d for d in open_dead_letters(store) if (d.source, d.source_message_id) == (source, source_message_id)
     ]
     return mine[-1] if mine else None
+
+
+# ---------------------------------------------------------------- disputes
+
+
+def dispute(store: Store, dispute_id: str) -> Dispute | None:
+    """A dispute case as last committed (read like :func:`order`)."""
+    if (engine := store.sql_engine) is not None:
+        from sqlalchemy import select
+
+        from o2c.store.codec import load
+        from o2c.store.database import reading
+        from o2c.store.tables import disputes as table
+
+        with reading(engine) as c:
+            doc = c.execute(select(table.c.doc).where(table.c.dispute_id == dispute_id)).scalar_one_or_none()
+        return None if doc is None else load(Dispute, doc)
+    with store.unit_of_work() as uow:
+        return uow.disputes.get(dispute_id)
+
+
+def disputes(store: Store, *, status: str | None = None, waits_on: str | None = None,
+             customer_id: str | None = None, invoice_id: str | None = None,
+             entities: frozenset[str] | None = None, limit: int = 100) -> list[Dispute]:
+    """Dispute cases, oldest first: of a status (``open`` also takes the escalated ones), of
+    the role they wait on, of an account or an invoice, of the legal entities named (None:
+    all)."""
+    statuses = ("open", "escalated") if status == "open" else (status,) if status else None
+    if (engine := store.sql_engine) is not None:
+        from sqlalchemy import select
+
+        from o2c.store.codec import load
+        from o2c.store.database import reading
+        from o2c.store.tables import disputes as table
+
+        q = select(table.c.doc)
+        if statuses is not None:
+            q = q.where(table.c.status.in_(statuses))
+        if waits_on:
+            q = q.where(table.c.owner_role == waits_on)
+        if customer_id:
+            q = q.where(table.c.customer_id == customer_id)
+        if invoice_id:
+            q = q.where(table.c.invoice_id == invoice_id)
+        if entities is not None:
+            q = q.where(table.c.legal_entity_id.in_(sorted(entities)))
+        q = q.order_by(table.c.opened_at, table.c.dispute_id).limit(limit)
+        with reading(engine) as c:
+            return [load(Dispute, doc) for doc in c.execute(q).scalars()]
+    found = [d for d in as_memory_store(store).disputes.values()
+             if (statuses is None or d.status.value in statuses) and (not waits_on or d.waits_on == waits_on)
+             and (not customer_id or d.customer_id == customer_id)
+             and (not invoice_id or d.invoice_id == invoice_id)
+             and (entities is None or d.legal_entity_id in entities)]
+    return sorted(found, key=lambda d: (d.opened_at, d.dispute_id))[:limit]

@@ -2,7 +2,8 @@
 
 Invariants: an invoice's total = Σ line amounts + tax, each rounded to the
 currency (the tax is the sum of its tax lines by jurisdiction, :mod:`o2c.domain.tax`);
-open amount = total − applied cash − discounts taken − credit memos, and never below zero.
+open amount = total − applied cash − discounts taken − credit memos − write-offs, and never
+below zero.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Invoice:
     applied: Decimal = Decimal(0)
     discount_taken: Decimal = Decimal(0)
     credited: Decimal = Decimal(0)
+    #: written off by a dispute's resolution (``ReceivableWrittenOff``)
+    written_off: Decimal = Decimal(0)
     status: InvoiceStatus = InvoiceStatus.OPEN
     credit_memo_ids: list[str] = field(default_factory=list)
     version: int = 0
@@ -59,7 +62,7 @@ class Invoice:
 
     @property
     def open_amount(self) -> Decimal:
-        return self.total - self.applied - self.discount_taken - self.credited
+        return self.total - self.applied - self.discount_taken - self.credited - self.written_off
 
     @staticmethod
     def start(e: ev.InvoiceIssued) -> Invoice:
@@ -85,6 +88,8 @@ class Invoice:
                 self.credit_memo_ids.append(e.credit_memo_id)
                 if self.open_amount <= 0 and self.applied == 0:
                     self.status = InvoiceStatus.CREDITED
+            case ev.ReceivableWrittenOff():
+                self.written_off += e.amount.amount
             case ev.InvoicePaid():
                 self.status = InvoiceStatus.PAID
             case ev.DisputeOpened():

@@ -495,6 +495,9 @@ class CreditMemoIssued(InvoiceEvent):
     customer_id: str
     amount: Money
     reason: str
+    #: the dispute it resolves, and the invoice lines it credits (empty: none named)
+    dispute_id: str = ""
+    lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -719,6 +722,11 @@ class DisputeEvent(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputeOpened(DisputeEvent):
+    """A dispute case opens: from a deduction (cash application), a person, or a customer's
+    812. ``route`` is the ``disputes`` policy's decision (``disputes/route/<category>``)
+    naming the owner role and the SLA. Fields after ``decision`` have defaults, so events
+    stored before cases were routed still load."""
+
     dispute_id: str
     invoice_id: str
     customer_id: str
@@ -727,15 +735,81 @@ class DisputeOpened(DisputeEvent):
     #: the payment whose deduction opened it (cash application), if any
     payment_id: str = ""
     decision: Decision | None = None
+    legal_entity_id: str = ""
+    #: the invoice lines it contests (empty: the invoice, or the account, as a whole)
+    lines: tuple[int, ...] = ()
+    note: str = ""
+    #: the person who opened it by hand, or the channel (``edi:812``); empty for a deduction
+    opened_by: str = ""
+    owner_role: str = ""
+    escalation_role: str = ""
+    sla_due_at: datetime | None = None
+    route: Decision | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputeResolved(DisputeEvent):
+    """A case closes: ``outcome`` ``credit_memo`` | ``write_off`` | ``reject`` (the amount
+    stays owed). ``amount`` is what was in dispute, ``settled`` what the resolution
+    credited or wrote off; ``by`` and ``reason`` say who and why."""
+
     dispute_id: str
     invoice_id: str
     customer_id: str
     outcome: str
     credit_memo_id: str | None
+    amount: Money | None = None
+    settled: Money | None = None
+    write_off_id: str = ""
+    by: str = ""
+    reason: str = ""
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeEscalated(DisputeEvent):
+    """A case still open at its SLA goes to ``to_role`` (the route's escalation role, then
+    up its ladder), due again at ``next_due_at`` (None: nobody above to escalate to)."""
+
+    dispute_id: str
+    invoice_id: str
+    customer_id: str
+    from_role: str
+    to_role: str
+    sla_due_at: datetime
+    next_due_at: datetime | None
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeEvidenceAttached(DisputeEvent):
+    """Evidence on a case: a reference (a POD, a signed bill of lading, a contract price, a
+    document id) or a note, never the document itself. ``by`` ``o2c``: what o2c knew itself."""
+
+    dispute_id: str
+    invoice_id: str
+    customer_id: str
+    kind: str
+    reference: str
+    text: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivableWrittenOff(InvoiceEvent):
+    """Part of an invoice written off (a dispute resolved within the role's authority):
+    it leaves open AR like a credit memo, booked apart (AR = invoiced − credit memos −
+    applied cash − discounts − write-offs)."""
+
+    write_off_id: str
+    invoice_id: str
+    order_id: str
+    customer_id: str
+    amount: Money
+    dispute_id: str
+    by: str
+    reason: str
+    decision: Decision
 
 
 # ---------------------------------------------------------------- collections
@@ -896,6 +970,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         InvoiceIssued, CreditMemoIssued, InvoicePaid, PaymentReceived, PaymentApplied,
         CashUnapplied, CashOnAccount, PaymentUnapplied, PayerIdentified, StockReceived, DisputeOpened,
         DisputeResolved,
+        DisputeEscalated, DisputeEvidenceAttached, ReceivableWrittenOff,
         StockAdjusted, StockDifferenceReferred, InventoryCounted,
         OrderChanged, PickConfirmed, FulfilmentExceptionReported, ShipmentStatusReported,
         HoldEscalated, PodOverdue, StallDetected, CustomerChanged, ProductChanged,

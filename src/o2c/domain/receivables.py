@@ -1,6 +1,6 @@
 """Customer accounts: open AR, credit exposure, cash on account.
 
-Invariant: open AR = invoiced − credit memos − applied cash − discounts taken.
+Invariant: open AR = invoiced − credit memos − applied cash − discounts taken − write-offs.
 Open disputes (deductions) are part of open AR; ``disputed`` says how much of it.
 """
 
@@ -45,6 +45,8 @@ class Account:
     credited: Decimal = Decimal(0)
     applied: Decimal = Decimal(0)
     discounts: Decimal = Decimal(0)
+    #: what disputes' resolutions wrote off (``ReceivableWrittenOff``)
+    written_off: Decimal = Decimal(0)
     uninvoiced_released: Decimal = Decimal(0)
     #: cash received that no invoice took and a person must place (CSH-UNAPPLIED)
     unapplied_cash: Decimal = Decimal(0)
@@ -80,7 +82,7 @@ class Account:
 
     @property
     def open_ar(self) -> Decimal:
-        return self.invoiced - self.credited - self.applied - self.discounts
+        return self.invoiced - self.credited - self.applied - self.discounts - self.written_off
 
     @property
     def disputed(self) -> Decimal:
@@ -115,6 +117,9 @@ class Account:
                     order_ids=e.order_ids)
             case ev.CreditMemoIssued():
                 self.credited += e.amount.amount
+                self._reduce(e.invoice_id, e.amount.amount)
+            case ev.ReceivableWrittenOff():
+                self.written_off += e.amount.amount
                 self._reduce(e.invoice_id, e.amount.amount)
             case ev.PaymentApplied():
                 self.applied += e.amount.amount

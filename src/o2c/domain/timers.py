@@ -2,7 +2,7 @@
 shipment's proof of delivery, an order that has not moved).
 
 A timer is a value. Its id is derived from what it is about (``sla:<hold id>``,
-``pod:<order>:<shipment>``, ``stall:<order>``, ``bill:<key>:<window end>``), so scheduling
+``pod:<order>:<shipment>``, ``stall:<order>``, ``bill:<key>:<window end>``, ``dispute:<id>``), so scheduling
 the same timer twice changes nothing, and what it watches can cancel it without looking it up.
 """
 
@@ -24,6 +24,8 @@ class TimerKind(StrEnum):
     BILLING_WINDOW = "billing_window"
     #: a document we sent with no 997 by the policy's ``documents.ack_hours``
     DOCUMENT_ACK = "document_ack"
+    #: a dispute case still open at its SLA escalates (``dispute:<id>``)
+    DISPUTE_SLA = "dispute_sla"
     #: fires and does nothing (tests, benchmarks of the claim and fire path)
     NOOP = "noop"
     #: collections: a legal entity's daily dunning run (it sets its next run when it fires)
@@ -78,3 +80,5 @@ def promise_timer_id(promise_id: str) -> str:
 
 def ack_timer_id(document_id: str) -> str:
     return f"ack:{document_id}"
+def dispute_timer_id(dispute_id: str) -> str:
+    return f"dispute:{dispute_id}"

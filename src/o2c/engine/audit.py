@@ -102,6 +102,19 @@ def _subject_before(uow: UnitOfWork, c: cmd.Command) -> tuple[Subject | None, di
         return (Subject("document", doc.document_id, doc.legal_entity_id),
                 {"status": doc.status.value, "partner_id": doc.partner_id, "doc_type": doc.doc_type,
                  "group_control_number": doc.group_control_number, "reference": doc.reference})
+    if isinstance(c, cmd.AttachEvidence | cmd.ResolveDispute):
+        d = uow.disputes.get(c.dispute_id)
+        if d is None:
+            return Subject("dispute", c.dispute_id), None
+        return (Subject("dispute", d.dispute_id, d.legal_entity_id or None),
+                {"status": d.status.value, "waits_on": d.waits_on, "amount": str(d.amount),
+                 "invoice_id": d.invoice_id, "evidence": len(d.evidence)})
+    if isinstance(c, cmd.OpenDispute):
+        inv = uow.invoices.get(c.invoice_id)
+        if inv is None:
+            return Subject("invoice", c.invoice_id), None
+        return (Subject("invoice", inv.invoice_id, inv.legal_entity_id),
+                {"open_amount": str(inv.open_amount), "status": inv.status.value})
     customer_id = getattr(c, "customer_id", None)
     if isinstance(c, cmd.ReceivePayment) and isinstance(customer_id, str):
         customer = uow.master.customer(customer_id)

@@ -62,7 +62,13 @@ CHANNEL: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.OpenStock: frozenset({_R.INTEGRATION, _R.WAREHOUSE_OPS, _R.CONTROLLER}),
     # A partner's 997 answering what we sent: its EDI channel, or integration replaying one.
     cmd.RecordFunctionalAck: frozenset({_R.INTEGRATION}),
+    # Disputes: a customer's 812 (a system), or a person who hears of one.
+    cmd.OpenDispute: frozenset({_R.INTEGRATION, _R.CUSTOMER_SERVICE, _R.BILLING, _R.CASH_APP, _R.COLLECTIONS,
+                                _R.AR_MANAGER, _R.CONTROLLER}),
 }
+
+#: roles a dispute case may be routed to (its handler checks the case's own roles)
+CASE_ROLES = frozenset(Role) - {_R.ADMIN, _R.AUDITOR, _R.INTEGRATION}
 
 #: Decisions only a named person makes, and the roles that may make them.
 #: ``ReleaseHold`` is checked further against the hold: the policy's approval tiers (see :func:`tier`).
@@ -78,6 +84,10 @@ PERSON: dict[type[cmd.Command], frozenset[Role]] = {
     cmd.RunDunning: frozenset({_R.COLLECTIONS, _R.AR_MANAGER, _R.CONTROLLER}),
     # Sending a document again (new control numbers): billing, or integration for a partner.
     cmd.ResendDocument: frozenset({_R.BILLING, _R.INTEGRATION, _R.AR_MANAGER, _R.CONTROLLER}),
+    # Checked further against the case: its owner, its escalation role, ar_manager or
+    # controller (and a write-off within the policy's limit of the person's roles).
+    cmd.AttachEvidence: CASE_ROLES,
+    cmd.ResolveDispute: CASE_ROLES,
 }
 
 #: Decisions o2c refers to a person: it issues them itself, and they wait (parked) until a
@@ -133,6 +143,8 @@ def _what(c: type[cmd.Command]) -> str:
         cmd.ResolveStockDifference: "resolving a stock difference",
         cmd.RecordPromiseToPay: "recording a promise to pay", cmd.RunDunning: "running dunning",
         cmd.ResendDocument: "sending a document again",
+        cmd.OpenDispute: "opening a dispute", cmd.AttachEvidence: "attaching evidence to a dispute",
+        cmd.ResolveDispute: "resolving a dispute",
     }.get(c, c.__name__)
 
 

@@ -237,6 +237,44 @@ class IssueCreditMemo(Command):
     by: str
 
 
+# ---------------------------------------------------------------- disputes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenDispute(Command):
+    """Open a dispute case on ``invoice_id`` (a person, or a customer's 812): ``category``
+    (a dispute reason), optionally some of its ``lines`` and an ``amount`` (default: those
+    lines' amount, else what is open and not yet in dispute), with a ``note``."""
+
+    invoice_id: str
+    category: str
+    note: str = ""
+    amount: Decimal | None = None
+    lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachEvidence(Command):
+    """Attach evidence to a case: its ``kind`` (pod, signed_bol, contract_price, note,
+    document) and a ``reference`` or ``text``, never the document itself."""
+
+    dispute_id: str
+    kind: str
+    reference: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolveDispute(Command):
+    """Close a case: ``resolution`` credit_memo | write_off | reject, for ``amount``
+    (default: the case's amount; a rejection settles nothing), saying why."""
+
+    dispute_id: str
+    resolution: str
+    reason: str
+    amount: Decimal | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiveStock(Command):
     """Goods received into a warehouse (purchase receipt, transfer, 3PL advice)."""

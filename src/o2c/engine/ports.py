@@ -16,6 +16,7 @@ from o2c.domain.actors import Actor
 from o2c.domain.audit import AuditEntry, AuditHead, AuditRecord
 from o2c.domain.billing import Invoice
 from o2c.domain.collections import Aging, WorklistEntry
+from o2c.domain.disputes import Dispute
 from o2c.domain.documents import SentDocument
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
@@ -138,6 +139,16 @@ class PaymentRepository(Protocol):
     def paid_from(self, payer_account: str) -> list[str]:
         """The accounts (customer ids, sorted) that earlier payments from the bank account
         ``payer_account`` were known to come from (this unit of work's too)."""
+        ...
+
+
+class DisputeRepository(Protocol):
+    """Dispute cases (the ``disputes`` read model)."""
+
+    def get(self, dispute_id: str) -> Dispute | None: ...
+    def add(self, dispute: Dispute) -> None: ...
+    def open(self, limit: int = 500) -> list[str]:
+        """Ids of cases still open (open or escalated; committed state), oldest first."""
         ...
 
 
@@ -426,6 +437,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def payments(self) -> PaymentRepository: ...
+    @property
+    def disputes(self) -> DisputeRepository: ...
     @property
     def stock(self) -> StockRepository: ...
     @property

@@ -6,8 +6,11 @@ read models are a pure fold of the log by construction.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from o2c.domain import events as ev
 from o2c.domain.billing import Invoice
+from o2c.domain.disputes import Dispute
 from o2c.domain.documents import apply_document
 from o2c.domain.orders import Order
 from o2c.domain.payments import Payment
@@ -42,6 +45,13 @@ def _payment(uow: UnitOfWork, payment_id: str) -> Payment:
     if p is None:
         raise LookupError(f"event for unknown payment {payment_id}")
     return p
+
+
+def _dispute(uow: UnitOfWork, dispute_id: str, at: datetime, e: ev.Event) -> None:
+    """A case changes; one opened before cases were kept (no row) is left as it was."""
+    d = uow.disputes.get(dispute_id)
+    if d is not None:
+        d.apply(e, at)
 
 
 def _reserve(uow: UnitOfWork, e: ev.StockAllocated) -> None:
@@ -111,12 +121,21 @@ def project(env: ev.Envelope, uow: UnitOfWork) -> None:
             _payment(uow, e.payment_id).apply(e)
             if e.customer_id:
                 _account(uow, e.customer_id, e.amount.currency).apply(e)
+        # ---- disputes: the account's open disputes, and the case read model
         case ev.DisputeOpened():
             _account(uow, e.customer_id, e.amount.currency).apply(e)
+            disputed = uow.invoices.get(e.invoice_id) if e.invoice_id else None
+            uow.disputes.add(Dispute.start(e, at, disputed.order_id if disputed is not None else ""))
         case ev.DisputeResolved():
             account = uow.accounts.get(e.customer_id)
             if account is not None:
                 account.apply(e)
+            _dispute(uow, e.dispute_id, at, e)
+        case ev.DisputeEscalated() | ev.DisputeEvidenceAttached():
+            _dispute(uow, e.dispute_id, at, e)
+        case ev.ReceivableWrittenOff():
+            _invoice(uow, e.invoice_id).apply(e)
+            _account(uow, e.customer_id, e.amount.currency).apply(e)
         case ev.StockReceived():
             uow.stock.receive(e.warehouse_id, e.product_id, e.lot_id, e.expiry, e.quantity)
         case ev.StockAdjusted():

@@ -282,6 +282,20 @@ def outbound(env: ev.Envelope) -> list[Outgoing]:
                          "status": "changed" if e.outcome == "applied" else "change_refused",
                          "change_sequence": e.change_sequence,
                          "lines": [{"line_no": str(c.line_no), "action": c.action} for c in e.lines]})]
+        # ---- disputes: the customer is told how its dispute ended (an 812 to an EDI partner)
+        case ev.DisputeResolved():
+            return [out("dispute_answer", f"customer:{e.customer_id}", {
+                "dispute_id": e.dispute_id, "invoice_id": e.invoice_id, "customer_id": e.customer_id,
+                "outcome": e.outcome, "amount": str(e.amount.amount) if e.amount else None,
+                "settled": str(e.settled.amount) if e.settled else "0",
+                "currency": e.amount.currency if e.amount else None, "credit_memo_id": e.credit_memo_id,
+                "write_off_id": e.write_off_id, "reason": e.reason})]
+        case ev.DisputeEscalated():
+            return [notification(env, f"role:{e.to_role}", f"Dispute {e.dispute_id} is now yours",
+                                 f"Dispute {e.dispute_id} on "
+                                 f"{e.invoice_id or 'the account of ' + e.customer_id} "
+                                 f"passed its SLA ({e.sla_due_at.isoformat()}) with {e.from_role}; it is "
+                                 f"escalated to {e.to_role}.")]
         case _:
             return []
 

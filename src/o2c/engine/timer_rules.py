@@ -12,7 +12,15 @@ from datetime import datetime, timedelta
 from o2c.domain import events as ev
 from o2c.domain.consolidation import window_timer_id
 from o2c.domain.master import BillingTrigger
-from o2c.domain.timers import Timer, TimerKind, ack_timer_id, pod_timer_id, sla_timer_id, stall_timer_id
+from o2c.domain.timers import (
+    Timer,
+    TimerKind,
+    ack_timer_id,
+    dispute_timer_id,
+    pod_timer_id,
+    sla_timer_id,
+    stall_timer_id,
+)
 from o2c.engine.context import Context
 from o2c.engine.handlers import collections
 from o2c.engine.handlers.common import billing_decision
@@ -43,6 +51,13 @@ def arm(ctx: Context, env: ev.Envelope) -> None:
             hours = ctx.section(e.legal_entity_id).stall_for("received")
             if hours is not None:
                 timers.schedule(stall_timer(e.order_id, env.occurred_at + timedelta(hours=hours)))
+        # ---- disputes: a case's SLA, again at each escalation, cancelled when it closes
+        case ev.DisputeOpened() if e.sla_due_at is not None:
+            timers.schedule(dispute_timer(e.dispute_id, e.customer_id, e.sla_due_at))
+        case ev.DisputeEscalated() if e.next_due_at is not None:
+            timers.schedule(dispute_timer(e.dispute_id, e.customer_id, e.next_due_at))
+        case ev.DisputeResolved():
+            timers.cancel(dispute_timer_id(e.dispute_id))
         case _:
             pass
     collections.arm(ctx, env)
@@ -51,6 +66,12 @@ def arm(ctx: Context, env: ev.Envelope) -> None:
 def sla_timer(order_id: str, hold_id: str, code: str, due_at: datetime) -> Timer:
     return Timer(timer_id=sla_timer_id(hold_id), kind=TimerKind.HOLD_SLA, due_at=due_at, subject=hold_id,
                  correlation_id=order_id, payload={"order_id": order_id, "hold_id": hold_id, "code": code})
+
+
+def dispute_timer(dispute_id: str, customer_id: str, due_at: datetime) -> Timer:
+    return Timer(timer_id=dispute_timer_id(dispute_id), kind=TimerKind.DISPUTE_SLA, due_at=due_at,
+                 subject=dispute_id, correlation_id=f"account:{customer_id}",
+                 payload={"dispute_id": dispute_id, "customer_id": customer_id})
 
 
 def window_timer(e: ev.ShipmentAwaitingInvoice) -> Timer:

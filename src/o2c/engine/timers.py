@@ -9,6 +9,8 @@ at commit):
 - ``ShipmentConfirmed`` of a customer billed on proof of delivery sets
   ``pod:<order>:<shipment>`` at shipping + ``billing.pod_timeout_days``;
   ``ProofOfDeliveryReceived`` cancels it.
+- ``DisputeOpened`` sets ``dispute:<id>`` at the case's SLA; ``DisputeEscalated`` with a
+  ``next_due_at`` sets it again; ``DisputeResolved`` cancels it.
 - ``OrderReceived`` sets ``stall:<order>`` at receipt + ``holds.stall_hours`` of the
   first stage; when it fires it sets itself again from the order's last activity
   (one timer per order, whatever number of events the order has).

@@ -22,6 +22,7 @@ from typing import Any
 from o2c.domain.business_time import start_of_day, zone
 from o2c.domain.cash_matching import MatchSettings
 from o2c.domain.consolidation import WEEKDAYS, BillingWindow, Grouping, Period
+from o2c.domain.disputes import DisputeReason, DisputeSettings, Route
 from o2c.domain.holds import HoldCode, Role
 from o2c.domain.master import BillingTrigger
 from o2c.policy.collections import DEFAULTS as COLLECTIONS_DEFAULTS
@@ -53,6 +54,10 @@ OPTIONAL_SECTIONS: Mapping[str, Mapping[str, Any]] = {
     # Documents we send: a 997 is expected within a day; a rejected or unanswered 810 holds
     # its order(s) for billing.
     "documents": {"ack_hours": {"default": 24}, "hold_types": ["810"]},
+    # Every dispute owned by ar_manager, 10 business days, escalating to the controller; no
+    # write-off authority.
+    "disputes": {"routes": {"other": {"owner": "ar_manager", "sla_days": 10, "escalation": "controller"}},
+                 "write_off_limits": {}},
 }
 #: ``approvals`` rules name a role, or ``owner``: the role that owns the hold's code
 OWNER = "owner"
@@ -158,6 +163,8 @@ class Section:
         """Hours a partner has to acknowledge a ``doc_type`` we sent; None: not watched."""
         hours = self.ack_hours.get(doc_type, self.ack_hours.get("default", 0))
         return hours or None
+    #: dispute cases: a route per category, write-off authority per role (``disputes``)
+    disputes: DisputeSettings = dataclasses.field(default_factory=DisputeSettings)
 
     def sla_for(self, code: HoldCode) -> int:
         return self.sla_hours.get(code.value, self.sla_hours.get("default", 24))
@@ -211,6 +218,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
     approvals = _map(f"{path}.approvals", raw.get("approvals", OPTIONAL_SECTIONS["approvals"]))
     cash = _map(f"{path}.cash", raw.get("cash", OPTIONAL_SECTIONS["cash"]))
     documents = _map(f"{path}.documents", raw.get("documents", OPTIONAL_SECTIONS["documents"]))
+    disputes = _disputes(f"{path}.disputes", raw.get("disputes", OPTIONAL_SECTIONS["disputes"]))
     try:
         approval_table = DecisionTable.parse("approvals", approvals.get("rules"))
     except TableError as e:
@@ -332,6 +340,7 @@ def _section(path: str, raw: Mapping[str, Any]) -> Section:
         billing_windows=windows,
         collections=_collections(path, raw),
         **_documents(f"{path}.documents", documents),
+        disputes=disputes,
     )
 
 
@@ -380,6 +389,59 @@ def _cash_matching(path: str, raw: Mapping[str, Any]) -> MatchSettings:
         raise PolicyError(f"{path}.max_typo_distance: more than 2 typos would match references that "
                           f"are simply different; expected 0, 1 or 2, got {values['max_typo_distance']}")
     return MatchSettings(**values)
+
+
+#: roles that may own, take or write off a dispute case (people of the business)
+_CASE_ROLES = frozenset(r.value for r in Role) - {Role.ADMIN.value, Role.AUDITOR.value,
+                                                  Role.INTEGRATION.value}
+
+
+def _case_role(path: str, v: object) -> str:
+    if v not in _CASE_ROLES:
+        raise PolicyError(f"{path}: expected one of {sorted(_CASE_ROLES)}, got {v!r}")
+    return str(v)
+
+
+def _disputes(path: str, raw: object) -> DisputeSettings:
+    """``disputes``: ``routes`` per category (``owner``, ``escalation``, and ``sla_hours`` or
+    ``sla_days``) and ``write_off_limits`` per role (an amount per currency)."""
+    raw = _map(path, raw)
+    unknown = sorted(set(raw) - {"routes", "write_off_limits"})
+    if unknown:
+        raise PolicyError(f"{path}.{unknown[0]}: not a disputes setting (known: routes, write_off_limits)")
+    categories = [c.value for c in DisputeReason]
+    routes: dict[str, Route] = {}
+    for category, r in _map(f"{path}.routes", raw.get("routes", {})).items():
+        at = f"{path}.routes.{category}"
+        if category not in categories:
+            raise PolicyError(f"{at}: not a dispute category (known: {', '.join(categories)})")
+        r = _map(at, r)
+        extra = sorted(set(r) - {"owner", "escalation", "sla_hours", "sla_days"})
+        if extra:
+            raise PolicyError(f"{at}.{extra[0]}: unknown field "
+                              "(known: owner, escalation, sla_hours, sla_days)")
+        if ("sla_hours" in r) == ("sla_days" in r):
+            raise PolicyError(f"{at}: give its SLA as one of sla_hours or sla_days")
+        hours = _int(f"{at}.sla_hours", r["sla_hours"]) if "sla_hours" in r else None
+        days = _int(f"{at}.sla_days", r["sla_days"]) if "sla_days" in r else None
+        if (hours or days or 0) < 1:
+            raise PolicyError(f"{at}: an SLA of at least 1 hour or 1 day")
+        routes[str(category)] = Route(category=str(category), owner=_case_role(f"{at}.owner", r.get("owner")),
+                                      escalation=_case_role(f"{at}.escalation", r.get("escalation")),
+                                      sla_hours=hours, sla_days=days)
+    if DisputeReason.OTHER.value not in routes:
+        raise PolicyError(f"{path}.routes.other: missing (it takes every category no route names)")
+    limits: dict[str, dict[str, Decimal]] = {}
+    for role, per_currency in _map(f"{path}.write_off_limits", raw.get("write_off_limits", {})).items():
+        at = f"{path}.write_off_limits.{role}"
+        _case_role(at, role)
+        limits[str(role)] = {}
+        for cur, amount in _map(at, per_currency).items():
+            value = _dec(f"{at}.{cur}", amount)
+            if value < 0:
+                raise PolicyError(f"{at}.{cur}: expected an amount ≥ 0, got {amount!r}")
+            limits[str(role)][str(cur)] = value
+    return DisputeSettings(routes=routes, write_off_limits=limits)
 
 
 def _windows(path: str, raw: object) -> dict[str, BillingWindow]:

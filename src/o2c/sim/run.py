@@ -38,6 +38,7 @@ from o2c.engine.authority import tier
 from o2c.engine.ports import InboundMessage
 from o2c.engine.runtime import Status
 from o2c.sim.banking import BANK_FILES, Banking, BankPayers
+from o2c.sim.dispute_desk import settle
 from o2c.sim.partners import (
     ACK_997,
     CARRIER_PARTNER,
@@ -175,6 +176,9 @@ class Simulation(X12Partners, BankPayers):
                                                    if w.legal_entity_id == le.entity_id)
                               for le in world.entities}
         self.timers = app.timer_service()
+        #: dispute cases a person has set out to settle, and the draws of how (their own)
+        self.settling: set[str] = set()
+        self.dispute_rng = random.Random(seed * 7919 + 5)
 
     @staticmethod
     def packaged_integrations(partners: list[dict[str, Any]] | None = None) -> Integrations:
@@ -617,6 +621,22 @@ class Simulation(X12Partners, BankPayers):
                              hold.hold_id, hold.code, action, role, f"reviewed by {role}")
         if self.miscounts:
             self._recounts(now)
+        self._work_disputes(now)
+
+    def _work_disputes(self, now: datetime) -> None:
+        """The person each open dispute case waits on sets out to settle it
+        (:mod:`o2c.sim.dispute_desk`)."""
+        with self.app.store.unit_of_work() as uow:
+            cases = [d for k in uow.disputes.open(5000) if k not in self.settling
+                     and (d := uow.disputes.get(k)) is not None]
+            open_on = {d.dispute_id: inv.open_amount for d in cases
+                       if d.invoice_id and (inv := uow.invoices.get(d.invoice_id)) is not None}
+        for d in cases:
+            self.settling.add(d.dispute_id)
+            section = self.app.policies.in_force(now).for_entity(d.legal_entity_id)
+            limit = section.disputes.write_off_limit([d.waits_on], d.currency)
+            for step in settle(d, open_on.get(d.dispute_id), limit, self.dispute_rng, now):
+                self.message(step.when, "ui", step.msg_id, step.kind, step.body, actor=step.actor)
 
     def _take_up(self, now: datetime, order_id: str, hold: Hold) -> None:
         """Whom a hold was escalated to takes it up within a few business hours, whoever
@@ -628,6 +648,11 @@ class Simulation(X12Partners, BankPayers):
         self.taken_up.add((hold.hold_id, role.value))
         self._decide(now + timedelta(hours=self.rng.uniform(0.5, 4)), order_id, hold.hold_id, hold.code,
                      rule[0], role.value, f"taken up by {role.value} after escalation", again=role.value)
+
+    def _case_open(self, body: str) -> bool:
+        with self.app.store.unit_of_work() as uow:
+            case = uow.disputes.get(json.loads(body)["dispute_id"])
+        return case is not None and case.is_open
 
     def _still_open(self, decision: dict[str, Any]) -> bool:
         with self.app.store.unit_of_work() as uow:
@@ -723,6 +748,8 @@ class Simulation(X12Partners, BankPayers):
                 when, _, kind, data = heapq.heappop(self.heap)
                 if kind == "msg":
                     source, msg_id, mkind, body, actor = data
+                    if mkind in ("dispute_evidence", "dispute_resolution") and not self._case_open(body):
+                        continue  # settled meanwhile
                     if mkind == "hold_decision":
                         hold_id = msg_id.removeprefix("decision-").split("/")[0]
                         self.reviewing.discard(hold_id)

@@ -28,7 +28,8 @@ from o2c.store.sql import SqlStore
 
 _MASTER = (t.legal_entities, t.warehouses, t.customers, t.products, t.price_agreements, t.tax_rates)
 _DOCS = {"orders": (t.orders, "order_id"), "invoices": (t.invoices, "invoice_id"),
-         "accounts": (t.accounts, "customer_id"), "payments": (t.payments, "payment_id")}
+         "accounts": (t.accounts, "customer_id"), "payments": (t.payments, "payment_id"),
+         "disputes": (t.disputes, "dispute_id")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 from o2c.domain import collections as coll
 from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.collections import Aging, OpenInvoice, WorklistEntry
+from o2c.domain.disputes import Dispute
 from o2c.domain.documents import SentDocument, control, matches
 from o2c.domain.events import Envelope
 from o2c.domain.inventory import StockPosition
@@ -74,6 +75,7 @@ class MemoryStore:
     invoices: dict[str, Invoice] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
+    disputes: dict[str, Dispute] = field(default_factory=dict)
     stock: dict[_StockKey, StockPosition] = field(default_factory=dict)
     events: list[Envelope] = field(default_factory=list)
     inbox: dict[tuple[str, str], InboxRow] = field(default_factory=dict)
@@ -301,6 +303,18 @@ class _Payments(_Aggregates[Payment]):
         merged = {**self.committed, **self.live}
         return sorted({p.customer_id for p in merged.values()
                        if payer_account and p.payer_account == payer_account and p.customer_id})
+
+
+class _Disputes(_Aggregates[Dispute]):
+    def get(self, dispute_id: str) -> Dispute | None:
+        return self._get(dispute_id)
+
+    def add(self, dispute: Dispute) -> None:
+        self._put(dispute.dispute_id, dispute)
+
+    def open(self, limit: int = 500) -> list[str]:
+        found = sorted((d.opened_at, k) for k, d in self.committed.items() if d.is_open)
+        return [k for _, k in found[:limit]]
 
 
 class _Stock:
@@ -622,6 +636,7 @@ class MemoryUnitOfWork:
         self.invoices.accounts = s.accounts
         self.accounts = _Accounts(s.accounts)
         self.payments = _Payments(s.payments)
+        self.disputes = _Disputes(s.disputes)
         self.stock = _Stock(s.stock)
         self.events = _Events(s.events)
         self.inbox = _Inbox(s.inbox)
@@ -655,7 +670,7 @@ class MemoryUnitOfWork:
 
     def commit(self) -> None:
         s = self.store
-        for repo in (self.orders, self.invoices, self.accounts, self.payments):
+        for repo in (self.orders, self.invoices, self.accounts, self.payments, self.disputes):
             repo.publish()
         self.stock.publish()
         s.events.extend(self.events.pending)

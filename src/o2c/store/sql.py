@@ -42,6 +42,7 @@ from o2c.store.sql_raw import InsertSql, RawSql
 from o2c.store.sql_repos import (
     AggregateCache,
     SqlAccounts,
+    SqlDisputes,
     SqlInvoices,
     SqlOrders,
     SqlPayments,
@@ -144,6 +145,7 @@ class SqlUnitOfWork:
     invoices: SqlInvoices
     accounts: SqlAccounts
     payments: SqlPayments
+    disputes: SqlDisputes
     stock: SqlStock
     events: SqlEventLog
     inbox: SqlInbox
@@ -167,6 +169,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(self)
         self.accounts = SqlAccounts(self)
         self.payments = SqlPayments(self)
+        self.disputes = SqlDisputes(self)
         self.stock = SqlStock(self)
         self.events = SqlEventLog(self)
         self.inbox = SqlInbox(self)
@@ -290,6 +293,7 @@ class SqlUnitOfWork:
             self.invoices.flush()
             self.accounts.flush()
             self.payments.flush()
+            self.disputes.flush()
             self.master.flush()
             self.audit.flush()  # last: it holds the chain's lock until the commit
             if self._conn is not None:

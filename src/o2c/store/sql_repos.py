@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table
 
 from o2c.domain.billing import Invoice, InvoiceStatus
 from o2c.domain.collections import Aging, WorklistEntry
+from o2c.domain.disputes import Dispute
 from o2c.domain.inventory import StockPosition
 from o2c.domain.orders import INVOICED_OR_DONE, Order, item_waits
 from o2c.domain.payments import Payment
@@ -36,6 +37,7 @@ from o2c.store.tables import (
     accounts,
     date_from_db,
     date_to_db,
+    disputes,
     exact_from_db,
     exact_to_db,
     invoices,
@@ -130,7 +132,7 @@ def _select_many(table: str, key: str, n: int) -> RawSql:
     return sql
 
 
-A = TypeVar("A", Order, Invoice, Account, Payment)
+A = TypeVar("A", Order, Invoice, Account, Payment, Dispute)
 
 
 class _Aggregates(Generic[A]):
@@ -561,6 +563,34 @@ class SqlPayments(_Aggregates[Payment]):
         return {"payment_id": p.payment_id, "customer_id": p.customer_id, "waiting": p.waiting,
                 "received_at": utc_to_db(p.received_at, self._tx.sqlite), "version": p.version,
                 "doc": dump(p), "payer_account": p.payer_account}
+
+
+class SqlDisputes(_Aggregates[Dispute]):
+    """Dispute cases, with ``status`` and the role it waits on (``owner_role``) as indexed
+    columns: the case lists."""
+
+    table, key, cls = disputes, "dispute_id", Dispute
+
+    _open = RawSql("SELECT dispute_id FROM disputes WHERE status IN ('open', 'escalated') "
+                   "ORDER BY opened_at, dispute_id LIMIT :n")
+
+    def get(self, dispute_id: str) -> Dispute | None:
+        return self._get(dispute_id)
+
+    def add(self, dispute: Dispute) -> None:
+        self._add(dispute.dispute_id, dispute)
+
+    def open(self, limit: int = 500) -> list[str]:
+        """Ids of cases still open (committed state), oldest first."""
+        return [r[0] for r in self._tx.raw(self._open, {"n": limit}).fetchall()]
+
+    def _row(self, d: Dispute) -> dict[str, Any]:
+        sqlite = self._tx.sqlite
+        return {"dispute_id": d.dispute_id, "customer_id": d.customer_id, "invoice_id": d.invoice_id,
+                "legal_entity_id": d.legal_entity_id, "status": d.status.value, "owner_role": d.waits_on,
+                "opened_at": utc_to_db(d.opened_at, sqlite),
+                "sla_due": utc_to_db(d.sla_due, sqlite) if d.sla_due is not None else None,
+                "version": d.version, "doc": dump(d)}
 
 
 class SqlAccounts(_Aggregates[Account]):

@@ -383,6 +383,27 @@ payments = Table(
     Index(None, "payer_account"),
 )
 
+# ---------------------------------------------------------------- disputes
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("dispute_id", _id(), primary_key=True),
+    Column("customer_id", _id(), nullable=False),
+    Column("invoice_id", _id(), nullable=False),
+    Column("legal_entity_id", _id(), nullable=False),
+    # The case lists read by status (the open ones, oldest first) and by the role they wait on.
+    Column("status", _id(), nullable=False),
+    Column("owner_role", _id(), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("sla_due", UtcDateTime(), nullable=True),
+    Column("version", Integer(), nullable=False),
+    Column("doc", Text(), nullable=False),
+    Index(None, "status", "opened_at"),
+    Index(None, "customer_id"),
+    Index(None, "invoice_id"),
+)
+
 accounts = Table(
     "accounts",
     metadata,

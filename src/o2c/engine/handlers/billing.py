@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from o2c.domain import events as ev
-from o2c.domain.billing import line_amount
+from o2c.domain.billing import Invoice, line_amount
 from o2c.domain.consolidation import WEEKDAYS, BillingWindow, window_key, window_of
 from o2c.domain.holds import HoldCode
 from o2c.domain.master import BillingTrigger, Customer, LegalEntity, PaymentTerms
@@ -200,7 +200,14 @@ def issue_credit_memo(c: cmd.IssueCreditMemo, ctx: Context) -> list[ev.Event]:
     if problem:
         raise Rejected("BIL-CREDIT-MEMO-INVALID",
                        f"credit memo on invoice {inv.invoice_id}: amount: {problem}")
-    amount = Money(c.amount, inv.currency).round()
+    return credit_memo(ctx, inv, Money(c.amount, inv.currency).round(), c.reason)
+
+
+def credit_memo(ctx: Context, inv: Invoice, amount: Money, reason: str, *, dispute_id: str = "",
+                lines: tuple[int, ...] = ()) -> list[ev.Event]:
+    """A credit memo of ``amount`` (positive, at most what is open) on ``inv`` with the next
+    number of its legal entity, and ``InvoicePaid`` when it leaves nothing open; ``dispute_id``
+    and ``lines`` name the dispute it resolves and the invoice lines it credits."""
     if amount.amount <= 0 or amount.amount > inv.open_amount:
         raise Rejected("BIL-CREDIT-MEMO-INVALID",
                        f"credit memo of {amount} on invoice {inv.invoice_id} must be positive and at "
@@ -208,7 +215,8 @@ def issue_credit_memo(c: cmd.IssueCreditMemo, ctx: Context) -> list[ev.Event]:
     memo_id = f"CM-{ctx.uow.sequences.next(f'credit_memo:{inv.legal_entity_id}'):07d}"
     out: list[ev.Event] = [ev.CreditMemoIssued(credit_memo_id=memo_id, invoice_id=inv.invoice_id,
                                                order_id=inv.order_id, customer_id=inv.customer_id,
-                                               amount=amount, reason=c.reason)]
+                                               amount=amount, reason=reason, dispute_id=dispute_id,
+                                               lines=lines)]
     if inv.open_amount - amount.amount == 0:
         out.append(ev.InvoicePaid(invoice_id=inv.invoice_id, order_id=inv.order_id,
                                   customer_id=inv.customer_id, order_ids=inv.orders))

@@ -24,6 +24,8 @@ from o2c.engine.authority import visible
 from o2c.engine.context import Context
 from o2c.engine.errors import Rejected
 from o2c.engine.handlers.common import decided_by, decision
+from o2c.engine.handlers.disputes import new_dispute_id
+from o2c.engine.handlers.disputes import opened as opened_dispute
 
 
 def receive_payment(c: cmd.ReceivePayment, ctx: Context) -> list[ev.Event]:
@@ -273,8 +275,8 @@ def _short_pays(c: cmd.ReceivePayment, ctx: Context, customer_id: str, entity_id
         if amount <= 0:
             continue
         reason = DisputeReason.TERMS if sp.discount_refused else DisputeReason.OTHER
-        out.append(ev.DisputeOpened(
-            dispute_id=f"DSP-{ctx.uow.sequences.next_id('dispute'):07d}", invoice_id=sp.invoice_id,
+        out.extend(opened_dispute(ctx, ev.DisputeOpened(
+            dispute_id=new_dispute_id(ctx), invoice_id=sp.invoice_id,
             customer_id=customer_id, reason_code=reason.value,
             amount=Money(amount, c.currency), payment_id=c.payment_id,
             decision=decision(ctx, "cash/short_pay", HoldCode.CSH_SHORT_PAY.value, {
@@ -283,7 +285,7 @@ def _short_pays(c: cmd.ReceivePayment, ctx: Context, customer_id: str, entity_id
                 "explained_by_account_deductions": explained, "disputed": amount,
                 "why": "discount taken after the terms allow it" if sp.discount_refused
                 else "paid less than open, no reason given",
-            }, entity_id)))
+            }, entity_id)), entity_id))
     return out
 
 
@@ -342,9 +344,9 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, customer: Customer, account
     out: list[ev.Event] = []
     for d in placed:
         a = adjustment_of[id(d.claim)]
-        dispute_id = f"DSP-{ctx.uow.sequences.next_id('dispute'):07d}"
+        dispute_id = new_dispute_id(ctx)
         disputed[d.invoice_id] = disputed.get(d.invoice_id, Decimal(0)) + d.amount
-        out.append(ev.DisputeOpened(
+        out.extend(opened_dispute(ctx, ev.DisputeOpened(
             dispute_id=dispute_id, invoice_id=d.invoice_id, customer_id=cid,
             reason_code=d.reason.value, amount=Money(d.amount, c.currency), payment_id=c.payment_id,
             decision=decision(ctx, "cash/deduction", HoldCode.CSH_SHORT_PAY.value, {
@@ -354,7 +356,7 @@ def _deductions(c: cmd.ReceivePayment, ctx: Context, customer: Customer, account
                 "open_after_payment": open_after[d.invoice_id],
                 "already_disputed": before[d.invoice_id], "disputed": d.amount,
             }, entity_id),
-        ))
+        ), entity_id))
     for u in unplaced:
         where = f"invoice {u.invoice_id}" if u.invoice_id else f"account {cid}"
         problems.append(f"deduction of {u.amount} (reason {u.reason_code}) on {where} finds nothing "

@@ -15,6 +15,7 @@ from o2c.engine.handlers import (
     changes,
     collections,
     credit,
+    disputes,
     documents,
     fulfilment,
     intake,
@@ -67,4 +68,7 @@ HANDLERS: dict[type[cmd.Command], Handler] = {
 HANDLERS |= {
     cmd.RecordPromiseToPay: collections.record_promise,
     cmd.RunDunning: collections.run_dunning,
+    cmd.OpenDispute: disputes.open_dispute,
+    cmd.AttachEvidence: disputes.attach_evidence,
+    cmd.ResolveDispute: disputes.resolve_dispute,
 }

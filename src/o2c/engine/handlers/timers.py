@@ -10,6 +10,8 @@ service as o2c itself; see :mod:`o2c.engine.timers`).
   has the shipment invoiced (a reaction to the event).
 - ``billing_window``: a consolidation window closes: one invoice for the shipments of its
   key waiting for it (:func:`o2c.engine.handlers.billing.close_window`).
+- ``dispute_sla``: a dispute case still open at its SLA escalates to its route's escalation
+  role, then up that role's ladder (:func:`o2c.engine.handlers.disputes.escalate_dispute`).
 - ``stall``: an order with nothing happening in its stage for ``holds.stall_hours``:
   ``StallDetected`` (an alert; the order is not held). The timer then sets itself again
   (the one state change a timer's handler makes: its own next check).
@@ -33,6 +35,7 @@ from o2c.engine.context import Context
 from o2c.engine.handlers import collections
 from o2c.engine.handlers.billing import close_window
 from o2c.engine.handlers.common import decision, place_hold
+from o2c.engine.handlers.disputes import escalate_dispute
 from o2c.engine.handlers.documents import unacknowledged
 from o2c.engine.timer_rules import stall_timer
 
@@ -59,6 +62,8 @@ def fire_timer(c: cmd.FireTimer, ctx: Context) -> list[ev.Event]:
         return collections.promise_due(ctx, payload)
     if kind is TimerKind.DOCUMENT_ACK:
         return unacknowledged(ctx, payload["document_id"], due)
+    if kind is TimerKind.DISPUTE_SLA:
+        return escalate_dispute(ctx, payload["dispute_id"], due)
     order = ctx.uow.orders.get(payload.get("order_id", ""))
     if order is None or order.terminal:
         return []

@@ -12,6 +12,7 @@ set    map                    canonical kind
 214    :func:`map_214`        ``delivery`` (``DeliveryIn``) on D1, else ``shipment_status``
 846    :func:`map_846`        ``inventory_advice`` (``InventoryAdviceIn``)
 820    :func:`map_820`        ``payment`` (``PaymentIn``, with its ADX ``adjustments``)
+812    :func:`map_812`        ``dispute`` (``DisputeIn``), one per CDD adjustment
 =====  =====================  =========================================================
 
 Every map is pure - ``(transaction_set, partner, *, version) -> MapResult`` - and never raises
@@ -24,6 +25,7 @@ on bad input.  Outbound builders return the content segments of one set for
 
 from __future__ import annotations
 
+from o2c.adapters.edi.maps.adjustments_in import map_812
 from o2c.adapters.edi.maps.asn_in import map_856
 from o2c.adapters.edi.maps.asn_out import build_856
 from o2c.adapters.edi.maps.canonical_ext import EXT_KINDS
@@ -98,6 +100,7 @@ __all__ = [
     "build_940",
     "check_810",
     "map_214",
+    "map_812",
     "map_820",
     "map_846",
     "map_850",

@@ -39,6 +39,7 @@ from o2c.adapters.edi import (
 )
 from o2c.adapters.edi.isa import IsaInfo
 from o2c.adapters.edi.maps.acks_in import map_functional_ack
+from o2c.adapters.edi.maps.adjustments_in import map_812
 from o2c.adapters.edi.maps.asn_in import map_856
 from o2c.adapters.edi.maps.canonical_ext import EXT_KINDS
 from o2c.adapters.edi.maps.carrier_in import map_214
@@ -74,6 +75,7 @@ INBOUND_MAPS: Mapping[str, Mapper] = MappingProxyType(
         "214": map_214,
         "846": map_846,
         "820": map_820,
+        "812": map_812,
     }
 )
 """Transaction set id -> map; a partner's ``inbound`` chooses among them."""

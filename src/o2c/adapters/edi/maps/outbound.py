@@ -18,7 +18,7 @@ from o2c.adapters.edi.maps.partners import TradingPartner
 
 __all__ = ["FUNCTIONAL_IDS", "ack_interchange", "envelope_997", "outbound_interchange"]
 
-FUNCTIONAL_IDS = {"855": "PR", "856": "SH", "810": "IN", "940": "OW", "997": "FA"}
+FUNCTIONAL_IDS = {"855": "PR", "856": "SH", "810": "IN", "940": "OW", "997": "FA", "812": "CD"}
 """GS01 functional identifier of each set we send."""
 
 

@@ -32,9 +32,9 @@ __all__ = [
     "TradingPartner",
 ]
 
-INBOUND_SETS = ("850", "860", "856", "945", "214", "846", "820")
-OUTBOUND_SETS = ("855", "856", "810", "940", "997")
-_NEEDS_CUSTOMER = {"850", "860", "820"}
+INBOUND_SETS = ("850", "860", "856", "945", "214", "846", "820", "812")
+OUTBOUND_SETS = ("855", "856", "810", "940", "997", "812")
+_NEEDS_CUSTOMER = {"850", "860", "820", "812"}
 _NEEDS_WAREHOUSE = {"856", "945", "846"}
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._/&-]{0,14}$"  # ISA06/GS02: 1-15 characters, no delimiters
@@ -65,8 +65,8 @@ class _PartnerModel(BaseModel):
     our_isa_id: _IsaId
     our_gs_id: _IsaId | None = None
     version: Literal["004010", "005010"] = "004010"
-    inbound: list[Literal["850", "860", "856", "945", "214", "846", "820"]] = []
-    outbound: list[Literal["855", "856", "810", "940", "997"]] = ["997"]
+    inbound: list[Literal["850", "860", "856", "945", "214", "846", "820", "812"]] = []
+    outbound: list[Literal["855", "856", "810", "940", "997", "812"]] = ["997"]
     legal_entity_id: _Id
     customer_id: _Id | None = None
     warehouse_id: _Id | None = None
@@ -86,7 +86,7 @@ class _PartnerModel(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone {self.timezone!r} is not an IANA time zone name") from None
         if _NEEDS_CUSTOMER & set(self.inbound) and not (self.customer_id or self.customer_map):
-            raise ValueError("sets 850, 860 and 820 need customer_id or customer_map")
+            raise ValueError("sets 850, 860, 820 and 812 need customer_id or customer_map")
         if _NEEDS_WAREHOUSE & set(self.inbound) and not (self.warehouse_id or self.warehouse_map):
             raise ValueError("sets 856, 945 and 846 need warehouse_id or warehouse_map")
         return self

@@ -13,6 +13,7 @@ order_ack           855   the customer, for an order that came by EDI (accepted,
 warehouse_release   940   the third-party warehouse of that warehouse id
 ship_notice         856   the customer, for an order that came by EDI
 invoice             810   the customer, whatever channel the order came by
+dispute_answer      812   the customer, when one of its disputes is resolved (on an invoice)
 edi_997             997   renumbered (below)
 ==================  ====  =============================================================
 
@@ -37,6 +38,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from o2c.adapters.edi import Interchange, SetSpec, TransactionSet, parse, write
+from o2c.adapters.edi.maps.adjustments_out import build_812
 from o2c.adapters.edi.maps.asn_out import build_856
 from o2c.adapters.edi.maps.documents import (
     AckLine,
@@ -69,7 +71,7 @@ class X12Renderer:
         self._customers: dict[str, TradingPartner] = {}
         self._warehouses: dict[str, TradingPartner] = {}
         for p in directory:
-            if p.outbound & {"855", "856", "810"}:
+            if p.outbound & {"855", "856", "810", "812"}:
                 # one account, or the accounts its N1 codes map to (a chain buying for several)
                 for customer_id in (p.customer_id, *p.customer_map.values()):
                     if customer_id:
@@ -101,6 +103,8 @@ class X12Renderer:
                 ship_to=self._ship_to(uow, order, partner), requested_ship_date=order.requested_date)
             return self._document(uow, out, cause, partner, "940", build_940(release, partner),
                                   order_id=order.order_id)
+        if out.kind == "dispute_answer":
+            return self._answer(uow, out, cause)
         order = uow.orders.get(str(p["order_id"])) if "order_id" in p else None
         if order is None:
             return None
@@ -137,6 +141,17 @@ class X12Renderer:
             return self._document(uow, out, cause, partner, "810", build_810(doc, partner),
                                   order_id=order.order_id, invoice_id=doc.invoice_id)
         return None
+
+    def _answer(self, uow: UnitOfWork, out: Outgoing, cause: ev.Envelope) -> Outgoing | None:
+        """The 812 telling a customer how its dispute on an invoice ended."""
+        p = out.payload
+        partner = self._customers.get(str(p.get("customer_id", "")))
+        case = uow.disputes.get(str(p["dispute_id"])) if partner and "812" in partner.outbound else None
+        if partner is None or case is None or not case.invoice_id:
+            return None
+        answer = {**p, "category": case.category.value, "lines": list(case.lines), "note": case.note}
+        return self._document(uow, out, cause, partner, "812", build_812(answer, cause.occurred_at.date()),
+                              dispute_id=case.dispute_id, invoice_id=case.invoice_id)
 
     def _renumbered(self, uow: UnitOfWork, out: Outgoing, cause: ev.Envelope | None) -> Outgoing:
         """A 997 interchange the splitter enveloped, or a document sent again (its old
