@@ -312,6 +312,8 @@ class X12Partners:
                     zlib.crc32(str(doc.get("invoice_id", "")).encode()) % 100 < REJECTED_810S)
         nightly = datetime.combine(now.date(), time(22), tzinfo=UTC)
         when = nightly if nightly > now else nightly + timedelta(days=1)
+        if when - now >= timedelta(days=1):  # sent as the nightly run starts: answered in that run
+            when = now + timedelta(minutes=1)
         self.collect(when, str(envelope["partner_id"]), ACK_997,
                      (set_id, str(envelope["group_control_number"]), tuple(envelope["set_control_numbers"]),
                       rejected))

@@ -106,6 +106,15 @@ TAX_RATES = (
 )
 
 TERMS = ("net 30", "2/10 net 30", "net 45", "1/10 net 30", "net 60")
+#: every seventh account (the small ones a distributor keeps on short terms) pays net 15, so a
+#: month's run already has invoices past due and dunning to send
+SHORT_TERMS, SHORT_EVERY = "net 15", 7
+
+
+def _terms(i: int, drawn: str) -> str:
+    """The account's terms: drawn for most (the draw is made for every account, so the rest of
+    the world is the same whatever this says), net 15 for every seventh."""
+    return SHORT_TERMS if i % SHORT_EVERY == SHORT_EVERY - 1 else drawn
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,7 +187,7 @@ def generate(seed: int, *, customers: int = 220, products: int = 1100,
             customer_id=f"C{1000 + i}", legal_entity_id=le.entity_id,
             name=f"{rng.choice(('Mercy', 'Valley', 'Lakeside', 'Summit', 'Riverside', 'Oak'))} "
                  f"{rng.choice(('Clinic', 'Health', 'Care', 'Medical', 'Pharmacy'))} {i}",
-            ship_tos=ship_tos, payment_terms=rng.choice(TERMS),
+            ship_tos=ship_tos, payment_terms=_terms(i, rng.choice(TERMS)),
             credit_limit=money(limit, le.currency),
             billing_trigger=BillingTrigger.ON_POD if pod else BillingTrigger.ON_SHIP,
             accepts_partial=rng.random() < 0.6, home_warehouse_id=rng.choice(whs).warehouse_id,
