@@ -2,8 +2,8 @@
 (``uow.invoices.aging`` and ``uow.invoices.worklist``, what ``o2c collections`` and
 ``/collections/*`` run) over a read model of many invoices.
 
-    python benchmarks/collections.py                       # SQLite (temp file), 1,000,000 invoices
-    python benchmarks/collections.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test --fresh-pg
+    python benchmarks/ar_worklist.py                       # SQLite (temp file), 1,000,000 invoices
+    python benchmarks/ar_worklist.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test --fresh-pg
 
 The invoices are written straight into the read-model table (COPY on PostgreSQL,
 ``executemany`` in batches on SQLite), not through the engine: only the queries are
