@@ -18,6 +18,7 @@ from tests.unit.test_collections_engine import (  # noqa: F401
     test_a_promise_not_paid_by_its_date_and_grace_is_broken_and_dunning_resumes,
     test_a_promise_paid_by_its_date_is_kept,
     test_a_promise_suppresses_dunning_of_its_invoices_while_it_stands,
+    test_a_short_pay_case_is_never_chased_while_open_gone_once_credited_and_chased_once_rejected,
     test_aging_buckets_an_account_by_days_past_due_in_its_entitys_date,
     test_an_entitys_business_date_decides_days_past_due_across_midnight_utc,
     test_each_dunning_step_is_sent_once_and_only_the_latest_step_reached,

@@ -18,7 +18,7 @@ from o2c.domain.money import Money
 from o2c.domain.timers import TimerState
 from o2c.engine.projector import project
 from o2c.engine.runtime import Status
-from tests.builders import Harness, seed
+from tests.builders import Harness, decider, seed
 
 COLLECTOR = user("cole", Role.COLLECTIONS)
 
@@ -302,3 +302,32 @@ def test_an_entitys_business_date_decides_days_past_due_across_midnight_utc(h: H
     assert chicago[0].buckets["current"] == Decimal("214.50")
     assert utc[0].buckets["1-30"] == Decimal("214.50")
     assert timedelta(0) == timedelta(0)
+
+
+def test_a_short_pay_case_is_never_chased_while_open_gone_once_credited_and_chased_once_rejected(
+        h: Harness) -> None:
+    """A dispute's whole path through the engine: two short pays open cases; collections
+    leaves both alone while they are open; the one credited is settled, the one rejected (with
+    evidence) is owed again and comes back to the worklist and to dunning."""
+    from tests.unit.test_disputes import evidence as attach
+    from tests.unit.test_disputes import resolve as settle
+
+    ari = decider("ari", Role.AR_MANAGER)
+    a, b = invoiced(h, "PO-1"), invoiced(h, "PO-2")
+    short_pay(h, a.invoice_id, "114.50", "100.00")
+    short_pay(h, b.invoice_id, "114.50", "100.00")
+    cases = {e.payload.invoice_id: e.payload.dispute_id for e in h.events("account:C1")
+             if isinstance(e.payload, ev.DisputeOpened)}
+    at(h, date(2026, 4, 11))
+    assert worklist(h) == []
+    run(h)
+    assert notices(h) == []
+
+    assert settle(h, cases[a.invoice_id], "credit_memo", ari).status is Status.APPLIED
+    assert attach(h, cases[b.invoice_id], ari, reference="BOL-77").status is Status.APPLIED
+    assert settle(h, cases[b.invoice_id], "reject", ari).status is Status.APPLIED
+    assert h.invoice(a.invoice_id).open_amount == 0
+    [entry] = worklist(h)
+    assert (entry.customer_id, entry.past_due) == ("C1", Decimal("100.00"))
+    run(h)
+    assert [(n.invoice_id, n.amount.amount) for n in notices(h)] == [(b.invoice_id, Decimal("100.00"))]
